@@ -1,0 +1,337 @@
+"""Turns configuration files and command-line options into `Settings`.
+
+dllint reads one configuration file, found as ruff finds its own: walking up
+from the working folder, the first folder holding `dllint.toml`,
+`.dllint.toml` or a `pyproject.toml` with a `[tool.dllint]` table wins. There
+is no merging of several files: what you see in that one file (over the
+defaults) is what runs.
+
+Every mistake in a file is a `ConfigError` naming the file and the key, so a
+typo never silently turns a rule off.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from dllint import registry
+from dllint.settings import Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+# In the order they are looked for inside each folder.
+CONFIG_FILE_NAMES = ("dllint.toml", ".dllint.toml", "pyproject.toml")
+
+# TOML key -> Settings field, grouped by the kind of value the key takes.
+_SELECTOR_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "extend-select": "extend_select",
+    "extend-ignore": "extend_ignore",
+}
+_PATTERN_KEYS = {
+    "exclude": "exclude",
+    "extend-exclude": "extend_exclude",
+}
+_BOOLEAN_KEYS = {
+    "respect-gitignore": "respect_gitignore",
+    "force-exclude": "force_exclude",
+}
+_PER_FILE_IGNORES_KEY = "per-file-ignores"
+KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + (_PER_FILE_IGNORES_KEY,)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used as written; the message says where and why."""
+
+
+# --------------------------------------------------------------------------- finding
+
+
+def find_config_file(start: Optional[Path] = None) -> Optional[Path]:
+    """The configuration file that governs `start` (default: the working folder), if any."""
+    folder = Path(start if start is not None else Path.cwd()).absolute()
+    for candidate_folder in (folder, *folder.parents):
+        for name in CONFIG_FILE_NAMES:
+            candidate = candidate_folder / name
+            if not candidate.is_file():
+                continue
+            # A pyproject.toml is everybody's file: it only speaks for dllint
+            # when it has a [tool.dllint] table, else we keep looking upward.
+            if name == "pyproject.toml" and _dllint_table_of_pyproject(_read_toml(candidate), candidate) is None:
+                continue
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_settings(
+    config_file: Optional[Path] = None,
+    isolated: bool = False,
+    cwd: Optional[Path] = None,
+) -> Settings:
+    """The settings for one run.
+
+    `config_file` is the `--config` path, used as is; without it the file is
+    searched for from `cwd`. `isolated` ignores every file and gives defaults.
+    """
+    cwd = Path(cwd if cwd is not None else Path.cwd()).absolute()
+    if isolated:
+        return Settings(root=cwd)
+
+    if config_file is not None:
+        config_file = Path(config_file)
+        if not config_file.is_absolute():
+            config_file = cwd / config_file
+        if not config_file.exists():
+            raise ConfigError(f"--config: {config_file} does not exist")
+    else:
+        config_file = find_config_file(cwd)
+        if config_file is None:
+            return Settings(root=cwd)
+
+    document = _read_toml(config_file)
+    if config_file.name == "pyproject.toml":
+        table = _dllint_table_of_pyproject(document, config_file)
+        where = _Where(config_file, section_prefix="tool.dllint")
+    else:
+        table = document
+        where = _Where(config_file, section_prefix="")
+
+    settings = Settings(root=config_file.parent, config_path=config_file)
+    _apply_table(settings, table or {}, where)
+    return settings
+
+
+def _read_toml(path: Path) -> Dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"cannot read {path}: not UTF-8 ({error.reason} at byte {error.start})") from error
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib's message already carries "(at line N, column M)".
+        raise ConfigError(f"invalid TOML in {path}: {error}") from error
+
+
+def _dllint_table_of_pyproject(document: Mapping[str, Any], path: Path) -> Optional[Dict[str, Any]]:
+    tool = document.get("tool")
+    if not isinstance(tool, dict) or "dllint" not in tool:
+        return None
+    table = tool["dllint"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.dllint] of {path} must be a table, not {_type_name(table)}")
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class _Where:
+    """Says in messages which table of which file a value came from."""
+
+    path: Path
+    section_prefix: str  # "tool.dllint" in a pyproject.toml, "" in dllint.toml
+
+    def table(self, section: str = "") -> str:
+        name = ".".join(part for part in (self.section_prefix, section) if part)
+        return f"[{name}] of {self.path}" if name else str(self.path)
+
+
+def _apply_table(settings: Settings, table: Mapping[str, Any], where: _Where) -> None:
+    rules_by_code = registry.rules_by_code()
+    rules_by_name = {rule.name: rule for rule in rules_by_code.values() if rule.name}
+    configured_by: Dict[str, str] = {}  # rule code -> the table key that configured it
+
+    for key, value in table.items():
+        if key in _SELECTOR_KEYS:
+            setattr(settings, _SELECTOR_KEYS[key], _selectors(value, key, where))
+        elif key in _PATTERN_KEYS:
+            setattr(settings, _PATTERN_KEYS[key], _string_list(value, key, where))
+        elif key in _BOOLEAN_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"'{key}' in {where.table()} must be true or false, not {_type_name(value)}")
+            setattr(settings, _BOOLEAN_KEYS[key], value)
+        elif key == _PER_FILE_IGNORES_KEY:
+            settings.per_file_ignores = _per_file_ignores(value, where)
+        else:
+            rule = rules_by_code.get(key.upper()) or rules_by_name.get(key)
+            if rule is None:
+                raise ConfigError(_unknown_table_entry(key, value, where, rules_by_code, rules_by_name))
+            if rule.code in configured_by:
+                raise ConfigError(
+                    f"{rule.code} is configured twice in {where.table()}: "
+                    f"as '{configured_by[rule.code]}' and as '{key}'"
+                )
+            configured_by[rule.code] = key
+            settings.rule_options[rule.code] = _rule_options(rule, key, value, where)
+
+
+def _unknown_table_entry(key: str, value: Any, where: _Where, rules_by_code: Mapping, rules_by_name: Mapping) -> str:
+    if key.upper() in registry.ENGINE_CODES:
+        return f"{key.upper()} has no options, so {where.table(key)} cannot configure it"
+    if isinstance(value, dict):
+        known_tables = [*rules_by_code, *rules_by_name, _PER_FILE_IGNORES_KEY]
+        return f"unknown rule table {where.table(key)}" + _did_you_mean(key, known_tables)
+    return f"unknown key '{key}' in {where.table()}" + _did_you_mean(key, KNOWN_KEYS)
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _selectors(value: Any, key: str, where: _Where) -> List[str]:
+    """Codes or prefixes, as a list or as one comma-separated string."""
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        items = [part for item in value for part in item.split(",")]
+    else:
+        raise ConfigError(
+            f"'{key}' in {where.table()} must be a list of codes or a comma-separated string, "
+            f"not {_type_name(value)}"
+        )
+    return _validated_codes(items, lambda code: f"unknown code '{code}' in '{key}' of {where.table()}")
+
+
+def _validated_codes(items: Iterable[str], describe_unknown) -> List[str]:
+    codes = []
+    for item in items:
+        code = item.strip().upper()
+        if not code:
+            # "DL1, DL2," and "" are harmless leftovers of comma splitting.
+            continue
+        if not registry.is_known_selector(code):
+            raise ConfigError(describe_unknown(item.strip()))
+        codes.append(code)
+    return codes
+
+
+def _string_list(value: Any, key: str, where: _Where) -> List[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"'{key}' in {where.table()} must be a list of strings, not {_type_name(value)}")
+    return list(value)
+
+
+def _per_file_ignores(value: Any, where: _Where) -> Dict[str, List[str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"'{_PER_FILE_IGNORES_KEY}' in {where.table()} must be a table of glob = [codes], "
+            f"not {_type_name(value)}"
+        )
+    ignores = {}
+    for glob, codes in value.items():
+        label = f"{_PER_FILE_IGNORES_KEY}.\"{glob}\""
+        ignores[glob] = _selectors(codes, label, where)
+    return ignores
+
+
+def _rule_options(rule: Any, key: str, value: Any, where: _Where) -> Dict[str, object]:
+    section = where.table(key)
+    if not isinstance(value, dict):
+        raise ConfigError(f"'{key}' in {where.table()} must be a table of {rule.code}'s options, not {_type_name(value)}")
+    defaults: Mapping[str, object] = getattr(rule, "options", {}) or {}
+    merged = dict(defaults)
+    for option, given in value.items():
+        if option not in defaults:
+            if not defaults:
+                raise ConfigError(f"{rule.code} has no options, but {section} sets '{option}'")
+            raise ConfigError(
+                f"unknown option '{option}' for {rule.code} in {section}" + _did_you_mean(option, defaults)
+            )
+        merged[option] = _option_value(given, defaults[option], f"option '{option}' in {section}")
+    return merged
+
+
+def _option_value(given: Any, default: object, label: str) -> object:
+    """`given`, checked to be of the default's type (an integer is accepted where a float is)."""
+    if isinstance(default, float) and isinstance(given, int) and not isinstance(given, bool):
+        return float(given)
+    # Exact types, because bool is a subclass of int: `true` must not pass
+    # for a count, nor 1 for a flag.
+    if type(given) is not type(default):
+        raise ConfigError(f"{label} must be {_type_name(default, article=True)}, not {_type_name(given)}")
+    if isinstance(default, list) and default:
+        element_type = type(default[0])
+        wrong = [item for item in given if type(item) is not element_type]
+        if wrong:
+            raise ConfigError(
+                f"{label} must be a list of {_type_name(default[0])}s, but holds {_type_name(wrong[0], article=True)}"
+            )
+    return given
+
+
+def _type_name(value: object, article: bool = False) -> str:
+    names = {bool: "boolean", int: "integer", float: "float", str: "string", list: "list", dict: "table"}
+    name = names.get(type(value), type(value).__name__)
+    if not article:
+        return name
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def apply_cli_overrides(
+    settings: Settings,
+    *,
+    select: Optional[Sequence[str]] = None,
+    ignore: Optional[Sequence[str]] = None,
+    extend_select: Optional[Sequence[str]] = None,
+    extend_ignore: Optional[Sequence[str]] = None,
+    extend_exclude: Optional[Sequence[str]] = None,
+    force_exclude: Optional[bool] = None,
+) -> Settings:
+    """A copy of `settings` with the command line's say on top, as ruff layers it.
+
+    `--select` replaces the file's `select` *and* its `extend-select` (they
+    were one decision, which the command line now overrides); `--ignore`
+    likewise replaces `ignore` and `extend-ignore`. The `--extend-*` options
+    add to whatever is in force.
+    """
+    result = dataclasses.replace(
+        settings,
+        select=list(settings.select),
+        ignore=list(settings.ignore),
+        extend_select=list(settings.extend_select),
+        extend_ignore=list(settings.extend_ignore),
+        exclude=list(settings.exclude),
+        extend_exclude=list(settings.extend_exclude),
+        per_file_ignores={glob: list(codes) for glob, codes in settings.per_file_ignores.items()},
+        rule_options={code: dict(options) for code, options in settings.rule_options.items()},
+    )
+    if select is not None:
+        result.select = _cli_codes(select, "--select")
+        result.extend_select = []
+    if ignore is not None:
+        result.ignore = _cli_codes(ignore, "--ignore")
+        result.extend_ignore = []
+    if extend_select is not None:
+        result.extend_select += _cli_codes(extend_select, "--extend-select")
+    if extend_ignore is not None:
+        result.extend_ignore += _cli_codes(extend_ignore, "--extend-ignore")
+    if extend_exclude is not None:
+        result.extend_exclude += [pattern for pattern in extend_exclude if pattern]
+    if force_exclude is not None:
+        result.force_exclude = force_exclude
+    return result
+
+
+def _cli_codes(values: Sequence[str], option: str) -> List[str]:
+    items = [part for value in values for part in value.split(",")]
+    return _validated_codes(items, lambda code: f"{option}: unknown code '{code}'")

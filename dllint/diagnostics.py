@@ -1,0 +1,52 @@
+"""What a rule reports: one finding at one place in one file.
+
+Positions are kept in one convention everywhere inside dllint: 1-based lines
+and 1-based *character* columns (not the UTF-8 byte offsets that `ast`
+gives). Each output format converts at the edge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (1-based line, 1-based column)."""
+
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A proposed change that a later `--fix` can apply.
+
+    `safe` says whether applying it can never change what the program means
+    beyond removing the bug (ruff's "safe" vs "unsafe" fixes).
+    """
+
+    message: str
+    edits: Tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    name: str = ""
+    end_line: Optional[int] = None
+    end_column: Optional[int] = None
+    fix: Optional[Fix] = None
+    # The first line of the statement that holds the finding: a `# noqa` there
+    # also suppresses it (multi-line calls put the comment on their first line).
+    statement_line: Optional[int] = field(default=None, compare=False)
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.code)

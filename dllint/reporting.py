@@ -1,0 +1,38 @@
+"""Turning findings into text for people and tools.
+
+`text` is flake8's format, `path:line:col: CODE message`, with 1-based lines
+and columns: editors and CI problem matchers parse it, so stdout carries
+nothing else. The summary and statistics go to stderr.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Dict, List, Sequence
+
+from dllint.diagnostics import Diagnostic
+from dllint.registry import code_names
+
+
+def format_text(diagnostics: Sequence[Diagnostic]) -> str:
+    return "".join(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in diagnostics)
+
+
+FORMATTERS: Dict[str, Callable[[Sequence[Diagnostic]], str]] = {
+    "text": format_text,
+}
+
+
+def format_statistics(diagnostics: Sequence[Diagnostic]) -> str:
+    counts = Counter(d.code for d in diagnostics)
+    names = code_names()
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return "".join(
+        f"{counts[code]:>{width}}  {code}  {names.get(code, '')}\n" for code in sorted(counts)
+    )
+
+
+def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
+    count = len(diagnostics)
+    findings = "no findings" if count == 0 else f"{count} finding{'s' if count != 1 else ''}"
+    files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
+    return f"dllint: {findings} in {files} checked."

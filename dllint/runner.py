@@ -1,0 +1,191 @@
+"""One run of dllint: read, parse, index the project, check, suppress.
+
+A run has two passes. The first reads and parses every file (reporting
+DL002 for what cannot be read and DL001 for what does not parse) and adds
+each module to the project index. The second runs the rules on every file
+that imports a machine-learning framework (or a project module that does),
+in one shared walk of its tree. One failing file or rule never stops the
+others: a rule's exception becomes a DL000 finding for that file.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+from dllint.diagnostics import Diagnostic
+from dllint.registry import ENGINE_CODES, all_rules
+from dllint.rule import Rule
+from dllint.selection import CodeSelection
+from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap
+from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
+from dllint.settings import Settings
+from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
+from dllint.suppression import file_is_skipped, remove_suppressed
+
+
+@dataclass
+class Input:
+    """A file to lint: where to read it (or its text) and how to name it."""
+
+    display_path: str
+    path: Optional[Path] = None
+    text: Optional[str] = None  # given directly (tests)
+    data: Optional[bytes] = None  # raw bytes read elsewhere (stdin)
+
+
+@dataclass
+class RunResult:
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    files_checked: int = 0
+    # DL000 tracebacks, kept for --verbose
+    tracebacks: List[str] = field(default_factory=list)
+
+
+def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(path=path, line=line, column=column, code=code, message=message, name=ENGINE_CODES[code])
+
+
+def read_input(item: Input) -> str:
+    if item.text is not None:
+        return item.text
+    if item.data is not None:
+        return decode_source(item.data)
+    assert item.path is not None
+    try:
+        data = item.path.read_bytes()
+    except IsADirectoryError:
+        raise UnreadableSource("is a directory") from None
+    except OSError as error:
+        raise UnreadableSource(error.strerror or str(error)) from None
+    return decode_source(data)
+
+
+class Runner:
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None):
+        self.settings = settings
+        self.selection = CodeSelection(settings)
+        self.rules = list(all_rules() if rules is None else rules)
+
+    def run(self, inputs: Iterable[Input], missing: Sequence[str] = ()) -> RunResult:
+        result = RunResult()
+        for path in missing:
+            result.diagnostics.append(_engine_diagnostic(path, "DL002", "no such file or directory"))
+        project = ProjectIndex()
+        parsed: List[Tuple[Input, ModuleInfo]] = []
+        for item in inputs:
+            result.files_checked += 1
+            try:
+                text = read_input(item)
+            except UnreadableSource as error:
+                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+                continue
+            if file_is_skipped(text):
+                continue
+            module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+            try:
+                tree = parse_source(text, item.display_path)
+            except InvalidSyntax as error:
+                result.diagnostics.append(
+                    _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
+                )
+                continue
+            except UnreadableSource as error:
+                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+                continue
+            source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
+            info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
+            parsed.append((item, info))
+
+        ml_modules = _modules_using_ml(project, [info for _, info in parsed])
+        for item, info in parsed:
+            if id(info) not in ml_modules:
+                continue
+            result.diagnostics.extend(self._check(item, info, project, result))
+
+        kept = [d for d in result.diagnostics if self._reported(d)]
+        kept.sort(key=lambda d: d.sort_key)
+        result.diagnostics = kept
+        return result
+
+    def _reported(self, diagnostic: Diagnostic) -> bool:
+        return self.selection.is_enabled_for(Path(diagnostic.path), diagnostic.code)
+
+    def _check(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult) -> List[Diagnostic]:
+        source = info.source
+        path = Path(item.display_path)
+        active = [
+            rule for rule in self.rules
+            if self.selection.is_enabled_for(path, rule.code)
+            and (rule.triggers is None or rule.triggers.search(source.text))
+        ]
+        if not active:
+            return []
+        semantic = project.model_for(info)
+        found: List[Diagnostic] = []
+        instances: List[Rule] = []
+        for rule_class in active:
+            try:
+                instances.append(rule_class(source, semantic, self.settings.rule_options.get(rule_class.code)))
+            except Exception:  # noqa: BLE001 - a broken rule must not stop the run
+                found.append(self._internal_error(rule_class.code, source, result))
+        handlers = _handlers(instances)
+        failed: set = set()
+        if handlers:
+            for node in ast.walk(source.tree):
+                for rule in handlers.get(type(node), ()):
+                    if id(rule) in failed:
+                        continue
+                    try:
+                        getattr(rule, "visit_" + type(node).__name__)(node)
+                    except Exception:  # noqa: BLE001
+                        failed.add(id(rule))
+                        found.append(self._internal_error(rule.code, source, result))
+        for rule in instances:
+            if id(rule) in failed:
+                continue
+            try:
+                rule.finish()
+            except Exception:  # noqa: BLE001
+                failed.add(id(rule))
+                found.append(self._internal_error(rule.code, source, result))
+                continue
+            found.extend(rule.diagnostics)
+        return remove_suppressed(found, source.lines, source.tree)
+
+    @staticmethod
+    def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
+        result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
+        return _engine_diagnostic(source.path, "DL000", f"internal error in rule {code} on this file; rerun with --verbose for the traceback")
+
+
+def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:
+    handlers: Dict[type, List[Rule]] = {}
+    for rule in rules:
+        for attribute in dir(type(rule)):
+            if attribute.startswith("visit_"):
+                node_type = getattr(ast, attribute[len("visit_"):], None)
+                if isinstance(node_type, type):
+                    handlers.setdefault(node_type, []).append(rule)
+    return handlers
+
+
+def _modules_using_ml(project: ProjectIndex, modules: Sequence[ModuleInfo]) -> set:
+    """Modules that import an ML framework, or a project module that does."""
+    using = {id(info) for info in modules if info.imports.imports_ml_framework}
+    changed = True
+    while changed:
+        changed = False
+        for info in modules:
+            if id(info) in using:
+                continue
+            for imported in info.imports.imported_modules + list(info.imports.names.values()):
+                target = project.module(imported) or (project.module(imported.rsplit(".", 1)[0]) if "." in imported else None)
+                if target is not None and target is not info and id(target) in using:
+                    using.add(id(info))
+                    changed = True
+                    break
+    return using

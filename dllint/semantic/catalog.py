@@ -1,0 +1,180 @@
+"""What dllint knows about the libraries training code calls.
+
+Pure data: which qualified names build models, optimizers, schedulers, loss
+functions and data, and which layers behave differently in training and
+evaluation mode. Names are canonical (see `imports.canonical`).
+"""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Tuple
+
+TORCH_LAYERS_MODE_DEPENDENT: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in (
+        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
+        "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+        # Transformer blocks default to dropout=0.1.
+        "Transformer", "TransformerEncoder", "TransformerDecoder",
+        "TransformerEncoderLayer", "TransformerDecoderLayer",
+    )
+)
+
+# Layers whose mode dependence is decided by their arguments: InstanceNorm
+# only with track_running_stats=True, RNNs and attention only with dropout>0.
+TORCH_LAYERS_MODE_BY_ARGUMENT: Dict[str, Tuple[str, int]] = {
+    "torch.nn.InstanceNorm1d": ("track_running_stats", -1),
+    "torch.nn.InstanceNorm2d": ("track_running_stats", -1),
+    "torch.nn.InstanceNorm3d": ("track_running_stats", -1),
+    "torch.nn.RNN": ("dropout", -1),
+    "torch.nn.LSTM": ("dropout", -1),
+    "torch.nn.GRU": ("dropout", -1),
+    "torch.nn.MultiheadAttention": ("dropout", 2),
+}
+
+TORCH_LAYERS_MODE_FREE: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in (
+        "Linear", "Bilinear", "LazyLinear", "Identity", "Flatten", "Unflatten",
+        "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+        "LazyConv1d", "LazyConv2d", "LazyConv3d",
+        "Embedding", "EmbeddingBag", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
+        "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
+        "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Softplus", "Softsign", "Hardtanh", "Hardswish",
+        "Hardsigmoid", "Tanhshrink", "Threshold", "GLU", "Softmin", "Softmax2d",
+        "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+        "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+        "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
+        "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+        "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d",
+        "CosineSimilarity", "PairwiseDistance", "ChannelShuffle",
+    )
+)
+
+# Containers: their mode dependence is their children's.
+TORCH_CONTAINERS: FrozenSet[str] = frozenset(
+    {"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"}
+)
+
+TORCH_LOSS_CLASSES: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in (
+        "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss",
+        "SmoothL1Loss", "HuberLoss", "KLDivLoss", "CTCLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+        "MarginRankingLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss", "SoftMarginLoss",
+        "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MultiMarginLoss", "TripletMarginLoss",
+        "TripletMarginWithDistanceLoss",
+    )
+)
+
+TORCH_LOSS_FUNCTIONS: FrozenSet[str] = frozenset(
+    "torch.nn.functional." + name
+    for name in (
+        "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+        "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "ctc_loss",
+        "poisson_nll_loss", "gaussian_nll_loss", "margin_ranking_loss", "hinge_embedding_loss",
+        "multilabel_margin_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+        "cosine_embedding_loss", "multi_margin_loss", "triplet_margin_loss",
+    )
+)
+
+KERAS_LOSS_CLASSES: FrozenSet[str] = frozenset(
+    "keras.losses." + name
+    for name in (
+        "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
+        "BinaryFocalCrossentropy", "MeanSquaredError", "MeanAbsoluteError", "Huber",
+        "KLDivergence", "CategoricalFocalCrossentropy", "Hinge", "CosineSimilarity",
+    )
+)
+
+TORCH_OPTIMIZER_PREFIXES: Tuple[str, ...] = ("torch.optim.", "timm.optim.", "bitsandbytes.optim.", "apex.optimizers.")
+TORCH_SCHEDULER_PREFIXES: Tuple[str, ...] = ("torch.optim.lr_scheduler.", "timm.scheduler.")
+OPTIMIZER_FACTORIES: FrozenSet[str] = frozenset(
+    {"transformers.AdamW", "transformers.Adafactor", "timm.optim.create_optimizer_v2", "timm.optim.create_optimizer"}
+)
+SCHEDULER_FACTORIES: FrozenSet[str] = frozenset(
+    {
+        "transformers.get_scheduler",
+        "transformers.get_linear_schedule_with_warmup",
+        "transformers.get_cosine_schedule_with_warmup",
+        "transformers.get_constant_schedule_with_warmup",
+        "transformers.get_polynomial_decay_schedule_with_warmup",
+        "timm.scheduler.create_scheduler",
+        "timm.scheduler.create_scheduler_v2",
+    }
+)
+
+# Calls that build a model whose layers dllint cannot see.
+OPAQUE_MODEL_FACTORIES: Tuple[str, ...] = (
+    "torchvision.models.",
+    "timm.create_model",
+    "torch.hub.load",
+    "keras.applications.",
+    "keras.models.load_model",
+    "keras.saving.load_model",
+)
+# `AutoModelForX.from_pretrained(...)`, `BertModel.from_pretrained(...)`
+HF_MODEL_CONSTRUCTORS: Tuple[str, ...] = ("from_pretrained", "from_config")
+
+# Base classes that make a project class a model, per framework.
+MODEL_BASES: Dict[str, str] = {
+    "torch.nn.Module": "torch",
+    "lightning.pytorch.LightningModule": "lightning",
+    "lightning.pytorch.core.LightningModule": "lightning",
+    "keras.Model": "keras",
+    "keras.Sequential": "keras",
+    "keras.layers.Layer": "keras",
+    "transformers.PreTrainedModel": "hf",
+    "transformers.modeling_utils.PreTrainedModel": "hf",
+}
+
+KERAS_MODEL_CLASSES: FrozenSet[str] = frozenset({"keras.Model", "keras.Sequential"})
+
+# Calls that wrap a model and return something that behaves like it.
+MODEL_WRAPPERS: FrozenSet[str] = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.DistributedDataParallel",
+        "torch.compile",
+        "torch.jit.script",
+        "torch.jit.trace",
+        "copy.deepcopy",
+        "torch.nn.SyncBatchNorm.convert_sync_batchnorm",
+    }
+)
+# Methods of a module that return the module itself.
+MODEL_SELF_RETURNING_METHODS: FrozenSet[str] = frozenset(
+    {"to", "cuda", "cpu", "eval", "train", "float", "half", "double", "bfloat16", "requires_grad_", "to_empty", "share_memory"}
+)
+# Methods of a loss tensor that return a loss tensor still in the graph.
+LOSS_PRESERVING_METHODS: FrozenSet[str] = frozenset({"mean", "sum", "to", "cuda", "float", "double", "squeeze", "view", "reshape", "clone", "contiguous"})
+# ...and those that leave the graph.
+GRAPH_LEAVING_METHODS: FrozenSet[str] = frozenset({"item", "detach", "tolist", "numpy", "cpu().numpy"})
+
+SKLEARN_NON_ESTIMATOR_MODULES: Tuple[str, ...] = (
+    "sklearn.model_selection.train_test_split", "sklearn.metrics.", "sklearn.datasets.",
+    "sklearn.utils.", "sklearn.base.clone",
+)
+
+DATA_LOADERS: FrozenSet[str] = frozenset({"torch.utils.data.DataLoader"})
+# Wrappers that iterate over their first argument unchanged.
+ITERATION_WRAPPERS: FrozenSet[str] = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "iter"})
+
+# Modules whose star import is common in training scripts, and the names it brings.
+STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
+    "torch.nn": frozenset(
+        name.rsplit(".", 1)[1]
+        for name in TORCH_LAYERS_MODE_DEPENDENT | TORCH_LAYERS_MODE_FREE | TORCH_CONTAINERS | TORCH_LOSS_CLASSES
+        | frozenset(TORCH_LAYERS_MODE_BY_ARGUMENT) | {"torch.nn.Module", "torch.nn.Parameter", "torch.nn.init", "torch.nn.functional"}
+    ),
+    "torch.nn.functional": frozenset(
+        {name.rsplit(".", 1)[1] for name in TORCH_LOSS_FUNCTIONS}
+        | {"softmax", "log_softmax", "sigmoid", "relu", "dropout", "linear", "conv2d"}
+    ),
+    "torch.optim": frozenset({"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "LBFGS", "lr_scheduler"}),
+    "keras.layers": frozenset(
+        {"Dense", "Conv2D", "Conv1D", "Dropout", "BatchNormalization", "Flatten", "Activation", "Softmax",
+         "Input", "MaxPooling2D", "LSTM", "GRU", "Embedding", "Rescaling", "Normalization"}
+    ),
+    "keras.models": frozenset({"Sequential", "Model", "load_model"}),
+}

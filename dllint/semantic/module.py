@@ -1,0 +1,519 @@
+"""`ModuleModel`: the questions rules ask about one file.
+
+    semantic.qualified_name(node)   -> "torch.nn.CrossEntropyLoss" or None
+    semantic.value_of(expr)         -> Value(kind=MODEL, ...) or None
+    semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
+    semantic.callers_of(function)   -> calls to it in this file
+
+Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
+`for ... in`, parameters (from the calls made to the function in the same
+file, then from the parameter's name) and return values, within the file
+and into other files of the project through the project index. Everything
+is computed on first use and cached.
+"""
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
+
+from dllint.semantic import catalog
+from dllint.semantic.imports import ImportMap, dotted_parts
+from dllint.semantic.project import ModuleInfo, ProjectIndex
+from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
+from dllint.semantic.values import (
+    BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN,
+    VALIDATION, Value, kind_from_name, split_from_name,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.source import SourceFile
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+_MAX_DEPTH = 12  # how far values are chased through bindings and calls
+
+
+class ModuleModel:
+    def __init__(self, source: "SourceFile", project: Optional[ProjectIndex] = None, info: Optional[ModuleInfo] = None):
+        self.source = source
+        self.tree = source.tree
+        if project is None or info is None:
+            project = project or ProjectIndex()
+            from dllint.semantic.project import module_name_for  # noqa: F401  (documented pairing)
+
+            info = project.add(source, ImportMap(source.tree, source.module_name))
+            info._model = self
+        self.project = project
+        self.info = info
+        self.imports = info.imports
+        self._scopes: Optional[ScopeTable] = None
+        self._value_cache: Dict[Tuple[int, Optional[int]], Optional[Value]] = {}
+        self._in_progress: set = set()
+        self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
+
+    # -- structure -------------------------------------------------------
+    @property
+    def scopes(self) -> ScopeTable:
+        if self._scopes is None:
+            self._scopes = ScopeTable(self.tree)
+        return self._scopes
+
+    def parent(self, node: ast.AST) -> Optional[ast.AST]:
+        return self.scopes.parents.get(node)
+
+    def enclosing_function(self, node: ast.AST) -> Optional[FunctionNode]:
+        return self.scopes.enclosing(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+    def enclosing_class(self, node: ast.AST) -> Optional[ast.ClassDef]:
+        return self.scopes.enclosing(node, ast.ClassDef)
+
+    # -- names -----------------------------------------------------------
+    def qualified_name(self, node: ast.AST) -> Optional[str]:
+        """The canonical dotted name an expression refers to, through imports
+        and aliases; a project's own top-level class or function gets
+        `<module>.<name>`. None for anything else (locals, calls, ...)."""
+        if isinstance(node, ast.Call):
+            node = node.func
+        parts = dotted_parts(node)
+        if parts is None:
+            return None
+        head = parts[0]
+        resolved = self.imports.resolve_name(head)
+        if resolved is None:
+            if head in self.info.classes or head in self.info.functions:
+                resolved = f"{self.info.name}.{head}" if self.info.name else head
+            else:
+                return None
+        if len(parts) == 1:
+            return resolved
+        from dllint.semantic.imports import canonical
+
+        return canonical(".".join([resolved] + parts[1:]))
+
+    def is_call_to(self, node: ast.AST, *qualnames: str) -> bool:
+        return isinstance(node, ast.Call) and self.qualified_name(node.func) in qualnames
+
+    # -- functions across the project -----------------------------------
+    def resolve_function(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """The project function (or method of `self`) a call runs."""
+        func = call.func
+        qualname = self.qualified_name(func)
+        if qualname:
+            found = self.project.definition(qualname)
+            if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return self.project.model_for(found[0]), found[1]
+        if isinstance(func, ast.Name):
+            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
+            if binding is not None and binding.kind == "def":
+                return self, binding.value
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            class_node = self._class_of_self(func.value, call)
+            if class_node is not None:
+                for statement in class_node.body:
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == func.attr:
+                        return self, statement
+        return None
+
+    def resolve_class(self, node: ast.AST) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
+        qualname = self.qualified_name(node)
+        if qualname:
+            found = self.project.definition(qualname)
+            if found and isinstance(found[1], ast.ClassDef):
+                return self.project.model_for(found[0]), found[1]
+        return None
+
+    def class_qualname(self, node: ast.ClassDef) -> str:
+        return f"{self.info.name}.{node.name}" if self.info.name else node.name
+
+    def _class_of_self(self, name: ast.Name, at: ast.AST) -> Optional[ast.ClassDef]:
+        scope = self.scopes.scope_at(at)
+        while scope is not None and not scope.is_function:
+            scope = scope.parent
+        if scope is None:
+            return None
+        class_scope = self.scopes.class_scope_of_method(scope)
+        if class_scope is None:
+            return None
+        function = scope.node
+        positional = function.args.posonlyargs + function.args.args
+        if positional and positional[0].arg == name.id:
+            return class_scope.node
+        return None
+
+    def calls(self, name: str) -> List[ast.Call]:
+        """Every call in this file whose function's last name is `name`."""
+        if self._calls_by_name is None:
+            found: Dict[str, List[ast.Call]] = {}
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Call):
+                    parts = dotted_parts(node.func)
+                    if parts:
+                        found.setdefault(parts[-1], []).append(node)
+            self._calls_by_name = found
+        return self._calls_by_name.get(name, [])
+
+    def callers_of(self, function: FunctionNode) -> List[ast.Call]:
+        return [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
+
+    # -- values ----------------------------------------------------------
+    def value_of(self, node: ast.AST, depth: int = 0) -> Optional[Value]:
+        """What `node` holds: a model, an optimizer, a loss tensor, data of a
+        split... or None when dllint cannot tell."""
+        if depth > _MAX_DEPTH or node is None:
+            return None
+        key = (id(node), None)
+        if key in self._value_cache:
+            return self._value_cache[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            value = self._evaluate(node, depth)
+        finally:
+            self._in_progress.discard(key)
+        self._value_cache[key] = value
+        return value
+
+    def _evaluate(self, node: ast.AST, depth: int) -> Optional[Value]:
+        if isinstance(node, ast.Name):
+            return self._value_of_name(node, depth)
+        if isinstance(node, ast.Attribute):
+            return self._value_of_attribute(node, depth)
+        if isinstance(node, ast.Call):
+            return self._value_of_call(node, depth)
+        if isinstance(node, ast.BinOp):
+            left, right = self.value_of(node.left, depth + 1), self.value_of(node.right, depth + 1)
+            for side in (left, right):
+                if side is not None and side.kind == LOSS:
+                    return side
+            return None
+        if isinstance(node, ast.UnaryOp):
+            operand = self.value_of(node.operand, depth + 1)
+            return operand if operand is not None and operand.kind == LOSS else None
+        if isinstance(node, ast.IfExp):
+            return self.value_of(node.body, depth + 1) or self.value_of(node.orelse, depth + 1)
+        if isinstance(node, ast.Subscript):
+            return self._value_of_subscript(node, depth)
+        if isinstance(node, (ast.Await, ast.Starred)):
+            return self.value_of(node.value, depth + 1)
+        if isinstance(node, ast.NamedExpr):
+            return self.value_of(node.value, depth + 1)
+        return None
+
+    def _value_of_name(self, node: ast.Name, depth: int) -> Optional[Value]:
+        scope, binding = self.scopes.lookup(node.id, self.scopes.scope_at(node), node.lineno)
+        if binding is not None:
+            value = self.value_of_binding(binding, scope, depth)
+            if value is not None:
+                return value
+            if binding.kind in ("import", "def", "class"):
+                return None
+        return self._value_from_name(node.id, node)
+
+    def _value_from_name(self, name: str, node: ast.AST) -> Optional[Value]:
+        kind = kind_from_name(name)
+        split = split_from_name(name)
+        if kind is None and split is None:
+            return None
+        if kind is None:
+            kind = DATA
+        if kind in (DATA, BATCH) or split is not None and kind not in (OPTIMIZER, SCHEDULER, LOSS_FUNCTION, MODEL):
+            return Value(DATA if kind != BATCH else BATCH, split=split, origin=node, module=self.info.name, by_name=True)
+        return Value(kind, origin=node, module=self.info.name, by_name=True)
+
+    def value_of_binding(self, binding: Binding, scope: Optional[Scope], depth: int) -> Optional[Value]:
+        if binding.kind == "assign":
+            return self._element_value(binding.value, binding.path, depth + 1)
+        if binding.kind == "augassign":
+            target_value = None
+            statement = binding.value
+            operand = self.value_of(statement.value, depth + 1)
+            if operand is not None and operand.kind == LOSS:
+                return operand
+            return target_value
+        if binding.kind == "with":
+            return self._element_value(binding.value, binding.path, depth + 1)
+        if binding.kind == "for":
+            return self._iteration_value(binding.value, binding.path, depth + 1)
+        if binding.kind == "param":
+            return self._parameter_value(binding, scope, depth + 1)
+        return None
+
+    def _value_of_attribute(self, node: ast.Attribute, depth: int) -> Optional[Value]:
+        if isinstance(node.value, ast.Name):
+            class_node = self._class_of_self(node.value, node)
+            if class_node is not None:
+                class_scope = self.scopes.scopes.get(class_node)
+                bindings = class_scope.attributes.get(node.attr) if class_scope else None
+                if bindings:
+                    value = self.value_of_binding(pick_binding(bindings, None), class_scope, depth)
+                    if value is not None:
+                        return value
+                return self._value_from_name(node.attr, node)
+        base = self.value_of(node.value, depth + 1)
+        if base is not None:
+            if base.kind == MODEL and node.attr in ("module", "_orig_mod", "model"):
+                return base  # DDP / DataParallel / torch.compile wrappers
+            if base.kind == MODEL_OUTPUT and node.attr == "loss":
+                return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
+            if base.kind == LOSS and node.attr == "data":
+                return None
+        return None
+
+    def _value_of_subscript(self, node: ast.Subscript, depth: int) -> Optional[Value]:
+        base = self.value_of(node.value, depth + 1)
+        key = node.slice.value if isinstance(node.slice, ast.Index) else node.slice  # type: ignore[attr-defined]
+        if base is not None and base.kind == DATA and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return base.with_split(split_from_name(key.value) or base.split)
+        if base is not None and base.kind in (DATA, BATCH):
+            return base
+        if base is not None and base.kind == MODEL_OUTPUT and isinstance(key, ast.Constant) and key.value in ("loss", 0):
+            if key.value == "loss":
+                return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
+        return None
+
+    # -- calls -----------------------------------------------------------
+    def _value_of_call(self, node: ast.Call, depth: int) -> Optional[Value]:
+        qualname = self.qualified_name(node.func)
+        if qualname is not None:
+            value = self._value_of_library_call(node, qualname, depth)
+            if value is not None:
+                return value
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            receiver = self.value_of(func.value, depth + 1)
+            if receiver is not None:
+                value = self._value_of_method_call(node, receiver, func.attr, depth)
+                if value is not None:
+                    return value
+            if func.attr in catalog.HF_MODEL_CONSTRUCTORS and qualname and qualname.startswith(("transformers.", "peft.", "diffusers.")):
+                return Value(MODEL, qualname=qualname.rsplit(".", 1)[0], framework="hf", origin=node, module=self.info.name)
+        else:
+            callee = self.value_of(func, depth + 1)
+            if callee is not None:
+                if callee.kind == MODEL:
+                    return Value(MODEL_OUTPUT, qualname=callee.qualname, framework=callee.framework, origin=node, module=self.info.name)
+                if callee.kind == LOSS_FUNCTION:
+                    return Value(LOSS, qualname=callee.qualname, origin=node, module=self.info.name)
+        resolved_class = self.resolve_class(node.func)
+        if resolved_class is not None:
+            model, class_node = resolved_class
+            class_qualname = model.class_qualname(class_node)
+            framework = self.project.model_framework(class_qualname)
+            if framework:
+                return Value(MODEL, qualname=class_qualname, framework=framework, origin=node, module=self.info.name)
+            return None
+        resolved = self.resolve_function(node)
+        if resolved is not None:
+            return resolved[0].return_value(resolved[1], depth + 1)
+        return None
+
+    def _value_of_library_call(self, node: ast.Call, qualname: str, depth: int) -> Optional[Value]:
+        here = self.info.name
+        if qualname in catalog.TORCH_LOSS_CLASSES or qualname in catalog.KERAS_LOSS_CLASSES:
+            return Value(LOSS_FUNCTION, qualname=qualname, origin=node, module=here)
+        if qualname in catalog.TORCH_LOSS_FUNCTIONS:
+            return Value(LOSS, qualname=qualname, origin=node, module=here)
+        if qualname.startswith(catalog.TORCH_SCHEDULER_PREFIXES) or qualname in catalog.SCHEDULER_FACTORIES:
+            return Value(SCHEDULER, qualname=qualname, origin=node, module=here)
+        if (qualname.startswith(catalog.TORCH_OPTIMIZER_PREFIXES) and _is_class_like(qualname)) or qualname in catalog.OPTIMIZER_FACTORIES:
+            return Value(OPTIMIZER, qualname=qualname, origin=node, module=here)
+        if qualname in catalog.MODEL_WRAPPERS:
+            wrapped = self.value_of(node.args[0], depth + 1) if node.args else None
+            if wrapped is not None and wrapped.kind == MODEL:
+                return wrapped
+            return None
+        if qualname in catalog.DATA_LOADERS:
+            dataset = _argument(node, 0, "dataset")
+            inner = self.value_of(dataset, depth + 1) if dataset is not None else None
+            return Value(DATA, qualname=qualname, split=inner.split if inner else None, origin=node, module=here)
+        if qualname.startswith(("torchvision.datasets.", "torchtext.datasets.", "torchaudio.datasets.")):
+            return Value(DATA, qualname=qualname, split=_split_from_arguments(node), origin=node, module=here)
+        if qualname in ("datasets.load_dataset", "datasets.load_from_disk"):
+            return Value(DATA, qualname=qualname, split=_split_from_arguments(node), origin=node, module=here)
+        if qualname in ("torch.utils.data.TensorDataset", "torch.utils.data.Subset", "torch.utils.data.ConcatDataset"):
+            splits = {self._split_of(argument, depth) for argument in node.args}
+            splits.discard(None)
+            return Value(DATA, qualname=qualname, split=splits.pop() if len(splits) == 1 else None, origin=node, module=here)
+        if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT or qualname in catalog.TORCH_LAYERS_MODE_FREE or qualname in catalog.TORCH_CONTAINERS or qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
+            return Value(MODEL, qualname=qualname, framework="torch", origin=node, module=here)
+        if qualname in catalog.KERAS_MODEL_CLASSES:
+            return Value(MODEL, qualname=qualname, framework="keras", origin=node, module=here)
+        if qualname.startswith(catalog.OPAQUE_MODEL_FACTORIES) and _is_model_factory(qualname):
+            framework = "keras" if qualname.startswith("keras.") else "torch"
+            return Value(MODEL, qualname=qualname, framework=framework, origin=node, module=here)
+        if qualname.startswith("sklearn.") and _is_class_like(qualname) and not qualname.startswith(catalog.SKLEARN_NON_ESTIMATOR_MODULES):
+            return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
+        if qualname in ("sklearn.pipeline.make_pipeline",):
+            return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
+        if qualname in ("torch.load",):
+            return None
+        return None
+
+    def _value_of_method_call(self, node: ast.Call, receiver: Value, method: str, depth: int) -> Optional[Value]:
+        here = self.info.name
+        if receiver.kind == MODEL:
+            if method in catalog.MODEL_SELF_RETURNING_METHODS:
+                return receiver
+            if method == "forward":
+                return Value(MODEL_OUTPUT, qualname=receiver.qualname, framework=receiver.framework, origin=node, module=here)
+            if method in ("predict", "predict_proba", "decision_function"):
+                return Value(MODEL_OUTPUT, qualname=receiver.qualname, framework=receiver.framework, origin=node, module=here)
+        if receiver.kind == LOSS_FUNCTION and method in ("forward", "__call__"):
+            return Value(LOSS, qualname=receiver.qualname, origin=node, module=here)
+        if receiver.kind == LOSS and method in catalog.LOSS_PRESERVING_METHODS:
+            return receiver
+        if receiver.kind in (DATA, BATCH) and method in ("to", "cuda", "float", "shuffle", "batch", "map", "prefetch", "filter", "select", "with_format"):
+            return receiver
+        return None
+
+    def _split_of(self, node: ast.AST, depth: int) -> Optional[str]:
+        value = self.value_of(node, depth + 1)
+        return value.split if value is not None else None
+
+    # -- tuples, iteration, parameters, returns -------------------------
+    def _element_value(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Value]:
+        """The value at `path` inside what `node` evaluates to (tuple unpacking)."""
+        if not path:
+            return self.value_of(node, depth)
+        if depth > _MAX_DEPTH:
+            return None
+        index, rest = path[0], path[1:]
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if 0 <= index < len(node.elts) and not any(isinstance(e, ast.Starred) for e in node.elts):
+                return self._element_value(node.elts[index], rest, depth + 1)
+            return None
+        if isinstance(node, ast.Call) and index >= 0:
+            qualname = self.qualified_name(node.func)
+            split_value = self._split_output(node, qualname, index, rest, depth)
+            if split_value is not None:
+                return split_value
+            resolved = self.resolve_function(node)
+            if resolved is not None:
+                module, function = resolved
+                for returned in _return_expressions(function):
+                    value = module._element_value(returned, path, depth + 1)
+                    if value is not None:
+                        return value
+        value = self.value_of(node, depth + 1)
+        if value is not None and value.kind in (DATA, BATCH):
+            return value
+        return None
+
+    def _split_output(self, node: ast.Call, qualname: Optional[str], index: int, rest: Tuple[int, ...], depth: int) -> Optional[Value]:
+        here = self.info.name
+        if qualname == "sklearn.model_selection.train_test_split":
+            # X_train, X_test, y_train, y_test = train_test_split(X, y)
+            source = node.args[index // 2] if index // 2 < len(node.args) else None
+            origin = self.value_of(source, depth + 1) if source is not None else None
+            return Value(DATA, qualname=qualname, split=TRAIN if index % 2 == 0 else TEST, origin=node, module=here,
+                         framework=origin.framework if origin else None)
+        if qualname == "torch.utils.data.random_split":
+            lengths = _argument(node, 1, "lengths")
+            count = len(lengths.elts) if isinstance(lengths, (ast.List, ast.Tuple)) else 2
+            splits = (TRAIN, VALIDATION) if count == 2 else (TRAIN, VALIDATION, TEST)
+            return Value(DATA, qualname=qualname, split=splits[index] if index < len(splits) else None, origin=node, module=here)
+        if qualname and qualname.endswith(".load_data") and qualname.startswith("keras.datasets."):
+            # (x_train, y_train), (x_test, y_test) = mnist.load_data()
+            return Value(DATA, qualname=qualname, split=(TRAIN, TEST)[index] if index < 2 else None, origin=node, module=here)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "prepare" and node.args:
+            # accelerator.prepare(model, optimizer, loader) returns its arguments
+            if index < len(node.args):
+                return self._element_value(node.args[index], rest, depth + 1)
+        return None
+
+    def _iteration_value(self, iterable: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Value]:
+        """What a `for` target holds when looping over `iterable`."""
+        if isinstance(iterable, ast.Call):
+            qualname = self.qualified_name(iterable.func)
+            name = qualname or (iterable.func.id if isinstance(iterable.func, ast.Name) else None)
+            if name in ("enumerate",) and iterable.args:
+                if path and path[0] == 1:
+                    return self._iteration_value(iterable.args[0], path[1:], depth + 1)
+                return None
+            if (name in catalog.ITERATION_WRAPPERS or name == "tqdm") and iterable.args:
+                return self._iteration_value(iterable.args[0], path, depth + 1)
+            if name == "zip":
+                if path and 0 <= path[0] < len(iterable.args):
+                    return self._iteration_value(iterable.args[path[0]], path[1:], depth + 1)
+                return None
+        value = self.value_of(iterable, depth + 1)
+        if value is not None and value.kind in (DATA, BATCH):
+            return Value(BATCH, qualname=value.qualname, split=value.split, origin=iterable, module=self.info.name, by_name=value.by_name)
+        return None
+
+    def _parameter_value(self, binding: Binding, scope: Optional[Scope], depth: int) -> Optional[Value]:
+        function = scope.node if scope is not None else None
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.path:
+            index = binding.path[0]
+            for call in self.callers_of(function):
+                argument = _call_argument(call, function, index, binding.name)
+                if argument is not None:
+                    value = self.value_of(argument, depth + 1)
+                    if value is not None:
+                        return value
+        return self._value_from_name(binding.name, binding.node)
+
+    def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:
+        for returned in _return_expressions(function):
+            value = self.value_of(returned, depth + 1)
+            if value is not None:
+                return value
+        return None
+
+
+def _return_expressions(function: FunctionNode) -> List[ast.expr]:
+    found: List[ast.expr] = []
+    stack: List[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return) and node.value is not None:
+            found.append(node.value)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str) -> Optional[ast.expr]:
+    """The argument a call passes for parameter `name` (at `index`)."""
+    for item in call.keywords:
+        if item.arg == name:
+            return item.value
+    if index < 0:
+        return None
+    positional = function.args.posonlyargs + function.args.args
+    # A method called as `obj.method(x)` does not pass `self` explicitly.
+    is_method_call = isinstance(call.func, ast.Attribute) and positional and positional[0].arg in ("self", "cls")
+    position = index - 1 if is_method_call else index
+    if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+        return call.args[position]
+    return None
+
+
+def _split_from_arguments(call: ast.Call) -> Optional[str]:
+    for item in call.keywords:
+        if item.arg == "train" and isinstance(item.value, ast.Constant):
+            return TRAIN if item.value.value else TEST
+        if item.arg == "split" and isinstance(item.value, ast.Constant) and isinstance(item.value.value, str):
+            return split_from_name(item.value.value.split("[")[0]) or None
+    return None
+
+
+def _is_class_like(qualname: str) -> bool:
+    last = qualname.rsplit(".", 1)[-1]
+    return last[:1].isupper()
+
+
+def _is_model_factory(qualname: str) -> bool:
+    last = qualname.rsplit(".", 1)[-1]
+    # torchvision.models.resnet18, torchvision.models.ResNet, timm.create_model;
+    # not torchvision.models.ResNet18_Weights or get_model_weights.
+    return not last.endswith("_Weights") and not last.startswith(("get_", "list_")) and "weights" not in last.lower()

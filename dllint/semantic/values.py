@@ -1,0 +1,71 @@
+"""What a value is, as far as dllint can tell without running the code."""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from typing import Optional
+
+# The kinds of values rules ask about.
+MODEL = "model"                  # a network or estimator (torch, keras, sklearn, hf, lightning)
+OPTIMIZER = "optimizer"
+SCHEDULER = "scheduler"
+LOSS_FUNCTION = "loss_function"  # nn.CrossEntropyLoss(), a Keras loss object
+LOSS = "loss"                    # a loss tensor, still attached to the graph
+MODEL_OUTPUT = "model_output"    # what a forward call returned
+DATA = "data"                    # a dataset, a loader, arrays of samples
+BATCH = "batch"                  # what iterating over DATA yields
+
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
+
+
+@dataclass(frozen=True)
+class Value:
+    kind: str
+    # the class or function that made it, canonical (e.g. "torch.nn.CrossEntropyLoss")
+    qualname: Optional[str] = None
+    # "torch", "keras", "sklearn", "hf", "lightning" for models
+    framework: Optional[str] = None
+    # train / validation / test for DATA and BATCH
+    split: Optional[str] = None
+    # where the value was made, and in which module
+    origin: Optional[ast.AST] = None
+    module: str = ""
+    # True when the only evidence is the variable's name: the weakest kind
+    by_name: bool = False
+
+    def with_split(self, split: Optional[str]) -> "Value":
+        return replace(self, split=split)
+
+
+_SPLIT_WORDS = (
+    (VALIDATION, re.compile(r"(^|_)(val|valid|validation|dev|eval|holdout|heldout)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (TEST, re.compile(r"(^|_)(test|tst)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (TRAIN, re.compile(r"(^|_)(train|trn|training)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+)
+
+
+def split_from_name(name: str) -> Optional[str]:
+    """`val_loader` -> validation, `X_test` -> test, `train_ds` -> train."""
+    for split, pattern in _SPLIT_WORDS:
+        if pattern.search(name):
+            return split
+    return None
+
+
+_NAME_KINDS = (
+    (OPTIMIZER, re.compile(r"^(optimizer|optim|opt|[a-z_]*_optimizer|optimizer_[a-z0-9_]+)$")),
+    (SCHEDULER, re.compile(r"^(scheduler|lr_scheduler|sched|[a-z_]*_scheduler)$")),
+    (LOSS_FUNCTION, re.compile(r"^(criterion|loss_fn|loss_func|loss_function|lossfn|[a-z_]*_criterion)$")),
+    (LOSS, re.compile(r"^(loss|[a-z0-9_]*_loss|loss_[a-z0-9_]+)$")),
+    (MODEL, re.compile(r"^(model|net|network|classifier|[a-z0-9_]*_model|model_[a-z0-9_]+|[a-z0-9_]*_net)$")),
+    (DATA, re.compile(r"^[a-z0-9_]*(loader|dataset|_ds|_dl)$")),
+)
+
+
+def kind_from_name(name: str) -> Optional[str]:
+    lowered = name.lower()
+    for kind, pattern in _NAME_KINDS:
+        if pattern.match(lowered):
+            return kind
+    return None

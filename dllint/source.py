@@ -1,0 +1,112 @@
+"""One file's text and tree, and the conversion of `ast` positions.
+
+`ast` reports columns as 0-based UTF-8 byte offsets; everything inside dllint
+uses 1-based character columns, so the conversion happens here, once, when a
+rule reports a node.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple, Union
+
+from dllint.diagnostics import Diagnostic, Fix
+
+
+class UnreadableSource(Exception):
+    """The bytes are not Python text (binary, bad encoding, unreadable)."""
+
+
+class InvalidSyntax(Exception):
+    def __init__(self, reason: str, line: int, column: int):
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+def decode_source(data: bytes) -> str:
+    """Decode like the interpreter does: BOM and PEP 263 coding cookies."""
+    if b"\x00" in data:
+        raise UnreadableSource("binary file (contains NUL bytes)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:  # an unknown coding cookie
+        raise UnreadableSource(str(error)) from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise UnreadableSource(f"cannot decode as {encoding}: {error}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_source(text: str, filename: str) -> ast.Module:
+    with warnings.catch_warnings():
+        # Invalid escape sequences and the like warn on stderr at parse time;
+        # they are not ours to report and would corrupt the output.
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(text, filename=filename)
+        except SyntaxError as error:
+            reason = error.msg or "invalid syntax"
+            raise InvalidSyntax(reason, error.lineno or 1, max(error.offset or 1, 1)) from None
+        except (RecursionError, MemoryError):
+            raise InvalidSyntax("too deeply nested for the parser", 1, 1) from None
+        except ValueError as error:  # e.g. source code string cannot contain null bytes
+            raise UnreadableSource(str(error)) from None
+
+
+@dataclass
+class SourceFile:
+    """A parsed file. `path` is the path as the user gave it (for output)."""
+
+    path: str
+    text: str
+    tree: ast.Module
+    module_name: str = ""
+    lines: List[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            self.lines = self.text.splitlines()
+
+    @classmethod
+    def from_text(cls, path: str, text: str, module_name: str = "") -> "SourceFile":
+        return cls(path=path, text=text, tree=parse_source(text, path), module_name=module_name)
+
+    def character_column(self, line: int, byte_offset: int) -> int:
+        """1-based character column of a 0-based UTF-8 byte offset on `line`."""
+        if not 1 <= line <= len(self.lines):
+            return byte_offset + 1
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+    def position(self, node: ast.AST) -> Tuple[int, int, Optional[int], Optional[int]]:
+        line = getattr(node, "lineno", 1)
+        column = self.character_column(line, getattr(node, "col_offset", 0))
+        end_line = getattr(node, "end_lineno", None)
+        end_offset = getattr(node, "end_col_offset", None)
+        end_column = self.character_column(end_line, end_offset) if end_line and end_offset is not None else None
+        return line, column, end_line, end_column
+
+    def diagnostic(self, node: ast.AST, code: str, message: str, *, name: str = "", fix: Optional[Fix] = None) -> Diagnostic:
+        line, column, end_line, end_column = self.position(node)
+        return Diagnostic(
+            path=self.path,
+            line=line,
+            column=column,
+            code=code,
+            message=message,
+            name=name,
+            end_line=end_line,
+            end_column=end_column,
+            fix=fix,
+        )
+
+    def segment(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.text, node) or ""

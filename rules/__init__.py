@@ -1,0 +1,1 @@
+"""dllint's rules, one module per rule (installed as `dllint.rules`)."""

@@ -12,6 +12,7 @@ loops). A walk does not enter what is excluded:
   below its own folder, as git applies it: those of the walked folder's
   ancestors up to the repository root (the nearest folder holding `.git`)
   too, a deeper file overriding a shallower one, `!negation` included.
+  Outside a repository, only the .gitignore files met by the walk apply.
 
 What the user names is what they mean: a named file is linted even when
 excluded, `.py` or not, and a named folder that is itself excluded is walked,
@@ -23,10 +24,11 @@ collected in the result for the caller to report.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import pathspec
 
@@ -91,6 +93,12 @@ class _Position:
             root_path=None if self.root_path is None else _join(self.root_path, name),
             gitignores=self.gitignores,
         )
+
+
+class _Entry(NamedTuple):
+    name: str
+    is_dir: bool
+    is_link: bool
 
 
 def _join(parent: str, name: str) -> str:
@@ -163,9 +171,11 @@ class _Discovery:
         walk_path = "" if is_dir else os.path.basename(absolute)
         root_path = None if detached else self._relative_to_root(absolute)
         folder = absolute if is_dir else os.path.dirname(absolute)
-        repository = None if detached or not self._settings.respect_gitignore else _repository_root(folder)
-        if repository is None:
+        if detached or not self._settings.respect_gitignore:
             return _Position(given, walk_path, walk_path, root_path, gitignores=())
+        # Outside a repository no .gitignore above the walk applies; a named
+        # file is then judged as if its folder were walked.
+        repository = _repository_root(folder) or folder
 
         # A walked folder reads its own .gitignore when it enters itself, so
         # for a folder the ancestry starts at its parent; a named file is not
@@ -203,38 +213,37 @@ class _Discovery:
         visited_folders: Set[str] = set()
         # A stack of pending entries, pushed in reverse so that they pop in
         # sorted order: files and folders interleave by name, depth first.
-        pending: List[Tuple[_Position, bool]] = [(top, True)]
+        # Each carries its real path when it is cheap to know (None: ask).
+        pending: List[Tuple[_Position, bool, Optional[str]]] = [(top, True, None)]
         while pending:
-            position, is_dir = pending.pop()
+            position, is_dir, real = pending.pop()
+            real = real or os.path.realpath(position.path)
             if not is_dir:
-                self._add_file(position.path)
+                self._add_file(position.path, real)
                 continue
-            real = os.path.realpath(position.path)
             if real in visited_folders:
                 continue  # a symbolic link back to a folder this walk already covers
             visited_folders.add(real)
             entries = self._entries_of(position.path)
             if entries is None:
                 continue
-            if self._settings.respect_gitignore and any(name == GITIGNORE for name, _ in entries):
+            if self._settings.respect_gitignore and any(entry.name == GITIGNORE for entry in entries):
                 spec = self._gitignore_in(position.path)
                 if spec is not None:
-                    position = _Position(
-                        position.path,
-                        position.walk_path,
-                        position.anchor_path,
-                        position.root_path,
-                        position.gitignores + (_Gitignore(position.anchor_path, spec),),
-                    )
-            for name, entry_is_dir in reversed(entries):
-                if not entry_is_dir and not name.endswith(".py"):
+                    own = _Gitignore(position.anchor_path, spec)
+                    position = dataclasses.replace(position, gitignores=position.gitignores + (own,))
+            for entry in reversed(entries):
+                if not entry.is_dir and not entry.name.endswith(".py"):
                     continue
-                child = position.child(name)
-                if not self._is_excluded(child, name, entry_is_dir):
-                    pending.append((child, entry_is_dir))
+                child = position.child(entry.name)
+                if not self._is_excluded(child, entry.name, entry.is_dir):
+                    # Below a real folder, a name that is no link is real too;
+                    # this spares a realpath() per file.
+                    child_real = None if entry.is_link else os.path.join(real, entry.name)
+                    pending.append((child, entry.is_dir, child_real))
 
-    def _entries_of(self, folder: str) -> Optional[List[Tuple[str, bool]]]:
-        """(name, is a folder) for the folders and files in `folder`, sorted by name."""
+    def _entries_of(self, folder: str) -> Optional[List["_Entry"]]:
+        """The folders and files in `folder`, sorted by name; None if it cannot be read."""
         entries = []
         try:
             with os.scandir(folder) as scan:
@@ -242,9 +251,9 @@ class _Discovery:
                     try:
                         # Both follow symbolic links; a dangling link is neither.
                         if entry.is_dir():
-                            entries.append((entry.name, True))
+                            entries.append(_Entry(entry.name, True, entry.is_symlink()))
                         elif entry.is_file():
-                            entries.append((entry.name, False))
+                            entries.append(_Entry(entry.name, False, entry.is_symlink()))
                     except OSError:
                         continue
         except OSError as error:
@@ -253,8 +262,8 @@ class _Discovery:
         entries.sort()
         return entries
 
-    def _add_file(self, path: str) -> None:
-        real = os.path.realpath(path)
+    def _add_file(self, path: str, real: Optional[str] = None) -> None:
+        real = real or os.path.realpath(path)
         if real not in self._seen_files:
             self._seen_files.add(real)
             self._result.files.append(Path(path))
@@ -263,9 +272,9 @@ class _Discovery:
 
     def _is_excluded(self, position: _Position, name: str, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        candidates = [name, position.walk_path]
-        if position.root_path is not None:
-            candidates.append(position.root_path)
+        # dict.fromkeys: the frames often agree (walking "." from the root),
+        # and each match costs a pass over every pattern.
+        candidates = dict.fromkeys((name, position.walk_path, position.root_path))
         if any(candidate and self._exclude.match_file(candidate + suffix) for candidate in candidates):
             return True
         # The deepest .gitignore that has a say about this path decides.

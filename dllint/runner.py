@@ -10,6 +10,7 @@ others: a rule's exception becomes a DL000 finding for that file.
 from __future__ import annotations
 
 import ast
+import gc
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap
 from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
+from dllint.tree import walk
 from dllint.suppression import file_is_skipped, remove_suppressed
 
 
@@ -96,6 +98,10 @@ class Runner:
             except UnreadableSource as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
                 continue
+            # Every tree stays alive until the run ends; freezing them keeps the
+            # cyclic garbage collector from rescanning millions of nodes after
+            # each new file (that alone made parsing a large corpus 4x slower).
+            gc.freeze()
             source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
             info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
             parsed.append((item, info))
@@ -135,7 +141,7 @@ class Runner:
         handlers = _handlers(instances)
         failed: set = set()
         if handlers:
-            for node in ast.walk(source.tree):
+            for node in walk(source.tree):
                 for rule in handlers.get(type(node), ()):
                     if id(rule) in failed:
                         continue

@@ -14,6 +14,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from dllint.semantic.catalog import STAR_EXPORTS
+from dllint.tree import statements
 
 # Top-level packages whose import makes a file worth analysing.
 ML_FRAMEWORKS = frozenset(
@@ -87,7 +88,7 @@ class ImportMap:
         self.names: Dict[str, str] = {}
         self.star_modules: List[str] = []
         self.imported_modules: List[str] = []
-        for node in ast.walk(tree):
+        for node in statements(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     self.imported_modules.append(alias.name)

@@ -112,6 +112,8 @@ def cli(
     if list_rules:
         raise click.exceptions.Exit(_list_rules())
 
+    if isolated and config_file is not None:
+        raise _fail("--config cannot be used with --isolated (which ignores every configuration file)")
     try:
         settings = load_settings(config_file, isolated=isolated)
         settings = apply_cli_overrides(
@@ -130,7 +132,7 @@ def cli(
     inputs: List[Input] = []
     if "-" in paths:
         display = stdin_filename or "stdin"
-        inputs.append(Input(display_path=display, path=Path(stdin_filename) if stdin_filename else None, data=click.get_binary_stream("stdin").read()))
+        inputs.append(Input(display_path=display, path=Path(stdin_filename) if stdin_filename else None, data=sys.stdin.buffer.read()))
         paths = [path for path in paths if path != "-"]
     found = discover(paths, settings) if paths else None
     if found is not None:

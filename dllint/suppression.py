@@ -16,7 +16,7 @@ from dllint.diagnostics import Diagnostic
 
 # flake8's own pattern (flake8/defaults.py), so both tools agree on a comment.
 NOQA_INLINE = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>([A-Z][0-9]+(?:[,\s]+)?)+))?",
+    r"#\s*noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
 NOQA_FILE = re.compile(r"#\s*dllint\s*[:=]\s*noqa\b(?!\s*:)", re.IGNORECASE)

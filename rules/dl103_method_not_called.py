@@ -44,7 +44,7 @@ class MethodNotCalled(Rule):
     code = "DL103"
     name = "method-not-called"
     message = "`{expression}` is not called, so this statement does nothing; write `{expression}()` to {purpose}"
-    triggers = re.compile(r"\.(eval|train|zero_grad|step|backward)[ \t]*(#.*)?$", re.M)
+    triggers = re.compile(r"\.(eval|train|zero_grad|step|backward)\b(?![ \t]*\()")
 
     _PURPOSE = {
         "eval": "put the model in evaluation mode",

@@ -1,0 +1,36 @@
+import textwrap
+
+import pytest
+
+# A small training script with one DL103 finding at 7:5 (`loss.backward`).
+BUGGY = textwrap.dedent(
+    """\
+    import torch
+    from torch import nn
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward
+        optimizer.step()
+    """
+)
+CLEAN = BUGGY.replace("loss.backward\n", "loss.backward()\n")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A folder to lint, made the current directory, with no configuration above it."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(relative, text):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    write.root = tmp_path
+    return write

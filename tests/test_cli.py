@@ -1,0 +1,165 @@
+"""The `dllint` command through its front door: click's runner, and once as a real process."""
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from dllint import __version__
+from dllint.cli import cli
+from tests.conftest import BUGGY, CLEAN
+
+FINDING = "7:5: DL103 `loss.backward` is not called"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_reports_findings_flake8_style_and_exits_1(project):
+    project("src/train.py", BUGGY)
+    result = run("src")
+    assert result.exit_code == 1
+    assert result.stdout == f"src/train.py:{FINDING}, so this statement does nothing; write `loss.backward()` to compute the gradients\n"
+    assert "1 finding in 1 file checked" in result.stderr
+
+
+def test_clean_code_exits_0_and_default_path_is_cwd(project):
+    project("train.py", CLEAN)
+    result = run()
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "no findings in 1 file checked" in result.stderr
+
+
+def test_output_is_sorted_by_path_line_column(project):
+    project("b.py", BUGGY)
+    project("a.py", BUGGY + "loss.backward\n")
+    lines = run(".").stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == ["a.py:7:5", "a.py:9:1", "b.py:7:5"]
+
+
+@pytest.mark.parametrize(
+    "args, reported",
+    [
+        ((), True),
+        (("--select", "DL1"), True),
+        (("--select", "DL00"), False),
+        (("--ignore", "DL103"), False),
+        (("--ignore", "DL10"), False),
+        (("--select", "DL1", "--ignore", "DL10"), False),
+        (("--select", "DL00", "--extend-select", "DL103"), True),
+        (("--extend-ignore", "dl1"), False),
+    ],
+)
+def test_select_and_ignore(project, args, reported):
+    project("train.py", BUGGY)
+    result = run(*args, "train.py")
+    assert ("DL103" in result.stdout) is reported
+    assert result.exit_code == (1 if reported else 0)
+
+
+def test_unknown_code_on_the_command_line_is_a_usage_error(project):
+    project("train.py", BUGGY)
+    result = run("--select", "DL999", "train.py")
+    assert result.exit_code == 2
+    assert "DL999" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_config_file_and_isolated(project):
+    project("train.py", BUGGY)
+    project("pyproject.toml", '[tool.dllint]\nignore = ["DL103"]\n')
+    assert run("train.py").exit_code == 0
+    assert run("--isolated", "train.py").exit_code == 1
+    project("other.toml", 'select = ["DL00"]\n')
+    assert run("--config", "other.toml", "train.py").exit_code == 0
+    conflicting = run("--isolated", "--config", "other.toml", "train.py")
+    assert conflicting.exit_code == 2 and "--isolated" in conflicting.stderr
+
+
+def test_invalid_config_is_exit_2_with_the_file_named(project):
+    project("train.py", BUGGY)
+    project("pyproject.toml", "[tool.dllint]\nselect = [\n")
+    result = run("train.py")
+    assert result.exit_code == 2
+    assert "pyproject.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_config_key_is_exit_2(project):
+    project("train.py", BUGGY)
+    project("dllint.toml", 'selct = ["DL1"]\n')
+    result = run("train.py")
+    assert result.exit_code == 2
+    assert "selct" in result.stderr and "select" in result.stderr
+
+
+def test_exit_zero_quiet_and_statistics(project):
+    project("train.py", BUGGY)
+    result = run("--exit-zero", "--quiet", "train.py")
+    assert result.exit_code == 0 and "DL103" in result.stdout and result.stderr == ""
+    stats = run("--statistics", "train.py")
+    assert "1  DL103  method-not-called" in stats.stderr
+    assert "method-not-called" not in stats.stdout
+
+
+def test_show_files_lists_what_would_be_linted(project):
+    project("src/a.py", CLEAN)
+    project("src/build/gen.py", CLEAN)
+    project("src/notes.txt", "x")
+    result = run("--show-files", "src")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["src/a.py"]
+
+
+def test_extend_exclude_and_force_exclude(project):
+    project("gen/train.py", BUGGY)
+    project("train.py", BUGGY)
+    assert run("--extend-exclude", "gen", ".").stdout.count("DL103") == 1
+    # a file named on the command line is linted unless --force-exclude
+    assert run("--extend-exclude", "gen", "gen/train.py").exit_code == 1
+    assert run("--extend-exclude", "gen", "--force-exclude", "gen/train.py").exit_code == 0
+
+
+def test_stdin_with_and_without_a_filename(project):
+    result = run("-", input=BUGGY)
+    assert result.stdout.startswith(f"stdin:{FINDING}")
+    named = run("-", "--stdin-filename", "pkg/train.py", input=BUGGY)
+    assert named.stdout.startswith(f"pkg/train.py:{FINDING}")
+
+
+def test_version_explain_and_list_rules():
+    assert run("--version").stdout.strip().endswith(__version__)
+    explained = run("--explain", "dl103")
+    assert explained.exit_code == 0
+    assert explained.stdout.startswith("# DL103: method-not-called\n")
+    assert "## Why is this bad?" in explained.stdout
+    assert "DL001" in run("--explain", "DL001").stdout
+    unknown = run("--explain", "DL999")
+    assert unknown.exit_code == 2 and "DL999" in unknown.stderr
+    listed = run("--list-rules").stdout
+    assert "DL103  method-not-called" in listed and "DL001" in listed
+
+
+def test_format_text_is_the_default(project):
+    project("train.py", BUGGY)
+    assert run("--format", "text", "train.py").stdout == run("train.py").stdout
+    assert run("--format", "nonsense", "train.py").exit_code == 2
+
+
+def test_missing_path_is_dl002_and_others_still_linted(project):
+    project("train.py", BUGGY)
+    result = run("nope.py", "train.py")
+    assert "nope.py:1:1: DL002" in result.stdout
+    assert "train.py:7:5: DL103" in result.stdout
+    assert result.exit_code == 1
+
+
+def test_real_process_prints_findings_and_exit_status(project):
+    project("train.py", BUGGY)
+    completed = subprocess.run(
+        [sys.executable, "-m", "dllint", "train.py"], capture_output=True, text=True, cwd=project.root
+    )
+    assert completed.returncode == 1
+    assert completed.stdout.startswith(f"train.py:{FINDING}")
+    assert "1 finding" in completed.stderr

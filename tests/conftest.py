@@ -34,3 +34,17 @@ def project(tmp_path, monkeypatch):
 
     write.root = tmp_path
     return write
+
+
+def invoke(*args, input=None):
+    """Run the CLI through click's runner with stdout and stderr kept apart
+    (click < 8.2 mixes them unless told not to; 8.2 removed the option)."""
+    from click.testing import CliRunner
+
+    from dllint.cli import cli
+
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(cli, list(args), input=input, catch_exceptions=False)

@@ -1,17 +1,14 @@
 """Input that is not good Python gives a finding, never a traceback, and never stops the other files."""
 import ast
 
-from click.testing import CliRunner
 
-from dllint.cli import cli
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
-from tests.conftest import BUGGY
+from tests.conftest import BUGGY, invoke
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+run = invoke
 
 
 def test_syntax_error_is_dl001_at_the_error_and_other_files_are_linted(project):

@@ -1,20 +1,16 @@
 """The `dllint` command through its front door: click's runner, and once as a real process."""
-import json
 import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from dllint import __version__
-from dllint.cli import cli
-from tests.conftest import BUGGY, CLEAN
+from tests.conftest import BUGGY, CLEAN, invoke
 
 FINDING = "7:5: DL103 `loss.backward` is not called"
 
 
-def run(*args, input=None):
-    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+run = invoke
 
 
 def test_reports_findings_flake8_style_and_exits_1(project):

@@ -20,6 +20,7 @@ from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
 from dllint.semantic.project import ModuleInfo, ProjectIndex
 from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
+from dllint.tree import walk
 from dllint.semantic.values import (
     BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN,
     VALIDATION, Value, kind_from_name, split_from_name,
@@ -143,7 +144,7 @@ class ModuleModel:
         """Every call in this file whose function's last name is `name`."""
         if self._calls_by_name is None:
             found: Dict[str, List[ast.Call]] = {}
-            for node in ast.walk(self.tree):
+            for node in walk(self.tree):
                 if isinstance(node, ast.Call):
                     parts = dotted_parts(node.func)
                     if parts:

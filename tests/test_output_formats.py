@@ -3,6 +3,8 @@ the official SARIF 2.1.0 schema (kept offline in tests/data); `--output-file`.
 
 The fixture is tests/data/formats/project: two DL103 findings with fixes (one
 after non-ASCII text on its line) and a file with a syntax error (DL001).
+It is linted from a copy outside any git repository, so that SARIF's
+%SRCROOT% is the working folder wherever the tests run.
 Goldens live in tests/data/formats/expected; after an intended change of
 output, rewrite them with `DLLINT_UPDATE_GOLDEN=1 python -m pytest
 tests/test_output_formats.py` and read the diff.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +47,14 @@ def cli_runner() -> CliRunner:
         return CliRunner()
 
 
-def run_cli(args, cwd: Path = FIXTURE):
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("formats")
+    shutil.copytree(FIXTURE / "project", folder / "project")
+    return folder
+
+
+def run_cli(args, cwd: Path):
     old = os.getcwd()
     os.chdir(cwd)
     try:
@@ -82,8 +92,8 @@ def test_every_format_has_a_golden_test():
 
 
 @pytest.mark.parametrize("name", sorted(FORMATTERS))
-def test_format_matches_golden_file(name):
-    result = run_cli([*ARGS, "--format", name])
+def test_format_matches_golden_file(name, workdir):
+    result = run_cli([*ARGS, "--format", name], workdir)
     assert result.exit_code == 1, result.stderr
     assert result.stderr == "dllint: 3 findings in 2 files checked.\n"
     output = normalised_sarif(result.stdout) if name == "sarif" else result.stdout
@@ -108,8 +118,8 @@ def test_format_with_no_findings(name, tmp_path):
 # --------------------------------------------------------------------------- json
 
 
-def test_json_keys_and_positions_are_rufs():
-    findings = json.loads(run_cli([*ARGS, "--format", "json"]).stdout)
+def test_json_keys_and_positions_are_rufs(workdir):
+    findings = json.loads(run_cli([*ARGS, "--format", "json"], workdir).stdout)
     by_line = {(f["filename"], f["location"]["row"]): f for f in findings}
     backward = by_line[("project/train.py", 17)]
     assert list(backward) == ["code", "name", "message", "filename", "location", "end_location", "noqa_row", "fix", "url"]
@@ -127,9 +137,9 @@ def test_json_keys_and_positions_are_rufs():
     assert syntax["name"] == "syntax-error"
 
 
-def test_json_lines_holds_the_json_objects():
-    lines = run_cli([*ARGS, "--format", "json-lines"]).stdout.splitlines()
-    assert [json.loads(line) for line in lines] == json.loads(run_cli([*ARGS, "--format", "json"]).stdout)
+def test_json_lines_holds_the_json_objects(workdir):
+    lines = run_cli([*ARGS, "--format", "json-lines"], workdir).stdout.splitlines()
+    assert [json.loads(line) for line in lines] == json.loads(run_cli([*ARGS, "--format", "json"], workdir).stdout)
 
 
 def test_a_safe_fix_is_safe_in_json():
@@ -141,27 +151,27 @@ def test_a_safe_fix_is_safe_in_json():
 # --------------------------------------------------------------------------- sarif
 
 
-def sarif_log(args=ARGS, cwd: Path = FIXTURE):
+def sarif_log(cwd: Path, args=ARGS):
     result = run_cli([*args, "--format", "sarif"], cwd=cwd)
     return json.loads(result.stdout)
 
 
-def test_sarif_validates_against_the_official_schema():
+def test_sarif_validates_against_the_official_schema(workdir):
     validator = jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
     jsonschema.Draft4Validator.check_schema(SCHEMA)
-    validator.validate(sarif_log())
+    validator.validate(sarif_log(workdir))
     # the validator does check: a result without its message is refused, a
     # URI with a space in it too (the `uri` formats are really checked)
-    broken = sarif_log()
+    broken = sarif_log(workdir)
     del broken["runs"][0]["results"][0]["message"]
     assert not validator.is_valid(broken)
-    broken = sarif_log()
+    broken = sarif_log(workdir)
     broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] = "a b.py"
     assert not validator.is_valid(broken)
 
 
-def test_sarif_driver_lists_only_the_selected_rules_with_their_docs():
-    driver = sarif_log()["runs"][0]["tool"]["driver"]
+def test_sarif_driver_lists_only_the_selected_rules_with_their_docs(workdir):
+    driver = sarif_log(workdir)["runs"][0]["tool"]["driver"]
     assert (driver["name"], driver["version"], driver["informationUri"]) == ("dllint", __version__, "https://github.com/dllint/dllint")
     assert [rule["id"] for rule in driver["rules"]] == ["DL000", "DL001", "DL002", "DL103"]
     for rule in driver["rules"]:
@@ -175,18 +185,18 @@ def test_sarif_driver_lists_only_the_selected_rules_with_their_docs():
     assert dl103["fullDescription"]["text"].startswith("Finds `model.eval`, `model.train`")
     assert dl103["help"]["markdown"].startswith("# DL103: method-not-called")
 
-    only = sarif_log(["--isolated", "--select", "DL103", "project"])["runs"][0]
+    only = sarif_log(workdir, ["--isolated", "--select", "DL103", "project"])["runs"][0]
     assert [rule["id"] for rule in only["tool"]["driver"]["rules"]] == ["DL103"]
     assert {result["ruleId"] for result in only["results"]} == {"DL103"}
 
-    everything = sarif_log(["--isolated", "project"])["runs"][0]["tool"]["driver"]["rules"]
+    everything = sarif_log(workdir, ["--isolated", "project"])["runs"][0]["tool"]["driver"]["rules"]
     assert [rule["id"] for rule in everything] == known_codes()
 
 
-def test_sarif_results_are_one_based_and_relative_to_srcroot():
-    run = sarif_log()["runs"][0]
+def test_sarif_results_are_one_based_and_relative_to_srcroot(workdir):
+    run = sarif_log(workdir)["runs"][0]
     assert run["columnKind"] == "unicodeCodePoints"
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == FIXTURE.resolve().as_uri() + "/"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == workdir.resolve().as_uri() + "/"
     rules = run["tool"]["driver"]["rules"]
     results = {r["locations"][0]["physicalLocation"]["region"]["startLine"]: r for r in run["results"]}
     backward = results[17]
@@ -200,16 +210,33 @@ def test_sarif_results_are_one_based_and_relative_to_srcroot():
 
 
 def test_sarif_paths_relative_to_the_configuration_root(tmp_path):
-    """Run from a subfolder: URIs stay relative to the project root (where
-    the configuration is), which is what a checkout's root is to GitHub."""
+    """Outside a git repository, run from a subfolder: URIs stay relative to
+    the project root (where the configuration is)."""
     (tmp_path / "pyproject.toml").write_text("[tool.dllint]\nselect = ['DL103']\n", encoding="utf-8")
     (tmp_path / "src dir").mkdir()
     (tmp_path / "src dir" / "train.py").write_text("import torch\nloss.backward\n", encoding="utf-8")
-    log = sarif_log(["train.py"], cwd=tmp_path / "src dir")
+    log = sarif_log(tmp_path / "src dir", ["train.py"])
     run = log["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
     assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "src%20dir/train.py", "uriBaseId": "%SRCROOT%"}
     jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(tmp_path):
+    """GitHub resolves relative SARIF paths against the repository root: that
+    is %SRCROOT% when dllint runs inside a git work tree, even when the
+    configuration lives in a subfolder."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ml").mkdir()
+    (tmp_path / "ml" / "dllint.toml").write_text("select = ['DL103']\n", encoding="utf-8")
+    (tmp_path / "ml" / "train.py").write_text("import torch\nloss.backward\n", encoding="utf-8")
+    log = sarif_log(tmp_path, ["--config", "ml/dllint.toml", "ml"])
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "ml/train.py"
+    # from a subfolder of the repository too
+    run = sarif_log(tmp_path / "ml", ["train.py"])["runs"][0]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "ml/train.py"
 
 
 def test_sarif_path_outside_the_root_is_an_absolute_uri(tmp_path):
@@ -234,28 +261,28 @@ def test_github_annotation_escaping():
 # --------------------------------------------------------------------------- --output-file
 
 
-def test_output_file_receives_the_output(tmp_path):
+def test_output_file_receives_the_output(tmp_path, workdir):
     target = tmp_path / "reports" / "dllint.sarif"
-    result = run_cli([*ARGS, "--format", "sarif", "--output-file", str(target)])
+    result = run_cli([*ARGS, "--format", "sarif", "--output-file", str(target)], workdir)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "dllint: 3 findings in 2 files checked.\n"
-    assert json.loads(target.read_text(encoding="utf-8")) == sarif_log()
+    assert json.loads(target.read_text(encoding="utf-8")) == sarif_log(workdir)
 
 
-def test_output_file_that_cannot_be_written_is_a_usage_error(tmp_path):
+def test_output_file_that_cannot_be_written_is_a_usage_error(tmp_path, workdir):
     (tmp_path / "a-file").write_text("", encoding="utf-8")
-    result = run_cli([*ARGS, "--output-file", str(tmp_path / "a-file" / "out.txt")])
+    result = run_cli([*ARGS, "--output-file", str(tmp_path / "a-file" / "out.txt")], workdir)
     assert result.exit_code == 2
     assert "cannot write" in result.stderr
 
 
-def test_output_file_as_a_subprocess(tmp_path):
+def test_output_file_as_a_subprocess(tmp_path, workdir):
     """The installed command, as CI runs it: nothing but the summary on the terminal."""
     target = tmp_path / "out.json"
     process = subprocess.run(
         [sys.executable, "-m", "dllint", *ARGS, "--format", "json", "-o", str(target)],
-        cwd=FIXTURE, capture_output=True, text=True, encoding="utf-8",
+        cwd=workdir, capture_output=True, text=True, encoding="utf-8",
     )
     assert process.returncode == 1, process.stderr
     assert process.stdout == ""

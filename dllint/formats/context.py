@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Tuple
 
+from dllint.discovery import repository_root
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
 from dllint.selection import CodeSelection
 from dllint.settings import Settings
@@ -44,8 +45,10 @@ def code_info(code: str) -> CodeInfo:
 
 @dataclass(frozen=True)
 class ReportContext:
-    # The project root (the configuration file's folder, else the working
-    # folder): SARIF gives paths relative to it.
+    # The folder SARIF gives paths relative to: the root of the git work tree
+    # dllint runs in, which is what GitHub code scanning resolves them
+    # against; outside a repository, the project root (the configuration
+    # file's folder, else the working folder).
     root: Path = field(default_factory=Path.cwd)
     # Every code the run's select/ignore lets through, sorted; None: all of them.
     selected_codes: Optional[Tuple[str, ...]] = None
@@ -53,7 +56,8 @@ class ReportContext:
     @classmethod
     def for_settings(cls, settings: Settings) -> "ReportContext":
         selection = CodeSelection(settings)
-        return cls(root=Path(settings.root), selected_codes=tuple(code for code in known_codes() if selection.is_enabled(code)))
+        root = repository_root(Path.cwd()) or Path(settings.root)
+        return cls(root=root, selected_codes=tuple(code for code in known_codes() if selection.is_enabled(code)))
 
     def selected(self) -> Tuple[CodeInfo, ...]:
         codes = known_codes() if self.selected_codes is None else self.selected_codes

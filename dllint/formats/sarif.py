@@ -4,9 +4,9 @@ One run. `tool.driver` names dllint, its version and home page, and lists the
 rules the run's select/ignore let through (not every rule dllint has), each
 with a short description (the rule's summary), a full description (its *What
 it does*), its rendered documentation as `help` and the URL of its page.
-Results point at files by URIs relative to the project root, with the
-`%SRCROOT%` base declared in `originalUriBaseIds`, so the log does not
-depend on where the checkout was. Regions are 1-based with an exclusive end
+Results point at files by URIs relative to the repository root (see
+`ReportContext.root`), with the `%SRCROOT%` base declared in
+`originalUriBaseIds`; files outside it get absolute `file:` URIs. Regions are 1-based with an exclusive end
 column, as SARIF wants; columns count Unicode code points (dllint's
 character columns), which `columnKind` says. A finding's fix becomes a
 SARIF `fix`.

@@ -77,7 +77,7 @@ def _list_rules() -> int:
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the traceback of internal errors (DL000).")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted, and stop.")
-@click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line too.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line, and to --stdin-filename, too.")
 @click.option("--stdin-filename", help="The name to report (and match settings against) for source read from stdin (`-`).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")

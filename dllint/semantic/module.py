@@ -4,6 +4,8 @@
     semantic.value_of(expr)         -> Value(kind=MODEL, ...) or None
     semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
     semantic.callers_of(function)   -> calls to it in this file
+    semantic.activations            -> activation provenance (semantic/activations.py)
+    semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
 
 Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
 `for ... in`, parameters (from the calls made to the function in the same
@@ -14,6 +16,7 @@ is computed on first use and cached.
 from __future__ import annotations
 
 import ast
+from functools import cached_property
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 from dllint.semantic import catalog
@@ -26,6 +29,8 @@ from dllint.semantic.values import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.activations import Activations
+    from dllint.semantic.loss_sites import LossSites
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -66,6 +71,20 @@ class ModuleModel:
     def enclosing_class(self, node: ast.AST) -> Optional[ast.ClassDef]:
         return self.scopes.enclosing(node, ast.ClassDef)
 
+    @cached_property
+    def activations(self) -> "Activations":
+        """Which activation was last applied to a value (built on first use)."""
+        from dllint.semantic.activations import Activations
+
+        return Activations(self)
+
+    @cached_property
+    def loss_sites(self) -> "LossSites":
+        """Where predictions meet classification losses (built on first use)."""
+        from dllint.semantic.loss_sites import LossSites
+
+        return LossSites(self)
+
     # -- names -----------------------------------------------------------
     def qualified_name(self, node: ast.AST) -> Optional[str]:
         """The canonical dotted name an expression refers to, through imports
@@ -98,7 +117,7 @@ class ModuleModel:
         func = call.func
         qualname = self.qualified_name(func)
         if qualname:
-            found = self.project.definition(qualname)
+            found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 return self.project.model_for(found[0]), found[1]
         if isinstance(func, ast.Name):
@@ -116,7 +135,7 @@ class ModuleModel:
     def resolve_class(self, node: ast.AST) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
         qualname = self.qualified_name(node)
         if qualname:
-            found = self.project.definition(qualname)
+            found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], ast.ClassDef):
                 return self.project.model_for(found[0]), found[1]
         return None
@@ -298,7 +317,7 @@ class ModuleModel:
         if resolved_class is not None:
             model, class_node = resolved_class
             class_qualname = model.class_qualname(class_node)
-            framework = self.project.model_framework(class_qualname)
+            framework = self.project.model_framework(class_qualname, model.info)
             if framework:
                 return Value(MODEL, qualname=class_qualname, framework=framework, origin=node, module=self.info.name)
             return None

@@ -1,0 +1,40 @@
+"""The project index resolves imports between the files of one run."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from dllint.semantic.imports import ImportMap
+from dllint.semantic.project import ProjectIndex, module_name_for
+from dllint.source import SourceFile
+
+
+def _index(tmp_path: Path, files):
+    project, infos = ProjectIndex(), {}
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        name, is_package = module_name_for(path)
+        source = SourceFile.from_text(str(path), text, name)
+        infos[relative] = project.add(source, ImportMap(source.tree, name, is_package), is_package)
+    return project, infos
+
+
+def test_a_module_name_shared_by_two_folders_resolves_to_the_importers_folder(tmp_path):
+    # Two script folders, each with its own `model.py`: `from model import Net`
+    # in b/train.py means b/model.py (the script's folder is first on sys.path).
+    torch_net = "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n"
+    project, infos = _index(tmp_path, {
+        "a/model.py": "class Net:\n    pass\n",
+        "a/train.py": "from model import Net\nnet = Net()\n",
+        "b/model.py": torch_net,
+        "b/train.py": "from model import Net\nnet = Net()\n",
+    })
+    for folder, framework in (("a", None), ("b", "torch")):
+        train = project.model_for(infos[f"{folder}/train.py"])
+        call = next(node for node in ast.walk(train.tree) if isinstance(node, ast.Call))
+        model, _ = train.resolve_class(call.func)
+        assert model.source.path == str(tmp_path / folder / "model.py")
+        value = train.value_of(call)
+        assert (value.framework if value else None) == framework

@@ -112,6 +112,8 @@ def merge(candidates: Sequence[Activation]) -> Activation:
     if not candidates:
         return unknown("no path")
     first = candidates[0]
+    if len(candidates) == 1:
+        return first
     if all(candidate.kind == first.kind for candidate in candidates) and first.known:
         return first
     return unknown("the paths disagree")
@@ -371,50 +373,126 @@ class _Walk:
         scope, picked = scopes.lookup(node.id, use_scope, node.lineno)
         if scope is None or picked is None:
             return unknown("unbound")
-        bindings = scope.bindings.get(node.id, [])
-        if scope is not use_scope:
+        if scope is not use_scope or isinstance(scope.node, ast.Lambda) or _bound_by_comprehension(node, model):
+            if scope is use_scope:
+                return unknown("lambda or comprehension variable")
             return self.binding(picked, scope, model, frame, path, depth)
-        preceding = [b for b in bindings if _precedes(b, node)]
-        pending: List[Activation] = []
-        for binding in reversed(preceding):
-            truth = self.binding_truth(binding, node, model, frame, depth)
-            if truth is False:
-                continue
-            pending.append(self.binding(binding, scope, model, frame, path, depth))
-            if truth is True:
-                return merge(pending)
-        if not preceding and bindings:
-            # Used before any binding in its scope: a loop-carried value.
-            return unknown("bound later")
+        return self.reaching(node, scope, model, frame, path, depth)
+
+    def reaching(self, use: ast.Name, scope, model: "ModuleModel", frame: Optional[_Frame], path: Path, depth: int) -> Activation:
+        """The values the name `use` can hold there: the statements before it
+        are read backwards, up through the enclosing blocks, until one binds
+        the name on every path (an `if` whose taken branch, or both branches,
+        bind it counts); branches not taken on the training path are skipped."""
+        candidates: List[Activation] = []
+        current: ast.AST = use
+        while not isinstance(current, ast.stmt):
+            current = model.parent(current)
+            if current is None:
+                return unknown()
+        while True:
+            parent = model.parent(current)
+            if parent is None:
+                break
+            if isinstance(parent, (ast.For, ast.AsyncFor)) and current in parent.body and _binds_target(parent.target, use.id):
+                candidates.append(unknown("loop variable"))
+                return merge(candidates)
+            if isinstance(parent, (ast.With, ast.AsyncWith)) and any(
+                item.optional_vars is not None and _binds_target(item.optional_vars, use.id) for item in parent.items
+            ):
+                candidates.append(unknown("with variable"))
+                return merge(candidates)
+            if isinstance(parent, ast.ExceptHandler) and parent.name == use.id:
+                return unknown("exception variable")
+            block = _block_holding(parent, current)
+            for previous in reversed(block[: _index_in(block, current)]):
+                found, certain = self.defines(previous, use.id, model, frame, path, depth)
+                candidates += found
+                if certain:
+                    return merge(candidates)
+            if parent is scope.node:
+                break
+            current = parent
+        bindings = [b for b in scope.bindings.get(use.id, []) if b.kind == "param"]
+        if bindings:
+            candidates.append(self.parameter(bindings[0], scope, model, frame, path, depth))
+            return merge(candidates)
         return unknown("not bound on every path")
 
-    def binding_truth(self, binding, use: ast.AST, model: "ModuleModel", frame: Optional[_Frame], depth: int) -> Optional[bool]:
-        """Whether the statement of `binding` certainly runs before `use`:
-        True, False (its branch is not taken), None (cannot tell)."""
-        statement = binding.node
-        if binding.kind == "param" or statement is None:
-            return True
-        use_ancestors = set()
-        current = use
-        while current is not None:
-            use_ancestors.add(id(current))
-            current = model.parent(current)
-        result: Optional[bool] = True
-        child, current = statement, model.parent(statement)
-        while current is not None and id(current) not in use_ancestors:
-            if isinstance(current, ast.If):
-                wanted = child in current.body
-                truth = self.truth(current.test, frame, model, depth)
-                if truth is not None and truth != wanted:
-                    return False
-                if truth is None:
-                    result = None
-            elif isinstance(current, (ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.IfExp, ast.comprehension)):
-                result = None
-            elif type(current).__name__ == "match_case":
-                result = None
-            child, current = current, model.parent(current)
-        return result
+    def defines(self, statement: ast.stmt, name: str, model: "ModuleModel", frame: Optional[_Frame], path: Path, depth: int) -> Tuple[List[Activation], bool]:
+        """What `statement` may bind to `name`, and whether it certainly does."""
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            if isinstance(statement, ast.AnnAssign) and statement.value is None:
+                return [], False
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in reversed(targets):
+                selector = _target_path(target, name)
+                if selector is None:
+                    continue
+                if any(step < 0 for step in selector):
+                    return [unknown("starred unpacking")], True
+                return [self.value(statement.value, model, frame, selector + path, depth)], True
+            return [], False
+        if isinstance(statement, ast.AugAssign):
+            return ([unknown("augmented assignment")], True) if _binds_target(statement.target, name) else ([], False)
+        if isinstance(statement, ast.If):
+            truth = self.truth(statement.test, frame, model, depth)
+            branches = [statement.body] if truth is True else [statement.orelse] if truth is False else [statement.body, statement.orelse]
+            found, all_certain = [], True
+            for branch in branches:
+                branch_found, certain = self.defines_block(branch, name, model, frame, path, depth)
+                found += branch_found
+                all_certain = all_certain and certain
+            return found, all_certain
+        if isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+            found = [unknown("loop variable")] if not isinstance(statement, ast.While) and _binds_target(statement.target, name) else []
+            for branch in (statement.body, statement.orelse):
+                branch_found, _ = self.defines_block(branch, name, model, frame, path, depth)
+                found += branch_found
+            return found, False
+        if isinstance(statement, (ast.With, ast.AsyncWith)):
+            if any(item.optional_vars is not None and _binds_target(item.optional_vars, name) for item in statement.items):
+                return [unknown("with variable")], True
+            return self.defines_block(statement.body, name, model, frame, path, depth)
+        if isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            found, certain = self.defines_block(statement.body, name, model, frame, path, depth)
+            for handler in statement.handlers:
+                handler_found, _ = self.defines_block(handler.body, name, model, frame, path, depth)
+                found += handler_found
+            for branch in (statement.orelse, statement.finalbody):
+                branch_found, branch_certain = self.defines_block(branch, name, model, frame, path, depth)
+                found += branch_found
+                certain = certain or branch_certain
+            return found, certain
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return ([unknown("a definition")], True) if statement.name == name else ([], False)
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if (alias.asname or alias.name.split(".")[0]) == name:
+                    return [unknown("an import")], True
+            return [], False
+        if type(statement).__name__ == "Match":
+            found = []
+            for case in statement.cases:  # type: ignore[attr-defined]
+                case_found, _ = self.defines_block(case.body, name, model, frame, path, depth)
+                found += case_found
+            return found, False
+        if isinstance(statement, ast.Expr) and any(isinstance(n, ast.NamedExpr) and n.target.id == name for n in ast.walk(statement)):
+            return [unknown("assignment expression")], True
+        return [], False
+
+    def defines_block(self, block: Sequence[ast.stmt], name: str, model: "ModuleModel", frame: Optional[_Frame], path: Path, depth: int) -> Tuple[List[Activation], bool]:
+        """What the block may bind to `name` by its end, read backwards."""
+        found: List[Activation] = []
+        for statement in reversed(block):
+            if isinstance(statement, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                # a block that leaves early binds nothing for what follows it
+                return [], True
+            statement_found, certain = self.defines(statement, name, model, frame, path, depth)
+            found += statement_found
+            if certain:
+                return found, True
+        return found, False
 
     def binding(self, binding, scope, model: "ModuleModel", frame: Optional[_Frame], path: Path, depth: int) -> Activation:
         if binding.kind == "assign":
@@ -443,7 +521,7 @@ class _Walk:
             return unknown("parameter with no known caller")
         results = []
         for call in callers:
-            bound = isinstance(call.func, ast.Attribute) and _first_parameter(function) in ("self", "cls")
+            bound = (isinstance(call.func, ast.Attribute) and _first_parameter(function) in ("self", "cls")) or function.name == "__init__"
             argument = _call_argument(call, function, binding, bound)
             if argument is None:
                 results.append(self.value(binding.value, model, None, path, depth) if binding.value is not None else unknown())
@@ -909,6 +987,52 @@ def _is_self(node: ast.AST, model: "ModuleModel") -> bool:
     return False
 
 
+def _binds_target(target: ast.AST, name: str) -> bool:
+    return _target_path(target, name) is not None
+
+
+def _target_path(target: ast.AST, name: str, prefix: Tuple[int, ...] = ()) -> Optional[Tuple[int, ...]]:
+    """Where `name` sits in an assignment target: () for `name = ...`,
+    (1,) for `a, name = ...`; -1 marks positions after a starred element."""
+    if isinstance(target, ast.Name):
+        return prefix if target.id == name else None
+    if isinstance(target, ast.Starred):
+        return _target_path(target.value, name, prefix + (-1,))
+    if isinstance(target, (ast.Tuple, ast.List)):
+        starred = False
+        for index, element in enumerate(target.elts):
+            starred = starred or isinstance(element, ast.Starred)
+            found = _target_path(element, name, prefix + ((-1 if starred else index),))
+            if found is not None:
+                return found
+    return None
+
+
+def _block_holding(parent: ast.AST, child: ast.AST) -> List[ast.stmt]:
+    for field_name in ("body", "orelse", "finalbody", "handlers"):
+        block = getattr(parent, field_name, None)
+        if isinstance(block, list) and any(item is child for item in block):
+            return block
+    return []
+
+
+def _index_in(block: Sequence[ast.AST], item: ast.AST) -> int:
+    for index, candidate in enumerate(block):
+        if candidate is item:
+            return index
+    return 0
+
+
+def _bound_by_comprehension(node: ast.Name, model: "ModuleModel") -> bool:
+    current = model.parent(node)
+    while current is not None and not isinstance(current, ast.stmt):
+        if isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            if any(_binds_target(generator.target, node.id) for generator in current.generators):
+                return True
+        current = model.parent(current)
+    return False
+
+
 def _bound_call(node: ast.AST, model: "ModuleModel") -> Optional[ast.AST]:
     """The call a plain name was assigned (`head = nn.Linear(...)`)."""
     if isinstance(node, ast.Name):
@@ -940,20 +1064,6 @@ def _is_constructor(qualname: str) -> bool:
         or qualname.startswith((catalog.KERAS_APPLICATIONS_PREFIX, "torchvision.models."))
         or qualname == catalog.TIMM_CREATE_MODEL
     )
-
-
-def _precedes(binding, use: ast.AST) -> bool:
-    """The binding's statement ends before `use` begins."""
-    node = binding.node
-    if node is None:
-        return False
-    end = (getattr(node, "end_lineno", None) or getattr(node, "lineno", 0), getattr(node, "end_col_offset", 0) or 0)
-    if binding.kind == "param":
-        end = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-    elif isinstance(node, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
-        # the target is bound before the body runs
-        return (node.lineno, node.col_offset) < (use.lineno, use.col_offset)  # type: ignore[attr-defined]
-    return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
 
 
 def _call_argument(call: ast.Call, function: FunctionNode, binding, bound: bool) -> Optional[ast.expr]:

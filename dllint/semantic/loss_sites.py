@@ -138,7 +138,7 @@ class LossSites:
         model = self.model
         func = call.func
         qualname = None if isinstance(func, ast.Call) else model.qualified_name(func)
-        written = model.source.segment(func)
+        written = model.source.segment(func) if qualname is not None else ""
         if qualname in catalog.TORCH_LOSS_EXPECTATIONS:
             expects, family, index, keyword = catalog.TORCH_LOSS_EXPECTATIONS[qualname]
             return self._make(call, f"`{written}`", qualname, "torch", family, expects, _argument(call, index, keyword))

@@ -171,7 +171,13 @@ class ModuleModel:
         return self._calls_by_name.get(name, [])
 
     def callers_of(self, function: FunctionNode) -> List[ast.Call]:
-        return [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
+        """Calls in this file that run `function`; for `__init__`, the
+        instantiations of its class (`Trainer(model, ...)`)."""
+        found = [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
+        owner = self.parent(function)
+        if function.name == "__init__" and isinstance(owner, ast.ClassDef):
+            found += [call for call in self.calls(owner.name) if (self.resolve_class(call.func) or (None, None))[1] is owner]
+        return found
 
     # -- values ----------------------------------------------------------
     def value_of(self, node: ast.AST, depth: int = 0) -> Optional[Value]:
@@ -509,8 +515,11 @@ def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str
     if index < 0:
         return None
     positional = function.args.posonlyargs + function.args.args
-    # A method called as `obj.method(x)` does not pass `self` explicitly.
-    is_method_call = isinstance(call.func, ast.Attribute) and positional and positional[0].arg in ("self", "cls")
+    # A method called as `obj.method(x)` does not pass `self` explicitly, nor
+    # does `Trainer(model)` for `__init__(self, model)`.
+    is_method_call = bool(positional) and (
+        (isinstance(call.func, ast.Attribute) and positional[0].arg in ("self", "cls")) or function.name == "__init__"
+    )
     position = index - 1 if is_method_call else index
     if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return call.args[position]

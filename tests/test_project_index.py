@@ -38,3 +38,16 @@ def test_a_module_name_shared_by_two_folders_resolves_to_the_importers_folder(tm
         assert model.source.path == str(tmp_path / folder / "model.py")
         value = train.value_of(call)
         assert (value.framework if value else None) == framework
+
+
+def test_a_library_module_never_resolves_to_a_project_file_with_the_same_last_name(tmp_path):
+    # A project `layers.py` defining `Dense` must not stand in for keras.layers.
+    project, infos = _index(tmp_path, {
+        "gcn/layers.py": "from tensorflow import keras\nclass Dense(keras.layers.Layer):\n    pass\n",
+        "resnet/main.py": "from tensorflow import keras\nhead = keras.layers.Dense(10)\n",
+    })
+    main = project.model_for(infos["resnet/main.py"])
+    call = next(node for node in ast.walk(main.tree) if isinstance(node, ast.Call))
+    assert main.qualified_name(call.func) == "keras.layers.Dense"
+    assert main.resolve_class(call.func) is None
+    assert project.definition("keras.layers.Dense") is None

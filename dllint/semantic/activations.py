@@ -1123,8 +1123,24 @@ def file_holding(model: "ModuleModel", node: ast.AST, module_name: str) -> Optio
     return None
 
 
-def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[Tuple[str, ast.AST]]:
-    """(`model` / `self.head`, the scope node to search) for `x = Ctor(...)`."""
+@dataclass(frozen=True)
+class _Window:
+    """Where the object built by `target = Constructor(...)` can be changed
+    through `target`: in `scope`, after the assignment and before the next
+    assignment to the same target (notebooks rebuild `model` many times)."""
+
+    target: str  # `model` / `self.head`
+    scope: ast.AST
+    start: Tuple[int, int]
+    end: Optional[Tuple[int, int]]
+
+    def holds(self, node: ast.AST) -> bool:
+        position = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        return position >= self.start and (self.end is None or position < self.end)
+
+
+def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[_Window]:
+    """The window of `x = Ctor(...)` (or `x = Ctor(...).to(device)`)."""
     statement = model.parent(constructor)
     if isinstance(statement, ast.Call) and isinstance(statement.func, ast.Attribute) and statement.func.attr in ("to", "cuda"):
         statement = model.parent(statement)
@@ -1137,32 +1153,39 @@ def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[
     text = model.source.segment(target)
     if isinstance(target, ast.Name):
         scope_node = model.enclosing_function(statement) or model.tree
-        return text, scope_node
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-        class_node = model.enclosing_class(statement)
-        return text, (class_node or model.tree)
-    return None
+    elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        scope_node = model.enclosing_class(statement) or model.tree
+    else:
+        return None
+    start = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
+    later = [
+        (node.lineno, node.col_offset)
+        for node in ast.walk(scope_node)
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node is not statement and (node.lineno, node.col_offset) >= start
+        and any(model.source.segment(item) == text for item in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+    ]
+    return _Window(text, scope_node, start, min(later) if later else None)
 
 
-def _calls_on(target: str, scope_node: ast.AST, model: "ModuleModel", methods: Sequence[str]) -> List[ast.Call]:
+def _calls_on(window: _Window, model: "ModuleModel", methods: Sequence[str]) -> List[ast.Call]:
     found = []
-    for node in ast.walk(scope_node):
+    for node in ast.walk(window.scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
-            if model.source.segment(node.func.value) == target:
+            if window.holds(node) and model.source.segment(node.func.value) == window.target:
                 found.append(node)
     return found
 
 
 def _container_is_changed(constructor: ast.Call, model: "ModuleModel", methods: Sequence[str]) -> bool:
     """Whether the container built by `constructor` gains, loses or swaps layers later."""
-    target = _assignment_target(constructor, model)
-    if target is None:
+    window = _assignment_target(constructor, model)
+    if window is None:
         return False
-    text, scope_node = target
-    if _calls_on(text, scope_node, model, methods):
+    text = window.target
+    if _calls_on(window, model, methods):
         return True
-    for node in ast.walk(scope_node):
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+    for node in ast.walk(window.scope):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)) and window.holds(node):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for item in targets:
                 if isinstance(item, ast.Subscript) and model.source.segment(item.value) == text:
@@ -1175,19 +1198,18 @@ def _container_is_changed(constructor: ast.Call, model: "ModuleModel", methods: 
 def _added_layers(constructor: ast.Call, model: "ModuleModel") -> Optional[List[ast.AST]]:
     """Layers appended with `model.add(layer)` after `model = Sequential(...)`,
     in order; None when an `.add` is conditional, in a loop, or layers are popped."""
-    target = _assignment_target(constructor, model)
-    if target is None:
+    window = _assignment_target(constructor, model)
+    if window is None:
         return []
-    text, scope_node = target
-    if _calls_on(text, scope_node, model, ("pop",)):
+    if _calls_on(window, model, ("pop",)):
         return None
-    adds = sorted(_calls_on(text, scope_node, model, ("add",)), key=lambda c: (c.lineno, c.col_offset))
+    adds = sorted(_calls_on(window, model, ("add",)), key=lambda c: (c.lineno, c.col_offset))
     if not adds:
         return []
     last = adds[-1]
     # the last `.add` must run unconditionally after the constructor
     current = model.parent(last)
-    while current is not None and current is not scope_node:
+    while current is not None and current is not window.scope:
         if isinstance(current, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try)):
             return None
         current = model.parent(current)
@@ -1203,15 +1225,15 @@ def _replaced_heads(constructor: ast.Call, model: "ModuleModel", head_attributes
     """Assignments that replace the classification head of a library model:
     (new layer, whether only one layer of the head was replaced); None when
     the head is changed in a way not followed (`reset_classifier`, a loop)."""
-    target = _assignment_target(constructor, model)
-    if target is None:
+    window = _assignment_target(constructor, model)
+    if window is None:
         return []
-    text, scope_node = target
-    if _calls_on(text, scope_node, model, ("reset_classifier",)):
+    text = window.target
+    if _calls_on(window, model, ("reset_classifier",)):
         return None
     replaced = []
-    for node in ast.walk(scope_node):
-        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+    for node in ast.walk(window.scope):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not window.holds(node):
             continue
         item = node.targets[0]
         indexed = False

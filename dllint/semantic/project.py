@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.semantic.catalog import MODEL_BASES
-from dllint.semantic.imports import ImportMap, dotted_parts
+from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -95,6 +95,10 @@ class ProjectIndex:
                     return info
         if name in self.modules:
             return self.modules[name]
+        top = name.split(".", 1)[0]
+        if top in ML_FRAMEWORKS and top not in self.modules:
+            # `keras.layers` is the library, not a project `layers.py`
+            return None
         last = name.rsplit(".", 1)[-1]
         candidates = [info for info in self._by_last_part.get(last, ()) if _suffix_match(info.name, name)]
         return candidates[0] if len(candidates) == 1 else None

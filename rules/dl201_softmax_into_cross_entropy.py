@@ -58,7 +58,7 @@ class SoftmaxIntoCrossEntropy(Rule):
     code = "DL201"
     name = "softmax-into-cross-entropy"
     message = "`{prediction}` reaches {loss} already passed through softmax ({where}); drop the softmax and pass the raw logits"
-    triggers = re.compile(r"cross_entropy|CrossEntropy|from_logits")
+    triggers = re.compile(r"cross_entropy|CrossEntropy|from_logits|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)
@@ -371,6 +371,47 @@ class SoftmaxIntoCrossEntropy(Rule):
             },
             expect=("train.py:7:12",),
             title="forward() in another file of the project returns softmax",
+        ),
+        Invalid(
+            files={
+                "model.py": """
+                    import torch.nn as nn
+
+                    class Net(nn.Module):
+                        def __init__(self):
+                            super().__init__()
+                            self.fc = nn.Linear(10, 3)
+                            self.softmax = nn.Softmax(dim=1)
+
+                        def forward(self, x):
+                            return self.softmax(self.fc(x))
+                    """,
+                "engine.py": """
+                    import torch
+
+                    def train_one_epoch(model, loader, criterion, optimizer):
+                        model.train()
+                        for x, y in loader:
+                            optimizer.zero_grad()
+                            loss = criterion(model(x), y)
+                            loss.backward()
+                            optimizer.step()
+                    """,
+                "train.py": """
+                    import torch
+                    import torch.nn as nn
+                    from model import Net
+                    from engine import train_one_epoch
+
+                    net = Net()
+                    criterion = nn.CrossEntropyLoss()
+                    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+                    for epoch in range(10):
+                        train_one_epoch(net, loader, criterion, optimizer)
+                    """,
+            },
+            expect=("engine.py:7:16",),
+            title="model, training loop and loss each in their own file",
         ),
         Invalid(
             """

@@ -47,7 +47,7 @@ class SigmoidIntoBceWithLogits(Rule):
     code = "DL202"
     name = "sigmoid-into-bce-with-logits"
     message = "`{prediction}` reaches {loss} already passed through a sigmoid ({where}); pass the raw logits"
-    triggers = re.compile(r"BCEWithLogits|binary_cross_entropy_with_logits|from_logits|sigmoid_cross_entropy_with_logits")
+    triggers = re.compile(r"BCEWithLogits|binary_cross_entropy_with_logits|from_logits|sigmoid_cross_entropy_with_logits|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

@@ -45,7 +45,7 @@ class NllLossWithoutLogSoftmax(Rule):
     code = "DL203"
     name = "nll-loss-without-log-softmax"
     message = "`{prediction}` reaches {loss} but is not log-probabilities ({where}); apply `log_softmax` first"
-    triggers = re.compile(r"nll_loss|NLLLoss")
+    triggers = re.compile(r"nll_loss|NLLLoss|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

@@ -50,7 +50,7 @@ class LogitsIntoProbabilityLoss(Rule):
     code = "DL204"
     name = "logits-into-probability-loss"
     message = "the model outputs logits ({where}) but {loss} expects probabilities; use `from_logits=True`"
-    triggers = re.compile(r"crossentropy|Crossentropy")
+    triggers = re.compile(r"crossentropy|Crossentropy|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

@@ -51,3 +51,16 @@ def test_a_library_module_never_resolves_to_a_project_file_with_the_same_last_na
     assert main.qualified_name(call.func) == "keras.layers.Dense"
     assert main.resolve_class(call.func) is None
     assert project.definition("keras.layers.Dense") is None
+
+
+def test_a_parameter_takes_its_value_from_callers_in_other_files(tmp_path):
+    project, infos = _index(tmp_path, {
+        "engine.py": "import torch\ndef train_one_epoch(model, loader, criterion):\n    return criterion(model(1), 2)\n",
+        "train.py": "import torch.nn as nn\nfrom engine import train_one_epoch\ntrain_one_epoch(nn.Linear(2, 2), [], nn.CrossEntropyLoss())\n",
+    })
+    engine = project.model_for(infos["engine.py"])
+    function = engine.info.functions["train_one_epoch"]
+    assert [model.info.name for model, _ in engine.callers_elsewhere(function)] == ["train"]
+    call = next(node for node in ast.walk(engine.tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "criterion")
+    assert engine.value_of(call.func).qualname == "torch.nn.CrossEntropyLoss"
+    assert engine.value_of(call.args[0].func).qualname == "torch.nn.Linear"

@@ -4,6 +4,7 @@
     semantic.value_of(expr)         -> Value(kind=MODEL, ...) or None
     semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
     semantic.callers_of(function)   -> calls to it in this file
+    semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
     semantic.activations            -> activation provenance (semantic/activations.py)
     semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
 
@@ -54,6 +55,7 @@ class ModuleModel:
         self._value_cache: Dict[Tuple[int, Optional[int]], Optional[Value]] = {}
         self._in_progress: set = set()
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
+        self._callers_elsewhere: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
 
     # -- structure -------------------------------------------------------
     @property
@@ -177,6 +179,31 @@ class ModuleModel:
         owner = self.parent(function)
         if function.name == "__init__" and isinstance(owner, ast.ClassDef):
             found += [call for call in self.calls(owner.name) if (self.resolve_class(call.func) or (None, None))[1] is owner]
+        return found
+
+    def callers_elsewhere(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+        """Calls of a top-level function of this file (or instantiations of a
+        top-level class, for its `__init__`) in the other files of the
+        project that import this module: (their ModuleModel, the call)."""
+        key = id(function)
+        if key in self._callers_elsewhere:
+            return self._callers_elsewhere[key]
+        found: List[Tuple["ModuleModel", ast.Call]] = []
+        owner = self.parent(function)
+        if isinstance(owner, ast.ClassDef) and function.name == "__init__" and self.parent(owner) is self.tree:
+            name, wanted = owner.name, owner
+        elif owner is self.tree:
+            name, wanted = function.name, function
+        else:
+            name, wanted = "", None
+        if wanted is not None and self.info.name:
+            for other in self.project.modules_importing(self.info):
+                model = self.project.model_for(other)
+                for call in model.calls(name):
+                    resolved = model.resolve_class(call.func) if isinstance(wanted, ast.ClassDef) else model.resolve_function(call)
+                    if resolved is not None and resolved[1] is wanted:
+                        found.append((model, call))
+        self._callers_elsewhere[key] = found
         return found
 
     # -- values ----------------------------------------------------------
@@ -476,6 +503,13 @@ class ModuleModel:
                     value = self.value_of(argument, depth + 1)
                     if value is not None:
                         return value
+            if not self.callers_of(function):
+                for caller, call in self.callers_elsewhere(function):
+                    argument = _call_argument(call, function, index, binding.name)
+                    if argument is not None:
+                        value = caller.value_of(argument, depth + 1)
+                        if value is not None:
+                            return value
         return self._value_from_name(binding.name, binding.node)
 
     def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:

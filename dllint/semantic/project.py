@@ -124,6 +124,22 @@ class ProjectIndex:
             return self.definition(reexport, info)
         return None
 
+    def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
+        """The other modules of the run that import `info` (by any name that
+        resolves to it from where they are)."""
+        found = []
+        for infos in self._same_name.values():
+            for other in infos:
+                if other is info:
+                    continue
+                for imported in other.imports.imported_modules + list(other.imports.names.values()):
+                    if (imported == info.name or imported.startswith(info.name + ".") or info.name.endswith("." + imported)) and (
+                        self.module(imported, other) is info or self.module(imported.rsplit(".", 1)[0], other) is info
+                    ):
+                        found.append(other)
+                        break
+        return found
+
     def model_for(self, info: ModuleInfo) -> "ModuleModel":
         if info._model is None:
             from dllint.semantic.module import ModuleModel

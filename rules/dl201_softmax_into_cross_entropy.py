@@ -234,6 +234,61 @@ class SoftmaxIntoCrossEntropy(Rule):
         Valid(
             """
             import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Net(nn.Module):
+                def __init__(self, use_softmax=False):
+                    super().__init__()
+                    self.use_softmax = use_softmax
+                    self.fc = nn.Linear(8, 3)
+
+                def forward(self, x):
+                    x = self.fc(x)
+                    if self.use_softmax:
+                        x = F.softmax(x, dim=1)
+                    return x
+
+            model = Net()
+            loss = nn.CrossEntropyLoss()(model(inputs), labels)
+            """,
+            title="a constructor flag that is off for the trained model",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Net(tf.keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = tf.keras.layers.Dense(64, activation="relu")
+                    self.out = tf.keras.layers.Dense(10)
+
+                def call(self, x, training=False):
+                    x = self.out(self.hidden(x))
+                    if not training:
+                        x = tf.nn.softmax(x)
+                    return x
+
+            model = Net()
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            """,
+            title="Keras: call() applies softmax only when not training",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            base = tf.keras.applications.MobileNetV2(weights="imagenet", include_top=False, input_shape=(96, 96, 3))
+            x = tf.keras.layers.GlobalAveragePooling2D()(base.output)
+            outputs = tf.keras.layers.Dense(10)(x)
+            model = tf.keras.Model(base.input, outputs)
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            """,
+            title="Keras: a pretrained base without its top, a new logits head",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
 
             layers = [nn.Linear(8, 8), nn.ReLU()]
             if args.probabilities:
@@ -447,6 +502,84 @@ class SoftmaxIntoCrossEntropy(Rule):
             """,
             "15:16",
             title="Lightning: self(x) runs a forward() that ends in softmax",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 4), nn.LogSoftmax(dim=1))
+
+                def forward(self, x):
+                    return self.net(x)
+
+            class Trainer:
+                def __init__(self, model, criterion, optimizer):
+                    self.model = model
+                    self.criterion = criterion
+                    self.optimizer = optimizer
+
+                def step(self, x, y):
+                    self.optimizer.zero_grad()
+                    loss = self.criterion(self.model(x), y)
+                    loss.backward()
+                    self.optimizer.step()
+
+            model = Classifier()
+            trainer = Trainer(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters()))
+            """,
+            "20:16",
+            title="nn.LogSoftmax last layer, model and loss held by a Trainer class (redundant)",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Net(nn.Module):
+                def __init__(self, use_softmax=True):
+                    super().__init__()
+                    self.use_softmax = use_softmax
+                    self.fc = nn.Linear(8, 3)
+
+                def forward(self, x):
+                    x = self.fc(x)
+                    if self.use_softmax:
+                        x = F.softmax(x, dim=1)
+                    return x
+
+            model = Net()
+            loss = nn.CrossEntropyLoss()(model(inputs), labels)
+            """,
+            "17:8",
+            title="a constructor flag that is on for the trained model",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            from torchvision import models
+
+            model = models.resnet18(weights="IMAGENET1K_V1")
+            model.fc = nn.Sequential(nn.Dropout(0.2), nn.Linear(512, 5), nn.Softmax(dim=1))
+            criterion = nn.CrossEntropyLoss()
+            for images, labels in loader:
+                loss = criterion(model(images), labels)
+            """,
+            "8:12",
+            title="a pretrained torchvision model whose head was replaced by one ending in softmax",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.applications.ResNet50(weights=None, classes=10, input_shape=(64, 64, 3))
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            """,
+            "4:1",
+            title="Keras: a keras.applications model keeps its default softmax classifier",
         ),
         Invalid(
             """

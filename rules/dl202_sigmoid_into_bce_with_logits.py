@@ -150,6 +150,16 @@ class SigmoidIntoBceWithLogits(Rule):
         ),
         Valid(
             """
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 1), nn.Sigmoid())
+            criterion = nn.BCELoss()
+            loss = criterion(model(x), y)
+            """,
+            title="sigmoid output with plain BCELoss, which expects probabilities",
+        ),
+        Valid(
+            """
             from tensorflow import keras
 
             model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
@@ -252,6 +262,31 @@ class SigmoidIntoBceWithLogits(Rule):
             """,
             "9:1",
             title="Keras: a sigmoid output compiled with BinaryCrossentropy(from_logits=True)",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(16, 16), nn.ReLU())
+                    self.head = nn.Linear(16, 1)
+
+                def forward(self, x):
+                    out = self.head(self.body(x))
+                    out = out.sigmoid()
+                    return out.squeeze(-1)
+
+            net = nn.DataParallel(Net().cuda())
+            bce = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([3.0]))
+            for x, y in loader:
+                pred = net(x.cuda())
+                loss = bce(pred, y.float().cuda())
+            """,
+            "19:12",
+            title="Tensor.sigmoid in forward(), the model wrapped in DataParallel",
         ),
     ]
 

@@ -131,6 +131,18 @@ class NllLossWithoutLogSoftmax(Rule):
             """,
             title="nn.LogSoftmax as the last layer",
         ),
+        Valid(
+            """
+            import torch.nn.functional as F
+            from transformers import AutoModelForSequenceClassification
+
+            model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)
+            for batch in loader:
+                outputs = model(**batch)
+                loss = F.nll_loss(F.log_softmax(outputs.logits, dim=-1), batch["labels"])
+            """,
+            title="log_softmax of a Hugging Face model's logits",
+        ),
     ]
 
     INVALID = [
@@ -213,6 +225,32 @@ class NllLossWithoutLogSoftmax(Rule):
             },
             expect=("train.py:6:8",),
             title="logits from a model class in another file",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            from torchvision import models
+
+            model = models.resnet18(num_classes=5)
+            criterion = nn.NLLLoss()
+            for images, labels in loader:
+                loss = criterion(model(images), labels)
+            """,
+            "7:12",
+            title="a torchvision classifier returns logits",
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+            from transformers import AutoModelForSequenceClassification
+
+            model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)
+            for batch in loader:
+                outputs = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+                loss = F.nll_loss(outputs.logits, batch["labels"])
+            """,
+            "7:12",
+            title="the logits of a Hugging Face model",
         ),
     ]
 

@@ -166,6 +166,18 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             title="the last layer is added conditionally: not certain",
         ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu"), tf.keras.layers.Dense(3)])
+            for x, y in dataset:
+                with tf.GradientTape() as tape:
+                    logits = model(x, training=True)
+                    loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+            """,
+            title="the loss function told that it gets logits",
+        ),
     ]
 
     INVALID = [
@@ -272,6 +284,35 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             "7:1",
             title="Sequential built with add()",
+        ),
+        Invalid(
+            """
+            from tensorflow.keras import layers, losses, models
+
+            model = models.Sequential()
+            model.add(layers.Conv2D(32, (3, 3), activation="relu", input_shape=(32, 32, 3)))
+            model.add(layers.Flatten())
+            model.add(layers.Dense(64, activation="relu"))
+            model.add(layers.Dense(10))
+            model.compile(optimizer="adam", loss=losses.sparse_categorical_crossentropy, metrics=["accuracy"])
+            """,
+            "8:1",
+            title="a loss function passed by reference (no fix)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu"), tf.keras.layers.Dense(3)])
+            optimizer = tf.keras.optimizers.Adam()
+            for x, y in dataset:
+                with tf.GradientTape() as tape:
+                    logits = model(x, training=True)
+                    loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(y, logits))
+                grads = tape.gradient(loss, model.trainable_variables)
+            """,
+            "8:31",
+            title="the loss function called in a GradientTape loop",
         ),
     ]
 

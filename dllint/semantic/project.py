@@ -59,6 +59,7 @@ class ProjectIndex:
     def __init__(self) -> None:
         self.modules: Dict[str, ModuleInfo] = {}
         self._same_name: Dict[str, List[ModuleInfo]] = {}
+        self._importers: Optional[Dict[int, List[ModuleInfo]]] = None
         self._by_last_part: Dict[str, List[ModuleInfo]] = {}
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
 
@@ -126,19 +127,21 @@ class ProjectIndex:
 
     def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
         """The other modules of the run that import `info` (by any name that
-        resolves to it from where they are)."""
-        found = []
-        for infos in self._same_name.values():
-            for other in infos:
-                if other is info:
-                    continue
-                for imported in other.imports.imported_modules + list(other.imports.names.values()):
-                    if (imported == info.name or imported.startswith(info.name + ".") or info.name.endswith("." + imported)) and (
-                        self.module(imported, other) is info or self.module(imported.rsplit(".", 1)[0], other) is info
-                    ):
-                        found.append(other)
-                        break
-        return found
+        resolves to it from where they are). Indexed once, on first use."""
+        if self._importers is None:
+            importers: Dict[int, List[ModuleInfo]] = {}
+            for infos in self._same_name.values():
+                for other in infos:
+                    targets = set()
+                    for imported in set(other.imports.imported_modules) | set(other.imports.names.values()):
+                        for name in (imported, imported.rsplit(".", 1)[0]):
+                            target = self.module(name, other)
+                            if target is not None and target is not other:
+                                targets.add(id(target))
+                    for target in targets:
+                        importers.setdefault(target, []).append(other)
+            self._importers = importers
+        return self._importers.get(id(info), [])
 
     def model_for(self, info: ModuleInfo) -> "ModuleModel":
         if info._model is None:

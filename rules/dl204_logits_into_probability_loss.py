@@ -178,6 +178,18 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             title="the loss function told that it gets logits",
         ),
+        Valid(
+            """
+            from tensorflow import keras
+
+            def head(units, **options):
+                return keras.layers.Dense(units, **options)
+
+            model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(5, **head_options)])
+            model.compile(optimizer="adam", loss="categorical_crossentropy")
+            """,
+            title="the activation may be among **kwargs",
+        ),
     ]
 
     INVALID = [

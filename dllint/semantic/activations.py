@@ -706,6 +706,10 @@ class _Walk:
             if outputs is None:
                 return unknown("a subclassed keras.Model")
             return self.value(outputs, ctor_model, None, path, depth)
+        if _unpacks_arguments(constructor) and (
+            qualname.startswith((catalog.KERAS_APPLICATIONS_PREFIX, "torchvision.models.")) or qualname == catalog.TIMM_CREATE_MODEL
+        ):
+            return unknown("arguments passed with * or **")
         if qualname.startswith(catalog.KERAS_APPLICATIONS_PREFIX):
             return self.leaf(self.keras_application_output(constructor, ctor_model), path)
         if qualname.startswith("torchvision.models.") or qualname == catalog.TIMM_CREATE_MODEL:
@@ -729,6 +733,8 @@ class _Walk:
         if qualname == catalog.KERAS_ACTIVATION_LAYER:
             return self.keras_activation_argument(_argument(constructor, 0, "activation"), constructor, model, label)
         if qualname in catalog.KERAS_LAYERS_WITH_ACTIVATION:
+            if _unpacks_arguments(constructor):
+                return unknown("arguments passed with * or **")
             argument = _argument(constructor, catalog.KERAS_LAYERS_WITH_ACTIVATION[qualname], "activation")
             if argument is None or (isinstance(argument, ast.Constant) and argument.value is None):
                 return Activation(LOGITS, constructor, model, label=label, note="with no activation")
@@ -959,6 +965,11 @@ def _parameter_default(name: ast.Name, function: FunctionNode, model: "ModuleMod
     if binding is not None and binding.kind == "param" and scope is not None and scope.node is function:
         return binding.value
     return None
+
+
+def _unpacks_arguments(call: ast.Call) -> bool:
+    """`f(*args)` or `f(**kwargs)`: any argument may be hidden in them."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
 
 
 def _truthiness(value: Optional[ast.AST]) -> Optional[bool]:

@@ -2,7 +2,9 @@
 
     semantic.activations.of(expr)                -> Activation(kind=SOFTMAX, node=<the F.softmax call>, ...)
     semantic.activations.model_output(model)     -> what calling the model held by `model` returns
-    semantic.activations.return_paths(function)  -> each return of a function and the condition it needs
+    semantic.activations.return_paths(function)  -> each return of a function and the tests that lead to it
+    semantic.activations.conditional_activations(function)
+                                                 -> activations it returns only in eval mode / behind a flag
 
 Kinds: SOFTMAX, LOG_SOFTMAX, SIGMOID, LOGITS (no activation: what a linear or
 convolution layer returns) and UNKNOWN (anything else, or dllint cannot tell).
@@ -16,13 +18,22 @@ functional Keras graph (`outputs = layers.Dense(10, activation="softmax")(x)`
 then `keras.Model(inputs, outputs)`), `keras.applications` models, and
 torchvision / timm classifiers (logits, unless their head was replaced).
 
+A name's value is found by reading the statements before its use backwards
+(reaching definitions): an `if` whose taken branch, or both of whose
+branches, bind the name settles it; a binding inside a loop or one branch
+only adds a possibility. Layers added with `.add()`, heads replaced with
+`model.fc = ...` and containers changed later count only until the name is
+bound again (notebooks rebuild `model` many times).
+
 It answers for the path a loss takes: `self.training` is true, a Keras
 `training` argument is true when the framework calls the model (fit), and a
-flag takes the value the call passes, or its default. A return, or an
-assignment, reached only in evaluation mode or behind a flag the call does not
-set is left out; `return_paths()` keeps them, with their condition, for anyone
+flag takes the value the call passes, or its default (for `self.flag`, the
+constructor call's). A return, or an assignment, reached only in evaluation
+mode or behind a flag the call does not set is left out; `return_paths()`
+and `conditional_activations()` keep them, with their condition, for anyone
 who asks about them. Where the paths that remain disagree, or any of them is
-not understood, the answer is UNKNOWN: rules report only what is certain.
+not understood (a layer built with `**kwargs`, a list built in a loop), the
+answer is UNKNOWN: rules report only what is certain.
 """
 from __future__ import annotations
 
@@ -901,7 +912,7 @@ class _Walk:
             if test.attr == "training" and _is_self(test.value, model):
                 return True
             if _is_self(test.value, model):
-                return self.attribute_flag(test, model, frame, depth)
+                return _truthiness(self.attribute_flag_value(test, model, frame))
             return None
         if isinstance(test, ast.Name):
             return _truthiness(self.flag_value(test, model, frame))
@@ -932,9 +943,6 @@ class _Walk:
             if name.id == "training" and (argument is None or isinstance(argument, ast.Constant) and argument.value is None):
                 return None  # Keras decides from the context
         return argument if isinstance(argument, ast.Constant) else None
-
-    def attribute_flag(self, node: ast.Attribute, model: "ModuleModel", frame: Optional[_Frame], depth: int) -> Optional[bool]:
-        return _truthiness(self.attribute_flag_value(node, model, frame))
 
     def attribute_flag_value(self, node: ast.Attribute, model: "ModuleModel", frame: Optional[_Frame]) -> Optional[ast.AST]:
         """`self.flag` set once in `__init__`, from a constant or a

@@ -77,6 +77,12 @@ class ScopeTable:
         self.module_scope = Scope(tree, None)
         self.scopes: Dict[ast.AST, Scope] = {tree: self.module_scope}
         self._walk(tree, self.module_scope)
+        # The walk pops a stack, so bindings arrive out of order; lookups
+        # (pick_binding) expect them in source order.
+        for scope in self.scopes.values():
+            for table in (scope.bindings, scope.attributes):
+                for bindings in table.values():
+                    bindings.sort(key=_source_order)
 
     # -- building --------------------------------------------------------
     def _walk(self, root: ast.AST, scope: Scope) -> None:
@@ -228,6 +234,10 @@ def _children(node: ast.AST) -> List[ast.AST]:
         elif isinstance(child, ast.AST):
             found.append(child)
     return found
+
+
+def _source_order(binding: Binding) -> Tuple[int, int]:
+    return binding.line, getattr(binding.node, "col_offset", 0) if binding.node is not None else 0
 
 
 def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:

@@ -1,0 +1,27 @@
+"""ScopeTable: which binding a use of a name sees."""
+from __future__ import annotations
+
+import ast
+
+from dllint.semantic.scopes import ScopeTable
+
+
+def _use(tree: ast.Module, line: int) -> ast.Name:
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno == line)
+
+
+def test_a_use_sees_the_last_binding_before_it():
+    text = "model = 1\nprint(model)\nmodel = 2\nprint(model)\nmodel = 3\nprint(model)\n"
+    tree = ast.parse(text)
+    table = ScopeTable(tree)
+    for line, value in ((2, 1), (4, 2), (6, 3)):
+        use = _use(tree, line)
+        _, binding = table.lookup("model", table.scope_at(use), use.lineno)
+        assert binding.value.value == value
+
+
+def test_bindings_are_kept_in_source_order():
+    tree = ast.parse("def f(x):\n    a = 1\n    if x:\n        a = 2\n    for a in x:\n        pass\n    a = 4\n")
+    table = ScopeTable(tree)
+    function_scope = table.scopes[tree.body[0]]
+    assert [binding.line for binding in function_scope.bindings["a"]] == [2, 4, 5, 7]

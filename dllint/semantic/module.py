@@ -49,6 +49,7 @@ class ModuleModel:
         self._value_cache: Dict[Tuple[int, Optional[int]], Optional[Value]] = {}
         self._in_progress: set = set()
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
+        self._modes = None
 
     # -- structure -------------------------------------------------------
     @property
@@ -65,6 +66,15 @@ class ModuleModel:
 
     def enclosing_class(self, node: ast.AST) -> Optional[ast.ClassDef]:
         return self.scopes.enclosing(node, ast.ClassDef)
+
+    @property
+    def modes(self):
+        """Train/eval mode facts of this file (`semantic/modes.py`)."""
+        if self._modes is None:
+            from dllint.semantic.modes import ModeModel
+
+            self._modes = ModeModel(self)
+        return self._modes
 
     # -- names -----------------------------------------------------------
     def qualified_name(self, node: ast.AST) -> Optional[str]:
@@ -96,15 +106,17 @@ class ModuleModel:
     def resolve_function(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         """The project function (or method of `self`) a call runs."""
         func = call.func
+        # This file's own definitions first: another file of the run may
+        # share this module's name (two `train.py` in two folders).
+        if isinstance(func, ast.Name):
+            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
+            if binding is not None and binding.kind == "def":
+                return self, binding.value
         qualname = self.qualified_name(func)
         if qualname:
             found = self.project.definition(qualname)
             if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 return self.project.model_for(found[0]), found[1]
-        if isinstance(func, ast.Name):
-            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
-            if binding is not None and binding.kind == "def":
-                return self, binding.value
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             class_node = self._class_of_self(func.value, call)
             if class_node is not None:
@@ -114,6 +126,12 @@ class ModuleModel:
         return None
 
     def resolve_class(self, node: ast.AST) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
+        if isinstance(node, ast.Call):
+            node = node.func
+        if isinstance(node, ast.Name):
+            scope, binding = self.scopes.lookup(node.id, self.scopes.scope_at(node), getattr(node, "lineno", None))
+            if binding is not None and binding.kind == "class":
+                return self, binding.value
         qualname = self.qualified_name(node)
         if qualname:
             found = self.project.definition(qualname)
@@ -285,7 +303,8 @@ class ModuleModel:
                 value = self._value_of_method_call(node, receiver, func.attr, depth)
                 if value is not None:
                     return value
-            if func.attr in catalog.HF_MODEL_CONSTRUCTORS and qualname and qualname.startswith(("transformers.", "peft.", "diffusers.")):
+            if func.attr in catalog.HF_MODEL_CONSTRUCTORS and qualname and qualname.startswith(("transformers.", "peft.", "diffusers.")) \
+                    and not qualname.rsplit(".", 2)[-2].endswith(catalog.HF_NON_MODEL_SUFFIXES):
                 return Value(MODEL, qualname=qualname.rsplit(".", 1)[0], framework="hf", origin=node, module=self.info.name)
         else:
             callee = self.value_of(func, depth + 1)

@@ -1,0 +1,1726 @@
+"""Train/eval mode: which model is in which mode, where.
+
+A PyTorch module starts in training mode; `.eval()` and `.train(False)` put
+it and all its submodules into evaluation mode, `.train()` back. Dropout and
+batch norm behave differently in the two. This module follows those switches
+through a file and across the files of the project, so that rules only ask:
+
+    modes = semantic.modes
+    modes.key_of(expr)               -> Key: where a model lives (`model` in main(),
+                                        `self.model` of a class, a global), through
+                                        `.module`, DDP, `.to(device)` aliases
+    modes.mode_before(node, expr)    -> ModeAt: the modes the model may be in when
+                                        `node` runs (through helper functions, methods,
+                                        callers in other files, loops)
+    modes.is_mode_dependent(expr)    -> False only when every layer is known and none
+                                        behaves differently in eval mode
+    modes.in_no_grad(node)           -> under torch.no_grad()/inference_mode()
+    modes.forward_calls()            -> every `model(x)` / `model.forward(x)` of the file
+    modes.exports()                  -> onnx/jit/export calls that record the model's mode
+    modes.inference_reason(call)     -> why a forward call is inference (None if not)
+    modes.training_loops(function)   -> loops that run backward() and step()
+    modes.unrestored_evals()         -> eval switches in a training loop that reach
+                                        the next training forward pass
+    modes.effect(function, slot)     -> what calling `function` does to the mode of
+                                        the model in `slot` (the function summary)
+
+The analysis is a small forward data-flow pass over one function body for one
+model (a *key*), computed lazily and cached. A state is the set of modes the
+model may be in; `ENTRY` stands for "whatever it was when the function was
+entered" and is resolved through the callers. Anything dllint cannot follow
+(a library function that receives the model, a pickled model, a callback)
+adds `UNKNOWN`, which no rule treats as a finding.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple, Union
+
+from dllint.semantic import catalog
+from dllint.semantic.imports import dotted_parts
+from dllint.semantic.scopes import _target_names
+from dllint.semantic.values import MODEL, TEST, VALIDATION, kind_from_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.module import ModuleModel
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+Body = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef]
+# Where a model lives: the scope that owns the name (a function, the module,
+# or a class for `self.<path>`), and the attribute path from that name.
+Key = Tuple[ast.AST, Tuple[str, ...]]
+
+TRAIN, EVAL, EITHER, UNKNOWN, ENTRY, ESCAPED = "train", "eval", "either", "unknown", "entry", "escaped"
+_MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One way a model may be at a point: put in `kind` mode by `node`.
+
+    EITHER: `.train(flag)` with a value dllint cannot decide. ENTRY: as it was
+    when the function was entered (`key` says which model). ESCAPED: the model
+    was handed to something that keeps it (a trainer object, a list), which may
+    switch it later; it travels along with the other modes.
+    """
+
+    kind: str
+    node: Optional[ast.AST] = None
+    key: Optional[Key] = None
+
+
+State = FrozenSet[Mode]
+EMPTY: State = frozenset()
+
+
+@dataclass(frozen=True)
+class ModeAt:
+    """The modes a model may be in at a point, resolved through callers."""
+
+    modes: State
+
+    @property
+    def surely_training(self) -> bool:
+        """Every path to this point leaves the model in training mode."""
+        kinds = {mode.kind for mode in self.modes if mode.kind != ESCAPED}
+        return kinds == {TRAIN}
+
+    @property
+    def eval_nodes(self) -> List[ast.AST]:
+        return [mode.node for mode in self.modes if mode.kind == EVAL and mode.node is not None]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one call of a function does to the model in one of its slots.
+
+    `exit`: the modes at return (ENTRY = unchanged); `yields`: at a `yield`
+    (for generator context managers); `forwards_entry`: the mode the model had
+    on entry reaches a forward pass with gradients (a training step);
+    `forwards`: the function runs such a forward pass at all.
+    """
+
+    exit: State
+    yields: State = EMPTY
+    forwards_entry: bool = False
+    forwards: bool = False
+
+
+_UNKNOWN_EFFECT = Effect(exit=frozenset({Mode(UNKNOWN)}))
+
+# Function names that say "this evaluates": evaluate, validate, test_epoch, predict ...
+_EVALUATION_WORDS = frozenset(
+    {"evaluate", "evaluation", "eval", "validate", "validation", "val", "valid", "test", "testing",
+     "predict", "prediction", "predictions", "infer", "inference"}
+)
+_TRAINING_WORDS = frozenset({"train", "training", "fit", "finetune", "step", "update"})
+# Parameter names that hold a submodule when stored on self (`self.backbone = backbone`).
+_MODULE_LIKE_NAME = re.compile(
+    r"^(model|net|network|module|backbone|encoder|decoder|head|block|body|stem|features|classifier|trunk|neck|"
+    r"embedder|transformer|cnn|rnn|lstm|gru|layer|"
+    r"[a-z0-9_]+_(model|net|network|module|backbone|encoder|decoder|head|block|layer))$",
+    re.I,
+)
+_FORWARD_METHODS = re.compile(r"^(_*forward\w*|__call__)$")
+_METHODS_OF_TENSORS_AND_OTHERS = frozenset(
+    {"item", "tolist", "numpy", "size", "dim", "view", "reshape", "format", "join", "split", "strip",
+     "items", "keys", "values", "get", "info", "debug", "warning", "error", "add_scalar", "add_scalars",
+     "write", "flush", "close", "set_description", "set_postfix", "numel", "mean", "sum", "argmax",
+     "max", "min", "to", "cuda", "cpu", "float", "long", "detach", "clone", "squeeze", "unsqueeze",
+     "permute", "transpose", "zero_", "copy_", "add_", "mul_", "backward", "step", "zero_grad",
+     "compute", "reset", "eq", "ne", "gt", "lt", "softmax", "sigmoid", "exp", "log", "startswith",
+     "endswith", "replace", "lower", "upper", "encode", "decode", "append", "extend", "pop", "insert"}
+)
+
+
+# -- keys -------------------------------------------------------------------------
+def _relation(inner: Optional[Key], key: Key) -> Optional[str]:
+    """How `inner` relates to `key`: "same", "parent" (it contains `key`),
+    "child" (it is a part of `key`) or None."""
+    if inner is None or inner[0] is not key[0]:
+        return None
+    a, b = inner[1], key[1]
+    if a == b:
+        return "same"
+    if len(a) < len(b) and b[: len(a)] == a:
+        return "parent"
+    if len(a) > len(b) and a[: len(b)] == b:
+        return "child"
+    return None
+
+
+def _keep_escaped(state: State) -> State:
+    return frozenset(mode for mode in state if mode.kind == ESCAPED)
+
+
+def _switch(call: ast.Call) -> Mode:
+    """The mode `x.train(...)` / `x.eval()` puts a model into."""
+    assert isinstance(call.func, ast.Attribute)
+    if call.func.attr == "eval":
+        return Mode(EVAL, call)
+    flag = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if flag is None:
+        return Mode(TRAIN, call)
+    if isinstance(flag, ast.Constant):
+        return Mode(TRAIN if flag.value else EVAL, call)
+    return Mode(EITHER, call)
+
+
+def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
+    """ast.walk that does not enter nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+
+
+def _body_walk(function: Body) -> Iterator[ast.AST]:
+    for statement in function.body:
+        yield from _walk_no_defs(statement)
+
+
+def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
+
+
+def _is_false(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Constant) and not node.value
+
+
+def _words(name: str) -> Set[str]:
+    return {word for word in name.lower().strip("_").split("_") if word}
+
+
+def is_evaluation_name(name: str) -> bool:
+    """`evaluate`, `validate`, `test_epoch`, `run_inference`, `predict` ...
+    but not `train_and_evaluate` or a pytest function (`test_model_forward`)."""
+    words = _words(name)
+    if not words & _EVALUATION_WORDS or words & _TRAINING_WORDS:
+        return False
+    if name.startswith("test_") and len(words) > 2:
+        return False
+    return True
+
+
+# -- the data-flow pass ---------------------------------------------------------------
+class _Flow:
+    """The modes of one model (`key`) through one function body."""
+
+    def __init__(self, modes: "ModeModel", function: Body, key: Key):
+        self.modes = modes
+        self.function = function
+        self.key = key
+        self.before: Dict[ast.AST, State] = {}
+        self.exit: State = EMPTY
+        self.yields: State = EMPTY
+        # forward passes with gradients of this model (and calls that lead to one)
+        self.points: Dict[ast.AST, State] = {}
+        # the state after each `return` value is evaluated
+        self.returns: Dict[ast.AST, State] = {}
+        self._loops: List[List[State]] = []  # [breaks, continues] per enclosing loop
+        start = frozenset({Mode(ENTRY, None, key)})
+        end = self._block(function.body, start)
+        self.exit |= end
+
+    # -- statements -----------------------------------------------------------
+    def _block(self, statements: List[ast.stmt], state: State) -> State:
+        for statement in statements:
+            state = self._statement(statement, state)
+        return state
+
+    def _statement(self, node: ast.stmt, state: State) -> State:
+        self.before[node] = state
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return state
+        if isinstance(node, ast.If):
+            state = self._expr(node.test, state)
+            return self._block(node.body, state) | self._block(node.orelse, state)
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            state = self._expr(node.iter, state)
+            return self._loop(node, state, lambda s: self._bind(node.target, None, s, node))
+        if isinstance(node, ast.While):
+            forever = isinstance(node.test, ast.Constant) and bool(node.test.value)
+            return self._loop(node, state, lambda s: self._expr(node.test, s), forever)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            exits = []
+            for item in node.items:
+                state, exit_effect = self._enter(item.context_expr, state)
+                exits.append(exit_effect)
+                if item.optional_vars is not None:
+                    state = self._bind(item.optional_vars, None, state, node)
+            state = self._block(node.body, state)
+            for exit_effect in reversed(exits):
+                if exit_effect is not None:
+                    state = exit_effect(state)
+            return state
+        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            body_end = self._block(node.body, state)
+            inside = state | body_end
+            for statement in node.body:
+                inside |= self.before.get(statement, EMPTY)
+            handled = EMPTY
+            for handler in node.handlers:
+                handled |= self._block(handler.body, inside)
+            done = self._block(node.orelse, body_end) | handled
+            if node.finalbody:
+                done = self._block(node.finalbody, done | inside if not done else done)
+            return done
+        if type(node).__name__ == "Match":
+            state = self._expr(node.subject, state)  # type: ignore[attr-defined]
+            result = state
+            for case in node.cases:  # type: ignore[attr-defined]
+                result |= self._block(case.body, state)
+            return result
+        if isinstance(node, ast.Return):
+            if node.value is not None:
+                state = self._expr(node.value, state)
+            self.returns[node] = self.returns.get(node, EMPTY) | state
+            self.exit |= state
+            return EMPTY
+        if isinstance(node, ast.Raise):
+            if node.exc is not None:
+                self._expr(node.exc, state)
+            return EMPTY
+        if isinstance(node, ast.Break):
+            if self._loops:
+                self._loops[-1][0] |= state
+            return EMPTY
+        if isinstance(node, ast.Continue):
+            if self._loops:
+                self._loops[-1][1] |= state
+            return EMPTY
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            if node.value is None:
+                return state
+            state = self._expr(node.value, state)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                state = self._bind(target, node.value, state, node)
+            return state
+        if isinstance(node, ast.AugAssign):
+            return self._expr(node.value, state)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                state = self._expr(child, state)
+        return state
+
+    def _loop(self, node: ast.AST, state: State, head, forever: bool = False) -> State:
+        entry = state
+        loop_state = entry
+        after = EMPTY
+        for _ in range(6):
+            self._loops.append([EMPTY, EMPTY])
+            at_head = head(loop_state)
+            end = self._block(node.body, at_head)  # type: ignore[attr-defined]
+            breaks, continues = self._loops.pop()
+            following = entry | end | continues
+            after = breaks | (EMPTY if forever else at_head)
+            if following == loop_state:
+                break
+            loop_state = following
+        orelse = getattr(node, "orelse", [])
+        if orelse:
+            after = breaks | self._block(orelse, EMPTY if forever else head(loop_state))
+        return after
+
+    def _enter(self, context: ast.expr, state: State):
+        """A `with` item: the state inside, and how leaving changes it."""
+        if isinstance(context, ast.Call):
+            resolved = self.modes.resolve_callee(context)
+            if resolved is not None and _is_generator(resolved[1]):
+                for sub in ast.iter_child_nodes(context):
+                    if isinstance(sub, ast.expr):
+                        state = self._expr(sub, state)
+                module, function = resolved
+                slots = self.modes.slots_for(context, module, function, self.key)
+                slots = [(slot, relation) for slot, relation in slots if relation == "same"]
+                if slots:
+                    for slot, _relation_kind in slots:
+                        effect = module.modes.effect(function, slot)
+                        state = self._substitute(effect.yields or effect.exit, state, context, slot)
+
+                    def leave(current: State) -> State:
+                        # what the generator does after its yield acts on the
+                        # state the with-body left behind
+                        for slot, _relation_kind in slots:
+                            effect = module.modes.effect(function, slot)
+                            current = self._substitute(effect.exit, current, context, slot)
+                        return current
+
+                    return state, leave
+                return state, None
+        return self._expr(context, state), None
+
+    # -- bindings ---------------------------------------------------------------
+    def _bind(self, target: ast.AST, value: Optional[ast.expr], state: State, statement: ast.AST) -> State:
+        for element, path in _target_names(target):
+            relation = _relation(self.modes.key_of(element), self.key)
+            if relation == "same":
+                if value is None or -1 in path:
+                    state = _keep_escaped(state) | {Mode(UNKNOWN, statement)}
+                else:
+                    state = _keep_escaped(state) | self.modes.value_state(self.function, statement, value, path, self.key, state)
+            elif relation == "parent":
+                state = frozenset({Mode(UNKNOWN, statement)})
+            elif value is not None and relation is None and self._holds_key(value, path):
+                # the model is stored somewhere else (`self.model = model`, a list)
+                state = state | {Mode(ESCAPED, statement)}
+        return state
+
+    def _holds_key(self, value: ast.expr, path: Tuple[int, ...]) -> bool:
+        if path and isinstance(value, (ast.Tuple, ast.List)) and 0 <= path[0] < len(value.elts):
+            return self._holds_key(value.elts[path[0]], path[1:])
+        candidates = [value]
+        if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+            candidates = list(value.elts)
+        elif isinstance(value, ast.Dict):
+            candidates = [v for v in value.values if v is not None]
+        for candidate in candidates:
+            base = self.modes.alias_base(candidate)
+            if base is not None and _relation(self.modes.key_of(base), self.key) in ("same", "parent"):
+                return True
+        return False
+
+    # -- expressions --------------------------------------------------------------
+    def _expr(self, node: ast.AST, state: State) -> State:
+        if isinstance(node, (ast.Lambda,)):
+            return state
+        if isinstance(node, ast.IfExp):
+            state = self._expr(node.test, state)
+            return self._expr(node.body, state) | self._expr(node.orelse, state)
+        if isinstance(node, ast.BoolOp):
+            state = self._expr(node.values[0], state)
+            for value in node.values[1:]:
+                state = state | self._expr(value, state)
+            return state
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            for generator in node.generators:
+                state = self._expr(generator.iter, state)
+                state = self._bind(generator.target, None, state, generator.target)
+                for condition in generator.ifs:
+                    state = self._expr(condition, state)
+            elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for element in elements:
+                state = state | self._expr(element, state)
+            return state
+        if isinstance(node, ast.Call):
+            state = self._expr(node.func, state)
+            for argument in node.args:
+                state = self._expr(argument, state)
+            for keyword in node.keywords:
+                state = self._expr(keyword.value, state)
+            self.before[node] = state
+            return self._call(node, state)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            if node.value is not None:
+                state = self._expr(node.value, state)
+            self.yields |= state
+            return state
+        if isinstance(node, ast.NamedExpr):
+            state = self._expr(node.value, state)
+            return self._bind(node.target, node.value, state, node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                state = self._expr(child, state)
+        return state
+
+    def _call(self, call: ast.Call, state: State) -> State:
+        modes = self.modes
+        key = self.key
+        func = call.func
+        forward = modes.forward_key(call)
+        if forward is not None and _relation(forward, key) == "same" and not modes.in_no_grad(call):
+            self.points[call] = self.points.get(call, EMPTY) | state
+        if isinstance(func, ast.Attribute):
+            receiver_expr = modes.alias_base(func.value)
+            receiver = modes.key_of(receiver_expr) if receiver_expr is not None else None
+            relation = _relation(receiver, key)
+            if func.attr in ("eval", "train") and receiver is not None:
+                if relation in ("same", "parent"):
+                    return _keep_escaped(state) | {_switch(call)}
+                if relation == "child":
+                    return state | {Mode(UNKNOWN, call)}
+                return state
+            if relation in ("same", "parent"):
+                resolved = modes.resolve_callee(call)
+                if resolved is not None:
+                    return self._apply(call, resolved, state)
+                if func.attr in catalog.MODEL_METHODS_SETTING_EVAL and relation == "same":
+                    return _keep_escaped(state) | {Mode(EVAL, call)}
+                if func.attr in catalog.MODEL_METHODS_SETTING_TRAIN and relation == "same":
+                    return _keep_escaped(state) | {Mode(TRAIN, call)}
+                if func.attr in catalog.MODE_NEUTRAL_MODEL_METHODS:
+                    return state
+                if func.attr == "apply" and call.args and modes.applies_neutral_function(call.args[0]):
+                    return state  # model.apply(init_weights)
+                if receiver is not None and not receiver[1] and isinstance(receiver[0], ast.ClassDef):
+                    return state  # an inherited method on self (`self.log(...)`)
+                return state | {Mode(UNKNOWN, call)}
+        resolved = modes.resolve_callee(call)
+        if resolved is not None:
+            return self._apply(call, resolved, state)
+        involved = modes.passes_key(call, key)
+        if involved:
+            if modes.is_neutral_call(call):
+                return state
+            if modes.may_keep(call):
+                return state | {Mode(UNKNOWN, call), Mode(ESCAPED, call)}
+            return state | {Mode(UNKNOWN, call)}
+        if any(mode.kind == ESCAPED for mode in state) and forward is None and not modes.is_neutral_call(call):
+            return state | {Mode(UNKNOWN, call)}
+        return state
+
+    def _apply(self, call: ast.Call, resolved, state: State) -> State:
+        module, function = resolved
+        slots = self.modes.slots_for(call, module, function, self.key)
+        if not slots:
+            if any(mode.kind == ESCAPED for mode in state) and module.modes.switches_modes(function):
+                return state | {Mode(UNKNOWN, call)}
+            return state
+        for slot, relation in slots:
+            effect = module.modes.effect(function, slot)
+            if relation == "child":
+                if any(mode.kind != ENTRY for mode in effect.exit):
+                    state = state | {Mode(UNKNOWN, call)}
+                continue
+            if effect.forwards_entry:
+                self.points[call] = self.points.get(call, EMPTY) | state
+            state = self._substitute(effect.exit, state, call, slot)
+        return state
+
+    @staticmethod
+    def _substitute(modes: State, current: State, call: ast.AST, slot: Key) -> State:
+        """Callee modes seen from the caller: ENTRY becomes the caller's state,
+        every other mode is attributed to the call."""
+        result: Set[Mode] = set(_keep_escaped(current))
+        for mode in modes:
+            if mode.kind == ENTRY:
+                if mode.key == slot:
+                    result |= current
+                else:
+                    result.add(Mode(UNKNOWN, call))
+            else:
+                result.add(Mode(mode.kind, call))
+        return frozenset(result)
+
+
+def _is_generator(function: FunctionNode) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in _body_walk(function))
+
+
+# -- per-file facts -------------------------------------------------------------------
+class ModeModel:
+    """Mode facts of one file; other files' facts through `project`."""
+
+    def __init__(self, semantic: "ModuleModel"):
+        self.semantic = semantic
+        self.project = semantic.project
+        self._flows: Dict[Tuple[ast.AST, Key], _Flow] = {}
+        self._busy: Set[Tuple[ast.AST, Key]] = set()
+        self._effects: Dict[Tuple[ast.AST, Key], Effect] = {}
+        self._callers: Dict[ast.AST, Tuple[List[Tuple["ModuleModel", ast.Call]], bool]] = {}
+        self._dependent_classes: Dict[ast.ClassDef, bool] = {}
+        self._trains: Dict[ast.AST, Tuple[bool, bool]] = {}
+        self._switches: Dict[ast.AST, bool] = {}
+        self._keys: Dict[int, Optional[Key]] = {}
+        self._nodes: Optional[List[ast.AST]] = None
+        self._loads: Optional[Dict[str, List[ast.AST]]] = None
+        self._reaches_backward: Optional[bool] = None
+
+    @property
+    def nodes(self) -> List[ast.AST]:
+        """Every node of the file, walked once."""
+        if self._nodes is None:
+            self._nodes = list(ast.walk(self.semantic.tree))
+        return self._nodes
+
+    def loads(self, name: str) -> List[ast.AST]:
+        """Names and attributes read (not stored) with this last name."""
+        if self._loads is None:
+            found: Dict[str, List[ast.AST]] = {}
+            for node in self.nodes:
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    found.setdefault(node.id, []).append(node)
+                elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+                    found.setdefault(node.attr, []).append(node)
+            self._loads = found
+        return self._loads.get(name, [])
+
+    def may_train(self) -> bool:
+        """Whether code in this file can reach a `backward()`: its own text,
+        or a project module it imports (transitively), has one."""
+        if self._reaches_backward is None:
+            self._reaches_backward = False
+            if "backward(" in self.semantic.source.text:
+                self._reaches_backward = True
+                return True
+            pending = [self.semantic.info]
+            seen: Set[int] = set()
+            while pending:
+                info = pending.pop()
+                if id(info) in seen:
+                    continue
+                seen.add(id(info))
+                if "backward(" in info.source.text:
+                    self._reaches_backward = True
+                    break
+                for imported in info.imports.imported_modules + list(info.imports.names.values()):
+                    target = self.project.module(imported)
+                    if target is None and "." in imported:
+                        target = self.project.module(imported.rsplit(".", 1)[0])
+                    if target is not None:
+                        pending.append(target)
+        return self._reaches_backward
+
+    # -- keys -------------------------------------------------------------------------
+    def key_of(self, expr: ast.AST, _seen: Optional[Set[int]] = None) -> Optional[Key]:
+        """Where the model `expr` refers to lives, or None (a call, a subscript ...).
+
+        `model.module` and `model._orig_mod` are `model`; a name whose every
+        assignment wraps another model (`net = DDP(model)`, `net = model.to(d)`)
+        is that model."""
+        cached = self._keys.get(id(expr), False)
+        if cached is not False:
+            return cached  # type: ignore[return-value]
+        key = self._key_of(expr, _seen or set())
+        self._keys[id(expr)] = key
+        return key
+
+    def _key_of(self, expr: ast.AST, seen: Set[int]) -> Optional[Key]:
+        parts = dotted_parts(expr)
+        if parts is None:
+            return None
+        while len(parts) > 1 and parts[-1] in ("module", "_orig_mod"):
+            parts.pop()
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        assert isinstance(root, ast.Name)
+        semantic = self.semantic
+        class_node = semantic._class_of_self(root, root)
+        if class_node is not None:
+            return class_node, tuple(parts[1:])
+        scopes = semantic.scopes
+        scope, binding = scopes.lookup(root.id, scopes.scope_at(root), getattr(root, "lineno", None))
+        if binding is not None and binding.kind in ("import", "def", "class"):
+            return None
+        owner = scope.node if scope is not None else semantic.tree
+        if scope is not None and id(scope) not in seen:
+            alias = self._alias_of(scope, root.id, seen | {id(scope)})
+            if alias is not None:
+                return alias[0], alias[1] + tuple(parts[1:])
+        return owner, tuple(parts)
+
+    def _alias_of(self, scope, name: str, seen: Set[int]) -> Optional[Key]:
+        """The one other model every binding of `name` in `scope` wraps."""
+        bindings = scope.bindings.get(name, [])
+        found: Optional[Key] = None
+        for binding in bindings:
+            if binding.kind != "assign" or binding.path:
+                return None
+            base = self.alias_base(binding.value)
+            if base is None:
+                return None
+            inner = self._key_of(base, seen)
+            if inner is None:
+                return None
+            if inner[0] is scope.node and inner[1][:1] == (name,):
+                return None  # `model = model.to(device)`: its own key
+            if found is not None and found != inner:
+                return None
+            found = inner
+        return found
+
+    def alias_base(self, expr: Optional[ast.AST]) -> Optional[ast.AST]:
+        """The model expression `expr` is the same module as: `model` for
+        `model.to(device)`, `DDP(model)`, `model.module`, `model.eval()`."""
+        for _ in range(12):
+            if expr is None:
+                return None
+            if isinstance(expr, (ast.Name, ast.Attribute)):
+                return expr if dotted_parts(expr) is not None else None
+            if isinstance(expr, ast.IfExp):
+                body, orelse = self.alias_base(expr.body), self.alias_base(expr.orelse)
+                if body is not None and orelse is not None and self.key_of(body) == self.key_of(orelse):
+                    return body
+                return None
+            if not isinstance(expr, ast.Call):
+                return None
+            func = expr.func
+            if isinstance(func, ast.Attribute) and func.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+                expr = func.value
+                continue
+            qualname = self.semantic.qualified_name(func)
+            if qualname in catalog.MODEL_ALIASING_CALLS:
+                expr = _argument(expr, 0, "module")
+                continue
+            if isinstance(func, ast.Attribute) and func.attr == "prepare" and len(expr.args) == 1 and not expr.keywords:
+                expr = expr.args[0]  # accelerator.prepare(model)
+                continue
+            return None
+        return None
+
+    def forward_key(self, call: ast.Call) -> Optional[Key]:
+        """The model a call runs forward: `model(x)`, `model.forward(x)`."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__"):
+            func = func.value
+        if not isinstance(func, (ast.Name, ast.Attribute)):
+            return None
+        return self.key_of(func)
+
+    def passes_key(self, call: ast.Call, key: Key) -> bool:
+        """Whether the call receives the model (or a part of it) as an argument."""
+        arguments = list(call.args) + [keyword.value for keyword in call.keywords]
+        for argument in arguments:
+            if isinstance(argument, ast.Starred):
+                argument = argument.value
+            base = self.alias_base(argument)
+            if base is not None and _relation(self.key_of(base), key) is not None:
+                return True
+        return False
+
+    def is_neutral_call(self, call: ast.Call) -> bool:
+        """Calls that never switch a model's mode: builtins, torch.* and
+        friends, tensor and logging methods."""
+        qualname = self.semantic.qualified_name(call.func)
+        if qualname is not None:
+            if qualname in catalog.MODE_NEUTRAL_FUNCTIONS or qualname.startswith(catalog.MODE_NEUTRAL_PREFIXES):
+                return True
+            return False
+        func = call.func
+        if isinstance(func, ast.Name):
+            scopes = self.semantic.scopes
+            _, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
+            return binding is None and func.id in catalog.MODE_NEUTRAL_FUNCTIONS
+        if isinstance(func, ast.Attribute):
+            if dotted_parts(func.value) is None:
+                return True  # a method of a computed value: `(a == b).sum()`
+            if func.attr in _METHODS_OF_TENSORS_AND_OTHERS:
+                return True
+            value = self.semantic.value_of(func.value)
+            return value is not None and value.kind != MODEL
+        return False
+
+    def may_keep(self, call: ast.Call) -> bool:
+        """Whether a call that receives a model may keep a reference to it
+        (an object built around it, a container it is added to) and switch
+        it later: `Trainer(model=model)`, `models.append(model)`."""
+        parts = dotted_parts(call.func)
+        if not parts:
+            return True
+        last = parts[-1]
+        return last[:1].isupper() or last in ("append", "extend", "insert", "add", "register", "setdefault", "update", "__setitem__", "watch")
+
+    # -- calls and callees ----------------------------------------------------------
+    def resolve_callee(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """The project function or method a call runs: `helper(...)`,
+        `self.method(...)`, `model.method(...)` of a project model class."""
+        resolved = self.semantic.resolve_function(call)
+        if resolved is not None:
+            return resolved
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            value = self.semantic.value_of(func.value)
+            if value is not None and value.kind == MODEL and value.qualname:
+                return self._method_of(value.qualname, func.attr)
+        return None
+
+    def _method_of(self, class_qualname: str, name: str, depth: int = 0) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        if depth > 6:
+            return None
+        found = self.project.definition(class_qualname)
+        if found is None or not isinstance(found[1], ast.ClassDef):
+            return None
+        info, class_node = found
+        module = self.project.model_for(info)
+        for statement in class_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == name:
+                return module, statement
+        for base in self.project.base_names(info, class_node):
+            method = self._method_of(base, name, depth + 1)
+            if method is not None:
+                return method
+        return None
+
+    def slots_for(self, call: ast.Call, module: "ModuleModel", function: FunctionNode, key: Key) -> List[Tuple[Key, str]]:
+        """Which keys of `function` hold the caller's model `key` during this
+        call, and how (the same model, or a part of it)."""
+        slots: List[Tuple[Key, str]] = []
+        positional = function.args.posonlyargs + function.args.args
+        class_node = module.enclosing_class(function)
+        is_method = class_node is not None and positional and positional[0].arg in ("self", "cls") and \
+            not any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+        offset = 0
+        if is_method and isinstance(call.func, ast.Attribute):
+            offset = 1
+            relation = _relation(self.key_of(call.func.value), key)
+            if relation is not None:
+                receiver = self.key_of(call.func.value)
+                assert receiver is not None
+                sub = key[1][len(receiver[1]):] if relation == "parent" else ()
+                slots.append(((class_node, sub), relation if relation != "parent" else "same"))
+        for index, argument in enumerate(call.args):
+            if isinstance(argument, ast.Starred):
+                break
+            position = index + offset
+            if position < len(positional):
+                self._slot_for_argument(argument, function, positional[position].arg, key, slots)
+            elif function.args.vararg is not None:
+                break
+        names = {a.arg for a in positional + function.args.kwonlyargs}
+        for keyword in call.keywords:
+            if keyword.arg in names:
+                self._slot_for_argument(keyword.value, function, keyword.arg, key, slots)
+        # a free variable: a global of the same file, or a local of an enclosing function
+        if not isinstance(key[0], ast.ClassDef) and module is self.semantic and key[0] is not function:
+            if isinstance(key[0], ast.Module) or self._encloses(key[0], function):
+                slots.append((key, "same"))
+        return slots
+
+    def _encloses(self, outer: ast.AST, inner: ast.AST) -> bool:
+        current = self.semantic.parent(inner)
+        while current is not None:
+            if current is outer:
+                return True
+            current = self.semantic.parent(current)
+        return False
+
+    def _slot_for_argument(self, argument: ast.expr, function: FunctionNode, name: str, key: Key,
+                           slots: List[Tuple[Key, str]]) -> None:
+        base = self.alias_base(argument)
+        inner = self.key_of(base) if base is not None else None
+        relation = _relation(inner, key)
+        if relation is None or inner is None:
+            return
+        sub = key[1][len(inner[1]):] if relation == "parent" else ()
+        slots.append(((function, (name,) + sub), "same" if relation == "parent" else relation))
+
+    def callers(self, function: Body) -> Tuple[List[Tuple["ModuleModel", ast.Call]], bool]:
+        """Every call of `function` in the project, and whether it is also
+        used as a value (a callback dllint cannot follow)."""
+        if function in self._callers:
+            return self._callers[function]
+        found: List[Tuple["ModuleModel", ast.Call]] = []
+        referenced = False
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            name = function.name
+            for info in self.project.all_modules():
+                if name not in info.source.text:
+                    continue
+                module = self.project.model_for(info)
+                call_funcs = set()
+                for call in module.calls(name):
+                    call_funcs.add(id(call.func))
+                    resolved = module.modes.resolve_callee(call)
+                    if resolved is not None and resolved[1] is function:
+                        found.append((module, call))
+                if not referenced:
+                    for node in module.modes.loads(name):
+                        if id(node) not in call_funcs and module.modes._refers_to(node, function):
+                            referenced = True
+                            break
+        self._callers[function] = (found, referenced)
+        return found, referenced
+
+    def _refers_to(self, node: ast.AST, function: FunctionNode) -> bool:
+        """Whether the name or attribute `node` (not called) is `function`."""
+        semantic = self.semantic
+        if isinstance(node, ast.Name):
+            _, binding = semantic.scopes.lookup(node.id, semantic.scopes.scope_at(node), node.lineno)
+            if binding is not None and binding.kind == "def":
+                return binding.value is function
+        qualname = semantic.qualified_name(node) if dotted_parts(node) else None
+        if qualname:
+            found = self.project.definition(qualname)
+            if found is not None:
+                return found[1] is function
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and semantic._class_of_self(node.value, node) is not None:
+                return semantic._class_of_self(node.value, node) is semantic.enclosing_class(function)
+            return dotted_parts(node) is None or semantic.qualified_name(node) is None and \
+                semantic.enclosing_class(function) is not None
+        return False
+
+    # -- flows and summaries ---------------------------------------------------------
+    def body_of(self, node: ast.AST) -> Body:
+        """The function (or module) whose body `node` runs in."""
+        function = self.semantic.enclosing_function(node)
+        return function if function is not None else self.semantic.tree
+
+    def flow(self, function: Body, key: Key) -> Optional[_Flow]:
+        token = (function, key)
+        if token in self._flows:
+            return self._flows[token]
+        if token in self._busy or len(_DEPTH) > _MAX_DEPTH * 3:
+            return None
+        self._busy.add(token)
+        _DEPTH.append(token)
+        try:
+            result = _Flow(self, function, key)
+        finally:
+            self._busy.discard(token)
+            _DEPTH.pop()
+        self._flows[token] = result
+        return result
+
+    def state_before(self, function: Body, node: ast.AST, key: Key) -> State:
+        flow = self.flow(function, key)
+        if flow is None:
+            return frozenset({Mode(UNKNOWN, node)})
+        return flow.before.get(node, frozenset({Mode(UNKNOWN, node)}))
+
+    def effect(self, function: FunctionNode, slot: Key) -> Effect:
+        """The summary of `function` for the model in `slot`."""
+        token = (function, slot)
+        if token in self._effects:
+            return self._effects[token]
+        flow = self.flow(function, slot)
+        if flow is None:
+            return _UNKNOWN_EFFECT
+        entry = Mode(ENTRY, None, slot)
+        effect = Effect(
+            exit=flow.exit,
+            yields=flow.yields,
+            forwards_entry=any(entry in state for state in flow.points.values()),
+            forwards=bool(flow.points),
+        )
+        self._effects[token] = effect
+        return effect
+
+    def applies_neutral_function(self, expr: ast.expr) -> bool:
+        """`init_weights` in `model.apply(init_weights)`: a project function
+        that switches no mode."""
+        semantic = self.semantic
+        target = None
+        qualname = semantic.qualified_name(expr) if dotted_parts(expr) else None
+        if qualname:
+            found = self.project.definition(qualname)
+            if found is not None and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+                target = (self.project.model_for(found[0]), found[1])
+        if target is None and isinstance(expr, ast.Name):
+            _, binding = semantic.scopes.lookup(expr.id, semantic.scopes.scope_at(expr), expr.lineno)
+            if binding is not None and binding.kind == "def":
+                target = (semantic, binding.value)
+        return target is not None and not target[0].modes.switches_modes(target[1])
+
+    def switches_modes(self, function: FunctionNode, _depth: int = 0) -> bool:
+        """Whether `function` (or what it calls) switches any model's mode."""
+        if function in self._switches:
+            return self._switches[function]
+        self._switches[function] = True  # while in progress: assume it does
+        result = False
+        for node in _body_walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "eval", "train", "freeze", "unfreeze"):
+                result = True
+                break
+            if isinstance(node, ast.Call) and _depth < _MAX_DEPTH:
+                resolved = self.resolve_callee(node)
+                if resolved is not None and resolved[0].modes.switches_modes(resolved[1], _depth + 1):
+                    result = True
+                    break
+        self._switches[function] = result
+        return result
+
+    # -- the value a model gets from an assignment -----------------------------------
+    def value_state(self, function: Body, statement: ast.AST, expr: ast.expr, path: Tuple[int, ...],
+                    key: Key, current: State, depth: int = 0) -> State:
+        """The modes of the model `expr` evaluates to (at `path` of a tuple)."""
+        unknown = frozenset({Mode(UNKNOWN, expr)})
+        if depth > _MAX_DEPTH:
+            return unknown
+        if path:
+            if isinstance(expr, (ast.Tuple, ast.List)):
+                if 0 <= path[0] < len(expr.elts) and not any(isinstance(e, ast.Starred) for e in expr.elts):
+                    return self.value_state(function, statement, expr.elts[path[0]], path[1:], key, current, depth + 1)
+                return unknown
+            if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "prepare":
+                if 0 <= path[0] < len(expr.args):
+                    return self.value_state(function, statement, expr.args[path[0]], path[1:], key, current, depth + 1)
+                return unknown
+            if isinstance(expr, ast.Call):
+                resolved = self.resolve_callee(expr)
+                if resolved is not None:
+                    return self._returned_state(expr, resolved, path, function, key, current, depth)
+            return unknown
+        if isinstance(expr, ast.IfExp):
+            return self.value_state(function, statement, expr.body, (), key, current, depth + 1) | \
+                self.value_state(function, statement, expr.orelse, (), key, current, depth + 1)
+        if isinstance(expr, (ast.Name, ast.Attribute)):
+            inner = self.key_of(expr)
+            if inner is None:
+                return unknown
+            if inner == key:
+                return current
+            if _relation(inner, key) is not None:
+                return unknown
+            return self.state_before(function, statement, inner)
+        if not isinstance(expr, ast.Call):
+            return unknown
+        func = expr.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("eval", "train"):
+                return frozenset({_switch(expr)})
+            if func.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+                return self.value_state(function, statement, func.value, (), key, current, depth + 1)
+        qualname = self.semantic.qualified_name(func)
+        if qualname in catalog.TORCH_CONTAINERS:
+            return self._container_state(function, statement, expr, key, current)
+        if qualname in catalog.MODEL_ALIASING_CALLS or qualname in catalog.MODEL_COPYING_CALLS:
+            inner_expr = expr.args[0] if expr.args else None
+            if inner_expr is None:
+                return unknown
+            return self.value_state(function, statement, inner_expr, (), key, current, depth + 1)
+        resolved = self.resolve_callee(expr)
+        if resolved is not None:
+            return self._returned_state(expr, resolved, (), function, key, current, depth)
+        if qualname in catalog.MODEL_LOADED_IN_UNKNOWN_MODE:
+            return unknown
+        if isinstance(func, ast.Attribute) and func.attr in catalog.MODEL_LOADED_IN_EVAL_MODE:
+            return frozenset({Mode(EVAL, expr)})
+        if isinstance(func, ast.Attribute) and func.attr in ("from_config", "load_from_checkpoint"):
+            return frozenset({Mode(TRAIN, expr)})
+        if self._builds_module(expr, qualname):
+            return frozenset({Mode(TRAIN, expr)})
+        return unknown
+
+    def _container_state(self, function: Body, statement: ast.AST, call: ast.Call, key: Key, current: State) -> State:
+        """nn.Sequential(...) is new, but the modules in it keep their mode:
+        `nn.Sequential(*list(model.children())[:-1])` is in `model`'s mode."""
+        result: Set[Mode] = {Mode(TRAIN, call)}
+        for node in ast.walk(call):
+            if node is call or not isinstance(node, (ast.Name, ast.Attribute)):
+                continue
+            parent = self.semantic.parent(node)
+            if isinstance(parent, ast.Attribute) and parent.value is node:
+                continue  # only whole chains
+            value = self.semantic.value_of(node)
+            if value is None or value.kind != MODEL:
+                continue
+            if isinstance(parent, ast.Call) and parent.func is node and self._builds_module(parent, self.semantic.qualified_name(node)):
+                continue  # a layer being built here
+            inner = self.key_of(node)
+            if inner is None:
+                result.add(Mode(UNKNOWN, call))
+            elif inner == key:
+                result |= current
+            else:
+                result |= self.state_before(function, statement, inner)
+        return frozenset(result)
+
+    def _builds_module(self, call: ast.Call, qualname: Optional[str]) -> bool:
+        """A call that builds a fresh module (in training mode), not from a
+        model it is given (`create_feature_extractor(model)`)."""
+        for argument in list(call.args) + [k.value for k in call.keywords]:
+            value = self.semantic.value_of(argument.value if isinstance(argument, ast.Starred) else argument)
+            if value is not None and value.kind == MODEL:
+                return False
+        if qualname is not None:
+            if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT or qualname in catalog.TORCH_LAYERS_MODE_FREE \
+                    or qualname in catalog.TORCH_CONTAINERS or qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
+                return True
+            if qualname.startswith(("torchvision.models.", "timm.create_model", "timm.models.")):
+                last = qualname.rsplit(".", 1)[-1]
+                return "weights" not in last.lower() and not last.startswith(("get_", "list_"))
+        resolved = self.semantic.resolve_class(call.func)
+        if resolved is not None:
+            module, class_node = resolved
+            return self.project.model_framework(module.class_qualname(class_node)) in ("torch", "lightning", "hf")
+        return False
+
+    def _returned_state(self, call: ast.Call, resolved, path: Tuple[int, ...], function: Body, key: Key,
+                        current: State, depth: int) -> State:
+        module, callee = resolved
+        returned = module.modes.returned_modes(callee, path, depth + 1)
+        result: Set[Mode] = set()
+        for mode in returned:
+            if mode.kind != ENTRY:
+                result.add(Mode(mode.kind, call))
+                continue
+            # the caller's model that was passed for this slot
+            argument = None
+            if mode.key is not None and mode.key[0] is callee and len(mode.key[1]) == 1:
+                positional = callee.args.posonlyargs + callee.args.args
+                names = [a.arg for a in positional]
+                offset = 1 if isinstance(call.func, ast.Attribute) and names and names[0] in ("self", "cls") else 0
+                name = mode.key[1][0]
+                index = names.index(name) - offset if name in names else -1
+                argument = _argument(call, index, name)
+            if argument is None:
+                result.add(Mode(UNKNOWN, call))
+                continue
+            result |= self.value_state(function, call, argument, (), key, current, depth + 1)
+        return frozenset(result) if result else frozenset({Mode(UNKNOWN, call)})
+
+    def returned_modes(self, function: FunctionNode, path: Tuple[int, ...], depth: int = 0) -> State:
+        """The modes of the model a function returns (ENTRY of a parameter
+        when it returns what it was given)."""
+        result: Set[Mode] = set()
+        nowhere: Key = (function, ("<returned>",))
+        for node in _body_walk(function):
+            if not isinstance(node, ast.Return) or node.value is None:
+                continue
+            expr: Optional[ast.expr] = node.value
+            rest = path
+            while rest and isinstance(expr, (ast.Tuple, ast.List)):
+                expr = expr.elts[rest[0]] if 0 <= rest[0] < len(expr.elts) else None
+                rest = rest[1:]
+            if expr is None or rest:
+                result.add(Mode(UNKNOWN, node))
+                continue
+            base = self.alias_base(expr)
+            inner = self.key_of(base) if base is not None else None
+            if inner is not None:
+                flow = self.flow(function, inner)
+                state = flow.returns.get(node) if flow is not None else None
+                result |= state if state is not None else {Mode(UNKNOWN, node)}
+            else:
+                result |= self.value_state(function, node, expr, (), nowhere, EMPTY, depth + 1)
+        return frozenset(result)
+
+    # -- resolving ENTRY through the callers -----------------------------------------
+    def mode_before(self, node: ast.AST, expr: ast.AST) -> Optional[ModeAt]:
+        """The modes the model `expr` may be in right before `node` runs."""
+        key = self.key_of(expr)
+        if key is None:
+            return None
+        function = self.body_of(node)
+        return ModeAt(self.resolve(function, self.state_before(function, node, key)))
+
+    def resolve(self, function: Body, state: State, depth: int = 0) -> State:
+        result: Set[Mode] = set()
+        for mode in state:
+            if mode.kind == ENTRY and mode.key is not None:
+                result |= self.entry_state(function, mode.key, depth)
+            else:
+                result.add(mode)
+        return frozenset(result)
+
+    def entry_state(self, function: Body, key: Key, depth: int = 0) -> State:
+        """The modes a model may have when `function` is entered."""
+        unknown = frozenset({Mode(UNKNOWN, function)})
+        if depth > _MAX_DEPTH or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return unknown
+        class_node = self.semantic.enclosing_class(function)
+        if class_node is not None and key[0] is class_node:
+            framework = self.project.model_framework(self.semantic.class_qualname(class_node))
+            if framework == "lightning" and function.name in catalog.LIGHTNING_EVAL_HOOKS:
+                return frozenset({Mode(EVAL, function)})
+            if framework == "lightning" and function.name in catalog.LIGHTNING_TRAIN_HOOKS:
+                return frozenset({Mode(TRAIN, function)})
+        callers, referenced = self.callers(function)
+        if not callers:
+            return unknown
+        result: Set[Mode] = set(unknown) if referenced else set()
+        for module, call in callers:
+            caller_key = module.modes.caller_key(call, self.semantic, function, key)
+            if caller_key is None:
+                result |= unknown
+                continue
+            caller_function = module.modes.body_of(call)
+            state = module.modes.state_before(caller_function, call, caller_key)
+            result |= module.modes.resolve(caller_function, state, depth + 1)
+        return frozenset(result)
+
+    def caller_key(self, call: ast.Call, module: "ModuleModel", function: FunctionNode, slot: Key) -> Optional[Key]:
+        """The caller's model that `function`'s `slot` holds during `call`."""
+        owner, path = slot
+        if owner is function and path:
+            positional = function.args.posonlyargs + function.args.args
+            names = [a.arg for a in positional]
+            is_method = module.enclosing_class(function) is not None and names and names[0] in ("self", "cls")
+            offset = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
+            index = names.index(path[0]) - offset if path[0] in names else -1
+            argument = _argument(call, index, path[0])
+            base = self.alias_base(argument) if argument is not None else None
+            inner = self.key_of(base) if base is not None else None
+            return (inner[0], inner[1] + path[1:]) if inner is not None else None
+        if isinstance(owner, ast.ClassDef) and isinstance(call.func, ast.Attribute):
+            receiver = self.key_of(call.func.value)
+            return (receiver[0], receiver[1] + path) if receiver is not None else None
+        if module is self.semantic and not isinstance(owner, ast.ClassDef):
+            return slot
+        return None
+
+    # -- what the model is made of -----------------------------------------------------
+    def is_mode_dependent(self, expr: ast.AST, _depth: int = 0) -> bool:
+        """False only when the model provably has no layer that behaves
+        differently in eval mode (every layer known, no dropout, batch norm,
+        instance norm with running stats, `F.dropout(training=...)`,
+        `self.training`). Unknown layers count as mode-dependent."""
+        value = self.semantic.value_of(expr)
+        if value is None or value.kind != MODEL:
+            return True
+        if not value.by_name:
+            return self._value_dependent(value)
+        key = self.key_of(expr)
+        function = self.body_of(expr)
+        if key is None or key[0] is not function or len(key[1]) != 1 or _depth > 4:
+            return True
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return True
+        callers, _ = self.callers(function)
+        if not callers:
+            return True
+        for module, call in callers:
+            caller_key = module.modes.caller_key(call, self.semantic, function, key)
+            argument = _call_argument_for(call, function, key[1][0], module.modes, self.semantic)
+            if caller_key is None or argument is None:
+                return True
+            if module.modes.is_mode_dependent(argument, _depth + 1):
+                return True
+        return False
+
+    def _value_dependent(self, value) -> bool:
+        qualname = value.qualname
+        if value.framework not in ("torch", "lightning", None) or qualname is None:
+            return True
+        if qualname in catalog.TORCH_LAYERS_MODE_FREE:
+            return False
+        if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
+            return True
+        module = self._module_holding(value.origin, value.module)
+        if qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
+            return not isinstance(value.origin, ast.Call) or _argument_enables(value.origin, catalog.TORCH_LAYERS_MODE_BY_ARGUMENT[qualname])
+        if qualname in catalog.TORCH_CONTAINERS:
+            if module is None or not isinstance(value.origin, ast.Call):
+                return True
+            return module.modes._container_dependent(value.origin, set())
+        found = self.project.definition(qualname)
+        if found is not None and isinstance(found[1], ast.ClassDef):
+            return self.project.model_for(found[0]).modes.class_dependent(found[1])
+        return True
+
+    def _module_holding(self, node: Optional[ast.AST], name: str) -> Optional["ModuleModel"]:
+        if node is None:
+            return None
+        if node in self.semantic.scopes.parents:
+            return self.semantic
+        for info in self.project.all_modules():
+            if info.name == name:
+                module = self.project.model_for(info)
+                if node in module.scopes.parents:
+                    return module
+        return None
+
+    def class_dependent(self, class_node: ast.ClassDef, _seen: Optional[Set[int]] = None) -> bool:
+        if class_node in self._dependent_classes:
+            return self._dependent_classes[class_node]
+        seen = _seen or set()
+        if id(class_node) in seen:
+            return True
+        seen.add(id(class_node))
+        self._dependent_classes[class_node] = True  # while in progress
+        result = self._class_dependent(class_node, seen)
+        self._dependent_classes[class_node] = result
+        return result
+
+    def _class_dependent(self, class_node: ast.ClassDef, seen: Set[int]) -> bool:
+        for base in class_node.bases:
+            qualname = self.semantic.qualified_name(base)
+            if qualname is None:
+                return True
+            if qualname in catalog.MODEL_BASES or qualname in catalog.TORCH_CONTAINERS or qualname == "object":
+                continue
+            found = self.project.definition(qualname)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                if self.project.model_for(found[0]).modes.class_dependent(found[1], seen):
+                    return True
+                continue
+            return True
+        for statement in class_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                construction = not _FORWARD_METHODS.match(statement.name)
+                if self._scan(statement, construction, seen):
+                    return True
+            elif not isinstance(statement, ast.ClassDef) and self._scan(statement, True, seen):
+                return True
+        return False
+
+    def _scan(self, root: ast.AST, construction: bool, seen: Set[int]) -> bool:
+        """Whether code that builds or runs a model contains a mode-dependent
+        (or unknown) layer."""
+        semantic = self.semantic
+        parameters: Set[str] = set()
+        if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            parameters = {a.arg for a in root.args.posonlyargs + root.args.args + root.args.kwonlyargs}
+        for node in ast.walk(root):
+            if isinstance(node, ast.Attribute) and node.attr == "training" and isinstance(node.value, ast.Name) \
+                    and node.value.id == "self":
+                return True
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(getattr(node, "ctx", None), ast.Load):
+                qualname = semantic.qualified_name(node) if dotted_parts(node) else None
+                if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT or qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
+                    parent = semantic.parent(node)
+                    if not (isinstance(parent, ast.Call) and parent.func is node):
+                        return True  # passed as a value: `norm_layer=nn.BatchNorm2d`
+            if construction and isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+                    and node.value.id in parameters and _MODULE_LIKE_NAME.search(node.value.id) \
+                    and any(isinstance(t, ast.Attribute) for t in node.targets):
+                return True  # self.backbone = backbone
+            if not isinstance(node, ast.Call):
+                continue
+            if self._call_dependent(node, construction, seen):
+                return True
+        return False
+
+    def _call_dependent(self, call: ast.Call, construction: bool, seen: Set[int]) -> bool:
+        semantic = self.semantic
+        qualname = semantic.qualified_name(call.func)
+        if qualname is not None:
+            if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
+                return True
+            if qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
+                return _argument_enables(call, catalog.TORCH_LAYERS_MODE_BY_ARGUMENT[qualname])
+            if qualname in catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT:
+                name, index = catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT[qualname]
+                flag = _argument(call, index, name)
+                return flag is not None and not _is_false(flag)
+            if qualname in catalog.TORCH_CONTAINERS:
+                return self._container_dependent(call, seen)
+            if qualname in catalog.TORCH_LAYERS_MODE_FREE or qualname in catalog.TORCH_NON_LAYER_CLASSES \
+                    or qualname in catalog.NON_MODULE_CLASSES:
+                return False
+            found = self.project.definition(qualname)
+            if found is not None:
+                module = self.project.model_for(found[0])
+                if isinstance(found[1], ast.ClassDef):
+                    if self.project.model_framework(qualname):
+                        return module.modes.class_dependent(found[1], seen)
+                    return False
+                if id(found[1]) in seen:
+                    return False
+                seen.add(id(found[1]))
+                return module.modes._scan(found[1], True, seen)
+            if isinstance(call.func, ast.Attribute) and call.func.attr in catalog.HF_MODEL_CONSTRUCTORS:
+                return True
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith("torch.nn.functional.") or not last[:1].isupper():
+                if qualname.startswith(("torch.", "math.", "numpy.", "functools.", "itertools.", "builtins.", "einops.")):
+                    return False
+                return construction and qualname.startswith(catalog.OPAQUE_MODEL_FACTORIES + ("timm.", "torchvision.", "transformers."))
+            if qualname.startswith(("torch.nn.", "torchvision.", "timm.", "transformers.", "torch.ao.", "torch.quantization.")):
+                return True  # a layer dllint does not know
+            if qualname.startswith(("torch.", "typing.", "dataclasses.", "enum.")):
+                return False
+            return True  # a class from another library: a layer of unknown content
+        func = call.func
+        if not construction:
+            return False
+        if isinstance(func, ast.Name):
+            scopes = semantic.scopes
+            _, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
+            if binding is None or binding.kind in ("def", "class", "import"):
+                return False
+            return True  # norm_layer(dim), block(...): built from a parameter
+        return False
+
+    def _container_dependent(self, call: ast.Call, seen: Set[int]) -> bool:
+        """nn.Sequential(...)/ModuleList(...): its elements, following names."""
+        elements: List[ast.AST] = list(call.args) + [k.value for k in call.keywords]
+        return any(self._element_dependent(element, seen, 0) for element in elements)
+
+    def _element_dependent(self, element: ast.AST, seen: Set[int], depth: int) -> bool:
+        if depth > 6:
+            return True
+        if isinstance(element, ast.Starred):
+            return self._element_dependent(element.value, seen, depth + 1)
+        if isinstance(element, (ast.List, ast.Tuple, ast.Set)):
+            return any(self._element_dependent(e, seen, depth + 1) for e in element.elts)
+        if isinstance(element, ast.Dict):
+            return any(self._element_dependent(v, seen, depth + 1) for v in element.values if v is not None)
+        if isinstance(element, ast.Constant):
+            return False
+        if isinstance(element, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            return self._element_dependent(element.elt, seen, depth + 1)
+        if isinstance(element, ast.Call):
+            qualname = self.semantic.qualified_name(element.func)
+            if qualname in ("collections.OrderedDict", "dict", "list", "tuple", "reversed") or (
+                    qualname is None and isinstance(element.func, ast.Name) and element.func.id in ("dict", "list", "tuple", "reversed")):
+                return any(self._element_dependent(a, seen, depth + 1) for a in element.args)
+            if qualname is None and not (isinstance(element.func, ast.Name)):
+                return True  # `model.children()`, `make()[0]`: modules of unknown content
+            return self._scan(element, True, seen)
+        if isinstance(element, ast.Name):
+            scopes = self.semantic.scopes
+            scope, binding = scopes.lookup(element.id, scopes.scope_at(element), element.lineno)
+            if binding is None or scope is None or binding.kind not in ("assign", "augassign"):
+                return True
+            for other in scope.bindings.get(element.id, []):
+                if other.kind == "param" and _is_plain_parameter(other):
+                    continue  # `act: str = "relu"`, replaced by a layer below
+                if other.kind not in ("assign", "augassign") or other.path:
+                    return True
+                value = other.value.value if other.kind == "augassign" else other.value  # type: ignore[union-attr]
+                if self._element_dependent(value, seen, depth + 1):
+                    return True
+            # layers.append(...) / layers.extend(...) / layers.insert(...)
+            if not isinstance(scope.node, ast.Lambda):
+                for node in _body_walk(scope.node):
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                            isinstance(node.func.value, ast.Name) and node.func.value.id == element.id:
+                        if any(self._element_dependent(a, seen, depth + 1) for a in node.args):
+                            return True
+            return False
+        return True  # an attribute, a subscript ...: an existing module of unknown content
+
+    # -- contexts ----------------------------------------------------------------------
+    def in_no_grad(self, node: ast.AST) -> bool:
+        """Inside `with torch.no_grad()` / `inference_mode()` /
+        `set_grad_enabled(False)`, or a function decorated with them."""
+        current = self.semantic.parent(node)
+        while current is not None:
+            if isinstance(current, (ast.With, ast.AsyncWith)):
+                for item in current.items:
+                    if self._disables_grad(item.context_expr):
+                        return True
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return any(self._disables_grad(decorator) for decorator in current.decorator_list)
+            if isinstance(current, (ast.Lambda, ast.ClassDef)):
+                return False
+            current = self.semantic.parent(current)
+        return False
+
+    def _disables_grad(self, expr: ast.AST) -> bool:
+        call = expr if isinstance(expr, ast.Call) else None
+        qualname = self.semantic.qualified_name(call.func if call else expr)
+        if qualname in catalog.NO_GRAD_CONTEXTS:
+            return True
+        if qualname in catalog.GRAD_SWITCH_CONTEXTS and call is not None:
+            return _is_false(_argument(call, 0, "mode"))
+        return False
+
+    def trains(self, root: ast.AST, _depth: int = 0) -> Tuple[bool, bool]:
+        """(runs backward(), runs an optimizer step) somewhere in `root`,
+        directly or through the project functions it calls."""
+        if root in self._trains:
+            return self._trains[root]
+        if not self.may_train():
+            return False, False
+        self._trains[root] = (False, False)
+        backward = step = False
+        nodes = _body_walk(root) if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)) else _walk_no_defs(root)
+        for node in nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                if func.attr == "backward":
+                    backward = True
+                elif func.attr == "step" and self._is_optimizer_step(node):
+                    step = True
+                elif func.attr in ("fit", "train_step", "training_step") and not (
+                        isinstance(func.value, ast.Name) and func.value.id == "self"):
+                    value = self.semantic.value_of(func.value)
+                    if value is not None and value.kind == MODEL and value.framework in ("keras", "sklearn"):
+                        continue
+            if _depth < _MAX_DEPTH and not (backward and step):
+                resolved = self.resolve_callee(node)
+                if resolved is not None and resolved[1] is not root:
+                    inner_backward, inner_step = resolved[0].modes.trains(resolved[1], _depth + 1)
+                    backward, step = backward or inner_backward, step or inner_step
+            if backward and step:
+                break
+        self._trains[root] = (backward, step)
+        return backward, step
+
+    def _is_optimizer_step(self, call: ast.Call) -> bool:
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if call.args and isinstance(func.value, (ast.Name, ast.Attribute)):
+            # scaler.step(optimizer)
+            value = self.semantic.value_of(call.args[0])
+            return value is not None and value.kind == "optimizer"
+        value = self.semantic.value_of(func.value)
+        if value is not None:
+            return value.kind == "optimizer"
+        parts = dotted_parts(func.value)
+        return bool(parts) and "optim" in parts[-1].lower()
+
+    def training_loops(self, function: Body) -> List[Union[ast.For, ast.While, ast.AsyncFor]]:
+        """Loops of `function` whose body runs backward() and an optimizer
+        step (directly or through called functions)."""
+        loops = []
+        for node in _body_walk(function):
+            if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and self.trains(node) == (True, True):
+                loops.append(node)
+        return loops
+
+    def is_test_module(self) -> bool:
+        path = self.semantic.source.path.replace("\\", "/")
+        name = path.rsplit("/", 1)[-1]
+        return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or "/tests/" in f"/{path}"
+
+    # -- uses of models ------------------------------------------------------------
+    def forward_calls(self) -> List[Tuple[ast.Call, ast.expr]]:
+        """Every forward call of a PyTorch model in this file, with the model
+        expression; calls a model makes to its own submodules are left out."""
+        found = []
+        for node in self.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
+            if not isinstance(target, (ast.Name, ast.Attribute)) or self._is_internal(target):
+                continue
+            value = self.semantic.value_of(target)
+            if value is None or value.kind != MODEL or value.framework not in ("torch", "lightning", "hf", None):
+                continue
+            found.append((node, target))
+        return found
+
+    def _is_internal(self, target: ast.AST) -> bool:
+        """`self.layer(x)` inside a model class: the model running its parts."""
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return True
+        class_node = self.semantic._class_of_self(root, root)
+        if class_node is None:
+            return False
+        return self.project.model_framework(self.semantic.class_qualname(class_node)) is not None
+
+    def exports(self) -> List[Tuple[ast.Call, ast.expr, str]]:
+        """Calls that export a model in the mode it is in: onnx, jit.trace,
+        torch.export, and jit.script when its result is saved right away."""
+        found = []
+        for node in self.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            qualname = self.semantic.qualified_name(node.func)
+            if qualname in catalog.MODEL_EXPORTERS:
+                name, index = catalog.MODEL_EXPORTERS[qualname]
+                target = _argument(node, index, name)
+            elif qualname in catalog.MODEL_SCRIPTERS and self._is_saved(node):
+                target = _argument(node, 0, "obj")
+            else:
+                continue
+            if isinstance(target, (ast.Name, ast.Attribute)) and not self._is_internal(target):
+                value = self.semantic.value_of(target)
+                if value is not None and value.kind == MODEL and value.framework in ("torch", "lightning", "hf", None):
+                    found.append((node, target, qualname))
+        return found
+
+    def _is_saved(self, call: ast.Call) -> bool:
+        parent = self.semantic.parent(call)
+        if isinstance(parent, ast.Attribute) and parent.attr == "save":
+            return True
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+            name = parent.targets[0].id
+            for node in _walk_no_defs(self.body_of(call)):
+                if isinstance(node, ast.Call):
+                    if isinstance(node.func, ast.Attribute) and node.func.attr == "save" and \
+                            isinstance(node.func.value, ast.Name) and node.func.value.id == name:
+                        return True
+                    if self.semantic.qualified_name(node.func) == "torch.jit.save" and node.args and \
+                            isinstance(node.args[0], ast.Name) and node.args[0].id == name:
+                        return True
+        return False
+
+    def inference_reason(self, call: ast.Call, target: ast.expr) -> Optional[str]:
+        """Why the forward call `call` of `target` is inference, or None.
+
+        Under no_grad; in an evaluation function, over held-out data, or after
+        loading a checkpoint, in code that does not train. A no_grad forward
+        pass inside the loop that trains (a GAN's samples, an RL rollout, a
+        metric after the step) is monitoring, not inference, unless it runs on
+        held-out data."""
+        function = self.body_of(call)
+        loops = list(self._enclosing_loops(call, function))
+        region = loops[0] if loops else function
+        region_trains = self.trains(region)[0]
+        held_out = None
+        for loop in loops:
+            if self._split_of_iteration(loop) in (VALIDATION, TEST) and not self.trains(loop)[0]:
+                held_out = "in a loop over held-out data"
+                break
+        if held_out is None:
+            for argument in list(call.args) + [k.value for k in call.keywords]:
+                value = self.semantic.value_of(argument.value if isinstance(argument, ast.Starred) else argument)
+                if value is not None and value.kind in ("data", "batch") and value.split in (VALIDATION, TEST):
+                    held_out = "on held-out data"
+                    break
+        if self.in_no_grad(call):
+            return "under `torch.no_grad()`" if not region_trains or held_out else None
+        if region_trains:
+            return None
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_evaluation_name(function.name) \
+                and not self.is_test_module():
+            return f"in `{function.name}()`"
+        if held_out is not None:
+            return held_out
+        key = self.key_of(target)
+        if key is not None and not self.trains(function)[0] and self._loaded_before(function, call, key):
+            return "after loading a checkpoint"
+        return None
+
+    def _enclosing_loops(self, node: ast.AST, function: Body) -> Iterator[ast.AST]:
+        current = self.semantic.parent(node)
+        while current is not None and current is not function:
+            if isinstance(current, (ast.For, ast.AsyncFor, ast.While)):
+                yield current
+            current = self.semantic.parent(current)
+
+    def _split_of_iteration(self, loop: ast.AST) -> Optional[str]:
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            return None
+        iterable = loop.iter
+        for _ in range(4):
+            if isinstance(iterable, ast.Call) and iterable.args:
+                name = self.semantic.qualified_name(iterable.func) or (
+                    iterable.func.id if isinstance(iterable.func, ast.Name) else None)
+                if name in catalog.ITERATION_WRAPPERS or name in ("tqdm", "enumerate", "iter"):
+                    iterable = iterable.args[0]
+                    continue
+            break
+        value = self.semantic.value_of(iterable)
+        if value is None or value.kind not in ("data", "batch"):
+            return None
+        return value.split
+
+    def _loaded_before(self, function: Body, node: ast.AST, key: Key) -> bool:
+        line = getattr(node, "lineno", 0)
+        for other in _body_walk(function):
+            if isinstance(other, ast.Call) and isinstance(other.func, ast.Attribute) and \
+                    other.func.attr == "load_state_dict" and other.lineno < line and \
+                    _relation(self.key_of(other.func.value), key) in ("same", "parent"):
+                return True
+        return False
+
+    # -- DL102: eval inside a training loop -----------------------------------------
+    def unrestored_evals(self) -> List[Tuple[ast.AST, Key, ast.AST]]:
+        """Eval switches inside a training loop that reach a forward pass with
+        gradients of the same model (in the next iteration or later in the
+        same one): (the eval call or the call that leads to it, the model,
+        the training loop)."""
+        found: List[Tuple[ast.AST, Key, ast.AST]] = []
+        reported: Set[int] = set()
+        if not self.may_train():
+            return found
+        functions: List[Body] = [self.semantic.tree] + [
+            node for node in self.nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
+        for function in functions:
+            loops = self.training_loops(function)
+            if not loops:
+                continue
+            for loop in loops:
+                inside = {id(node) for node in _walk_no_defs(loop)}
+                for key, example in self._trained_keys(loop, function):
+                    flow = self.flow(function, key)
+                    if flow is None:
+                        continue
+                    for point, state in flow.points.items():
+                        if id(point) not in inside:
+                            continue
+                        for mode in state:
+                            if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
+                                    and id(mode.node) not in reported:
+                                if not self._key_dependent(key, example):
+                                    break
+                                reported.add(id(mode.node))
+                                found.append((mode.node, key, loop))
+        found.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
+        return found
+
+    def _trained_keys(self, loop: ast.AST, function: Body) -> List[Tuple[Key, ast.AST]]:
+        """Models run forward with gradients in the loop (directly or in the
+        functions it calls), with an expression naming each."""
+        keys: Dict[Key, ast.AST] = {}
+        for node in _walk_no_defs(loop):
+            if not isinstance(node, ast.Call):
+                continue
+            forward = self.forward_key(node)
+            if forward is not None and not self.in_no_grad(node):
+                func = node.func.value if isinstance(node.func, ast.Attribute) and node.func.attr in ("forward", "__call__") else node.func
+                value = self.semantic.value_of(func)
+                if value is not None and value.kind == MODEL and not self._is_internal(func):
+                    keys.setdefault(forward, func)
+                continue
+            resolved = self.resolve_callee(node)
+            if resolved is None:
+                continue
+            module, callee = resolved
+            candidates: List[ast.AST] = list(node.args) + [k.value for k in node.keywords]
+            if isinstance(node.func, ast.Attribute):
+                candidates.append(node.func.value)
+            for candidate in candidates:
+                base = self.alias_base(candidate)
+                key = self.key_of(base) if base is not None else None
+                if key is None or key in keys:
+                    continue
+                for slot, relation in self.slots_for(node, module, callee, key):
+                    if relation == "same" and module.modes.effect(callee, slot).forwards:
+                        keys[key] = base
+                        break
+            for slot_key in self._self_keys_forwarded(node, module, callee):
+                keys.setdefault(slot_key, node)
+        return list(keys.items())
+
+    def _self_keys_forwarded(self, call: ast.Call, module: "ModuleModel", callee: FunctionNode) -> List[Key]:
+        """`self.train_epoch()`: the self.<model> keys the method trains."""
+        if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)):
+            return []
+        receiver = self.key_of(call.func.value)
+        class_node = module.enclosing_class(callee)
+        if receiver is None or class_node is None or receiver[1] or receiver[0] is not class_node:
+            return []
+        keys = []
+        for node in _walk_no_defs(callee):
+            if isinstance(node, ast.Call):
+                forward = module.modes.forward_key(node)
+                if forward is not None and forward[0] is class_node and forward[1] and not module.modes.in_no_grad(node):
+                    keys.append(forward)
+        return keys
+
+    def _key_dependent(self, key: Key, example: ast.AST) -> bool:
+        target = example
+        if isinstance(example, ast.Call):
+            return True
+        return self.is_mode_dependent(target)
+
+
+# Nesting of flow computations across the project (a guard against very deep
+# or mutually recursive call chains; single-threaded like the runner).
+_DEPTH: List[Tuple[ast.AST, Key]] = []
+
+
+
+
+def _is_plain_parameter(binding) -> bool:
+    """A parameter that holds a number, a string or a flag, not a module."""
+    argument = binding.node
+    annotation = getattr(argument, "annotation", None)
+    if isinstance(annotation, ast.Name) and annotation.id in ("str", "int", "float", "bool"):
+        return True
+    return isinstance(binding.value, ast.Constant) and binding.value.value is not None
+
+
+def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:
+    """`nn.LSTM(..., dropout=0.3)`, `nn.InstanceNorm2d(c, track_running_stats=True)`."""
+    name, index = spec
+    value = _argument(call, index, name)
+    if value is None:
+        return False
+    return not _is_false(value)
+
+
+def _call_argument_for(call: ast.Call, function: FunctionNode, name: str, caller: ModeModel, module) -> Optional[ast.expr]:
+    positional = function.args.posonlyargs + function.args.args
+    names = [a.arg for a in positional]
+    is_method = module.enclosing_class(function) is not None and names and names[0] in ("self", "cls")
+    offset = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
+    index = names.index(name) - offset if name in names else -1
+    return _argument(call, index, name)

@@ -234,6 +234,10 @@ MODEL_EXPORTERS: Dict[str, Tuple[str, int]] = {
     "torch.jit.trace_module": ("mod", 0),
     "torch.export.export": ("mod", 0),
 }
+# torch.onnx.export with `dynamo=False` (the TorchScript exporter) exports in
+# eval mode by default (`training=TrainingMode.EVAL`) and switches the model
+# itself; with an explicit `training=` the mode is a deliberate choice.
+ONNX_LEGACY_EXPORTERS: FrozenSet[str] = frozenset({"torch.onnx.export"})
 # Scripting keeps the `training` flag (a scripted model can still be switched
 # with eval()); it is an export only when the result is saved as it is.
 MODEL_SCRIPTERS: FrozenSet[str] = frozenset({"torch.jit.script"})

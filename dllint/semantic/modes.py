@@ -115,7 +115,7 @@ _EVALUATION_WORDS = frozenset(
     {"evaluate", "evaluation", "eval", "validate", "validation", "val", "valid", "test", "testing",
      "predict", "prediction", "predictions", "infer", "inference"}
 )
-_TRAINING_WORDS = frozenset({"train", "training", "fit", "finetune", "step", "update"})
+_TRAINING_WORDS = frozenset({"train", "training", "fit", "finetune", "update", "backward", "optimize"})
 # Parameter names that hold a submodule when stored on self (`self.backbone = backbone`).
 _MODULE_LIKE_NAME = re.compile(
     r"^(model|net|network|module|backbone|encoder|decoder|head|block|body|stem|features|classifier|trunk|neck|"
@@ -429,6 +429,14 @@ class _Flow:
         if isinstance(node, ast.NamedExpr):
             state = self._expr(node.value, state)
             return self._bind(node.target, node.value, state, node)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    state = self._expr(child, state)
+            if self._holds_key(node, ()):
+                # `for net in (encoder, decoder): net.eval()`, `models = [a, b]`
+                state = state | {Mode(ESCAPED, node)}
+            return state
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 state = self._expr(child, state)
@@ -445,12 +453,15 @@ class _Flow:
             receiver_expr = modes.alias_base(func.value)
             receiver = modes.key_of(receiver_expr) if receiver_expr is not None else None
             relation = _relation(receiver, key)
-            if func.attr in ("eval", "train") and receiver is not None:
+            if func.attr in ("eval", "train"):
                 if relation in ("same", "parent"):
                     return _keep_escaped(state) | {_switch(call)}
                 if relation == "child":
                     return state | {Mode(UNKNOWN, call)}
-                return state
+                if any(mode.kind == ESCAPED for mode in state):
+                    return state | {Mode(UNKNOWN, call)}  # maybe this model, reached through a container
+                if receiver is not None:
+                    return state
             if relation in ("same", "parent"):
                 resolved = modes.resolve_callee(call)
                 if resolved is not None:
@@ -650,8 +661,9 @@ class ModeModel:
             if isinstance(expr, (ast.Name, ast.Attribute)):
                 return expr if dotted_parts(expr) is not None else None
             if isinstance(expr, ast.IfExp):
+                # `model.module if distributed else model`
                 body, orelse = self.alias_base(expr.body), self.alias_base(expr.orelse)
-                if body is not None and orelse is not None and self.key_of(body) == self.key_of(orelse):
+                if body is not None and orelse is not None and _strip_wrappers(body) == _strip_wrappers(orelse):
                     return body
                 return None
             if not isinstance(expr, ast.Call):
@@ -678,6 +690,18 @@ class ModeModel:
         if not isinstance(func, (ast.Name, ast.Attribute)):
             return None
         return self.key_of(func)
+
+    def model_forward(self, call: ast.Call) -> Optional[Tuple[Key, ast.expr]]:
+        """(the model, its expression) when `call` runs a model forward."""
+        func = call.func
+        target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
+        if not isinstance(target, (ast.Name, ast.Attribute)):
+            return None
+        value = self.semantic.value_of(target)
+        if value is None or value.kind != MODEL:
+            return None
+        key = self.key_of(target)
+        return (key, target) if key is not None else None
 
     def passes_key(self, call: ast.Call, key: Key) -> bool:
         """Whether the call receives the model (or a part of it) as an argument."""
@@ -1458,9 +1482,10 @@ class ModeModel:
         return loops
 
     def is_test_module(self) -> bool:
-        path = self.semantic.source.path.replace("\\", "/")
-        name = path.rsplit("/", 1)[-1]
-        return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or "/tests/" in f"/{path}"
+        """A pytest/unittest file (`test_*.py`, `*_test.py`, `conftest.py`):
+        it runs models to check them, not to evaluate them."""
+        name = self.semantic.source.path.replace("\\", "/").rsplit("/", 1)[-1]
+        return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
 
     # -- uses of models ------------------------------------------------------------
     def forward_calls(self) -> List[Tuple[ast.Call, ast.expr]]:
@@ -1501,13 +1526,16 @@ class ModeModel:
                 continue
             qualname = self.semantic.qualified_name(node.func)
             if qualname in catalog.MODEL_EXPORTERS:
+                if qualname in catalog.ONNX_LEGACY_EXPORTERS and any(
+                        (k.arg == "dynamo" and _is_false(k.value)) or k.arg == "training" for k in node.keywords):
+                    continue  # the TorchScript-based exporter switches to eval itself (or is told not to)
                 name, index = catalog.MODEL_EXPORTERS[qualname]
                 target = _argument(node, index, name)
             elif qualname in catalog.MODEL_SCRIPTERS and self._is_saved(node):
                 target = _argument(node, 0, "obj")
             else:
                 continue
-            if isinstance(target, (ast.Name, ast.Attribute)) and not self._is_internal(target):
+            if isinstance(target, (ast.Name, ast.Attribute)) and not self._is_internal(target) and not self.is_test_module():
                 value = self.semantic.value_of(target)
                 if value is not None and value.kind == MODEL and value.framework in ("torch", "lightning", "hf", None):
                     found.append((node, target, qualname))
@@ -1537,6 +1565,8 @@ class ModeModel:
         pass inside the loop that trains (a GAN's samples, an RL rollout, a
         metric after the step) is monitoring, not inference, unless it runs on
         held-out data."""
+        if self.is_test_module():
+            return None
         function = self.body_of(call)
         loops = list(self._enclosing_loops(call, function))
         region = loops[0] if loops else function
@@ -1556,15 +1586,41 @@ class ModeModel:
             return "under `torch.no_grad()`" if not region_trains or held_out else None
         if region_trains:
             return None
-        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_evaluation_name(function.name) \
-                and not self.is_test_module():
-            return f"in `{function.name}()`"
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_evaluation_name(function.name):
+            # a model it is given (not a smoke test that builds one and feeds it noise)
+            key = self.key_of(target)
+            if key is not None and key[0] is not function or loops:
+                return f"in `{function.name}()`"
         if held_out is not None:
             return held_out
         key = self.key_of(target)
         if key is not None and not self.trains(function)[0] and self._loaded_before(function, call, key):
             return "after loading a checkpoint"
         return None
+
+    def switched_on_purpose(self, node: ast.AST, state: ModeAt) -> bool:
+        """Whether the training mode at `node` comes only from explicit
+        `.train()` calls earlier in the same function with no training step in
+        between: batch-norm recalibration or MC dropout, not a forgotten eval()."""
+        function = self.body_of(node)
+        line = getattr(node, "lineno", 0)
+        starts = []
+        for mode in state.modes:
+            if mode.kind != TRAIN:
+                continue
+            call = mode.node
+            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "train"):
+                return False
+            if self.body_of(call) is not function or call.lineno > line:
+                return False
+            starts.append(call.lineno)
+        if not starts:
+            return False
+        first = min(starts)
+        for other in _body_walk(function):
+            if isinstance(other, ast.Call) and first < other.lineno < line and self.trains(other)[0]:
+                return False
+        return True
 
     def _enclosing_loops(self, node: ast.AST, function: Body) -> Iterator[ast.AST]:
         current = self.semantic.parent(node)
@@ -1642,12 +1698,11 @@ class ModeModel:
         for node in _walk_no_defs(loop):
             if not isinstance(node, ast.Call):
                 continue
-            forward = self.forward_key(node)
-            if forward is not None and not self.in_no_grad(node):
-                func = node.func.value if isinstance(node.func, ast.Attribute) and node.func.attr in ("forward", "__call__") else node.func
-                value = self.semantic.value_of(func)
-                if value is not None and value.kind == MODEL and not self._is_internal(func):
-                    keys.setdefault(forward, func)
+            forward = self.model_forward(node)
+            if forward is not None:
+                key, func = forward
+                if not self.in_no_grad(node) and not self._is_internal(func):
+                    keys.setdefault(key, func)
                 continue
             resolved = self.resolve_callee(node)
             if resolved is None:
@@ -1680,9 +1735,9 @@ class ModeModel:
         keys = []
         for node in _walk_no_defs(callee):
             if isinstance(node, ast.Call):
-                forward = module.modes.forward_key(node)
-                if forward is not None and forward[0] is class_node and forward[1] and not module.modes.in_no_grad(node):
-                    keys.append(forward)
+                forward = module.modes.model_forward(node)
+                if forward is not None and forward[0][0] is class_node and forward[0][1] and not module.modes.in_no_grad(node):
+                    keys.append(forward[0])
         return keys
 
     def _key_dependent(self, key: Key, example: ast.AST) -> bool:
@@ -1697,6 +1752,13 @@ class ModeModel:
 _DEPTH: List[Tuple[ast.AST, Key]] = []
 
 
+
+
+def _strip_wrappers(expr: ast.AST) -> Optional[List[str]]:
+    parts = dotted_parts(expr)
+    while parts and len(parts) > 1 and parts[-1] in ("module", "_orig_mod"):
+        parts.pop()
+    return parts
 
 
 def _is_plain_parameter(binding) -> bool:

@@ -527,6 +527,21 @@ class InferenceInTrainingMode(Rule):
             """,
             title="the TorchScript ONNX exporter (`dynamo=False`) exports in eval mode itself",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def count_flops(model):
+                dummy = torch.randn(1, 3, 224, 224)
+                with torch.no_grad():
+                    model(dummy)
+
+            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            count_flops(model)
+            """,
+            title="a forward pass on random input checks shapes or cost, it is not inference",
+        ),
     ]
 
     INVALID = [

@@ -37,22 +37,23 @@ class TrainingResumesInEvalMode(Rule):
     code = "DL102"
     name = "training-resumes-in-eval-mode"
     message = (
-        "{what} inside the training loop and nothing puts `{model}` back into training mode before the next "
-        "training step, so training continues with dropout off and batch norm frozen; call `{model}.train()` "
-        "at the start of each epoch"
+        "{what} before the next training step, which then runs with dropout off and batch norm frozen; "
+        "call `{model}.train()` at the start of each epoch"
     )
     triggers = re.compile(r"backward|step|train|fit")
 
     def finish(self) -> None:
         modes = self.semantic.modes
         for node, key, _loop in modes.unrestored_evals():
-            model = ".".join(key[1]) if key[1] else "self"
+            model = ".".join(key[1])
             if isinstance(key[0], ast.ClassDef):
-                model = "self." + model if key[1] else "self"
+                model = ".".join(("self",) + key[1])
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("eval", "train"):
-                what = f"`{self.source.segment(node)}` switches to eval mode"
+                model = self.source.segment(node.func.value)
+                what = f"`{self.source.segment(node)}` inside the training loop is never undone"
             else:
-                what = f"`{self.source.segment(node.func) if isinstance(node, ast.Call) else 'this'}(...)` puts `{model}` into eval mode"
+                callee = self.source.segment(node.func) if isinstance(node, ast.Call) else "this call"
+                what = f"`{callee}(...)` puts `{model}` into eval mode inside the training loop and nothing switches it back"
             self.report(node, what=what, model=model)
 
     VALID = [

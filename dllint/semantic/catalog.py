@@ -309,3 +309,11 @@ LIGHTNING_EVAL_HOOKS: FrozenSet[str] = frozenset(
     }
 )
 LIGHTNING_TRAIN_HOOKS: FrozenSet[str] = frozenset({"training_step", "on_train_batch_start", "on_train_batch_end"})
+
+# Tensors of noise or constants: a forward pass on them checks shapes, counts
+# FLOPs or warms up; it is not inference on data.
+SYNTHETIC_TENSOR_FACTORIES: FrozenSet[str] = frozenset(
+    "torch." + name
+    for name in ("randn", "rand", "randint", "zeros", "ones", "empty", "full", "randn_like", "rand_like",
+                 "zeros_like", "ones_like", "empty_like", "full_like", "randint_like")
+)

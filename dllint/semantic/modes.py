@@ -1565,7 +1565,7 @@ class ModeModel:
         pass inside the loop that trains (a GAN's samples, an RL rollout, a
         metric after the step) is monitoring, not inference, unless it runs on
         held-out data."""
-        if self.is_test_module():
+        if self.is_test_module() or self._on_synthetic_input(call):
             return None
         function = self.body_of(call)
         loops = list(self._enclosing_loops(call, function))
@@ -1597,6 +1597,27 @@ class ModeModel:
         if key is not None and not self.trains(function)[0] and self._loaded_before(function, call, key):
             return "after loading a checkpoint"
         return None
+
+    def _on_synthetic_input(self, call: ast.Call) -> bool:
+        """`model(torch.randn(1, 3, 224, 224))`: a shape check or a warm-up."""
+        arguments = list(call.args) + [k.value for k in call.keywords]
+        if not arguments:
+            return False
+        for argument in arguments:
+            if isinstance(argument, ast.Name):
+                scopes = self.semantic.scopes
+                scope, binding = scopes.lookup(argument.id, scopes.scope_at(argument), argument.lineno)
+                if binding is None or binding.kind != "assign" or binding.path or scope is None \
+                        or len(scope.bindings.get(argument.id, [])) != 1:
+                    return False
+                argument = binding.value
+            while isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) \
+                    and argument.func.attr in ("to", "cuda", "cpu", "float", "half", "unsqueeze", "double"):
+                argument = argument.func.value
+            if not (isinstance(argument, ast.Call) and
+                    self.semantic.qualified_name(argument.func) in catalog.SYNTHETIC_TENSOR_FACTORIES):
+                return False
+        return True
 
     def switched_on_purpose(self, node: ast.AST, state: ModeAt) -> bool:
         """Whether the training mode at `node` comes only from explicit

@@ -273,7 +273,9 @@ class _Flow:
                 handled |= self._block(handler.body, inside)
             done = self._block(node.orelse, body_end) | handled
             if node.finalbody:
-                done = self._block(node.finalbody, done | inside if not done else done)
+                # runs after normal completion, or on the way out of a return/raise
+                after = self._block(node.finalbody, done or inside)
+                return after if done else EMPTY
             return done
         if type(node).__name__ == "Match":
             state = self._expr(node.subject, state)  # type: ignore[attr-defined]
@@ -341,6 +343,7 @@ class _Flow:
                 for sub in ast.iter_child_nodes(context):
                     if isinstance(sub, ast.expr):
                         state = self._expr(sub, state)
+                self.before[context] = state
                 module, function = resolved
                 slots = self.modes.slots_for(context, module, function, self.key)
                 slots = [(slot, relation) for slot, relation in slots if relation == "same"]
@@ -626,8 +629,9 @@ class ModeModel:
         if binding is not None and binding.kind in ("import", "def", "class"):
             return None
         owner = scope.node if scope is not None else semantic.tree
-        if scope is not None and id(scope) not in seen:
-            alias = self._alias_of(scope, root.id, seen | {id(scope)})
+        token = hash((id(scope), root.id))
+        if scope is not None and token not in seen:
+            alias = self._alias_of(scope, root.id, seen | {token})
             if alias is not None:
                 return alias[0], alias[1] + tuple(parts[1:])
         return owner, tuple(parts)
@@ -1199,7 +1203,7 @@ class ModeModel:
             return True
         for module, call in callers:
             caller_key = module.modes.caller_key(call, self.semantic, function, key)
-            argument = _call_argument_for(call, function, key[1][0], module.modes, self.semantic)
+            argument = _call_argument_for(call, function, key[1][0], self.semantic)
             if caller_key is None or argument is None:
                 return True
             if module.modes.is_mode_dependent(argument, _depth + 1):
@@ -1221,6 +1225,10 @@ class ModeModel:
             if module is None or not isinstance(value.origin, ast.Call):
                 return True
             return module.modes._container_dependent(value.origin, set())
+        if module is not None and isinstance(value.origin, ast.Call):
+            resolved = module.resolve_class(value.origin.func)
+            if resolved is not None:
+                return resolved[0].modes.class_dependent(resolved[1])
         found = self.project.definition(qualname)
         if found is not None and isinstance(found[1], ast.ClassDef):
             return self.project.model_for(found[0]).modes.class_dependent(found[1])
@@ -1702,6 +1710,9 @@ class ModeModel:
                     for point, state in flow.points.items():
                         if id(point) not in inside:
                             continue
+                        if any(mode.kind in (UNKNOWN, EITHER) and mode.node is not None and id(mode.node) in inside
+                               for mode in state):
+                            continue  # something in the loop may have switched it back
                         for mode in state:
                             if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
                                     and id(mode.node) not in reported:
@@ -1762,10 +1773,11 @@ class ModeModel:
         return keys
 
     def _key_dependent(self, key: Key, example: ast.AST) -> bool:
-        target = example
+        """Mode dependence of a trained model; one reached only through a
+        method of a class (`self.train_step()`) is assumed dependent."""
         if isinstance(example, ast.Call):
             return True
-        return self.is_mode_dependent(target)
+        return self.is_mode_dependent(example)
 
 
 # Nesting of flow computations across the project (a guard against very deep
@@ -1800,7 +1812,8 @@ def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:
     return not _is_false(value)
 
 
-def _call_argument_for(call: ast.Call, function: FunctionNode, name: str, caller: ModeModel, module) -> Optional[ast.expr]:
+def _call_argument_for(call: ast.Call, function: FunctionNode, name: str, module: "ModuleModel") -> Optional[ast.expr]:
+    """The argument `call` passes for parameter `name` of `function`."""
     positional = function.args.posonlyargs + function.args.args
     names = [a.arg for a in positional]
     is_method = module.enclosing_class(function) is not None and names and names[0] in ("self", "cls")

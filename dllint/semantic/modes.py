@@ -119,8 +119,8 @@ _TRAINING_WORDS = frozenset({"train", "training", "fit", "finetune", "update", "
 # Parameter names that hold a submodule when stored on self (`self.backbone = backbone`).
 _MODULE_LIKE_NAME = re.compile(
     r"^(model|net|network|module|backbone|encoder|decoder|head|block|body|stem|features|classifier|trunk|neck|"
-    r"embedder|transformer|cnn|rnn|lstm|gru|layer|"
-    r"[a-z0-9_]+_(model|net|network|module|backbone|encoder|decoder|head|block|layer))$",
+    r"embedder|transformer|cnn|rnn|lstm|gru|"
+    r"[a-z0-9_]+_(model|net|network|module|backbone|encoder|decoder|head|block))$",
     re.I,
 )
 _FORWARD_METHODS = re.compile(r"^(_*forward\w*|__call__)$")
@@ -450,7 +450,8 @@ class _Flow:
         key = self.key
         func = call.func
         forward = modes.forward_key(call)
-        if forward is not None and _relation(forward, key) == "same" and not modes.in_no_grad(call):
+        if forward is not None and _relation(forward, key) == "same" and not modes.in_no_grad(call) \
+                and modes.feeds_training(call):
             self.points[call] = self.points.get(call, EMPTY) | state
         if isinstance(func, ast.Attribute):
             receiver_expr = modes.alias_base(func.value)
@@ -550,6 +551,7 @@ class ModeModel:
         self._nodes: Optional[List[ast.AST]] = None
         self._loads: Optional[Dict[str, List[ast.AST]]] = None
         self._reaches_backward: Optional[bool] = None
+        self._sinks: Dict[ast.AST, Set[int]] = {}
 
     @property
     def nodes(self) -> List[ast.AST]:
@@ -1271,16 +1273,20 @@ class ModeModel:
                     return True
                 continue
             return True
+        # attributes the class calls as modules: `self.backbone(x)`
+        called = {node.func.attr for node in ast.walk(class_node) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                  and node.func.value.id == "self"}
         for statement in class_node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 construction = not _FORWARD_METHODS.match(statement.name)
-                if self._scan(statement, construction, seen):
+                if self._scan(statement, construction, seen, called):
                     return True
             elif not isinstance(statement, ast.ClassDef) and self._scan(statement, True, seen):
                 return True
         return False
 
-    def _scan(self, root: ast.AST, construction: bool, seen: Set[int]) -> bool:
+    def _scan(self, root: ast.AST, construction: bool, seen: Set[int], called: FrozenSet[str] = frozenset()) -> bool:
         """Whether code that builds or runs a model contains a mode-dependent
         (or unknown) layer."""
         semantic = self.semantic
@@ -1298,9 +1304,10 @@ class ModeModel:
                     if not (isinstance(parent, ast.Call) and parent.func is node):
                         return True  # passed as a value: `norm_layer=nn.BatchNorm2d`
             if construction and isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
-                    and node.value.id in parameters and _MODULE_LIKE_NAME.search(node.value.id) \
-                    and any(isinstance(t, ast.Attribute) for t in node.targets):
-                return True  # self.backbone = backbone
+                    and node.value.id in parameters and any(
+                        isinstance(t, ast.Attribute) and (t.attr in called or _MODULE_LIKE_NAME.search(node.value.id))
+                        for t in node.targets):
+                return True  # self.backbone = backbone: a module of unknown content
             if not isinstance(node, ast.Call):
                 continue
             if self._call_dependent(node, construction, seen):
@@ -1466,6 +1473,65 @@ class ModeModel:
                 break
         self._trains[root] = (backward, step)
         return backward, step
+
+    def feeds_training(self, call: ast.Call) -> bool:
+        """Whether the value of `call` (a forward pass) reaches a `backward()`
+        in its function, through assignments; in a function without
+        backward(), whether it is returned (the caller may backpropagate)."""
+        function = self.body_of(call)
+        sinks = self._training_sinks(function)
+        current: Optional[ast.AST] = call
+        while current is not None and current is not function:
+            if id(current) in sinks:
+                return True
+            current = self.semantic.parent(current)
+        return False
+
+    def _training_sinks(self, function: Body) -> Set[int]:
+        """Ids of the expressions whose value reaches a backward() (or the
+        return value, in a function without one). An assignment counts when
+        it is inside the innermost loop around the backward(), so a name
+        reused by an evaluation loop next to it does not."""
+        cached = self._sinks.get(function)
+        if cached is not None:
+            return cached
+        roots: List[ast.AST] = []
+        assignments: List[Tuple[List[str], ast.AST, ast.AST]] = []
+        returns: List[ast.AST] = []
+        for node in _body_walk(function):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
+                roots.append(node)  # loss.backward(), scaler.scale(loss).backward(), accelerator.backward(loss)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [_dotted(element) for target in targets for element, _ in _target_names(target)]
+                assignments.append(([n for n in names if n], node.value, node))
+            elif isinstance(node, ast.Return) and node.value is not None:
+                returns.append(node.value)
+        sinks: Set[int] = set()
+        groups: Dict[int, Tuple[Optional[ast.AST], List[ast.AST]]] = {}
+        if roots:
+            for root in roots:
+                loop = next(iter(self._enclosing_loops(root, function)), None)
+                groups.setdefault(id(loop), (loop, []))[1].append(root)
+        else:
+            groups[0] = (None, returns)
+        for loop, group in groups.values():
+            inside = None if loop is None else {id(node) for node in _walk_no_defs(loop)}
+            local = [(names, value) for names, value, node in assignments if inside is None or id(node) in inside]
+            needed = {name for root in group for name in _names_in(root)}
+            changed = True
+            while changed:
+                changed = False
+                for names, value in local:
+                    if any(name in needed or name.split(".")[0] in needed for name in names):
+                        for used in _names_in(value):
+                            if used not in needed:
+                                needed.add(used)
+                                changed = True
+            sinks |= {id(root) for root in group}
+            sinks |= {id(value) for names, value in local if any(name in needed for name in names)}
+        self._sinks[function] = sinks
+        return sinks
 
     def _is_optimizer_step(self, call: ast.Call) -> bool:
         func = call.func
@@ -1733,7 +1799,7 @@ class ModeModel:
             forward = self.model_forward(node)
             if forward is not None:
                 key, func = forward
-                if not self.in_no_grad(node) and not self._is_internal(func):
+                if not self.in_no_grad(node) and not self._is_internal(func) and self.feeds_training(node):
                     keys.setdefault(key, func)
                 continue
             resolved = self.resolve_callee(node)
@@ -1768,7 +1834,8 @@ class ModeModel:
         for node in _walk_no_defs(callee):
             if isinstance(node, ast.Call):
                 forward = module.modes.model_forward(node)
-                if forward is not None and forward[0][0] is class_node and forward[0][1] and not module.modes.in_no_grad(node):
+                if forward is not None and forward[0][0] is class_node and forward[0][1] \
+                        and not module.modes.in_no_grad(node) and module.modes.feeds_training(node):
                     keys.append(forward[0])
         return keys
 
@@ -1785,6 +1852,23 @@ class ModeModel:
 _DEPTH: List[Tuple[ast.AST, Key]] = []
 
 
+
+
+def _dotted(node: ast.AST) -> Optional[str]:
+    parts = dotted_parts(node)
+    return ".".join(parts) if parts else None
+
+
+def _names_in(expr: ast.AST) -> Set[str]:
+    """The names and dotted attributes an expression reads (`outputs.loss`
+    gives both `outputs.loss` and `outputs`)."""
+    found: Set[str] = set()
+    for node in ast.walk(expr):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            dotted = _dotted(node)
+            if dotted:
+                found.add(dotted)
+    return found
 
 
 def _strip_wrappers(expr: ast.AST) -> Optional[List[str]]:

@@ -577,7 +577,7 @@ class ModeModel:
         or a project module it imports (transitively), has one."""
         if self._reaches_backward is None:
             self._reaches_backward = False
-            if "backward(" in self.semantic.source.text:
+            if ".backward(" in self.semantic.source.text:
                 self._reaches_backward = True
                 return True
             pending = [self.semantic.info]
@@ -587,7 +587,7 @@ class ModeModel:
                 if id(info) in seen:
                     continue
                 seen.add(id(info))
-                if "backward(" in info.source.text:
+                if ".backward(" in info.source.text:
                     self._reaches_backward = True
                     break
                 for imported in info.imports.imported_modules + list(info.imports.names.values()):
@@ -1760,32 +1760,28 @@ class ModeModel:
         reported: Set[int] = set()
         if not self.may_train():
             return found
-        functions: List[Body] = [self.semantic.tree] + [
-            node for node in self.nodes if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-        ]
-        for function in functions:
-            loops = self.training_loops(function)
-            if not loops:
-                continue
-            for loop in loops:
-                inside = {id(node) for node in _walk_no_defs(loop)}
-                for key, example in self._trained_keys(loop, function):
-                    flow = self.flow(function, key)
-                    if flow is None:
+        loops = [node for node in self.nodes if isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+                 and self.trains(node) == (True, True)]
+        for loop in loops:
+            function = self.body_of(loop)
+            inside = {id(node) for node in _walk_no_defs(loop)}
+            for key, example in self._trained_keys(loop, function):
+                flow = self.flow(function, key)
+                if flow is None:
+                    continue
+                for point, state in flow.points.items():
+                    if id(point) not in inside:
                         continue
-                    for point, state in flow.points.items():
-                        if id(point) not in inside:
-                            continue
-                        if any(mode.kind in (UNKNOWN, EITHER) and mode.node is not None and id(mode.node) in inside
-                               for mode in state):
-                            continue  # something in the loop may have switched it back
-                        for mode in state:
-                            if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
-                                    and id(mode.node) not in reported:
-                                if not self._key_dependent(key, example):
-                                    break
-                                reported.add(id(mode.node))
-                                found.append((mode.node, key, loop))
+                    if any(mode.kind in (UNKNOWN, EITHER) and mode.node is not None and id(mode.node) in inside
+                           for mode in state):
+                        continue  # something in the loop may have switched it back
+                    for mode in state:
+                        if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
+                                and id(mode.node) not in reported:
+                            if not self._key_dependent(key, example):
+                                break
+                            reported.add(id(mode.node))
+                            found.append((mode.node, key, loop))
         found.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
         return found
 

@@ -542,6 +542,27 @@ class InferenceInTrainingMode(Rule):
             """,
             title="a forward pass on random input checks shapes or cost, it is not inference",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    layer = nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
+                    self.encoder = nn.TransformerEncoder(layer, 2)
+                    self.head = nn.Linear(64, 3)
+
+                def forward(self, x):
+                    return self.head(self.encoder(x).mean(1))
+
+            model = Encoder()
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="a transformer built with `dropout=0.0`",
+        ),
     ]
 
     INVALID = [
@@ -834,5 +855,32 @@ class InferenceInTrainingMode(Rule):
             },
             expect=("utils.py:7:22",),
             title="the model class in models.py, the evaluate helper in utils.py",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 256, batch_first=True), 2)
+                    self.head = nn.Linear(64, 3)
+
+                def forward(self, x):
+                    return self.head(self.encoder(x).mean(1))
+
+            def load_model(path):
+                model = Classifier()
+                model.load_state_dict(torch.load(path, map_location="cpu"))
+                return model
+
+            def main():
+                model = load_model("classifier.pt")
+                for batch in batches:
+                    print(model(batch).argmax(-1).tolist())
+            """,
+            "21:15",
+            title="a prediction script: weights loaded by a helper, no eval()",
         ),
     ]

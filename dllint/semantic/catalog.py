@@ -317,3 +317,20 @@ SYNTHETIC_TENSOR_FACTORIES: FrozenSet[str] = frozenset(
     for name in ("randn", "rand", "randint", "zeros", "ones", "empty", "full", "randn_like", "rand_like",
                  "zeros_like", "ones_like", "empty_like", "full_like", "randint_like")
 )
+
+# Layers whose dropout is on by default and off only when given 0
+# (`nn.TransformerEncoderLayer(d, h, dropout=0.0)`, `nn.Dropout(p=0)`):
+# qualified name -> (keyword, position).
+TORCH_LAYERS_DROPOUT_ARGUMENT: Dict[str, Tuple[str, int]] = {
+    "torch.nn.TransformerEncoderLayer": ("dropout", 3),
+    "torch.nn.TransformerDecoderLayer": ("dropout", 3),
+    "torch.nn.Transformer": ("dropout", 5),
+    "torch.nn.Dropout": ("p", 0),
+    "torch.nn.Dropout1d": ("p", 0),
+    "torch.nn.Dropout2d": ("p", 0),
+    "torch.nn.Dropout3d": ("p", 0),
+    "torch.nn.AlphaDropout": ("p", 0),
+    "torch.nn.FeatureAlphaDropout": ("p", 0),
+}
+# Stacks of layers built elsewhere: as mode-dependent as the layer they repeat.
+TORCH_LAYER_STACKS: FrozenSet[str] = frozenset({"torch.nn.TransformerEncoder", "torch.nn.TransformerDecoder"})

@@ -1218,9 +1218,16 @@ class ModeModel:
             return True
         if qualname in catalog.TORCH_LAYERS_MODE_FREE:
             return False
+        module = self._module_holding(value.origin, value.module)
+        if qualname in catalog.TORCH_LAYERS_DROPOUT_ARGUMENT:
+            return not isinstance(value.origin, ast.Call) or not _dropout_disabled(
+                value.origin, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname])
+        if qualname in catalog.TORCH_LAYER_STACKS:
+            if module is None or not isinstance(value.origin, ast.Call):
+                return True
+            return module.modes._container_dependent(value.origin, set())
         if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
             return True
-        module = self._module_holding(value.origin, value.module)
         if qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
             return not isinstance(value.origin, ast.Call) or _argument_enables(value.origin, catalog.TORCH_LAYERS_MODE_BY_ARGUMENT[qualname])
         if qualname in catalog.TORCH_CONTAINERS:
@@ -1318,6 +1325,10 @@ class ModeModel:
         semantic = self.semantic
         qualname = semantic.qualified_name(call.func)
         if qualname is not None:
+            if qualname in catalog.TORCH_LAYERS_DROPOUT_ARGUMENT:
+                return not _dropout_disabled(call, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname])
+            if qualname in catalog.TORCH_LAYER_STACKS:
+                return self._container_dependent(call, seen)
             if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
                 return True
             if qualname in catalog.TORCH_LAYERS_MODE_BY_ARGUMENT:
@@ -1742,12 +1753,25 @@ class ModeModel:
         return value.split
 
     def _loaded_before(self, function: Body, node: ast.AST, key: Key) -> bool:
+        """The model got trained weights before `node`: `model.load_state_dict(...)`
+        earlier in the function, or it came from a project function that loads
+        them (`model = load_model(path)`)."""
         line = getattr(node, "lineno", 0)
         for other in _body_walk(function):
-            if isinstance(other, ast.Call) and isinstance(other.func, ast.Attribute) and \
-                    other.func.attr == "load_state_dict" and other.lineno < line and \
-                    _relation(self.key_of(other.func.value), key) in ("same", "parent"):
+            if not isinstance(other, ast.Call) or other.lineno >= line:
+                continue
+            if isinstance(other.func, ast.Attribute) and other.func.attr in ("load_state_dict", "load_from_checkpoint") \
+                    and _relation(self.key_of(other.func.value), key) in ("same", "parent"):
                 return True
+            parent = self.semantic.parent(other)
+            if isinstance(parent, ast.Assign) and parent.value is other and any(
+                    _relation(self.key_of(element), key) == "same"
+                    for target in parent.targets for element, _ in _target_names(target)):
+                resolved = self.resolve_callee(other)
+                if resolved is not None and any(
+                        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_state_dict"
+                        for n in _body_walk(resolved[1])):
+                    return True
         return False
 
     # -- DL102: eval inside a training loop -----------------------------------------
@@ -1881,6 +1905,13 @@ def _is_plain_parameter(binding) -> bool:
     if isinstance(annotation, ast.Name) and annotation.id in ("str", "int", "float", "bool"):
         return True
     return isinstance(binding.value, ast.Constant) and binding.value.value is not None
+
+
+def _dropout_disabled(call: ast.Call, spec: Tuple[str, int]) -> bool:
+    """`dropout=0.0` / `p=0` given explicitly."""
+    name, index = spec
+    value = _argument(call, index, name)
+    return isinstance(value, ast.Constant) and value.value == 0
 
 
 def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:

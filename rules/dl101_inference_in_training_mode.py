@@ -8,9 +8,10 @@ from dllint.rule import Invalid, Rule, Valid
 class InferenceInTrainingMode(Rule):
     """
     ## What it does
-    Finds a model with dropout or batch norm that is used for inference while
-    it is still in training mode: no `.eval()` (or `.train(False)`) reaches the
-    use since the model was created or last put into training mode.
+    Finds a model with dropout or batch norm that is used for inference or
+    exported while still in training mode. No `.eval()` (or `.train(False)`)
+    reaches the use since the model was created or last put into training
+    mode.
 
     Inference is a forward call (`model(x)`, `model.forward(x)`) under
     `torch.no_grad()` / `torch.inference_mode()` (or in a function decorated

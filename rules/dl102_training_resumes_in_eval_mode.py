@@ -7,10 +7,11 @@ from dllint.rule import Invalid, Rule, Valid
 class TrainingResumesInEvalMode(Rule):
     """
     ## What it does
-    Finds a training loop that puts the model into eval mode (`model.eval()`,
-    `model.train(False)`, or a call such as `validate(model, ...)` that does
-    it) while no `model.train()` reaches the next training step: the forward
-    pass of the following iteration runs in eval mode.
+    Finds a training loop that switches the model to eval mode and does not
+    switch it back before the next training step. The switch is
+    `model.eval()`, `model.train(False)`, or a call such as
+    `validate(model, ...)` that does it; no `model.train()` reaches the
+    forward pass of the following iteration, which runs in eval mode.
 
     A training loop is a loop whose body runs `loss.backward()` and an
     optimizer step, directly or through the functions it calls. A
@@ -24,12 +25,15 @@ class TrainingResumesInEvalMode(Rule):
     over-fitted model, and nothing points at the cause.
 
     ## Known limits
-    - Only the model whose forward pass the loop trains is checked: a frozen
-      teacher or an EMA copy put into eval mode inside the loop is fine.
+    - Only the model being trained is checked: its forward pass must feed
+      the `backward()` (through assignments in the loop, or in the function
+      the loop calls). A frozen teacher or an EMA copy put into eval mode
+      inside the loop is fine, and so is an evaluation forward pass.
     - A model built only from layers that behave the same in both modes
       (no dropout, no batch norm) is not reported.
-    - `model.train(flag)` with a value dllint cannot decide counts as
-      restoring the mode.
+    - `model.train(flag)` with a value dllint cannot decide, or a call in the
+      loop that hands the model to code dllint cannot see, counts as
+      possibly restoring the mode.
     - Lightning and Hugging Face `Trainer` loops switch modes themselves and
       are not analysed.
     """

@@ -258,6 +258,25 @@ class TrainingResumesInEvalMode(Rule):
             },
             title="the training and evaluation helpers live in another file",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.train()
+            for epoch in range(args.epochs):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch == args.epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        print(sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader))
+            """,
+            title="evaluation only after the last epoch",
+        ),
     ]
 
     INVALID = [

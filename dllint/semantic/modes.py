@@ -1620,6 +1620,7 @@ class ModeModel:
                 target = _argument(node, 0, "obj")
             else:
                 continue
+            target = self.alias_base(target) if target is not None else None  # `model.cpu()`
             if isinstance(target, (ast.Name, ast.Attribute)) and not self._is_internal(target) and not self.is_test_module():
                 value = self.semantic.value_of(target)
                 if value is not None and value.kind == MODEL and value.framework in ("torch", "lightning", "hf", None):
@@ -1629,6 +1630,8 @@ class ModeModel:
     def _is_saved(self, call: ast.Call) -> bool:
         parent = self.semantic.parent(call)
         if isinstance(parent, ast.Attribute) and parent.attr == "save":
+            return True
+        if isinstance(parent, ast.Call) and self.semantic.qualified_name(parent.func) == "torch.jit.save":
             return True
         if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
             name = parent.targets[0].id
@@ -1801,13 +1804,39 @@ class ModeModel:
                         continue  # something in the loop may have switched it back
                     for mode in state:
                         if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
-                                and id(mode.node) not in reported:
+                                and id(mode.node) not in reported and not self._only_in_last_iteration(mode.node, loop):
                             if not self._key_dependent(key, example):
                                 break
                             reported.add(id(mode.node))
                             found.append((mode.node, key, loop))
         found.sort(key=lambda item: (getattr(item[0], "lineno", 0), getattr(item[0], "col_offset", 0)))
         return found
+
+    def _only_in_last_iteration(self, node: ast.AST, loop: ast.AST) -> bool:
+        """`if epoch == args.epochs - 1: model.eval()`: nothing trains after it."""
+        if not isinstance(loop, (ast.For, ast.AsyncFor)) or not isinstance(loop.target, ast.Name):
+            return False
+        variable = loop.target.id
+        bound = None
+        if isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "range" \
+                and loop.iter.args:
+            bound = ast.dump(loop.iter.args[-1] if len(loop.iter.args) <= 2 else loop.iter.args[1])
+        current = self.semantic.parent(node)
+        while current is not None and current is not loop:
+            if isinstance(current, ast.If) and isinstance(current.test, ast.Compare) \
+                    and len(current.test.ops) == 1 and isinstance(current.test.ops[0], (ast.Eq, ast.GtE)):
+                sides = [current.test.left, current.test.comparators[0]]
+                names = [{n.id for n in ast.walk(side) if isinstance(n, ast.Name)} for side in sides]
+                for here, other, other_names in ((sides[0], sides[1], names[1]), (sides[1], sides[0], names[0])):
+                    if isinstance(here, ast.Name) and here.id == variable and variable not in other_names:
+                        last = isinstance(other, ast.BinOp) and isinstance(other.op, ast.Sub) \
+                            and isinstance(other.right, ast.Constant) and other.right.value == 1
+                        if last and bound is not None and ast.dump(other.left) == bound:
+                            return True
+                        if bound is not None and ast.dump(other) == bound and isinstance(current.test.ops[0], ast.GtE):
+                            return True
+            current = self.semantic.parent(current)
+        return False
 
     def _trained_keys(self, loop: ast.AST, function: Body) -> List[Tuple[Key, ast.AST]]:
         """Models run forward with gradients in the loop (directly or in the

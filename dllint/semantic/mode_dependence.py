@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
-from dllint.semantic.modes import _argument, _body_walk, _is_false
+from dllint.semantic.module import _argument
+from dllint.semantic.modes import _body_walk, _is_false, argument_for
 from dllint.semantic.values import MODEL
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
-    from dllint.semantic.modes import FunctionNode, ModeModel
+    from dllint.semantic.modes import ModeModel
 
 _MODULE_LIKE_NAME = re.compile(
     r"^(model|net|network|module|backbone|encoder|decoder|head|block|body|stem|features|classifier|trunk|neck|"
@@ -65,7 +66,7 @@ class ModeDependence:
             return True
         for module, call in callers:
             caller_key = module.modes.caller_key(call, self.semantic, function, key)
-            argument = _call_argument_for(call, function, key[1][0], self.semantic)
+            argument = argument_for(call, function, key[1][0])
             if caller_key is None or argument is None:
                 return True
             if module.modes.dependence.is_mode_dependent(argument, _depth + 1):
@@ -309,13 +310,3 @@ def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:
     if value is None:
         return False
     return not _is_false(value)
-
-
-def _call_argument_for(call: ast.Call, function: FunctionNode, name: str, module: "ModuleModel") -> Optional[ast.expr]:
-    """The argument `call` passes for parameter `name` of `function`."""
-    positional = function.args.posonlyargs + function.args.args
-    names = [a.arg for a in positional]
-    is_method = module.enclosing_class(function) is not None and names and names[0] in ("self", "cls")
-    offset = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
-    index = names.index(name) - offset if name in names else -1
-    return _argument(call, index, name)

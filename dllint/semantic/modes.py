@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Set
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
+from dllint.semantic.module import _argument, _call_argument
 from dllint.semantic.scopes import _target_names
 from dllint.semantic.values import MODEL, TEST, VALIDATION
 
@@ -177,13 +178,10 @@ def _body_walk(function: Body) -> Iterator[ast.AST]:
         yield from _walk_no_defs(statement)
 
 
-def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
+def argument_for(call: ast.Call, function: FunctionNode, name: str) -> Optional[ast.expr]:
+    """The argument `call` passes for parameter `name` of `function`."""
+    positional = [a.arg for a in function.args.posonlyargs + function.args.args]
+    return _call_argument(call, function, positional.index(name) if name in positional else -1, name)
 
 
 def _is_false(node: Optional[ast.AST]) -> bool:
@@ -1076,12 +1074,7 @@ class ModeModel:
             # the caller's model that was passed for this slot
             argument = None
             if mode.key is not None and mode.key[0] is callee and len(mode.key[1]) == 1:
-                positional = callee.args.posonlyargs + callee.args.args
-                names = [a.arg for a in positional]
-                offset = 1 if isinstance(call.func, ast.Attribute) and names and names[0] in ("self", "cls") else 0
-                name = mode.key[1][0]
-                index = names.index(name) - offset if name in names else -1
-                argument = _argument(call, index, name)
+                argument = argument_for(call, callee, mode.key[1][0])
             if argument is None:
                 result.add(Mode(UNKNOWN, call))
                 continue
@@ -1162,12 +1155,7 @@ class ModeModel:
         """The caller's model that `function`'s `slot` holds during `call`."""
         owner, path = slot
         if owner is function and path:
-            positional = function.args.posonlyargs + function.args.args
-            names = [a.arg for a in positional]
-            is_method = module.enclosing_class(function) is not None and names and names[0] in ("self", "cls")
-            offset = 1 if is_method and isinstance(call.func, ast.Attribute) else 0
-            index = names.index(path[0]) - offset if path[0] in names else -1
-            argument = _argument(call, index, path[0])
+            argument = argument_for(call, function, path[0])
             base = self.alias_base(argument) if argument is not None else None
             inner = self.key_of(base) if base is not None else None
             return (inner[0], inner[1] + path[1:]) if inner is not None else None

@@ -496,7 +496,8 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     for item in call.keywords:
         if item.arg == keyword:
             return item.value
-    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+    # index -1: keyword only (not Python's "last")
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         return call.args[index]
     return None
 

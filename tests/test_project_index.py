@@ -1,4 +1,4 @@
-"""The project index resolves imports between the files of one run."""
+"""The project index resolves imports between the files of one run, also when names collide."""
 from __future__ import annotations
 
 import ast
@@ -64,3 +64,19 @@ def test_a_parameter_takes_its_value_from_callers_in_other_files(tmp_path):
     call = next(node for node in ast.walk(engine.tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "criterion")
     assert engine.value_of(call.func).qualname == "torch.nn.CrossEntropyLoss"
     assert engine.value_of(call.args[0].func).qualname == "torch.nn.Linear"
+
+
+def _add(project: ProjectIndex, path: str, module_name: str, text: str):
+    tree = ast.parse(text)
+    source = SourceFile(path=path, text=text, tree=tree, module_name=module_name)
+    return project.add(source, ImportMap(tree, module_name))
+
+
+def test_two_folders_with_a_model_py_each():
+    project = ProjectIndex()
+    first = _add(project, "a/model.py", "model", "class SoftmaxNet:\n    pass\n")
+    second = _add(project, "b/model.py", "model", "class ChurnNet:\n    pass\n")
+    found = project.definition("model.ChurnNet")
+    assert found is not None and found[0] is second
+    assert project.definition("model.SoftmaxNet")[0] is first
+    assert project.definition("model.Missing") is None

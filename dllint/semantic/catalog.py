@@ -48,6 +48,11 @@ TORCH_LAYERS_MODE_FREE: FrozenSet[str] = frozenset(
         "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
         "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad2d", "ReplicationPad2d",
         "CosineSimilarity", "PairwiseDistance", "ChannelShuffle",
+        "RNNCell", "LSTMCell", "GRUCell", "LogSigmoid", "Hardshrink", "Softshrink", "Fold", "Unfold",
+        "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d",
+        "FractionalMaxPool3d", "ReflectionPad1d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad3d",
+        "ZeroPad1d", "ZeroPad3d", "ConstantPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+        "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d", "UpsamplingNearest2d",
     )
 )
 
@@ -115,6 +120,12 @@ OPAQUE_MODEL_FACTORIES: Tuple[str, ...] = (
 )
 # `AutoModelForX.from_pretrained(...)`, `BertModel.from_pretrained(...)`
 HF_MODEL_CONSTRUCTORS: Tuple[str, ...] = ("from_pretrained", "from_config")
+
+# `AutoTokenizer.from_pretrained(...)` and friends build no model.
+HF_NON_MODEL_SUFFIXES: Tuple[str, ...] = (
+    "Tokenizer", "TokenizerFast", "Config", "Processor", "FeatureExtractor", "ImageProcessor",
+    "ImageProcessorFast", "GenerationConfig", "Scheduler", "Pipeline",
+)
 
 # Base classes that make a project class a model, per framework.
 MODEL_BASES: Dict[str, str] = {
@@ -357,3 +368,148 @@ KERAS_CROSSENTROPY_CLASS_FOR_NAME: Dict[str, str] = {
     "binary_focal_crossentropy": "BinaryFocalCrossentropy",
     "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
 }
+
+# -- train/eval mode (semantic/modes.py) --------------------------------------
+
+# Functional layers that behave by mode only when given `training=`
+# (`F.dropout(x, p, training=self.training)`); without it F.dropout is always
+# on and F.batch_norm always uses running statistics, so eval() changes nothing.
+TORCH_FUNCTIONAL_MODE_BY_ARGUMENT: Dict[str, Tuple[str, int]] = {
+    "torch.nn.functional.dropout": ("training", 2),
+    "torch.nn.functional.dropout1d": ("training", 2),
+    "torch.nn.functional.dropout2d": ("training", 2),
+    "torch.nn.functional.dropout3d": ("training", 2),
+    "torch.nn.functional.alpha_dropout": ("training", 2),
+    "torch.nn.functional.feature_alpha_dropout": ("training", 2),
+    "torch.nn.functional.batch_norm": ("training", 5),
+    "torch.nn.functional.instance_norm": ("use_input_stats", 5),
+}
+# torch.nn names that are not layers (or hold no mode-dependent layer).
+TORCH_NON_LAYER_CLASSES: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in ("Parameter", "ParameterList", "ParameterDict", "Module", "UninitializedParameter", "Buffer")
+)
+# Library classes that appear in model constructors and are not modules.
+NON_MODULE_CLASSES: FrozenSet[str] = frozenset(
+    {"collections.OrderedDict", "torch.Size", "torch.Generator", "torch.device", "torch.dtype", "functools.partial"}
+)
+
+# Context managers and decorators under which no graph is recorded.
+NO_GRAD_CONTEXTS: FrozenSet[str] = frozenset(
+    {
+        "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.inference_mode",
+        "torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.inference_mode",
+    }
+)
+# ...and the one that disables grad only when given a false value.
+GRAD_SWITCH_CONTEXTS: FrozenSet[str] = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
+
+# Exporters that record the model's current behaviour: dropout and batch
+# statistics of training mode are baked into the exported graph.
+MODEL_EXPORTERS: Dict[str, Tuple[str, int]] = {
+    "torch.onnx.export": ("model", 0),
+    "torch.onnx.dynamo_export": ("model", 0),
+    "torch.jit.trace": ("func", 0),
+    "torch.jit.trace_module": ("mod", 0),
+    "torch.export.export": ("mod", 0),
+}
+# torch.onnx.export with `dynamo=False` (the TorchScript exporter) exports in
+# eval mode by default (`training=TrainingMode.EVAL`) and switches the model
+# itself; with an explicit `training=` the mode is a deliberate choice.
+ONNX_LEGACY_EXPORTERS: FrozenSet[str] = frozenset({"torch.onnx.export"})
+# Scripting keeps the `training` flag (a scripted model can still be switched
+# with eval()); it is an export only when the result is saved as it is.
+MODEL_SCRIPTERS: FrozenSet[str] = frozenset({"torch.jit.script"})
+
+# Calls that return the same module seen through a wrapper: a mode switch on
+# either is a switch on both.
+MODEL_ALIASING_CALLS: FrozenSet[str] = frozenset(
+    {
+        "torch.nn.DataParallel", "torch.nn.DistributedDataParallel", "torch.compile",
+        "torch.distributed.fsdp.FullyShardedDataParallel",
+    }
+)
+# Calls that return a new module in the mode of their argument.
+MODEL_COPYING_CALLS: FrozenSet[str] = frozenset(
+    {"copy.deepcopy", "torch.jit.script", "torch.jit.trace", "torch.nn.SyncBatchNorm.convert_sync_batchnorm"}
+)
+# How models come out of the library calls that build or load them. Freshly
+# built modules are in training mode; Hugging Face's `from_pretrained` calls
+# eval() before returning; a pickled model or a hub entry point keeps
+# whatever mode it had, which dllint cannot know.
+MODEL_LOADED_IN_EVAL_MODE: FrozenSet[str] = frozenset({"from_pretrained"})
+MODEL_LOADED_IN_UNKNOWN_MODE: FrozenSet[str] = frozenset(
+    {"torch.load", "torch.jit.load", "torch.hub.load", "torch.export.load", "torch.package.PackageImporter"}
+)
+
+# Methods of a model that never change its train/eval mode.
+MODE_NEUTRAL_MODEL_METHODS: FrozenSet[str] = frozenset(
+    {
+        "to", "cuda", "cpu", "float", "half", "double", "bfloat16", "type", "to_empty", "share_memory",
+        "parameters", "named_parameters", "buffers", "named_buffers", "children", "named_children",
+        "modules", "named_modules", "state_dict", "load_state_dict", "zero_grad", "requires_grad_",
+        "register_buffer", "register_parameter", "register_module", "add_module", "get_submodule",
+        "get_parameter", "get_buffer", "register_forward_hook", "register_forward_pre_hook",
+        "register_full_backward_hook", "register_backward_hook", "extra_repr", "forward", "__call__",
+        # Hugging Face models
+        "save_pretrained", "push_to_hub", "generate", "resize_token_embeddings", "get_input_embeddings",
+        "get_output_embeddings", "tie_weights", "num_parameters", "gradient_checkpointing_enable",
+        "gradient_checkpointing_disable", "enable_input_require_grads", "print_trainable_parameters",
+        "get_memory_footprint", "config",
+        # Lightning modules
+        "save_hyperparameters", "log", "log_dict", "print",
+    }
+)
+# Methods of a model that switch its mode although they are not eval()/train().
+MODEL_METHODS_SETTING_EVAL: FrozenSet[str] = frozenset({"freeze"})        # LightningModule.freeze()
+MODEL_METHODS_SETTING_TRAIN: FrozenSet[str] = frozenset({"unfreeze"})     # LightningModule.unfreeze()
+
+# Calls that take a model and leave its mode alone (besides the torch.* API).
+MODE_NEUTRAL_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "print", "len", "isinstance", "issubclass", "hasattr", "getattr", "id", "type", "str", "repr",
+        "format", "vars", "dir", "callable", "hash", "sum", "list", "tuple", "iter", "next", "enumerate",
+        "zip", "sorted", "max", "min", "round", "abs", "int", "float", "bool", "dict", "set", "any", "all",
+    }
+)
+MODE_NEUTRAL_PREFIXES: Tuple[str, ...] = (
+    "torch.", "numpy.", "math.", "logging.", "os.", "time.", "json.", "random.", "sys.", "pathlib.",
+    "warnings.", "pickle.", "copy.", "itertools.", "functools.", "collections.", "re.", "shutil.",
+    "tqdm.", "matplotlib.", "sklearn.metrics.", "safetensors.",
+)
+
+# Lightning calls these hooks with the module in eval mode (validation, test,
+# predict) or in train mode (training_step); its Trainer switches modes itself.
+LIGHTNING_EVAL_HOOKS: FrozenSet[str] = frozenset(
+    {
+        "validation_step", "test_step", "predict_step", "on_validation_epoch_end", "on_test_epoch_end",
+        "on_validation_epoch_start", "on_test_epoch_start", "on_validation_batch_end", "on_test_batch_end",
+        "validation_epoch_end", "test_epoch_end", "on_predict_epoch_end", "on_predict_batch_end",
+    }
+)
+LIGHTNING_TRAIN_HOOKS: FrozenSet[str] = frozenset({"training_step", "on_train_batch_start", "on_train_batch_end"})
+
+# Tensors of noise or constants: a forward pass on them checks shapes, counts
+# FLOPs or warms up; it is not inference on data.
+SYNTHETIC_TENSOR_FACTORIES: FrozenSet[str] = frozenset(
+    "torch." + name
+    for name in ("randn", "rand", "randint", "zeros", "ones", "empty", "full", "randn_like", "rand_like",
+                 "zeros_like", "ones_like", "empty_like", "full_like", "randint_like")
+)
+
+# Layers whose dropout is on by default and off only when given 0
+# (`nn.TransformerEncoderLayer(d, h, dropout=0.0)`, `nn.Dropout(p=0)`):
+# qualified name -> (keyword, position).
+TORCH_LAYERS_DROPOUT_ARGUMENT: Dict[str, Tuple[str, int]] = {
+    "torch.nn.TransformerEncoderLayer": ("dropout", 3),
+    "torch.nn.TransformerDecoderLayer": ("dropout", 3),
+    "torch.nn.Transformer": ("dropout", 5),
+    "torch.nn.Dropout": ("p", 0),
+    "torch.nn.Dropout1d": ("p", 0),
+    "torch.nn.Dropout2d": ("p", 0),
+    "torch.nn.Dropout3d": ("p", 0),
+    "torch.nn.AlphaDropout": ("p", 0),
+    "torch.nn.FeatureAlphaDropout": ("p", 0),
+}
+# Stacks of layers built elsewhere: as mode-dependent as the layer they repeat.
+TORCH_LAYER_STACKS: FrozenSet[str] = frozenset({"torch.nn.TransformerEncoder", "torch.nn.TransformerDecoder"})

@@ -57,6 +57,7 @@ class ModuleModel:
         self._in_progress: set = set()
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
         self._callers_elsewhere: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
+        self._modes = None
 
     # -- structure -------------------------------------------------------
     @property
@@ -87,6 +88,14 @@ class ModuleModel:
         from dllint.semantic.loss_sites import LossSites
 
         return LossSites(self)
+    @property
+    def modes(self):
+        """Train/eval mode facts of this file (`semantic/modes.py`)."""
+        if self._modes is None:
+            from dllint.semantic.modes import ModeModel
+
+            self._modes = ModeModel(self)
+        return self._modes
 
     # -- names -----------------------------------------------------------
     def qualified_name(self, node: ast.AST) -> Optional[str]:
@@ -118,15 +127,17 @@ class ModuleModel:
     def resolve_function(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         """The project function (or method of `self`) a call runs."""
         func = call.func
+        # This file's own definitions first: another file of the run may
+        # share this module's name (two `train.py` in two folders).
+        if isinstance(func, ast.Name):
+            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
+            if binding is not None and binding.kind == "def":
+                return self, binding.value
         qualname = self.qualified_name(func)
         if qualname:
             found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 return self.project.model_for(found[0]), found[1]
-        if isinstance(func, ast.Name):
-            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
-            if binding is not None and binding.kind == "def":
-                return self, binding.value
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             class_node = self._class_of_self(func.value, call)
             if class_node is not None:
@@ -136,6 +147,12 @@ class ModuleModel:
         return None
 
     def resolve_class(self, node: ast.AST) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
+        if isinstance(node, ast.Call):
+            node = node.func
+        if isinstance(node, ast.Name):
+            scope, binding = self.scopes.lookup(node.id, self.scopes.scope_at(node), getattr(node, "lineno", None))
+            if binding is not None and binding.kind == "class":
+                return self, binding.value
         qualname = self.qualified_name(node)
         if qualname:
             found = self.project.definition(qualname, self.info)
@@ -338,7 +355,8 @@ class ModuleModel:
                 value = self._value_of_method_call(node, receiver, func.attr, depth)
                 if value is not None:
                     return value
-            if func.attr in catalog.HF_MODEL_CONSTRUCTORS and qualname and qualname.startswith(("transformers.", "peft.", "diffusers.")):
+            if func.attr in catalog.HF_MODEL_CONSTRUCTORS and qualname and qualname.startswith(("transformers.", "peft.", "diffusers.")) \
+                    and not qualname.rsplit(".", 2)[-2].endswith(catalog.HF_NON_MODEL_SUFFIXES):
                 return Value(MODEL, qualname=qualname.rsplit(".", 1)[0], framework="hf", origin=node, module=self.info.name)
         else:
             callee = self.value_of(func, depth + 1)
@@ -537,7 +555,8 @@ def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     for item in call.keywords:
         if item.arg == keyword:
             return item.value
-    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+    # index -1: keyword only (not Python's "last")
+    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         return call.args[index]
     return None
 

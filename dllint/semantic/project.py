@@ -85,6 +85,10 @@ class ProjectIndex:
         return info
 
     # -- lookup ----------------------------------------------------------
+    def all_modules(self) -> List[ModuleInfo]:
+        """Every module of the run, including those that share a dotted name."""
+        return [info for infos in self._by_last_part.values() for info in infos]
+
     def module(self, name: str, near: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
         """The module called `name`. When several files share the name (a
         `model.py` in each of several script folders), the one in the folder
@@ -111,6 +115,13 @@ class ProjectIndex:
             return None
         module_name, attribute = qualname.rsplit(".", 1)
         info = self.module(module_name, near)
+        if info is not None and attribute not in info.classes and attribute not in info.functions:
+            # Two scripts folders linted together may both have a `model.py`;
+            # the one that defines the name is the one meant.
+            for other in self._by_last_part.get(module_name.rsplit(".", 1)[-1], ()):
+                if other.name == info.name and (attribute in other.classes or attribute in other.functions):
+                    info = other
+                    break
         if info is None:
             # `from pkg import models` then `models.Net`: the module is the
             # whole name minus its last part, already tried; a package's

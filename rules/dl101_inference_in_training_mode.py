@@ -1,0 +1,886 @@
+import re
+from typing import Set, Tuple
+
+from dllint.rule import Invalid, Rule, Valid
+
+
+class InferenceInTrainingMode(Rule):
+    """
+    ## What it does
+    Finds a model with dropout or batch norm that is used for inference or
+    exported while still in training mode. No `.eval()` (or `.train(False)`)
+    reaches the use since the model was created or last put into training
+    mode.
+
+    Inference is a forward call (`model(x)`, `model.forward(x)`) under
+    `torch.no_grad()` / `torch.inference_mode()` (or in a function decorated
+    with them); in a function that evaluates (named like `evaluate`,
+    `validate`, `test`, `predict`, `infer`) or over validation or test data,
+    in code that does not train; after loading a checkpoint in code that only
+    predicts; and exporting with `torch.onnx.export`, `torch.jit.trace`,
+    `torch.export.export`, or `torch.jit.script` whose result is saved.
+
+    The mode is followed through helper functions and methods (in other files
+    of the project too), wrappers (`model.module`, DDP, `.to(device)`),
+    context managers, loops and the callers of the function that does the
+    inference. Lightning hooks (`validation_step`, ...) and Hugging Face
+    models from `from_pretrained` (which returns them in eval mode) are
+    understood.
+
+    ## Why is this bad?
+    In training mode dropout zeroes random activations and batch norm
+    normalises with the statistics of the current batch (and updates its
+    running averages with them). Validation scores come out noisy and too
+    low, predictions change from run to run and with the batch composition,
+    and an exported graph keeps the training behaviour for ever. Nothing
+    crashes; the numbers are just wrong. `torch.no_grad()` does not help: it
+    turns off gradients, not dropout.
+
+    ## Known limits
+    - A model whose layers dllint cannot see (a `torchvision` or `timm`
+      factory, a Hugging Face model, a class defined out of reach) is assumed
+      to have dropout or batch norm; a model built only from known layers
+      without them (Linear, Conv, ReLU, LayerNorm, an LSTM without dropout
+      ...) is never reported.
+    - Whenever the model may have been switched by something dllint cannot
+      follow (a library function or object it was handed to, a pickled model
+      from `torch.load`, a callback, `.train(flag)`), nothing is reported; so
+      also when only some paths to the use leave it in training mode.
+    - A function that uses a model it receives is judged through its callers
+      in the linted files; with no caller it is not reported.
+    - Deliberate training mode is left alone: an explicit `model.train()`
+      followed by a no_grad pass with no training step in between
+      (batch-norm recalibration, MC dropout), and a no_grad forward pass
+      inside the loop that trains the model (GAN samples, RL rollouts,
+      metrics of the current step) unless it runs on validation or test data.
+    - `torch.onnx.export(..., dynamo=False)` (the TorchScript exporter
+      switches to eval mode itself) and an explicit `training=` are not
+      reported. Test files (`test_*.py`, `*_test.py`) are not checked.
+    """
+
+    code = "DL101"
+    name = "inference-in-training-mode"
+    message = (
+        "`{model}` is used for inference {reason} but is still in training mode, so dropout and batch norm "
+        "behave as in training; call `{model}.eval()` before this"
+    )
+    triggers = re.compile(
+        r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict"
+    )
+
+    def finish(self) -> None:
+        modes = self.semantic.modes
+        seen: Set[Tuple[int, object]] = set()
+        uses = []
+        for call, target in modes.forward_calls():
+            reason = modes.inference_reason(call, target)
+            if reason is not None:
+                uses.append((call, target, reason))
+        for call, target, qualname in modes.exports():
+            uses.append((call, target, f"when exported with `{qualname}`"))
+        uses.sort(key=lambda use: (use[0].lineno, use[0].col_offset))
+        for call, target, reason in uses:
+            key = modes.key_of(target)
+            if key is None:
+                continue
+            function = modes.body_of(call)
+            if (id(function), key) in seen:
+                continue
+            state = modes.mode_before(call, target)
+            if state is None or not state.surely_training or modes.switched_on_purpose(call, state):
+                continue
+            if not modes.is_mode_dependent(target):
+                continue
+            seen.add((id(function), key))
+            self.report(call, model=self.source.segment(target), reason=reason)
+
+    VALID = [
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.3))
+                    self.head = nn.Linear(64, 10)
+
+                def forward(self, x):
+                    return self.head(self.body(x))
+
+            def train_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            @torch.no_grad()
+            def validate(model, loader):
+                model.eval()
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            model = Classifier()
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(10):
+                train_epoch(model, train_loader, optimizer)
+                print(validate(model, val_loader))
+            """,
+            title="validate() switches to eval mode itself",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def prepare(network):
+                network.to("cuda")
+                network.eval()
+                return network
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+            model.load_state_dict(torch.load("weights.pt"))
+            prepare(model)
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="eval() in a helper function",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model = model.to("cuda").eval()
+            with torch.inference_mode():
+                print(model(batch))
+            """,
+            title="eval() chained after .to(device)",
+        ),
+        Valid(
+            """
+            import contextlib
+            import torch
+            from torch import nn
+
+            @contextlib.contextmanager
+            def evaluating(network):
+                was_training = network.training
+                network.eval()
+                try:
+                    yield network
+                finally:
+                    network.train(was_training)
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            with evaluating(model), torch.no_grad():
+                print(model(batch))
+            """,
+            title="eval() in a context manager",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model = model
+                    self.optimizer = optimizer
+
+                def train_epoch(self, loader):
+                    self.model.train()
+                    for x, y in loader:
+                        self.optimizer.zero_grad()
+                        nn.functional.mse_loss(self.model(x), y).backward()
+                        self.optimizer.step()
+
+                @torch.no_grad()
+                def validate(self, loader):
+                    self.model.eval()
+                    return [self.model(x) for x, _ in loader]
+
+                def fit(self, train_loader, val_loader):
+                    for epoch in range(5):
+                        self.train_epoch(train_loader)
+                        self.validate(val_loader)
+            """,
+            title="`self.model.eval()` in a trainer class",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            net = DDP(nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.Linear(8, 2)).cuda())
+            net.module.eval()
+            with torch.no_grad():
+                print(net(batch))
+            """,
+            title="`net.module.eval()` on a DDP wrapper",
+        ),
+        Valid(
+            files={
+                "models.py": """
+                    import torch
+                    from torch import nn
+
+                    class DefectNet(nn.Module):
+                        def __init__(self):
+                            super().__init__()
+                            self.features = nn.Sequential(nn.Conv2d(1, 16, 3), nn.BatchNorm2d(16), nn.ReLU())
+                            self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(3))
+
+                        def forward(self, x):
+                            return self.classifier(self.features(x))
+
+                    def load_for_inference(path):
+                        net = DefectNet()
+                        net.load_state_dict(torch.load(path))
+                        net.eval()
+                        return net
+                    """,
+                "predict.py": """
+                    import torch
+                    from models import load_for_inference
+
+                    model = load_for_inference("defects.pt")
+                    with torch.inference_mode():
+                        print(model(images).argmax(1))
+                    """,
+            },
+            title="eval() in a loader defined in another file",
+        ),
+        Valid(
+            files={
+                "utils.py": """
+                    import torch
+
+                    def evaluate(model, loader):
+                        with torch.no_grad():
+                            return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+                    """,
+                "train.py": """
+                    import torch
+                    from torch import nn
+                    from utils import evaluate
+
+                    model = nn.Sequential(nn.Linear(20, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
+                    for epoch in range(25):
+                        model.train()
+                        for xb, yb in train_loader:
+                            optimizer.zero_grad()
+                            nn.functional.cross_entropy(model(xb), yb).backward()
+                            optimizer.step()
+                        model.eval()
+                        print(evaluate(model, val_loader))
+                    """,
+            },
+            title="eval() in the caller, before the evaluate helper of another file",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.train(False)
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="`model.train(False)`",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def run(model, loader, is_training):
+                model.train(mode=is_training)
+                with torch.set_grad_enabled(is_training):
+                    for x, y in loader:
+                        yield model(x)
+
+            def score(model, loader):
+                with torch.no_grad():
+                    return [model(x) for x, _ in loader]
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            list(run(model, val_loader, is_training=False))
+            score(model, val_loader)
+            """,
+            title="`model.train(mode=flag)` with a flag that can be false",
+        ),
+        Valid(
+            """
+            import lightning as L
+            import torch
+            from torch import nn
+
+            class LitClassifier(L.LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+
+                def training_step(self, batch, batch_idx):
+                    x, y = batch
+                    return nn.functional.cross_entropy(self.net(x), y)
+
+                def validation_step(self, batch, batch_idx):
+                    x, y = batch
+                    self.log("val_loss", nn.functional.cross_entropy(self.net(x), y))
+
+                def configure_optimizers(self):
+                    return torch.optim.Adam(self.parameters())
+
+            model = LitClassifier()
+            trainer = L.Trainer(max_epochs=5)
+            trainer.fit(model, train_loader, val_loader)
+            trainer.validate(model, val_loader)
+            predictions = trainer.predict(model, test_loader)
+            """,
+            title="Lightning switches modes around its hooks",
+        ),
+        Valid(
+            """
+            import torch
+            from transformers import AutoModelForSequenceClassification, Trainer, pipeline
+
+            model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)
+            trainer = Trainer(model=model, args=training_args, train_dataset=train_ds, eval_dataset=val_ds)
+            trainer.train()
+            print(trainer.evaluate())
+            classifier = pipeline("text-classification", model=model, tokenizer=tokenizer)
+            with torch.no_grad():
+                print(model(**encoded).logits)
+            """,
+            title="Hugging Face Trainer and pipeline switch modes themselves",
+        ),
+        Valid(
+            """
+            import torch
+            from transformers import AutoModelForSequenceClassification
+
+            model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased-finetuned-sst-2-english")
+            with torch.no_grad():
+                print(model(**inputs).logits.argmax(-1))
+            """,
+            title="`from_pretrained` returns the model in eval mode",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class HeatSurrogate(nn.Module):
+                def __init__(self, width=64, depth=3):
+                    super().__init__()
+                    layers = [nn.Linear(2, width), nn.Tanh()]
+                    for _ in range(depth - 1):
+                        layers += [nn.Linear(width, width), nn.Tanh()]
+                    layers.append(nn.Linear(width, 1))
+                    self.net = nn.Sequential(*layers)
+                    self.rnn = nn.LSTM(width, width, batch_first=True)
+                    self.norm = nn.LayerNorm(width)
+
+                def forward(self, xt):
+                    return self.net(xt)
+
+            surrogate = HeatSurrogate()
+            with torch.no_grad():
+                print(surrogate(points))
+            """,
+            title="a model with no dropout or batch norm behaves the same in both modes",
+        ),
+        Valid(
+            """
+            import copy
+            import torch
+
+            def train(model, ema, loader, optimizer, decay=0.999):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                    with torch.no_grad():
+                        for e, p in zip(ema.parameters(), model.parameters()):
+                            e.mul_(decay).add_(p, alpha=1 - decay)
+
+            model = timm.create_model("resnet50", num_classes=10)
+            ema = copy.deepcopy(model).eval()
+            train(model, ema, train_loader, optimizer)
+            with torch.no_grad():
+                print(ema(images))
+            """,
+            title="an EMA copy put into eval mode when it is made",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+                    self.proj = nn.Linear(8, 4)
+
+                def forward(self, x):
+                    with torch.no_grad():
+                        features = self.backbone(x).mean((2, 3))
+                    return self.proj(features)
+            """,
+            title="a model running its own submodules (library model code)",
+        ),
+        Valid(
+            """
+            import torch
+            import torchvision
+
+            netG = Generator().cuda()
+            fixed_noise = torch.randn(64, 100, 1, 1)
+            for epoch in range(25):
+                for real, _ in loader:
+                    optimizer_g.zero_grad()
+                    loss_g = criterion(netD(netG(torch.randn(64, 100, 1, 1))), ones)
+                    loss_g.backward()
+                    optimizer_g.step()
+                    with torch.no_grad():
+                        samples = netG(fixed_noise)
+                    torchvision.utils.save_image(samples, "samples.png")
+            """,
+            title="samples drawn inside the loop that trains the model (monitoring, not inference)",
+        ),
+        Valid(
+            """
+            import torch
+
+            def predict(model, images):
+                with torch.no_grad():
+                    return model(images).softmax(-1)
+            """,
+            title="a helper with no caller in the linted files",
+        ),
+        Valid(
+            """
+            import torch
+
+            model = torch.load("full_model.pt")
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="a pickled model keeps the mode it was saved in",
+        ),
+        Valid(
+            """
+            import torch
+            from torchvision.models import resnet50
+            from some_toolkit import restore_checkpoint
+
+            model = resnet50()
+            restore_checkpoint(model, "last.ckpt")
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="a model handed to a function dllint cannot see",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            scripted = torch.jit.script(model)
+            for x, y in loader:
+                optimizer.zero_grad()
+                nn.functional.mse_loss(scripted(x), y).backward()
+                optimizer.step()
+            """,
+            title="`torch.jit.script` to speed up training is not an export",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            model.load_state_dict(torch.load("pruned.pt"))
+            model.train()  # re-estimate batch-norm statistics after pruning
+            with torch.no_grad():
+                for images, _ in calibration_loader:
+                    model(images)
+            model.eval()
+            """,
+            title="an explicit train() right before a no_grad pass: batch-norm recalibration",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(40, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 12))
+            torch.onnx.export(model, torch.randn(1, 40), "kws.onnx", dynamo=False)
+            """,
+            title="the TorchScript ONNX exporter (`dynamo=False`) exports in eval mode itself",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def count_flops(model):
+                dummy = torch.randn(1, 3, 224, 224)
+                with torch.no_grad():
+                    model(dummy)
+
+            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            count_flops(model)
+            """,
+            title="a forward pass on random input checks shapes or cost, it is not inference",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    layer = nn.TransformerEncoderLayer(64, 4, 256, dropout=0.0, batch_first=True)
+                    self.encoder = nn.TransformerEncoder(layer, 2)
+                    self.head = nn.Linear(64, 3)
+
+                def forward(self, x):
+                    return self.head(self.encoder(x).mean(1))
+
+            model = Encoder()
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            title="a transformer built with `dropout=0.0`",
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.3))
+                    self.head = nn.Linear(64, 10)
+
+                def forward(self, x):
+                    return self.head(self.body(x))
+
+            def train_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            @torch.no_grad()
+            def validate(model, loader):
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            model = Classifier()
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(10):
+                train_epoch(model, train_loader, optimizer)
+                print(validate(model, val_loader))
+            """,
+            "22:17",
+            title="validate() runs the model as train_epoch() left it",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            with torch.inference_mode():
+                print(model.forward(batch))
+            """,
+            "6:11",
+            title="`model.forward(x)` under inference_mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            def evaluate(model, loader):
+                correct = 0
+                for x, y in loader:
+                    correct += (model(x).argmax(1) == y).sum().item()
+                return correct
+
+            model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+            model.train()
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            print(evaluate(model, test_loader))
+            """,
+            "7:21",
+            title="a function named like an evaluation, without no_grad",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            for epoch in range(10):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+            correct = 0
+            for x, y in val_loader:
+                correct += (model(x).argmax(1) == y).sum().item()
+            """,
+            "12:17",
+            title="a loop over validation data after training",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class TextCNN(nn.Module):
+                def __init__(self, vocab_size):
+                    super().__init__()
+                    self.embedding = nn.Embedding(vocab_size, 128)
+                    self.conv = nn.Conv1d(128, 100, 3)
+                    self.dropout = nn.Dropout(0.5)
+                    self.out = nn.Linear(100, 4)
+
+                def forward(self, tokens):
+                    h = self.conv(self.embedding(tokens).transpose(1, 2)).max(dim=2).values
+                    return self.out(self.dropout(h))
+
+            state = torch.load("textcnn.pt")
+            model = TextCNN(len(state["vocab"]))
+            model.load_state_dict(state["model"])
+            labels = model(encode(texts)).argmax(-1)
+            """,
+            "19:10",
+            title="a script that loads a checkpoint and predicts",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(40, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 12))
+            model.train()
+            for feats, labels in loader:
+                opt.zero_grad()
+                loss_fn(model(feats), labels).backward()
+                opt.step()
+            torch.onnx.export(model, torch.randn(1, 40), "kws.onnx")
+            """,
+            "10:1",
+            title="`torch.onnx.export` right after training",
+        ),
+        Invalid(
+            """
+            import torch
+            from torchvision import models
+
+            net = models.resnet18(weights=models.ResNet18_Weights.DEFAULT)
+            traced = torch.jit.trace(net, torch.rand(1, 3, 224, 224))
+            traced.save("resnet18.pt")
+            """,
+            "5:10",
+            title="`torch.jit.trace` of a torchvision model (layers unknown: assumed batch norm)",
+        ),
+        Invalid(
+            """
+            import torch
+            import timm
+
+            model = timm.create_model("vit_small_patch16_224", pretrained=True)
+            program = torch.export.export(model, (torch.randn(1, 3, 224, 224),))
+            torch.jit.script(model).save("vit.pt")
+            """,
+            "5:11",
+            title="`torch.export.export` and a saved `torch.jit.script`",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.optim import AdamW
+            from transformers import AutoModelForSequenceClassification
+
+            model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=2)
+            optimizer = AdamW(model.parameters(), lr=2e-5)
+            for epoch in range(3):
+                model.train()
+                for batch in train_dataloader:
+                    model(**batch).loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                for batch in eval_dataloader:
+                    with torch.no_grad():
+                        logits = model(**batch).logits
+            """,
+            "15:22",
+            title="a Hugging Face model put back into training mode, then evaluated",
+        ),
+        Invalid(
+            """
+            import torch
+            from torchvision import models
+
+            backbone = models.resnet50(weights=models.ResNet50_Weights.DEFAULT)
+            backbone.fc = torch.nn.Identity()
+            backbone.requires_grad_(False)
+            with torch.no_grad():
+                features = torch.cat([backbone(images) for images, _ in loader])
+            """,
+            "8:27",
+            title="`requires_grad_(False)` freezes the weights but is not eval()",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            import torch.nn.functional as F
+
+            class Tagger(nn.Module):
+                def __init__(self, vocab, n_tags):
+                    super().__init__()
+                    self.emb = nn.Embedding(vocab, 100)
+                    self.lstm = nn.LSTM(100, 200, num_layers=2, dropout=0.33)
+                    self.out = nn.Linear(200, n_tags)
+
+                def forward(self, tokens):
+                    return self.out(self.lstm(self.emb(tokens))[0])
+
+            class Scorer(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(16, 1)
+
+                def forward(self, x):
+                    return self.fc(F.dropout(x, 0.1, training=self.training))
+
+            tagger, scorer = Tagger(5000, 18), Scorer()
+            with torch.no_grad():
+                print(tagger(tokens), scorer(features))
+            """,
+            "25:11",
+            "25:27",
+            title="LSTM dropout and `F.dropout(training=self.training)` depend on the mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model = model
+                    self.optimizer = optimizer
+
+                def train_epoch(self, loader):
+                    self.model.train()
+                    for x, y in loader:
+                        self.optimizer.zero_grad()
+                        nn.functional.mse_loss(self.model(x), y).backward()
+                        self.optimizer.step()
+
+                @torch.no_grad()
+                def validate(self, loader):
+                    return [self.model(x) for x, _ in loader]
+
+                def fit(self, train_loader, val_loader):
+                    for epoch in range(5):
+                        self.train_epoch(train_loader)
+                        self.validate(val_loader)
+            """,
+            "18:17",
+            title="`self.model` of a trainer class, validated in training mode",
+        ),
+        Invalid(
+            files={
+                "models.py": """
+                    from torch import nn
+
+                    class ChurnNet(nn.Module):
+                        def __init__(self, n_features):
+                            super().__init__()
+                            self.body = nn.Sequential(nn.Linear(n_features, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.4))
+                            self.head = nn.Linear(64, 2)
+
+                        def forward(self, x):
+                            return self.head(self.body(x))
+                    """,
+                "utils.py": """
+                    import torch
+
+                    def evaluate(model, loader):
+                        hits = 0
+                        with torch.no_grad():
+                            for xb, yb in loader:
+                                hits += (model(xb).argmax(1) == yb).sum().item()
+                        return hits
+                    """,
+                "train.py": """
+                    import torch
+                    from models import ChurnNet
+                    from utils import evaluate
+
+                    model = ChurnNet(20)
+                    optimizer = torch.optim.Adam(model.parameters())
+                    model.train()
+                    for epoch in range(25):
+                        for xb, yb in train_loader:
+                            optimizer.zero_grad()
+                            torch.nn.functional.cross_entropy(model(xb), yb).backward()
+                            optimizer.step()
+                    print(evaluate(model, test_loader))
+                    """,
+            },
+            expect=("utils.py:7:22",),
+            title="the model class in models.py, the evaluate helper in utils.py",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 256, batch_first=True), 2)
+                    self.head = nn.Linear(64, 3)
+
+                def forward(self, x):
+                    return self.head(self.encoder(x).mean(1))
+
+            def load_model(path):
+                model = Classifier()
+                model.load_state_dict(torch.load(path, map_location="cpu"))
+                return model
+
+            def main():
+                model = load_model("classifier.pt")
+                for batch in batches:
+                    print(model(batch).argmax(-1).tolist())
+            """,
+            "21:15",
+            title="a prediction script: weights loaded by a helper, no eval()",
+        ),
+    ]

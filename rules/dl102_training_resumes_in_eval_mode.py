@@ -1,0 +1,465 @@
+import ast
+import re
+
+from dllint.rule import Invalid, Rule, Valid
+
+
+class TrainingResumesInEvalMode(Rule):
+    """
+    ## What it does
+    Finds a training loop that switches the model to eval mode and does not
+    switch it back before the next training step. The switch is
+    `model.eval()`, `model.train(False)`, or a call such as
+    `validate(model, ...)` that does it; no `model.train()` reaches the
+    forward pass of the following iteration, which runs in eval mode.
+
+    A training loop is a loop whose body runs `loss.backward()` and an
+    optimizer step, directly or through the functions it calls. A
+    `model.train()` at the top of each epoch, inside the training function
+    the loop calls, or at the end of the validation function all count.
+
+    ## Why is this bad?
+    After the first validation every later epoch trains with dropout switched
+    off and batch norm frozen: it normalises with running statistics and
+    never updates them. Training still converges, just to a worse, more
+    over-fitted model, and nothing points at the cause.
+
+    ## Known limits
+    - Only the model being trained is checked: its forward pass must feed
+      the `backward()` (through assignments in the loop, or in the function
+      the loop calls). A frozen teacher or an EMA copy put into eval mode
+      inside the loop is fine, and so is an evaluation forward pass.
+    - A model built only from layers that behave the same in both modes
+      (no dropout, no batch norm) is not reported.
+    - `model.train(flag)` with a value dllint cannot decide, or a call in the
+      loop that hands the model to code dllint cannot see, counts as
+      possibly restoring the mode.
+    - Lightning and Hugging Face `Trainer` loops switch modes themselves and
+      are not analysed.
+    """
+
+    code = "DL102"
+    name = "training-resumes-in-eval-mode"
+    message = (
+        "{what} before the next training step, which then runs with dropout off and batch norm frozen; "
+        "call `{model}.train()` at the start of each epoch"
+    )
+    triggers = re.compile(r"backward|step|train|fit")
+
+    def finish(self) -> None:
+        modes = self.semantic.modes
+        for node, key, _loop in modes.unrestored_evals():
+            model = ".".join(key[1])
+            if isinstance(key[0], ast.ClassDef):
+                model = ".".join(("self",) + key[1])
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("eval", "train"):
+                model = self.source.segment(node.func.value)
+                what = f"`{self.source.segment(node)}` inside the training loop is never undone"
+            else:
+                callee = self.source.segment(node.func) if isinstance(node, ast.Call) else "this call"
+                what = f"`{callee}(...)` puts `{model}` into eval mode inside the training loop and nothing switches it back"
+            self.report(node, what=what, model=model)
+
+    VALID = [
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(10))
+            optimizer = torch.optim.Adadelta(model.parameters())
+            for epoch in range(15):
+                model.train()
+                for data, target in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(data), target).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    correct = sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader)
+                print(epoch, correct)
+            """,
+            title="model.train() at the top of every epoch",
+        ),
+        Valid(
+            """
+            import torch
+            from torchvision import models
+
+            def train_one_epoch(model, criterion, optimizer, loader):
+                model.train()
+                for images, targets in loader:
+                    loss = criterion(model(images), targets)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+            def evaluate(model, criterion, loader):
+                model.eval()
+                with torch.inference_mode():
+                    return sum(criterion(model(x), y).item() for x, y in loader)
+
+            model = models.resnet34(num_classes=10)
+            for epoch in range(20):
+                train_one_epoch(model, criterion, optimizer, train_loader)
+                print(evaluate(model, criterion, val_loader))
+            """,
+            title="the training function switches back itself",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def validate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    score = sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+                model.train()
+                return score
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.train()
+            for step, (x, y) in enumerate(train_loader):
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                if step % 500 == 0:
+                    print(validate(model, val_loader))
+            """,
+            title="validate() restores training mode at its end",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def run_epoch(model, loader, loss_fn, optimizer=None):
+                is_train = optimizer is not None
+                model.train(is_train)
+                with torch.set_grad_enabled(is_train):
+                    for x, y in loader:
+                        loss = loss_fn(model(x), y)
+                        if is_train:
+                            optimizer.zero_grad()
+                            loss.backward()
+                            optimizer.step()
+
+            model = nn.GRU(8, 64, num_layers=2, dropout=0.2)
+            for epoch in range(30):
+                run_epoch(model, train_loader, loss_fn, optimizer)
+                run_epoch(model, val_loader, loss_fn)
+            """,
+            title="one function for both phases, `model.train(is_train)`",
+        ),
+        Valid(
+            """
+            import torch
+            from torchvision import models
+
+            teacher = models.resnet50(num_classes=10)
+            teacher.load_state_dict(torch.load("teacher.pt"))
+            student = models.resnet18(num_classes=10)
+            student.train()
+            for epoch in range(40):
+                for images, labels in loader:
+                    teacher.eval()
+                    with torch.no_grad():
+                        soft = teacher(images).softmax(1)
+                    loss = distillation_loss(student(images), soft, labels)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+            """,
+            title="a frozen teacher is not the model being trained",
+        ),
+        Valid(
+            """
+            import copy
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            ema = copy.deepcopy(model)
+            model.train()
+            for epoch in range(10):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                ema.eval()
+                with torch.no_grad():
+                    print(ema(x_val))
+            """,
+            title="the EMA copy is put into eval mode, not the trained model",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 1))
+            model.train()
+            for step in range(5000):
+                optimizer.zero_grad()
+                nn.functional.mse_loss(model(points), targets).backward()
+                optimizer.step()
+                if step % 500 == 0:
+                    model.eval()
+                    print(model(held_out).abs().max())
+            """,
+            title="a model without dropout or batch norm trains the same in eval mode",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.train()
+            for epoch in range(100):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if early_stopping(epoch):
+                    model.eval()
+                    break
+            model.eval()
+            """,
+            title="eval() only on the way out of the loop",
+        ),
+        Valid(
+            files={
+                "engine.py": """
+                    import torch
+
+                    def train_one_epoch(model, loader, optimizer):
+                        model.train()
+                        for x, y in loader:
+                            optimizer.zero_grad()
+                            torch.nn.functional.cross_entropy(model(x), y).backward()
+                            optimizer.step()
+
+                    def evaluate(model, loader):
+                        model.eval()
+                        with torch.no_grad():
+                            return [model(x) for x, _ in loader]
+                    """,
+                "train.py": """
+                    import timm
+                    from engine import evaluate, train_one_epoch
+
+                    model = timm.create_model("resnet50", num_classes=100)
+                    for epoch in range(90):
+                        train_one_epoch(model, train_loader, optimizer)
+                        evaluate(model, val_loader)
+                    """,
+            },
+            title="the training and evaluation helpers live in another file",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.train()
+            for epoch in range(args.epochs):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                if epoch == args.epochs - 1:
+                    model.eval()
+                    with torch.no_grad():
+                        print(sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader))
+            """,
+            title="evaluation only after the last epoch",
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(10))
+            optimizer = torch.optim.Adadelta(model.parameters())
+            model.train()
+            for epoch in range(15):
+                for data, target in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(data), target).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    correct = sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader)
+                print(epoch, correct)
+            """,
+            "12:5",
+            title="model.train() only once, before the epoch loop",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            def evaluate(model, batches):
+                model.eval()
+                with torch.no_grad():
+                    return sum((model(t).argmax(-1) == y).float().mean().item() for t, y in batches)
+
+            model = nn.LSTM(100, 200, num_layers=2, dropout=0.33)
+            model.train()
+            for epoch in range(20):
+                for tokens, tags in train_batches:
+                    opt.zero_grad()
+                    loss_fn(model(tokens)[0], tags).backward()
+                    opt.step()
+                acc = evaluate(model, dev_batches)
+            """,
+            "16:11",
+            title="an evaluate() helper called in the loop",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            model = nn.TransformerEncoder(nn.TransformerEncoderLayer(256, 4), 4)
+            model.train()
+            step = 0
+            while step < 20000:
+                for ids, y in train_loader:
+                    optimizer.zero_grad()
+                    criterion(model(ids).mean(0), y).backward()
+                    optimizer.step()
+                    step += 1
+                    if step % 500 == 0:
+                        model.train(False)
+                        with torch.no_grad():
+                            print(model(val_ids).shape)
+            """,
+            "14:13",
+            title="periodic evaluation inside the step loop, with `train(False)`",
+        ),
+        Invalid(
+            """
+            import torch
+            from torchvision import models
+
+            def train_step(model, images, labels, optimizer):
+                loss = torch.nn.functional.cross_entropy(model(images), labels)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                return loss.item()
+
+            def validate(model, loader):
+                model.eval()
+                with torch.no_grad():
+                    return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            model = models.resnet18(num_classes=10)
+            model.train()
+            for epoch in range(30):
+                for images, labels in train_loader:
+                    train_step(model, images, labels, optimizer)
+                print(validate(model, val_loader))
+            """,
+            "21:11",
+            title="the training step in a helper, the eval in another",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model = model
+                    self.optimizer = optimizer
+
+                def train_step(self, x, y):
+                    self.optimizer.zero_grad()
+                    nn.functional.mse_loss(self.model(x), y).backward()
+                    self.optimizer.step()
+
+                def validate(self, loader):
+                    self.model.eval()
+                    with torch.no_grad():
+                        return [self.model(x) for x, _ in loader]
+
+                def fit(self, train_loader, val_loader, epochs):
+                    self.model.train()
+                    for epoch in range(epochs):
+                        for x, y in train_loader:
+                            self.train_step(x, y)
+                        self.validate(val_loader)
+            """,
+            "24:13",
+            title="a trainer class: `self.validate()` switches `self.model` to eval",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            model = DDP(nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.Linear(8, 2)).cuda())
+            model.train()
+            for epoch in range(10):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.module.eval()
+            """,
+            "12:5",
+            title="`model.module.eval()` on a DDP wrapper",
+        ),
+        Invalid(
+            files={
+                "models.py": """
+                    from torch import nn
+
+                    class Net(nn.Module):
+                        def __init__(self):
+                            super().__init__()
+                            self.fc1 = nn.Linear(784, 256)
+                            self.drop = nn.Dropout(0.5)
+                            self.fc2 = nn.Linear(256, 10)
+
+                        def forward(self, x):
+                            return self.fc2(self.drop(self.fc1(x).relu()))
+                    """,
+                "utils.py": """
+                    import torch
+
+                    def evaluate(model, loader):
+                        model.eval()
+                        with torch.no_grad():
+                            return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+                    """,
+                "train.py": """
+                    import torch
+                    from models import Net
+                    from utils import evaluate
+
+                    model = Net()
+                    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                    model.train()
+                    for epoch in range(10):
+                        for x, y in train_loader:
+                            optimizer.zero_grad()
+                            torch.nn.functional.cross_entropy(model(x), y).backward()
+                            optimizer.step()
+                        print(evaluate(model, val_loader))
+                    """,
+            },
+            expect=("train.py:13:11",),
+            title="the model class in models.py, the evaluate helper in utils.py",
+        ),
+    ]

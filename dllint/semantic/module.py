@@ -14,6 +14,7 @@ is computed on first use and cached.
 from __future__ import annotations
 
 import ast
+from functools import cached_property
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 from dllint.semantic import catalog
@@ -26,6 +27,8 @@ from dllint.semantic.values import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.autograd import Autograd
+    from dllint.semantic.training_loops import TrainingLoops
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -65,6 +68,21 @@ class ModuleModel:
 
     def enclosing_class(self, node: ast.AST) -> Optional[ast.ClassDef]:
         return self.scopes.enclosing(node, ast.ClassDef)
+
+    # -- facts kept in their own modules (computed on first use) ---------
+    @cached_property
+    def training_loops(self) -> "TrainingLoops":
+        """Loops that train, and what one iteration does (`semantic/training_loops.py`)."""
+        from dllint.semantic.training_loops import TrainingLoops
+
+        return TrainingLoops(self)
+
+    @cached_property
+    def autograd(self) -> "Autograd":
+        """Grad mode and graph-carrying values (`semantic/autograd.py`)."""
+        from dllint.semantic.autograd import Autograd
+
+        return Autograd(self)
 
     # -- names -----------------------------------------------------------
     def qualified_name(self, node: ast.AST) -> Optional[str]:

@@ -202,12 +202,16 @@ class ScopeTable:
 
 
 def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
-    """The last binding before `line`; the last one at all when none precedes it."""
+    """The last binding before `line`; the last one at all when none precedes it.
+
+    "Last" is by line: the table is built by a stack-based walk, so a scope's
+    bindings are not stored in source order.
+    """
     if line is not None:
         before = [binding for binding in bindings if binding.line < line]
         if before:
-            return before[-1]
-    return bindings[-1]
+            return max(before, key=lambda binding: binding.line)
+    return max(bindings, key=lambda binding: binding.line)
 
 
 def _is_outer_part(owner: ast.AST, child: ast.AST) -> bool:

@@ -1,0 +1,531 @@
+import ast
+from typing import List, Optional
+
+from dllint.diagnostics import Edit, Fix
+from dllint.rule import Invalid, Rule, Valid
+from dllint.semantic.autograd import DISABLED, ENABLED
+from dllint.semantic.training_loops import target_key
+from dllint.semantic.uses import display_uses
+
+_ACCUMULATOR = (ast.Name, ast.Attribute, ast.Subscript)
+_STATEMENT_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+class LossAccumulatedWithGraph(Rule):
+    """
+    ## What it does
+    Finds a loss tensor added to a value that is kept from one loop iteration
+    to the next (`total += loss`, `running = running + loss`,
+    `losses.append(loss)`, a `torch.tensor(0.)` sum) while the loss still
+    carries its autograd graph: it comes from a loss function, `outputs.loss`
+    or a model's output, and no `.item()`, `.detach()`, `float(...)`,
+    `.cpu().numpy()` or `torch.no_grad()` stands in between. The loop is a
+    training loop (it calls `backward()`, directly or through helpers), or a
+    loop that runs with gradients enabled (no `torch.no_grad()` around it or
+    around any call that reaches it).
+
+    ## Why is this bad?
+    A loss tensor keeps a reference to the graph that produced it. Adding it
+    to a running total (or a list) links every iteration's graph to the
+    next, so none of them can be freed: memory grows with each step until
+    the run dies with an out-of-memory error, often hours in. The numbers
+    printed look right, so nothing points at the cause.
+
+    ## Known limits
+    Summing several losses inside one iteration before a single `backward()`
+    is not reported (the total is reset every iteration), nor is a sum that
+    is itself backpropagated (`acc += loss / n` then `acc.backward()`), nor
+    anything under `torch.no_grad()` / `torch.inference_mode()` or in a
+    function only called under them. A value passed to a helper object
+    (`meter.update(loss)`) is not followed. A loop outside any training loop
+    is judged only when every path into it is known to record gradients; an
+    evaluation loop nested inside a training loop is not judged.
+
+    ## Fix safety
+    The fix accumulates `loss.item()`, a Python number. It is safe when the
+    total is only printed or logged afterwards (`print`, `logger.info`,
+    `writer.add_scalar`, f-strings, arithmetic on the way) and the loss is
+    known to hold one number; `total.item()` calls are then dropped when the
+    total starts as a number. Otherwise the fix accumulates `loss.detach()`
+    instead and is unsafe: the total keeps its type, but code that expected
+    to differentiate through it would change.
+    """
+
+    code = "DL602"
+    name = "loss-accumulated-with-graph"
+    message = "`{statement}` keeps the autograd graph of `{loss}` alive from one iteration to the next, so memory grows with every step; accumulate `{loss}.item()` instead"
+
+    def finish(self) -> None:
+        # Candidates are found by syntax first, so that files with no loop
+        # accumulating anything never build the semantic model.
+        if not self.semantic.autograd.may_see_losses():
+            return
+        seen = set()
+        for loop in self.semantic.training_loops.loops():
+            if not isinstance(loop, _STATEMENT_LOOPS):
+                continue
+            for node in _own_statements(loop.body):
+                if id(node) in seen:
+                    continue
+                seen.add(id(node))
+                accumulation = _accumulation(node)
+                if accumulation is not None and not _obviously_graph_free(accumulation[2]):
+                    self._check(node, *accumulation)
+
+    def _check(self, statement: ast.stmt, report_node: ast.AST, target: ast.expr, value: ast.expr) -> None:
+        """Report when `value`, a loss with its graph, is added to `target`
+        across iterations of a loop that records gradients."""
+        loops = self.semantic.training_loops
+        enclosing = [loop for loop in loops.enclosing_loops(statement) if isinstance(loop, _STATEMENT_LOOPS)]
+        if not enclosing:
+            return
+        autograd = self.semantic.autograd
+        graph = autograd.graph(value)
+        if not (graph.attached and graph.loss):
+            return
+        training = [loop for loop in enclosing if loops.calls_backward(loop)]
+        carrier = training[0] if training else enclosing[0]
+        if not loops.carried_across(carrier, target, statement):
+            return
+        mode = autograd.grad_mode_at(statement)
+        if mode == DISABLED or (not training and mode != ENABLED):
+            return
+        if loops.feeds_backward(target, statement):
+            return
+        leaf = _leaf(autograd, value)
+        loss_text = self.source.segment(leaf)
+        statement_text = self.source.segment(report_node).splitlines()[0]
+        self.report(report_node, statement=statement_text, loss=loss_text, fix=self._fix(statement, target, leaf))
+
+    # -- the fix -----------------------------------------------------------
+    def _fix(self, statement: ast.stmt, target: ast.expr, leaf: ast.expr) -> Fix:
+        text = self.source.segment(leaf)
+        if not isinstance(leaf, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+            text = f"({text})"
+        line, column, end_line, end_column = self.source.position(leaf)
+        start, end = (line, column), (end_line, end_column)
+        safe = self._item_fix_edits(statement, target, leaf)
+        if safe is not None:
+            return Fix(f"Accumulate `{text}.item()`", (Edit(start, end, f"{text}.item()"),) + tuple(safe), safe=True)
+        return Fix(f"Accumulate `{text}.detach()`", (Edit(start, end, f"{text}.detach()"),), safe=False)
+
+    def _item_fix_edits(self, statement: ast.stmt, target: ast.expr, leaf: ast.expr) -> Optional[List[Edit]]:
+        """The extra edits that make the `.item()` fix safe, or None when it is not."""
+        if not isinstance(target, ast.Name):
+            return None
+        if not (self.semantic.autograd.graph(leaf).scalar or self.semantic.training_loops.backpropagated(leaf)):
+            return None
+        scope = self.semantic.enclosing_function(statement) or self.semantic.tree
+        accumulations = [node for node in ast.walk(scope) if _accumulates_into(node, target.id)]
+        if len(accumulations) != 1:
+            return None
+        uses = display_uses(self.semantic, target.id, scope, ignore=accumulations)
+        if uses is None:
+            return None
+        if not uses.item_calls:
+            return []
+        starts = _initial_values(scope, target.id)
+        if starts and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) for v in starts):
+            edits = []
+            for call in uses.item_calls:
+                line, column, end_line, end_column = self.source.position(call)
+                edits.append(Edit((line, column), (end_line, end_column), target.id))
+            return edits
+        if starts and all(_is_fresh_tensor(self.semantic, v) for v in starts):
+            return []
+        return None
+
+    VALID = [
+        Valid(
+            """
+            import torch
+
+            for epoch in range(10):
+                epoch_loss = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    epoch_loss += loss.item()
+                print(f"epoch {epoch}: {epoch_loss / len(loader):.4f}")
+            """,
+            title="the total adds numbers",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            for x, targets in loader:
+                outputs = model(x)
+                loss = 0.0
+                for head, target in zip(heads, targets):
+                    loss += F.cross_entropy(outputs[head], target)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            """,
+            title="summing task losses within one iteration before one `backward()`",
+        ),
+        Valid(
+            """
+            import torch
+
+            accumulated = 0.0
+            for i, (x, y) in enumerate(loader):
+                accumulated = accumulated + criterion(model(x), y) / accum_steps
+                if (i + 1) % accum_steps == 0:
+                    accumulated.backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                    accumulated = 0.0
+            """,
+            title="a sum over micro-batches that is itself backpropagated",
+        ),
+        Valid(
+            """
+            import torch
+
+            for i, (x, y) in enumerate(loader):
+                loss = criterion(model(x), y) / accum_steps
+                loss.backward()
+                if (i + 1) % accum_steps == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+            """,
+            title="gradient accumulation: each divided loss is backpropagated at once",
+        ),
+        Valid(
+            """
+            import torch
+
+            def evaluate(model, loader, criterion):
+                model.eval()
+                total = torch.zeros(())
+                with torch.no_grad():
+                    for x, y in loader:
+                        total += criterion(model(x), y) * len(x)
+                return total.item() / len(loader.dataset)
+            """,
+            title="summing under `torch.no_grad()`",
+        ),
+        Valid(
+            files={
+                "evaluation.py": """
+                    import torch
+
+                    def validation_loss(model, loader, criterion):
+                        total = 0.0
+                        for x, y in loader:
+                            total += criterion(model(x), y)
+                        return total / len(loader)
+                    """,
+                "train.py": """
+                    import torch
+                    from evaluation import validation_loss
+
+                    with torch.inference_mode():
+                        score = validation_loss(model, val_loader, criterion)
+                    """,
+            },
+            title="a helper in another file that is only called under `inference_mode()`",
+        ),
+        Valid(
+            """
+            import torch
+
+            history = []
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                history.append(loss.detach().cpu())
+                seen = float(loss)
+            """,
+            title="detached before it is kept",
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+            import torch
+
+            for epoch in range(10):
+                epoch_loss = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    epoch_loss += loss
+                print(f"epoch {epoch}: {epoch_loss / len(loader):.4f}")
+            """,
+            "10:9",
+            fix="""
+            import torch
+
+            for epoch in range(10):
+                epoch_loss = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    epoch_loss += loss.item()
+                print(f"epoch {epoch}: {epoch_loss / len(loader):.4f}")
+            """,
+            title="a running total of the loss tensor, only printed",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            criterion = nn.CrossEntropyLoss()
+            running_loss = 0.0
+            for inputs, labels in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(inputs), labels)
+                loss.backward()
+                optimizer.step()
+                running_loss += loss * inputs.size(0)
+            print("train loss", running_loss.item() / len(loader.dataset))
+            """,
+            "11:5",
+            fix="""
+            import torch
+            from torch import nn
+
+            criterion = nn.CrossEntropyLoss()
+            running_loss = 0.0
+            for inputs, labels in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(inputs), labels)
+                loss.backward()
+                optimizer.step()
+                running_loss += loss.item() * inputs.size(0)
+            print("train loss", running_loss / len(loader.dataset))
+            """,
+            title="weighted by the batch size; `.item()` taken only at the end",
+        ),
+        Invalid(
+            """
+            import torch
+
+            losses = []
+            for batch in loader:
+                optimizer.zero_grad()
+                outputs = model(**batch)
+                outputs.loss.backward()
+                optimizer.step()
+                losses.append(outputs.loss)
+            mean_loss = torch.stack(losses).mean()
+            """,
+            "9:5",
+            fix="""
+            import torch
+
+            losses = []
+            for batch in loader:
+                optimizer.zero_grad()
+                outputs = model(**batch)
+                outputs.loss.backward()
+                optimizer.step()
+                losses.append(outputs.loss.detach())
+            mean_loss = torch.stack(losses).mean()
+            """,
+            title="a list of loss tensors stacked after the loop",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def train_epoch(model, loader, optimizer):
+                loss_sum = torch.tensor(0.0)
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = F.mse_loss(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum = loss_sum + loss
+                return loss_sum / len(loader)
+            """,
+            "11:9",
+            title="a tensor total returned to the caller",
+        ),
+        Invalid(
+            """
+            import torch
+
+            def compute_loss(model, batch):
+                x, y = batch
+                return torch.nn.functional.cross_entropy(model(x), y)
+
+            step, running = 0, 0.0
+            while step < max_steps:
+                for batch in loader:
+                    optimizer.zero_grad()
+                    loss = compute_loss(model, batch)
+                    loss.backward()
+                    optimizer.step()
+                    running += loss
+                    step += 1
+                    if step % 100 == 0:
+                        print(step, running.item() / 100)
+                        running = 0.0
+            """,
+            "14:9",
+            title="a loss from a helper, reset only every 100 steps",
+        ),
+        Invalid(
+            files={
+                "engine.py": """
+                    import torch
+
+                    def train_step(model, batch, criterion, optimizer):
+                        optimizer.zero_grad()
+                        loss = criterion(model(batch[0]), batch[1])
+                        loss.backward()
+                        optimizer.step()
+                        return loss
+                    """,
+                "train.py": """
+                    import torch
+                    from engine import train_step
+
+                    total = 0.0
+                    for batch in loader:
+                        total += train_step(model, batch, criterion, optimizer)
+                    print(total / len(loader))
+                    """,
+            },
+            expect=("train.py:6:5",),
+            title="the loss comes back from `train_step()` in another file",
+        ),
+        Invalid(
+            """
+            import torch
+
+            def evaluate(model, loader, criterion):
+                model.eval()
+                total = 0.0
+                for x, y in loader:
+                    total += criterion(model(x), y)
+                return total / len(loader)
+
+            def main():
+                print(evaluate(model, val_loader, criterion))
+
+            main()
+            """,
+            "7:9",
+            title="an evaluation loop that never disables gradients",
+        ),
+    ]
+
+
+def _accumulation(statement: ast.stmt):
+    """(report node, accumulator, added value) when `statement` adds to a
+    value: `total += x`, `total = total + x`, `values.append(x)`."""
+    if isinstance(statement, ast.AugAssign):
+        if isinstance(statement.op, (ast.Add, ast.Sub)) and isinstance(statement.target, _ACCUMULATOR):
+            return statement, statement.target, statement.value
+        return None
+    if isinstance(statement, ast.Assign):
+        if len(statement.targets) != 1 or not isinstance(statement.targets[0], _ACCUMULATOR):
+            return None
+        value = statement.value
+        if not isinstance(value, ast.BinOp) or not isinstance(value.op, ast.Add):
+            return None
+        key = target_key(statement.targets[0])
+        if isinstance(value.left, _ACCUMULATOR) and target_key(value.left) == key:
+            return statement, statement.targets[0], value.right
+        if isinstance(value.right, _ACCUMULATOR) and target_key(value.right) == key:
+            return statement, statement.targets[0], value.left
+        return None
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "append" and len(call.args) == 1 and not call.keywords:
+            if isinstance(func.value, _ACCUMULATOR):
+                return call, func.value, call.args[0]
+    return None
+
+
+def _obviously_graph_free(value: ast.expr) -> bool:
+    """Values no graph can hide in, told apart by syntax alone (`1`, `x.item()`, `f"..."`)."""
+    if isinstance(value, (ast.Constant, ast.JoinedStr, ast.Compare, ast.BoolOp, ast.Tuple, ast.List, ast.Dict, ast.Set)):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("item", "detach", "tolist", "numpy"):
+            return True
+        if isinstance(func, ast.Name) and func.id in ("float", "int", "len", "str", "bool"):
+            return True
+    return False
+
+
+def _own_statements(body):
+    """Statements in `body`, nested blocks included, not inside nested functions or classes."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(statement, name, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+        for case in getattr(statement, "cases", ()) or ():
+            stack.extend(reversed(case.body))
+
+
+def _accumulates_into(node: ast.AST, name: str) -> bool:
+    if isinstance(node, ast.AugAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name:
+        return isinstance(node.value, ast.BinOp) and any(isinstance(side, ast.Name) and side.id == name for side in (node.value.left, node.value.right))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
+        return isinstance(node.func.value, ast.Name) and node.func.value.id == name
+    return False
+
+
+def _initial_values(scope: ast.AST, name: str) -> List[ast.expr]:
+    """The values `name` is (re)set to in `scope`: `total = 0.0`, `total = torch.zeros(())`."""
+    values = []
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if not _accumulates_into(node, name):
+                values.append(node.value)
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Tuple) for t in node.targets):
+            for target in node.targets:
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
+                    for element, value in zip(target.elts, node.value.elts):
+                        if isinstance(element, ast.Name) and element.id == name:
+                            values.append(value)
+    return values
+
+
+def _is_fresh_tensor(semantic, value: ast.expr) -> bool:
+    from dllint.semantic import catalog
+
+    return isinstance(value, ast.Call) and semantic.qualified_name(value.func) in catalog.TORCH_FRESH_TENSORS
+
+
+def _leaf(autograd, value: ast.expr) -> ast.expr:
+    """The part of `value` that carries the graph: `loss` in `loss * x.size(0)`."""
+    while True:
+        if isinstance(value, ast.BinOp):
+            sides = [side for side in (value.left, value.right) if autograd.graph(side).attached]
+            if len(sides) == 1:
+                value = sides[0]
+                continue
+        if isinstance(value, ast.UnaryOp):
+            value = value.operand
+            continue
+        return value

@@ -34,7 +34,8 @@ class GradientsNeverCleared(Rule):
     `zero_grad()` of any object counts, even of another optimizer's model.
     `torch.autograd.grad` and distributed autograd fill no `.grad` and are
     not training steps here. Calls are followed into project functions and
-    methods; a library callback that clears gradients is invisible, and a
+    methods; a loop that calls hooks or callbacks dllint cannot follow
+    (`self.call_hook(...)`, `callback.on_batch_begin()`) is not judged, and a
     step in a function that no loop of the project calls (a training-step
     callback given to a framework) is not judged. When the step is in a
     helper in another file, the finding is on the call to that helper.
@@ -42,7 +43,7 @@ class GradientsNeverCleared(Rule):
 
     code = "DL601"
     name = "gradients-never-cleared"
-    message = "{step} runs on every iteration of the loop on line {loop_line} but gradients are {problem}, so each update applies the sum of all earlier gradients; call `{optimizer}.zero_grad()` on every iteration before `backward()`"
+    message = "{step} runs on every iteration of the loop on line {loop_line} but gradients are {problem}, so each update applies the sum of all earlier gradients; {clear} on every iteration before `backward()`"
 
     def finish(self) -> None:
         loops = self.semantic.training_loops
@@ -53,7 +54,7 @@ class GradientsNeverCleared(Rule):
             if not loops.is_training_loop(loop):
                 continue
             iteration = loops.iteration(loop)
-            if iteration.zeroing or loops.framework_manages_gradients(loop):
+            if iteration.zeroing or iteration.opaque or loops.runs_once(loop) or loops.framework_manages_gradients(loop):
                 continue
             steps = [event for event in iteration.steps if _belongs_to(event) and not _fresh_optimizer(event, loop)]
             if not steps or not any(_belongs_to(event) for event in iteration.backward):
@@ -67,7 +68,10 @@ class GradientsNeverCleared(Rule):
 
     def _report(self, node: ast.AST, step: Event, loop: LoopNode) -> None:
         source = step.module.source
-        optimizer = source.segment(step.subject) if step.subject is not None else "optimizer"
+        optimizer = source.segment(step.subject) if step.subject is not None else ""
+        if step.via and optimizer.startswith("self.") and step.module.enclosing_class(step.node) is not self.semantic.enclosing_class(loop):
+            optimizer = ""  # `self` of a wrapper class means nothing at the loop
+        fix_text = f"call `{optimizer}.zero_grad()`" if optimizer else "clear the optimizer's gradients (`zero_grad()`)"
         step_text = f"`{source.segment(step.node)}`"
         if step.module is not self.semantic or step.via:
             function = step.module.enclosing_function(step.node)
@@ -80,7 +84,7 @@ class GradientsNeverCleared(Rule):
             problem = f"only cleared outside it (line {outside.lineno}), not between its steps"
         else:
             problem = "never cleared between steps"
-        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, optimizer=optimizer)
+        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, clear=fix_text)
 
     def _zeroing_outside(self, loop: LoopNode):
         """A gradient reset in the loop's function (or module) that is not inside the loop."""
@@ -281,6 +285,32 @@ class GradientsNeverCleared(Rule):
                     opt.step(context_id)
             """,
             title="distributed autograd keeps gradients per context",
+        ),
+        Valid(
+            """
+            import torch
+
+            for i in range(num_checks):
+                base(inputs).sum().backward()
+                optimizer = torch.optim.SGD(base.parameters(), lr=0.01)
+                optimizer.step()
+                compare(base, reference)
+            """,
+            title="a throwaway optimizer built on every iteration (a numerics check, not training)",
+        ),
+        Valid(
+            """
+            import torch
+
+            class Runner(BaseRunner):
+                def run_epoch(self, loader):
+                    for batch in loader:
+                        self.call_hook("before_train_iter")
+                        loss = self.model(batch).mean()
+                        loss.backward()
+                        self.optimizer.step()
+            """,
+            title="a hook dllint cannot follow may clear the gradients",
         ),
     ]
 

@@ -88,7 +88,11 @@ class LossAccumulatedWithGraph(Rule):
         if not loops.carried_across(carrier, target, statement):
             return
         mode = autograd.grad_mode_at(statement)
-        if mode == DISABLED or (not training and mode != ENABLED):
+        if mode == DISABLED:
+            return
+        # Outside training, only a loop over batches of data with gradients
+        # known to be on: summing loss terms over layers or heads is normal.
+        if not training and (mode != ENABLED or not loops.iterates_over_data(carrier)):
             return
         if loops.feeds_backward(target, statement):
             return
@@ -245,6 +249,48 @@ class LossAccumulatedWithGraph(Rule):
                 seen = float(loss)
             """,
             title="detached before it is kept",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def perceptual_loss(features_a, features_b):
+                loss = F.mse_loss(features_a[0], features_b[0])
+                for i in range(1, len(features_a)):
+                    loss += F.mse_loss(features_a[i], features_b[i])
+                return loss / len(features_a)
+
+            for x in loader:
+                optimizer.zero_grad()
+                perceptual_loss(vgg(x), vgg(model(x))).backward()
+                optimizer.step()
+            """,
+            title="one loss summed over feature layers, returned for a single `backward()`",
+        ),
+        Valid(
+            files={
+                "utils.py": """
+                    import torch
+
+                    def smart_inference_mode():
+                        def decorate(fn):
+                            return torch.inference_mode()(fn)
+                        return decorate
+                    """,
+                "val.py": """
+                    import torch
+                    from utils import smart_inference_mode
+
+                    @smart_inference_mode()
+                    def run(model, loader, criterion):
+                        loss = 0
+                        for images, labels in loader:
+                            loss += criterion(model(images), labels)
+                        return loss / len(loader)
+                    """,
+            },
+            title="a project decorator that switches gradients off",
         ),
     ]
 

@@ -52,6 +52,8 @@ _MAX_DEPTH = 12
 _UNKNOWN_MODE = "unknown"
 # Every way `graph()` can learn that a value is a loss is spelled with one of
 # these: loss functions and classes, `outputs.loss`, `criterion`, `*_loss`.
+_DISABLING_NAME = re.compile(r"(?i)no_?grad|inference_?mode")
+_DISABLING_CODE = re.compile(r"no_grad|inference_mode|set_grad_enabled\(\s*False")
 _LOSS_TEXT = re.compile(r"(?i)loss|criterion|entropy|kl_div")
 
 
@@ -199,6 +201,38 @@ class Autograd:
             mode = self._context_mode(decorator)
             if mode is not None and mode != _UNKNOWN_MODE:
                 return mode
+            if self._disabling_wrapper(decorator):
+                return DISABLED
+        return None
+
+    def _disabling_wrapper(self, decorator: ast.expr) -> bool:
+        """A decorator of the project or another library that switches
+        gradients off: its name says so (`@smart_inference_mode()`,
+        `@no_grad_wrapper`), or its code uses `no_grad` / `inference_mode`."""
+        from dllint.semantic.imports import dotted_parts
+        from dllint.semantic.training_loops import resolve_callee
+
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        parts = dotted_parts(target)
+        if parts and _DISABLING_NAME.search(parts[-1]):
+            return True
+        resolved = resolve_callee(self.model, decorator) if isinstance(decorator, ast.Call) else self._function_named(decorator)
+        if resolved is None:
+            return False
+        module, function = resolved
+        text = "\n".join(module.source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
+        return bool(_DISABLING_CODE.search(text))
+
+    def _function_named(self, expression: ast.expr):
+        """The project function a name or dotted name refers to, with its module."""
+        qualname = self.model.qualified_name(expression)
+        found = self.model.project.definition(qualname) if qualname else None
+        if found is not None and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self.model.project.model_for(found[0]), found[1]
+        if isinstance(expression, ast.Name):
+            _, binding = self.model.scopes.lookup(expression.id, self.model.scopes.scope_at(expression), expression.lineno)
+            if binding is not None and binding.kind == "def":
+                return self.model, binding.value
         return None
 
     def _is_lightning_eval_hook(self, function: FunctionNode) -> bool:

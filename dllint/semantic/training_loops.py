@@ -21,8 +21,8 @@ What an iteration does is a list of `Event`s:
                   `xm.optimizer_step(optimizer)`.
     ZERO_GRAD     gradients are cleared: `optimizer.zero_grad()`,
                   `model.zero_grad(set_to_none=True)`, any call named
-                  `*zero_grad*`, `p.grad = None`, `del p.grad`,
-                  `p.grad.zero_()`, `torch._foreach_zero_(grads)`.
+                  `*zero_grad*`, any assignment to `p.grad` (or into it),
+                  `del p.grad`, `p.grad.zero_()`, `torch._foreach_zero_(grads)`.
     ACCUMULATE    `with accelerator.accumulate(model):`, where Accelerate
                   decides when gradients are applied and reset.
 
@@ -35,6 +35,8 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
     loops.training_loops()               the loops that train
     loops.is_training_loop(loop)         backward + optimizer step per iteration
     loops.calls_backward(loop)           backward per iteration (a step or not)
+    loops.runs_once(loop)                the body always ends in break / return / raise
+    loops.iterates_over_data(loop)       `for x, y in loader`: one batch per iteration
     loops.may_reach_backward(loop)       cheap text-and-names pre-tests for the above
     loops.may_reach_step(loop)
     loops.iteration(loop)                Iteration: .events, .calls, .backward, .steps, .zeroing
@@ -51,6 +53,10 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
     loops.framework_manages_gradients(node)
                                          True inside a hook whose caller (Lightning,
                                          the Hugging Face Trainer) zeroes gradients
+
+`Summary.opaque` lists the calls that could not be followed and whose name
+suggests they may reset gradients out of sight (`self.call_hook(...)`,
+`callbacks.on_batch_begin()`, `self.before_step()` of a library base class).
 
 Every `Event` and `Reached` call records where it is (`node`, `module`: the
 `ModuleModel` of its file) and how the iteration got there: `via` is the
@@ -70,7 +76,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, S
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
 from dllint.semantic.scopes import pick_binding
-from dllint.semantic.values import OPTIMIZER, Value
+from dllint.semantic.values import BATCH, DATA, OPTIMIZER, Value
 from dllint.tree import statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,6 +92,8 @@ LoopNode = Union[ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, as
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_CALL_DEPTH = 6  # how deep helper calls are followed
+# Names of calls that may reset gradients out of sight: hooks and callbacks.
+_MAY_RESET_GRADIENTS = re.compile(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad|clear_grad")
 _SCALER_NAME = re.compile(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
 
 
@@ -142,6 +150,9 @@ class Summary:
 
     events: List[Event] = field(default_factory=list)
     calls: List[Reached] = field(default_factory=list)
+    # calls dllint cannot follow whose name suggests they may reset gradients
+    # (`self.before_step()` from a library base class, `hooks.call("before_iter")`)
+    opaque: List[Reached] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> List[Event]:
         return [event for event in self.events if event.kind == kind]
@@ -221,6 +232,24 @@ class TrainingLoops:
             self._training[key] = self.may_reach_backward(loop) and self.may_reach_step(loop) and self.iteration(loop).trains
         return self._training[key]
 
+    def iterates_over_data(self, loop: LoopNode) -> bool:
+        """A `for` loop whose target is a batch of data (`for x, y in loader`,
+        `for i, batch in enumerate(tqdm(val_loader))`), as the semantic model
+        tells from the iterable, not a loop over layers, heads or a `range`."""
+        if not isinstance(loop, (ast.For, ast.AsyncFor)):
+            return False
+        for node in walk(loop.target):
+            if isinstance(node, ast.Name):
+                value = self.model.value_of(node)
+                if value is not None and value.kind in (DATA, BATCH):
+                    return True
+        return False
+
+    def runs_once(self, loop: LoopNode) -> bool:
+        """The body ends every iteration with `break`, `return` or `raise`: one pass at most."""
+        body = getattr(loop, "body", None)
+        return isinstance(body, list) and any(isinstance(statement, (ast.Break, ast.Return, ast.Raise)) for statement in body)
+
     def calls_backward(self, loop: LoopNode) -> bool:
         """Whether an iteration computes gradients (BACKWARD), helpers included."""
         return self.may_reach_backward(loop) and bool(self.iteration(loop).backward)
@@ -279,7 +308,12 @@ class TrainingLoops:
         when every iteration rebinds it before reaching `node` (`total = 0`,
         `losses = []`, `losses.clear()` earlier in the same block, or in a
         block around `node`)."""
-        key = target_key(target)
+        # Rebinding `stats` also resets `stats["loss"]` and `stats.loss`.
+        keys = {target_key(target)}
+        base = target
+        while isinstance(base, (ast.Attribute, ast.Subscript)):
+            base = base.value
+            keys.add(target_key(base))
         child = node
         while not isinstance(child, ast.stmt) and self.model.parent(child) is not None:
             child = self.model.parent(child)
@@ -288,10 +322,10 @@ class TrainingLoops:
             for name in ("body", "orelse", "finalbody"):
                 block = getattr(parent, name, None)
                 if isinstance(block, list) and child in block:
-                    if any(_rebinds(statement, key) for statement in block[: block.index(child)]):
+                    if any(_rebinds(statement, key) for statement in block[: block.index(child)] for key in keys):
                         return False
             if parent is loop:
-                if isinstance(loop, (ast.For, ast.AsyncFor)) and key in _bound_keys(loop.target):
+                if isinstance(loop, (ast.For, ast.AsyncFor)) and keys & _bound_keys(loop.target):
                     return False
                 return True
             if isinstance(parent, _SCOPE_TYPES):
@@ -387,10 +421,10 @@ class TrainingLoops:
                 self._scan_call(node, loops, out, active)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(_is_grad_attribute(target) for target in targets):
+                if any(_mentions_grad(target) for target in targets):
                     out.events.append(Event(ZERO_GRAD, node, model, None, (), loops))
             elif isinstance(node, ast.Delete):
-                if any(_is_grad_attribute(target) for target in node.targets):
+                if any(_mentions_grad(target) for target in node.targets):
                     out.events.append(Event(ZERO_GRAD, node, model, None, (), loops))
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
@@ -411,9 +445,13 @@ class TrainingLoops:
                 inner = callee_model.training_loops._summary(function, active)
                 out.events.extend(event.reached_through(call, loops) for event in inner.events)
                 out.calls.extend(reached.reached_through(call, loops) for reached in inner.calls)
+                out.opaque.extend(reached.reached_through(call, loops) for reached in inner.opaque)
             return
         event = classify_call(model, call)
         if event is None:
+            name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+            if _MAY_RESET_GRADIENTS.search(name):
+                out.opaque.append(Reached(call, model, (), loops))
             return
         out.events.append(Event(event.kind, call, model, event.subject, (), loops, event.closure))
         if event.kind == STEP and event.closure is not None:
@@ -631,10 +669,6 @@ def _mentions_grad(node: ast.AST) -> bool:
             return True
         node = node.value
     return False
-
-
-def _is_grad_attribute(target: ast.AST) -> bool:
-    return isinstance(target, ast.Attribute) and target.attr == "grad"
 
 
 def _is_grad_scaler(model: "ModuleModel", receiver: ast.expr) -> bool:

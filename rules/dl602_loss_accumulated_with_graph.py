@@ -292,6 +292,21 @@ class LossAccumulatedWithGraph(Rule):
             },
             title="a project decorator that switches gradients off",
         ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            for epoch in range(5):
+                total_loss = 0.0
+                for x, y in train_dataset:
+                    with tf.GradientTape() as tape:
+                        loss = loss_fn(y, model(x, training=True))
+                    grads = tape.gradient(loss, model.trainable_weights)
+                    optimizer.apply_gradients(zip(grads, model.trainable_weights))
+                    total_loss += loss
+            """,
+            title="TensorFlow: a loss tensor keeps no graph once the tape is gone",
+        ),
     ]
 
     INVALID = [

@@ -176,3 +176,8 @@ def test_display_uses_lists_item_calls_and_refuses_other_uses():
     uses = display_uses(model, "total", report)
     assert uses is not None and len(uses.item_calls) == 1
     assert display_uses(model, "total", keep) is None
+
+
+def test_circular_reexports_resolve_to_nothing():
+    models = project(a="from b import f\n", b="from a import f\n")
+    assert models["a"].project.definition("a.f") is None

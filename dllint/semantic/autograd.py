@@ -28,6 +28,9 @@ model's output, `outputs.loss`, or arithmetic and tensor methods on those.
 `loss` is True when the value is a loss (a loss function's result,
 `outputs.loss`, or a name like `loss` / `*_loss` holding attached values);
 `scalar` when it is known to hold one element (a reduced loss, `.mean()`).
+Only PyTorch values carry a graph: in a file that imports TensorFlow, Keras
+or JAX and no PyTorch package, and for Keras or scikit-learn models and
+losses anywhere, `graph()` says None.
 """
 from __future__ import annotations
 
@@ -96,6 +99,9 @@ class Autograd:
         self._in_progress: Set[int] = set()
         self._modes: Dict[int, Optional[str]] = {}
         self._callers: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
+        tops = {name.split(".")[0] for name in model.imports.imported_modules}
+        # A TensorFlow / JAX file: its losses and outputs hold no torch graph.
+        self.records_graphs = not (tops & catalog.GRAPHLESS_FRAMEWORKS) or bool(tops & catalog.TORCH_ECOSYSTEM)
 
     # -- a cheap pre-test ---------------------------------------------------
     def may_see_losses(self) -> bool:
@@ -317,6 +323,8 @@ class Autograd:
         return result
 
     def _evaluate(self, node: ast.AST, depth: int) -> Graph:
+        if not self.records_graphs:
+            return _UNKNOWN
         if isinstance(node, (ast.Constant, ast.JoinedStr, ast.Compare, ast.BoolOp)):
             return _DETACHED
         if isinstance(node, ast.Name):
@@ -438,14 +446,14 @@ class Autograd:
             if qualname in catalog.TORCH_LOSS_FUNCTIONS:
                 return self._loss_result(node, _reduces(node))
         callee = model.value_of(func)
-        if callee is not None and callee.kind == LOSS_FUNCTION:
+        if callee is not None and callee.kind == LOSS_FUNCTION and not (callee.qualname or "").startswith("keras."):
             return self._loss_result(node, self._loss_function_reduces(callee))
-        if callee is not None and callee.kind == MODEL:
+        if callee is not None and callee.kind == MODEL and callee.framework not in ("keras", "sklearn"):
             return self._model_output(node)
         value = model.value_of(node)
         if value is not None and value.kind == LOSS and not value.by_name:
             return self._loss_result(node, False)
-        if value is not None and value.kind == MODEL_OUTPUT:
+        if value is not None and value.kind == MODEL_OUTPUT and value.framework not in ("keras", "sklearn"):
             return self._model_output(node)
         from dllint.semantic.training_loops import resolve_callee
 

@@ -89,7 +89,7 @@ class ProjectIndex:
         candidates = [info for info in self._by_last_part.get(last, ()) if _suffix_match(info.name, name)]
         return candidates[0] if len(candidates) == 1 else None
 
-    def definition(self, qualname: str) -> Optional[Tuple[ModuleInfo, ast.AST]]:
+    def definition(self, qualname: str, _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
         """The project class or function a qualified name refers to."""
         if "." not in qualname:
             return None
@@ -106,7 +106,12 @@ class ProjectIndex:
             return info, info.functions[attribute]
         reexport = info.imports.names.get(attribute)
         if reexport and reexport != qualname:
-            return self.definition(reexport)
+            # Re-exports can go round in circles (`a` imports `f` from `b`, `b` from `a`).
+            seen = _seen if _seen is not None else set()
+            if qualname in seen:
+                return None
+            seen.add(qualname)
+            return self.definition(reexport, seen)
         return None
 
     def model_for(self, info: ModuleInfo) -> "ModuleModel":

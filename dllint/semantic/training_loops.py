@@ -21,8 +21,10 @@ What an iteration does is a list of `Event`s:
                   `xm.optimizer_step(optimizer)`.
     ZERO_GRAD     gradients are cleared: `optimizer.zero_grad()`,
                   `model.zero_grad(set_to_none=True)`, any call named
-                  `*zero_grad*`, any assignment to `p.grad` (or into it),
-                  `del p.grad`, `p.grad.zero_()`, `torch._foreach_zero_(grads)`.
+                  `*zero_grad*` or `*clear_grad*`, any assignment to `p.grad` (or into it),
+                  `del p.grad`, `p.grad.zero_()`, `torch._foreach_zero_(grads)`,
+                  and `optimizer.zero_grad` written without its call (the
+                  intent is there; DL103 reports the missing parentheses).
     ACCUMULATE    `with accelerator.accumulate(model):`, where Accelerate
                   decides when gradients are applied and reset.
 
@@ -423,6 +425,10 @@ class TrainingLoops:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if any(_mentions_grad(target) for target in targets):
                     out.events.append(Event(ZERO_GRAD, node, model, None, (), loops))
+            elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Attribute) and "zero_grad" in node.value.attr:
+                # `optimizer.zero_grad` without the call: the intent to clear is
+                # there, and the missing parentheses are DL103's finding.
+                out.events.append(Event(ZERO_GRAD, node, model, node.value.value, (), loops))
             elif isinstance(node, ast.Delete):
                 if any(_mentions_grad(target) for target in node.targets):
                     out.events.append(Event(ZERO_GRAD, node, model, None, (), loops))
@@ -621,7 +627,7 @@ def classify_call(model: "ModuleModel", call: ast.Call) -> Optional[_Classified]
         if qualname in catalog.BACKWARD_WITHOUT_GRAD:
             return None
         return _Classified(BACKWARD, _backpropagated(model, call, receiver, qualname))
-    if "zero_grad" in name or name == "_foreach_zero_":
+    if "zero_grad" in name or "clear_grad" in name or name == "_foreach_zero_":
         subject = receiver if receiver is not None and name != "_foreach_zero_" else (call.args[0] if call.args else None)
         return _Classified(ZERO_GRAD, subject)
     if name in ("zero_", "fill_", "mul_") and receiver is not None and _mentions_grad(receiver):

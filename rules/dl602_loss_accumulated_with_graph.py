@@ -61,9 +61,7 @@ class LossAccumulatedWithGraph(Rule):
         if not self.semantic.autograd.may_see_losses():
             return
         seen = set()
-        for loop in self.semantic.training_loops.loops():
-            if not isinstance(loop, _STATEMENT_LOOPS):
-                continue
+        for loop in self.semantic.training_loops.statement_loops():
             for node in _own_statements(loop.body):
                 if id(node) in seen:
                     continue

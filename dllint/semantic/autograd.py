@@ -24,12 +24,13 @@ tensor attached to an autograd graph (ATTACHED), surely not (DETACHED:
 numbers, values computed under no_grad), or unknown (None). Values are
 followed through names, tuple unpacking and project functions' return
 values. ATTACHED needs positive evidence: a loss function's result, a
-model's output, `outputs.loss`, or arithmetic and tensor methods on those.
+model's output, `outputs.loss`, arithmetic and tensor methods on those, or
+a name that `backward()` is called on in the same function.
 `loss` is True when the value is a loss (a loss function's result,
 `outputs.loss`, or a name like `loss` / `*_loss` holding attached values);
 `scalar` when it is known to hold one element (a reduced loss, `.mean()`).
-Only PyTorch values carry a graph: in a file that imports TensorFlow, Keras
-or JAX and no PyTorch package, and for Keras or scikit-learn models and
+Only PyTorch values carry a graph: in a file that imports TensorFlow, Keras,
+JAX, MXNet or Paddle and no PyTorch package, and for Keras or scikit-learn models and
 losses anywhere, `graph()` says None.
 """
 from __future__ import annotations
@@ -100,7 +101,7 @@ class Autograd:
         self._modes: Dict[int, Optional[str]] = {}
         self._callers: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
         tops = {name.split(".")[0] for name in model.imports.imported_modules}
-        # A TensorFlow / JAX file: its losses and outputs hold no torch graph.
+        # A TensorFlow / JAX / MXNet file: its losses and outputs hold no torch graph.
         self.records_graphs = not (tops & catalog.GRAPHLESS_FRAMEWORKS) or bool(tops & catalog.TORCH_ECOSYSTEM)
 
     # -- a cheap pre-test ---------------------------------------------------
@@ -122,14 +123,25 @@ class Autograd:
 
     # -- callers across the project ----------------------------------------
     def callers(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
-        """Every call of `function` (defined in this file) in any file of the project."""
+        """Every call of `function` (defined in this file) in any file of the
+        project that names its module (or, for a method, its class)."""
         key = id(function)
         if key not in self._callers:
             from dllint.semantic.training_loops import resolve_callee
 
             found: List[Tuple["ModuleModel", ast.Call]] = []
+            called = re.compile(rf"\b{re.escape(function.name)}\s*\(")
+            # Another file reaches the function through an import that names
+            # its module (or, for a method, its class).
+            owners = {self.model.info.name.rsplit(".", 1)[-1]} if self.model.info.name else set()
+            class_node = self.model.enclosing_class(function)
+            if class_node is not None:
+                owners.add(class_node.name)
             for info in list(self.model.project.modules.values()) + self._unnamed_modules():
-                if function.name not in info.source.text:
+                text = info.source.text
+                if info is not self.model.info and not any(owner and owner in text for owner in owners):
+                    continue
+                if not called.search(text):
                     continue
                 other = self.model.project.model_for(info)
                 for call in other.calls(function.name):
@@ -347,21 +359,26 @@ class Autograd:
         return _UNKNOWN
 
     def _graph_of_name(self, node: ast.Name, depth: int) -> Graph:
+        graph = self._graph_of_binding(node, depth)
+        if graph.state is None and self.model.training_loops.backpropagated(node):
+            # `loss.backward()` on this name: whatever made it, it is a loss
+            # tensor with a graph (and one number: backward() needs a scalar).
+            return Graph(ATTACHED, loss=True, scalar=True)
+        if graph.attached and not graph.loss and kind_from_name(node.id) == LOSS:
+            graph = replace(graph, loss=True)
+        return graph
+
+    def _graph_of_binding(self, node: ast.Name, depth: int) -> Graph:
         model = self.model
         _, binding = model.scopes.lookup(node.id, model.scopes.scope_at(node), node.lineno)
         if binding is None:
             return _UNKNOWN
         if binding.kind == "assign":
-            graph = self._element_graph(binding.value, binding.path, depth + 1)
-        elif binding.kind == "augassign":
+            return self._element_graph(binding.value, binding.path, depth + 1)
+        if binding.kind == "augassign":
             graph = self.graph(binding.value.value, depth + 1)
-            if not graph.attached:
-                return _UNKNOWN
-        else:
-            return _UNKNOWN
-        if graph.attached and not graph.loss and kind_from_name(node.id) == LOSS:
-            graph = replace(graph, loss=True)
-        return graph
+            return graph if graph.attached else _UNKNOWN
+        return _UNKNOWN
 
     def _element_graph(self, value: ast.AST, path: Tuple[int, ...], depth: int) -> Graph:
         """The graph state of the element at `path` of what `value` computes."""

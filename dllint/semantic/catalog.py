@@ -224,9 +224,11 @@ GRAPH_PRESERVING_METHODS: FrozenSet[str] = LOSS_PRESERVING_METHODS | frozenset(
 # ...and those whose result has no graph.
 GRAPH_FREE_METHODS: FrozenSet[str] = frozenset({"item", "detach", "detach_", "tolist", "numpy", "backward", "argmax", "argmin", "eq", "ne", "gt", "lt", "ge", "le", "size", "dim", "numel"})
 # Top-level packages whose tensors keep a PyTorch autograd graph, and those
-# of frameworks whose tensors do not (a TensorFlow loss holds no graph once
-# the tape is gone).
+# of other frameworks, whose values dllint does not judge as torch graphs (a
+# TensorFlow loss holds no graph once the tape is gone).
 TORCH_ECOSYSTEM: FrozenSet[str] = frozenset(
     {"torch", "torchvision", "torchaudio", "torchtext", "lightning", "pytorch_lightning", "timm", "accelerate", "peft", "deepspeed", "diffusers"}
 )
-GRAPHLESS_FRAMEWORKS: FrozenSet[str] = frozenset({"tensorflow", "keras", "tf_keras", "jax", "flax", "optax"})
+GRAPHLESS_FRAMEWORKS: FrozenSet[str] = frozenset(
+    {"tensorflow", "keras", "tf_keras", "jax", "flax", "optax", "mxnet", "paddle", "mindspore", "chainer", "oneflow"}
+)

@@ -34,6 +34,7 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
 
     loops = semantic.training_loops
     loops.loops()                        every loop of the file, in source order
+    loops.statement_loops()              only the `for` / `while` statements
     loops.training_loops()               the loops that train
     loops.is_training_loop(loop)         backward + optimizer step per iteration
     loops.calls_backward(loop)           backward per iteration (a step or not)
@@ -95,7 +96,7 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_CALL_DEPTH = 6  # how deep helper calls are followed
 # Names of calls that may reset gradients out of sight: hooks and callbacks.
-_MAY_RESET_GRADIENTS = re.compile(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad|clear_grad")
+_MAY_RESET_GRADIENTS = re.compile(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad")
 _SCALER_NAME = re.compile(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
 
 
@@ -188,6 +189,7 @@ class TrainingLoops:
     def __init__(self, model: "ModuleModel"):
         self.model = model
         self._loops: Optional[List[LoopNode]] = None
+        self._statement_loops: Optional[list] = None
         self._iterations: Dict[int, Summary] = {}
         self._summaries: Dict[int, Summary] = {}
         self._training: Dict[int, bool] = {}
@@ -223,6 +225,13 @@ class TrainingLoops:
             if info is not None and _BACKWARD_CALL_TEXT.search(info.source.text):
                 return True
         return False
+
+    def statement_loops(self) -> List[Union[ast.For, ast.AsyncFor, ast.While]]:
+        """The `for` and `while` statements of the file (no comprehensions), in source order."""
+        if self._statement_loops is None:
+            self._statement_loops = [node for node in statements(self.model.tree) if isinstance(node, (ast.For, ast.AsyncFor, ast.While))]
+            self._statement_loops.sort(key=lambda node: (node.lineno, node.col_offset))
+        return self._statement_loops
 
     def training_loops(self) -> List[LoopNode]:
         return [loop for loop in self.loops() if self.is_training_loop(loop)]
@@ -357,7 +366,7 @@ class TrainingLoops:
         summary = self.summary(function) if function is not None else self.module_summary()
         return any(
             event.module is self.model and event.direct and event.subject is not None and target_key(event.subject) == key
-            and not (isinstance(event.node, ast.Call) and event.node.func is not None and _explicit_gradient(event.node))
+            and not (isinstance(event.node, ast.Call) and _explicit_gradient(event.node))
             for event in summary.backward
         )
 
@@ -662,11 +671,15 @@ def _backpropagated(model: "ModuleModel", call: ast.Call, receiver: Optional[ast
 
 
 def _explicit_gradient(call: ast.Call) -> bool:
-    """`y.backward(gradient)`: a non-scalar tensor differentiated with a given gradient."""
-    if isinstance(call.func, ast.Attribute) and call.func.attr == "backward" and not isinstance(call.func.value, ast.Call):
-        subject_is_receiver = not call.args or not any(word in (dotted_parts(call.func.value) or [""])[-1].lower() for word in catalog.BACKWARD_OWNER_WORDS)
-        return subject_is_receiver and (bool(call.args) or any(k.arg in ("gradient", "grad_tensors") for k in call.keywords))
-    return False
+    """`y.backward(gradient)`: a tensor with several elements, differentiated
+    with an explicit gradient (not `accelerator.backward(loss)`)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr != "backward" or isinstance(func.value, ast.Call):
+        return False
+    owner = (dotted_parts(func.value) or [""])[-1].lower()
+    if any(word in owner for word in catalog.BACKWARD_OWNER_WORDS):
+        return False
+    return bool(call.args) or any(keyword.arg in ("gradient", "grad_tensors") for keyword in call.keywords)
 
 
 def _mentions_grad(node: ast.AST) -> bool:

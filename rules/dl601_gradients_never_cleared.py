@@ -2,7 +2,7 @@ import ast
 import os
 
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.training_loops import Event, LoopNode, constructor_of
+from dllint.semantic.training_loops import BACKWARD, STEP, Event, LoopNode
 
 
 class GradientsNeverCleared(Rule):
@@ -50,53 +50,39 @@ class GradientsNeverCleared(Rule):
         if not loops.might_train():
             return
         reported = set()
-        for loop in loops.loops():
-            if not loops.is_training_loop(loop):
-                continue
+        for loop in loops.training_loops():
             iteration = loops.iteration(loop)
             if iteration.zeroing or iteration.opaque or loops.runs_once(loop) or loops.framework_manages_gradients(loop):
                 continue
-            steps = [event for event in iteration.steps if _belongs_to(event) and not _fresh_optimizer(event, loop)]
-            if not steps or not any(_belongs_to(event) for event in iteration.backward):
+            steps = [step for step in loops.own_events(loop, STEP) if not loops.optimizer_built_per_iteration(step, loop)]
+            if not steps or not loops.own_events(loop, BACKWARD):
                 continue
             for step in steps:
+                # A step in another file is reported at the call that reaches it.
                 node = step.node if step.module is self.semantic else step.via[0]
-                if id(node) in reported:
-                    continue
-                reported.add(id(node))
-                self._report(node, step, loop)
+                if id(node) not in reported:
+                    reported.add(id(node))
+                    self._report(node, step, loop)
 
     def _report(self, node: ast.AST, step: Event, loop: LoopNode) -> None:
         source = step.module.source
         optimizer = source.segment(step.subject) if step.subject is not None else ""
         if step.via and optimizer.startswith("self.") and step.module.enclosing_class(step.node) is not self.semantic.enclosing_class(loop):
             optimizer = ""  # `self` of a wrapper class means nothing at the loop
-        fix_text = f"call `{optimizer}.zero_grad()`" if optimizer else "clear the optimizer's gradients (`zero_grad()`)"
+        clear = f"call `{optimizer}.zero_grad()`" if optimizer else "clear the optimizer's gradients (`zero_grad()`)"
         step_text = f"`{source.segment(step.node)}`"
-        if step.module is not self.semantic or step.via:
+        if step.via:
             function = step.module.enclosing_function(step.node)
             where = f"`{function.name}()`" if function is not None else os.path.basename(source.path)
             if step.module is not self.semantic:
                 where += f" ({os.path.basename(source.path)}:{step.node.lineno})"
             step_text += f" in {where}"
-        outside = self._zeroing_outside(loop)
-        if outside is not None:
-            problem = f"only cleared outside it (line {outside.lineno}), not between its steps"
+        outside = self.semantic.training_loops.resets_outside(loop)
+        if outside:
+            problem = f"only cleared outside it (line {outside[0].lineno}), not between its steps"
         else:
             problem = "never cleared between steps"
-        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, clear=fix_text)
-
-    def _zeroing_outside(self, loop: LoopNode):
-        """A gradient reset in the loop's function (or module) that is not inside the loop."""
-        loops = self.semantic.training_loops
-        function = self.semantic.enclosing_function(loop)
-        summary = loops.summary(function) if function is not None else loops.module_summary()
-        inside = range(loop.lineno, (loop.end_lineno or loop.lineno) + 1)
-        for event in summary.zeroing:
-            node = event.via[0] if event.via else event.node
-            if node.lineno not in inside:
-                return node
-        return None
+        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, clear=clear)
 
     VALID = [
         Valid(
@@ -449,20 +435,3 @@ class GradientsNeverCleared(Rule):
             title="the step is in a helper in another file: reported at the call",
         ),
     ]
-
-
-def _fresh_optimizer(step: Event, loop: LoopNode) -> bool:
-    """The optimizer is built anew on every iteration (in the loop, or in the
-    helper that steps it): a throwaway optimizer in a test or a numerics
-    check, not a training loop."""
-    origin = constructor_of(step.module, step.subject) if step.subject is not None else None
-    if origin is None:
-        return False
-    if step.via:
-        return step.module.enclosing_function(origin) is step.module.enclosing_function(step.node)
-    return loop.lineno <= origin.lineno <= (loop.end_lineno or loop.lineno)
-
-
-def _belongs_to(event: Event) -> bool:
-    """The event runs in this loop's own iteration, not in a nested loop that trains by itself."""
-    return not any(ref.module.training_loops.is_training_loop(ref.node) for ref in event.loops)

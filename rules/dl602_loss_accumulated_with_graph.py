@@ -3,12 +3,10 @@ from typing import List, Optional
 
 from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
+from dllint.semantic import catalog
 from dllint.semantic.autograd import DISABLED, ENABLED
-from dllint.semantic.training_loops import target_key
-from dllint.semantic.uses import display_uses
-
-_ACCUMULATOR = (ast.Name, ast.Attribute, ast.Subscript)
-_STATEMENT_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+from dllint.semantic.training_loops import Accumulation, target_key
+from dllint.semantic.uses import assigned_values, display_uses
 
 
 class LossAccumulatedWithGraph(Rule):
@@ -21,8 +19,9 @@ class LossAccumulatedWithGraph(Rule):
     or a model's output, and no `.item()`, `.detach()`, `float(...)`,
     `.cpu().numpy()` or `torch.no_grad()` stands in between. The loop is a
     training loop (it calls `backward()`, directly or through helpers), or a
-    loop that runs with gradients enabled (no `torch.no_grad()` around it or
-    around any call that reaches it).
+    loop over batches of data (an evaluation loop) that dllint knows runs
+    with gradients on: no `torch.no_grad()` around it, and reached by at
+    least one call of the project made outside one.
 
     ## Why is this bad?
     A loss tensor keeps a reference to the graph that produced it. Adding it
@@ -56,29 +55,22 @@ class LossAccumulatedWithGraph(Rule):
     message = "`{statement}` keeps the autograd graph of `{loss}` alive from one iteration to the next, so memory grows with every step; accumulate `{loss}.item()` instead"
 
     def finish(self) -> None:
-        # Candidates are found by syntax first, so that files with no loop
-        # accumulating anything never build the semantic model.
-        if not self.semantic.autograd.may_see_losses():
+        autograd = self.semantic.autograd
+        if not autograd.may_see_losses():
             return
-        seen = set()
-        for loop in self.semantic.training_loops.statement_loops():
-            for node in _own_statements(loop.body):
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                accumulation = _accumulation(node)
-                if accumulation is not None and not _obviously_graph_free(accumulation[2]):
-                    self._check(node, *accumulation)
+        for accumulation in self.semantic.training_loops.accumulations():
+            if not autograd.surely_graph_free(accumulation.value):
+                self._check(accumulation)
 
-    def _check(self, statement: ast.stmt, report_node: ast.AST, target: ast.expr, value: ast.expr) -> None:
-        """Report when `value`, a loss with its graph, is added to `target`
-        across iterations of a loop that records gradients."""
-        loops = self.semantic.training_loops
-        enclosing = [loop for loop in loops.enclosing_loops(statement) if isinstance(loop, _STATEMENT_LOOPS)]
+    def _check(self, accumulation: Accumulation) -> None:
+        """Report when the added value, a loss with its graph, is kept across
+        iterations of a loop that records gradients."""
+        loops, autograd = self.semantic.training_loops, self.semantic.autograd
+        statement, target = accumulation.statement, accumulation.target
+        enclosing = [loop for loop in loops.enclosing_loops(statement) if isinstance(loop, (ast.For, ast.AsyncFor, ast.While))]
         if not enclosing:
             return
-        autograd = self.semantic.autograd
-        graph = autograd.graph(value)
+        graph = autograd.graph(accumulation.value)
         if not (graph.attached and graph.loss):
             return
         training = [loop for loop in enclosing if loops.calls_backward(loop)]
@@ -93,48 +85,51 @@ class LossAccumulatedWithGraph(Rule):
         if not training and (mode != ENABLED or not loops.iterates_over_data(carrier)):
             return
         if loops.feeds_backward(target, statement):
-            return
-        leaf = _leaf(autograd, value)
-        loss_text = self.source.segment(leaf)
-        statement_text = self.source.segment(report_node).splitlines()[0]
-        self.report(report_node, statement=statement_text, loss=loss_text, fix=self._fix(statement, target, leaf))
+            return  # a sum kept on purpose, to be differentiated
+        loss = autograd.graph_carrier(accumulation.value)
+        text = self.source.segment(accumulation.node).splitlines()[0]
+        self.report(accumulation.node, statement=text, loss=self.source.segment(loss), fix=self._fix(accumulation, loss))
 
     # -- the fix -----------------------------------------------------------
-    def _fix(self, statement: ast.stmt, target: ast.expr, leaf: ast.expr) -> Fix:
-        text = self.source.segment(leaf)
-        if not isinstance(leaf, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
+    def _fix(self, accumulation: Accumulation, loss: ast.expr) -> Fix:
+        text = self.source.segment(loss)
+        if not isinstance(loss, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
             text = f"({text})"
-        line, column, end_line, end_column = self.source.position(leaf)
+        line, column, end_line, end_column = self.source.position(loss)
         start, end = (line, column), (end_line, end_column)
-        safe = self._item_fix_edits(statement, target, leaf)
-        if safe is not None:
-            return Fix(f"Accumulate `{text}.item()`", (Edit(start, end, f"{text}.item()"),) + tuple(safe), safe=True)
+        extra = self._item_fix_edits(accumulation, loss)
+        if extra is not None:
+            return Fix(f"Accumulate `{text}.item()`", (Edit(start, end, f"{text}.item()"),) + tuple(extra), safe=True)
         return Fix(f"Accumulate `{text}.detach()`", (Edit(start, end, f"{text}.detach()"),), safe=False)
 
-    def _item_fix_edits(self, statement: ast.stmt, target: ast.expr, leaf: ast.expr) -> Optional[List[Edit]]:
-        """The extra edits that make the `.item()` fix safe, or None when it is not."""
+    def _item_fix_edits(self, accumulation: Accumulation, loss: ast.expr) -> Optional[List[Edit]]:
+        """The other edits that make the `.item()` fix safe, or None when it is not:
+        the loss holds one number, and the total is only ever printed or logged."""
+        target = accumulation.target
         if not isinstance(target, ast.Name):
             return None
-        if not (self.semantic.autograd.graph(leaf).scalar or self.semantic.training_loops.backpropagated(leaf)):
+        if not (self.semantic.autograd.graph(loss).scalar or self.semantic.training_loops.backpropagated(loss)):
             return None
-        scope = self.semantic.enclosing_function(statement) or self.semantic.tree
-        accumulations = [node for node in ast.walk(scope) if _accumulates_into(node, target.id)]
-        if len(accumulations) != 1:
+        scope = self.semantic.enclosing_function(accumulation.statement) or self.semantic.tree
+        into_total = [a.statement for a in self.semantic.training_loops.accumulations()
+                      if target_key(a.target) == target.id and (self.semantic.enclosing_function(a.statement) or self.semantic.tree) is scope]
+        if len(into_total) != 1:
             return None
-        uses = display_uses(self.semantic, target.id, scope, ignore=accumulations)
+        uses = display_uses(self.semantic, target.id, scope, ignore=into_total)
         if uses is None:
             return None
         if not uses.item_calls:
             return []
-        starts = _initial_values(scope, target.id)
+        starts = assigned_values(scope, target.id)
         if starts and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) for v in starts):
+            # The total becomes a number: `total.item()` must become `total`.
             edits = []
             for call in uses.item_calls:
                 line, column, end_line, end_column = self.source.position(call)
                 edits.append(Edit((line, column), (end_line, end_column), target.id))
             return edits
-        if starts and all(_is_fresh_tensor(self.semantic, v) for v in starts):
-            return []
+        if starts and all(isinstance(v, ast.Call) and self.semantic.qualified_name(v.func) in catalog.TORCH_FRESH_TENSORS for v in starts):
+            return []  # a tensor total stays a tensor: `total.item()` still works
         return None
 
     VALID = [
@@ -485,106 +480,3 @@ class LossAccumulatedWithGraph(Rule):
             title="an evaluation loop that never disables gradients",
         ),
     ]
-
-
-def _accumulation(statement: ast.stmt):
-    """(report node, accumulator, added value) when `statement` adds to a
-    value: `total += x`, `total = total + x`, `values.append(x)`."""
-    if isinstance(statement, ast.AugAssign):
-        if isinstance(statement.op, (ast.Add, ast.Sub)) and isinstance(statement.target, _ACCUMULATOR):
-            return statement, statement.target, statement.value
-        return None
-    if isinstance(statement, ast.Assign):
-        if len(statement.targets) != 1 or not isinstance(statement.targets[0], _ACCUMULATOR):
-            return None
-        value = statement.value
-        if not isinstance(value, ast.BinOp) or not isinstance(value.op, ast.Add):
-            return None
-        key = target_key(statement.targets[0])
-        if isinstance(value.left, _ACCUMULATOR) and target_key(value.left) == key:
-            return statement, statement.targets[0], value.right
-        if isinstance(value.right, _ACCUMULATOR) and target_key(value.right) == key:
-            return statement, statement.targets[0], value.left
-        return None
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-        call = statement.value
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr == "append" and len(call.args) == 1 and not call.keywords:
-            if isinstance(func.value, _ACCUMULATOR):
-                return call, func.value, call.args[0]
-    return None
-
-
-def _obviously_graph_free(value: ast.expr) -> bool:
-    """Values no graph can hide in, told apart by syntax alone (`1`, `x.item()`, `f"..."`)."""
-    if isinstance(value, (ast.Constant, ast.JoinedStr, ast.Compare, ast.BoolOp, ast.Tuple, ast.List, ast.Dict, ast.Set)):
-        return True
-    if isinstance(value, ast.Call):
-        func = value.func
-        if isinstance(func, ast.Attribute) and func.attr in ("item", "detach", "tolist", "numpy"):
-            return True
-        if isinstance(func, ast.Name) and func.id in ("float", "int", "len", "str", "bool"):
-            return True
-    return False
-
-
-def _own_statements(body):
-    """Statements in `body`, nested blocks included, not inside nested functions or classes."""
-    stack = list(reversed(body))
-    while stack:
-        statement = stack.pop()
-        yield statement
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        for name in ("body", "orelse", "finalbody", "handlers"):
-            block = getattr(statement, name, None)
-            if isinstance(block, list):
-                stack.extend(reversed(block))
-        for case in getattr(statement, "cases", ()) or ():
-            stack.extend(reversed(case.body))
-
-
-def _accumulates_into(node: ast.AST, name: str) -> bool:
-    if isinstance(node, ast.AugAssign):
-        return isinstance(node.target, ast.Name) and node.target.id == name
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name:
-        return isinstance(node.value, ast.BinOp) and any(isinstance(side, ast.Name) and side.id == name for side in (node.value.left, node.value.right))
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
-        return isinstance(node.func.value, ast.Name) and node.func.value.id == name
-    return False
-
-
-def _initial_values(scope: ast.AST, name: str) -> List[ast.expr]:
-    """The values `name` is (re)set to in `scope`: `total = 0.0`, `total = torch.zeros(())`."""
-    values = []
-    for node in ast.walk(scope):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            if not _accumulates_into(node, name):
-                values.append(node.value)
-        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Tuple) for t in node.targets):
-            for target in node.targets:
-                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
-                    for element, value in zip(target.elts, node.value.elts):
-                        if isinstance(element, ast.Name) and element.id == name:
-                            values.append(value)
-    return values
-
-
-def _is_fresh_tensor(semantic, value: ast.expr) -> bool:
-    from dllint.semantic import catalog
-
-    return isinstance(value, ast.Call) and semantic.qualified_name(value.func) in catalog.TORCH_FRESH_TENSORS
-
-
-def _leaf(autograd, value: ast.expr) -> ast.expr:
-    """The part of `value` that carries the graph: `loss` in `loss * x.size(0)`."""
-    while True:
-        if isinstance(value, ast.BinOp):
-            sides = [side for side in (value.left, value.right) if autograd.graph(side).attached]
-            if len(sides) == 1:
-                value = sides[0]
-                continue
-        if isinstance(value, ast.UnaryOp):
-            value = value.operand
-            continue
-        return value

@@ -181,3 +181,21 @@ def test_display_uses_lists_item_calls_and_refuses_other_uses():
 def test_circular_reexports_resolve_to_nothing():
     models = project(a="from b import f\n", b="from a import f\n")
     assert models["a"].project.definition("a.f") is None
+
+
+def test_accumulations_are_found_once_in_nested_loops():
+    models = project(
+        train="""
+            total, losses = 0.0, []
+            for epoch in range(3):
+                for x in loader:
+                    total += model(x).sum()
+                    total = total + 1
+                    losses.append(x)
+                    count = count + 1 if x else 0
+            """
+    )
+    found = models["train"].training_loops.accumulations()
+    assert [(a.statement.lineno, ast.unparse(a.target), ast.unparse(a.value)) for a in found] == [
+        (4, "total", "model(x).sum()"), (5, "total", "1"), (6, "losses", "x"),
+    ]

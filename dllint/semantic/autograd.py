@@ -5,6 +5,8 @@
     autograd.grad_disabled_here(node)  lexically under no_grad, or in a
                                     function decorated with it (no callers followed)
     autograd.graph(expr)            -> Graph(state, loss, scalar, origin)
+    autograd.graph_carrier(expr)    the part of expr that carries the graph (`loss` in `loss * n`)
+    autograd.surely_graph_free(expr)  syntactic pre-test: `1`, `x.item()`, `len(x)`
     autograd.callers(function)      -> [(ModuleModel, Call)] in the whole project
     autograd.may_see_losses()       cheap text pre-test: can any value here be a loss?
 
@@ -357,6 +359,34 @@ class Autograd:
         if isinstance(node, (ast.Await, ast.NamedExpr)):
             return self.graph(node.value, depth + 1)
         return _UNKNOWN
+
+    def graph_carrier(self, expression: ast.expr) -> ast.expr:
+        """The part of `expression` that carries the graph: `loss` in
+        `loss * x.size(0)`, the whole expression when that cannot be narrowed."""
+        while True:
+            if isinstance(expression, ast.BinOp):
+                sides = [side for side in (expression.left, expression.right) if self.graph(side).attached]
+                if len(sides) == 1:
+                    expression = sides[0]
+                    continue
+            if isinstance(expression, ast.UnaryOp):
+                expression = expression.operand
+                continue
+            return expression
+
+    @staticmethod
+    def surely_graph_free(expression: ast.expr) -> bool:
+        """Values no graph can hide in, told apart by syntax alone (`1`,
+        `x.item()`, `f"..."`, `len(x)`): a pre-test before `graph()`."""
+        if isinstance(expression, (ast.Constant, ast.JoinedStr, ast.Compare, ast.BoolOp, ast.Tuple, ast.List, ast.Dict, ast.Set)):
+            return True
+        if isinstance(expression, ast.Call):
+            func = expression.func
+            if isinstance(func, ast.Attribute) and func.attr in ("item", "detach", "tolist", "numpy"):
+                return True
+            if isinstance(func, ast.Name) and func.id in catalog.GRAPH_FREE_BUILTINS:
+                return True
+        return False
 
     def _graph_of_name(self, node: ast.Name, depth: int) -> Graph:
         graph = self._graph_of_binding(node, depth)

@@ -42,13 +42,20 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
     loops.iterates_over_data(loop)       `for x, y in loader`: one batch per iteration
     loops.may_reach_backward(loop)       cheap text-and-names pre-tests for the above
     loops.may_reach_step(loop)
-    loops.iteration(loop)                Iteration: .events, .calls, .backward, .steps, .zeroing
+    loops.iteration(loop)                Iteration: .events, .calls, .backward, .steps, .zeroing,
+                                         .opaque
+    loops.own_events(loop, kind)         events not inside a nested loop that trains by itself
+    loops.resets_outside(loop)           gradient resets in the loop's function, outside the loop
+    loops.optimizer_built_per_iteration(step, loop)
+                                         a throwaway optimizer, constructed every iteration
     loops.enclosing_loops(node)          the loops that run `node` once per iteration,
                                          innermost first, inside its own function
     loops.innermost_training_loop(node)  the first of those that trains, or None
     loops.summary(function)              Summary of one call of a project function:
                                          .calls_backward, .steps, .zeroing, .events
     loops.module_summary()               the same for the module's top-level code
+    loops.accumulations()                `total += x`, `total = total + x`, `xs.append(x)`
+                                         inside loops: Accumulation(statement, node, target, value)
     loops.carried_across(loop, target, node)
                                          can `target`'s value at `node` come from an
                                          earlier iteration (no reset before it)?
@@ -147,6 +154,18 @@ class Reached:
         return Reached(self.node, self.module, (call,) + self.via, loops + self.loops)
 
 
+@dataclass(frozen=True, eq=False)
+class Accumulation:
+    """A statement in a loop that adds `value` to `target`: `total += x`,
+    `total -= x`, `total = total + x`, `values.append(x)`. `node` is the
+    statement, or the `append` call."""
+
+    statement: ast.stmt
+    node: ast.AST
+    target: ast.expr
+    value: ast.expr
+
+
 @dataclass
 class Summary:
     """What running a piece of code once does: its events and calls, helpers included."""
@@ -190,6 +209,7 @@ class TrainingLoops:
         self.model = model
         self._loops: Optional[List[LoopNode]] = None
         self._statement_loops: Optional[list] = None
+        self._accumulations: Optional[List[Accumulation]] = None
         self._iterations: Dict[int, Summary] = {}
         self._summaries: Dict[int, Summary] = {}
         self._training: Dict[int, bool] = {}
@@ -312,7 +332,57 @@ class TrainingLoops:
                 return loop
         return None
 
+    def own_events(self, loop: LoopNode, kind: str) -> List[Event]:
+        """Events of `kind` in the iteration that belong to this loop, not to
+        a nested loop that trains by itself (a batch loop inside an epoch loop)."""
+        return [
+            event for event in self.iteration(loop).of_kind(kind)
+            if not any(ref.module.training_loops.is_training_loop(ref.node) for ref in event.loops)
+        ]
+
+    def optimizer_built_per_iteration(self, step: Event, loop: LoopNode) -> bool:
+        """The stepped optimizer is constructed anew on every iteration (in the
+        loop, or in the helper that steps it): a throwaway optimizer, as in a
+        test or a numerics check, not one that trains across iterations."""
+        origin = constructor_of(step.module, step.subject) if step.subject is not None else None
+        if origin is None:
+            return False
+        if step.via:
+            return step.module.enclosing_function(origin) is step.module.enclosing_function(step.node)
+        return loop.lineno <= origin.lineno <= (loop.end_lineno or loop.lineno)
+
+    def resets_outside(self, loop: LoopNode) -> List[ast.AST]:
+        """Gradient resets in the loop's function (or module code) that are not
+        inside the loop: the call or statement of this file, in source order."""
+        function = self.model.enclosing_function(loop)
+        summary = self.summary(function) if function is not None else self.module_summary()
+        inside = range(loop.lineno, (loop.end_lineno or loop.lineno) + 1)
+        found = []
+        for event in summary.zeroing:
+            node = event.via[0] if event.via else event.node
+            if node.lineno not in inside:
+                found.append(node)
+        return sorted(found, key=lambda node: (node.lineno, node.col_offset))
+
     # -- values carried across iterations -------------------------------
+    def accumulations(self) -> List[Accumulation]:
+        """Every accumulation statement inside a `for` / `while` loop of the
+        file (each once, also when loops nest), in source order. Found by
+        syntax alone: no semantic model is built for a file without one."""
+        if self._accumulations is None:
+            found: List[Accumulation] = []
+            seen = set()
+            for loop in self.statement_loops():
+                for statement in _own_statements(loop.body):
+                    if id(statement) not in seen:
+                        seen.add(id(statement))
+                        accumulation = accumulation_in(statement)
+                        if accumulation is not None:
+                            found.append(accumulation)
+            found.sort(key=lambda a: (a.statement.lineno, a.statement.col_offset))
+            self._accumulations = found
+        return self._accumulations
+
     def carried_across(self, loop: LoopNode, target: ast.expr, node: ast.AST) -> bool:
         """Whether the value `target` (a name, `self.attr`, `d[key]`) holds
         when `node` runs can come from an earlier iteration of `loop`: False
@@ -545,6 +615,52 @@ def _name_may_reach(model: "ModuleModel", name: str, pattern: "re.Pattern[str]",
         if known[key]:
             return True
     return False
+
+
+_ACCUMULATOR = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def accumulation_in(statement: ast.stmt) -> Optional[Accumulation]:
+    """The accumulation `statement` makes, if it is one."""
+    if isinstance(statement, ast.AugAssign):
+        if isinstance(statement.op, (ast.Add, ast.Sub)) and isinstance(statement.target, _ACCUMULATOR):
+            return Accumulation(statement, statement, statement.target, statement.value)
+        return None
+    if isinstance(statement, ast.Assign):
+        if len(statement.targets) != 1 or not isinstance(statement.targets[0], _ACCUMULATOR):
+            return None
+        target, value = statement.targets[0], statement.value
+        if not isinstance(value, ast.BinOp) or not isinstance(value.op, ast.Add):
+            return None
+        key = target_key(target)
+        if isinstance(value.left, _ACCUMULATOR) and target_key(value.left) == key:
+            return Accumulation(statement, statement, target, value.right)
+        if isinstance(value.right, _ACCUMULATOR) and target_key(value.right) == key:
+            return Accumulation(statement, statement, target, value.left)
+        return None
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "append" and len(call.args) == 1 and not call.keywords:
+            if isinstance(func.value, _ACCUMULATOR):
+                return Accumulation(statement, call, func.value, call.args[0])
+    return None
+
+
+def _own_statements(body: Sequence[ast.stmt]):
+    """Statements in `body`, nested blocks included, not inside nested functions or classes."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for name in ("body", "orelse", "finalbody", "handlers"):
+            block = getattr(statement, name, None)
+            if isinstance(block, list):
+                stack.extend(reversed(block))
+        for case in getattr(statement, "cases", ()) or ():
+            stack.extend(reversed(case.body))
 
 
 def target_key(target: ast.AST) -> str:

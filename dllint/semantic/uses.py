@@ -1,6 +1,7 @@
 """How a variable's value is used after it is computed: only shown, or more.
 
     display_uses(model, name, scope_node, ignore=...) -> DisplayUses or None
+    assigned_values(scope_node, name)                  -> what `name = ...` sets it to
 
 A value is *only displayed* when every read of the variable in its function
 (or module) ends in printing or logging: `print`, `logging` / `logger`
@@ -108,3 +109,22 @@ def _displayed(model: "ModuleModel", node: ast.AST, scope_node: ast.AST, found: 
             return True  # a bare expression statement: the value is dropped
         return False
     return False
+
+
+def assigned_values(scope_node: ast.AST, name: str) -> List[ast.expr]:
+    """The values plain assignments give `name` in a function or module
+    (`total = 0.0`, `step, total = 0, 0.0`), not those that read it back."""
+    values: List[ast.expr] = []
+    for node in _own_nodes(scope_node):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == name:
+                reads_itself = any(isinstance(n, ast.Name) and n.id == name for n in walk(node.value))
+                if not reads_itself:
+                    values.append(node.value)
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
+                for element, value in zip(target.elts, node.value.elts):
+                    if isinstance(element, ast.Name) and element.id == name:
+                        values.append(value)
+    return values

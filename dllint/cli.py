@@ -14,8 +14,9 @@ import click
 
 from dllint import __version__
 from dllint.config import ConfigError, apply_cli_overrides, load_settings
-from dllint.discovery import discover
+from dllint.discovery import discover, is_excluded_file
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_code
+from dllint.formats.context import ReportContext
 from dllint.reporting import FORMATTERS, format_statistics, summary_line
 from dllint.runner import Input, Runner
 
@@ -76,9 +77,10 @@ def _list_rules() -> int:
 @click.option("-q", "--quiet", is_flag=True, help="Print no summary line.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the traceback of internal errors (DL000).")
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted, and stop.")
-@click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line too.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line, and to --stdin-filename, too.")
 @click.option("--stdin-filename", help="The name to report (and match settings against) for source read from stdin (`-`).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="Output format.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
 @click.version_option(__version__, "--version", prog_name="dllint")
@@ -99,6 +101,7 @@ def cli(
     force_exclude: bool,
     stdin_filename: Optional[str],
     output_format: str,
+    output_file: Optional[Path],
     explain: Optional[str],
     list_rules: bool,
 ) -> None:
@@ -132,7 +135,11 @@ def cli(
     inputs: List[Input] = []
     if "-" in paths:
         display = stdin_filename or "stdin"
-        inputs.append(Input(display_path=display, path=Path(stdin_filename) if stdin_filename else None, data=sys.stdin.buffer.read()))
+        data = sys.stdin.buffer.read()
+        # An editor or hook that pipes an excluded file gets no findings, as
+        # it would naming the file with --force-exclude.
+        if not (settings.force_exclude and stdin_filename and is_excluded_file(stdin_filename, settings)):
+            inputs.append(Input(display_path=display, path=Path(stdin_filename) if stdin_filename else None, data=data))
         paths = [path for path in paths if path != "-"]
     found = discover(paths, settings) if paths else None
     if found is not None:
@@ -146,8 +153,15 @@ def cli(
         raise click.exceptions.Exit(EXIT_CLEAN)
 
     result = Runner(settings).run(inputs, missing=found.missing if found else ())
-    output = FORMATTERS[output_format](result.diagnostics)
-    if output:
+    output = FORMATTERS[output_format](result.diagnostics, ReportContext.for_settings(settings))
+    if output_file is not None:
+        try:
+            if output_file.parent != Path(""):
+                output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as error:
+            raise _fail(f"cannot write {output_file}: {error.strerror or error}")
+    elif output:
         click.echo(output, nl=False)
     if verbose:
         for text in result.tracebacks:

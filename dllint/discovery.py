@@ -50,6 +50,21 @@ def discover(paths: Sequence[str], settings: Settings) -> DiscoveryResult:
     return _Discovery(settings).run(paths)
 
 
+def repository_root(folder: Path) -> Optional[Path]:
+    """The root of the git work tree holding `folder`, if any."""
+    found = _repository_root(os.path.abspath(folder))
+    return Path(found) if found is not None else None
+
+
+def is_excluded_file(path: str, settings: Settings) -> bool:
+    """Whether a file named on the command line is excluded, judged as
+    `force-exclude` judges named files. The file need not exist: this is how
+    `--stdin-filename` is judged."""
+    discovery = _Discovery(settings)
+    position = discovery._position_of_named(path, is_dir=False, detached=False)
+    return discovery._is_excluded(position, discovery._name_of_named(path, position), is_dir=False)
+
+
 @dataclass(frozen=True)
 class _Gitignore:
     """The patterns of one `.gitignore`, and where its folder is.

@@ -1,24 +1,30 @@
 """Turning findings into text for people and tools.
 
-`text` is flake8's format, `path:line:col: CODE message`, with 1-based lines
-and columns: editors and CI problem matchers parse it, so stdout carries
-nothing else. The summary and statistics go to stderr.
+Each `--format` is a module in `dllint/formats/`, registered here. The
+default, `text`, is flake8's format, `path:line:col: CODE message`, with
+1-based lines and columns: editors and CI problem matchers parse it, so
+stdout carries nothing else. The summary and statistics go to stderr.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, Sequence
 
 from dllint.diagnostics import Diagnostic
+from dllint.formats import concise, github, json_array, json_lines, pylint, sarif, text
+from dllint.formats.context import ReportContext
 from dllint.registry import code_names
 
+Formatter = Callable[[Sequence[Diagnostic], ReportContext], str]
 
-def format_text(diagnostics: Sequence[Diagnostic]) -> str:
-    return "".join(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in diagnostics)
-
-
-FORMATTERS: Dict[str, Callable[[Sequence[Diagnostic]], str]] = {
-    "text": format_text,
+FORMATTERS: Dict[str, Formatter] = {
+    "text": text.render,
+    "concise": concise.render,
+    "json": json_array.render,
+    "json-lines": json_lines.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "pylint": pylint.render,
 }
 
 

@@ -35,8 +35,9 @@ class Input:
 
     display_path: str
     path: Optional[Path] = None
-    text: Optional[str] = None  # given directly (tests)
+    text: Optional[str] = None  # given directly (tests, the flake8 plugin)
     data: Optional[bytes] = None  # raw bytes read elsewhere (stdin)
+    tree: Optional[ast.Module] = None  # already parsed from `text` (the flake8 plugin)
 
 
 @dataclass
@@ -67,10 +68,14 @@ def read_input(item: Input) -> str:
 
 
 class Runner:
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None):
+    """`apply_noqa=False` leaves `# noqa` comments to the caller (flake8 reads
+    them itself, and honours its own `--disable-noqa`)."""
+
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, *, apply_noqa: bool = True):
         self.settings = settings
         self.selection = CodeSelection(settings)
         self.rules = list(all_rules() if rules is None else rules)
+        self.apply_noqa = apply_noqa
 
     def run(self, inputs: Iterable[Input], missing: Sequence[str] = ()) -> RunResult:
         result = RunResult()
@@ -89,7 +94,7 @@ class Runner:
                 continue
             module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
             try:
-                tree = parse_source(text, item.display_path)
+                tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
             except InvalidSyntax as error:
                 result.diagnostics.append(
                     _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
@@ -160,7 +165,7 @@ class Runner:
                 found.append(self._internal_error(rule.code, source, result))
                 continue
             found.extend(rule.diagnostics)
-        return remove_suppressed(found, source.lines, source.tree)
+        return remove_suppressed(found, source.lines, source.tree) if self.apply_noqa else found
 
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:

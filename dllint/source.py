@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
 from dllint.diagnostics import Diagnostic, Fix
+
+
+_LINE_SPLIT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 class UnreadableSource(Exception):
@@ -68,6 +72,7 @@ class SourceFile:
     tree: ast.Module
     module_name: str = ""
     lines: List[str] = field(default_factory=list)
+    _segment_lines: Optional[List[bytes]] = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -109,4 +114,24 @@ class SourceFile:
         )
 
     def segment(self, node: ast.AST) -> str:
-        return ast.get_source_segment(self.text, node) or ""
+        """The source text of `node` (what `ast.get_source_segment` returns,
+        without re-splitting the whole file on every call)."""
+        try:
+            line, end_line = node.lineno - 1, node.end_lineno - 1  # type: ignore[attr-defined]
+            start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        except AttributeError:
+            return ""
+        if end_line is None or end is None:
+            return ""
+        if self._segment_lines is None:
+            # split like the tokenizer (only \n, \r\n, \r), keeping the ends
+            self._segment_lines = [part.encode("utf-8") for part in _LINE_SPLIT.findall(self.text)]
+        lines = self._segment_lines
+        if not 0 <= line <= end_line < len(lines):
+            return ""
+        if line == end_line:
+            return lines[line][start:end].decode("utf-8", errors="replace")
+        first = lines[line][start:].decode("utf-8", errors="replace")
+        last = lines[end_line][:end].decode("utf-8", errors="replace")
+        middle = [item.decode("utf-8", errors="replace") for item in lines[line + 1 : end_line]]
+        return "".join([first, *middle, last])

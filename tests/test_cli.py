@@ -159,3 +159,12 @@ def test_real_process_prints_findings_and_exit_status(project):
     assert completed.returncode == 1
     assert completed.stdout.startswith(f"train.py:{FINDING}")
     assert "1 finding" in completed.stderr
+
+
+def test_per_file_ignores_from_configuration(project):
+    project("scripts/train.py", BUGGY)
+    project("train.py", BUGGY)
+    project("pyproject.toml", '[tool.dllint.per-file-ignores]\n"scripts/*" = ["DL1"]\n')
+    result = run(".")
+    assert result.stdout.startswith("train.py:7:5: DL103")
+    assert "scripts/train.py" not in result.stdout

@@ -1,21 +1,27 @@
-"""The scope table: which binding of a name a use sees."""
+"""ScopeTable: which binding a use of a name sees."""
+from __future__ import annotations
+
 import ast
 
 from dllint.semantic.scopes import ScopeTable
 
 
-def test_a_use_sees_the_nearest_binding_before_it():
-    tree = ast.parse(
-        "def f():\n"
-        "    x = 1\n"
-        "    for i in y:\n"
-        "        x = 2\n"
-        "    x = 3\n"
-        "    print(x)\n"
-    )
+def _use(tree: ast.Module, line: int) -> ast.Name:
+    return next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno == line)
+
+
+def test_a_use_sees_the_last_binding_before_it():
+    text = "model = 1\nprint(model)\nmodel = 2\nprint(model)\nmodel = 3\nprint(model)\n"
+    tree = ast.parse(text)
     table = ScopeTable(tree)
-    scope = table.scopes[tree.body[0]]
-    assert table.lookup("x", scope, 6)[1].line == 5
-    assert table.lookup("x", scope, 5)[1].line == 4
-    assert table.lookup("x", scope, 3)[1].line == 2
-    assert table.lookup("x", scope, None)[1].line == 5
+    for line, value in ((2, 1), (4, 2), (6, 3)):
+        use = _use(tree, line)
+        _, binding = table.lookup("model", table.scope_at(use), use.lineno)
+        assert binding.value.value == value
+
+
+def test_bindings_are_kept_in_source_order():
+    tree = ast.parse("def f(x):\n    a = 1\n    if x:\n        a = 2\n    for a in x:\n        pass\n    a = 4\n")
+    table = ScopeTable(tree)
+    function_scope = table.scopes[tree.body[0]]
+    assert [binding.line for binding in function_scope.bindings["a"]] == [2, 4, 5, 7]

@@ -179,6 +179,185 @@ STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
     "keras.models": frozenset({"Sequential", "Model", "load_model"}),
 }
 
+
+# -- activations and the losses that expect them (semantic/activations.py,
+# semantic/loss_sites.py) ------------------------------------------------
+# The activation kinds, as strings so that this module stays pure data.
+_SOFTMAX, _LOG_SOFTMAX, _SIGMOID, _LOGITS = "softmax", "log_softmax", "sigmoid", "logits"
+
+# Functions that apply an activation to their first argument.
+ACTIVATION_FUNCTIONS: Dict[str, str] = {
+    "torch.nn.functional.softmax": _SOFTMAX,
+    "torch.softmax": _SOFTMAX,
+    "torch.special.softmax": _SOFTMAX,
+    "torch.nn.functional.log_softmax": _LOG_SOFTMAX,
+    "torch.log_softmax": _LOG_SOFTMAX,
+    "torch.special.log_softmax": _LOG_SOFTMAX,
+    "torch.sigmoid": _SIGMOID,
+    "torch.nn.functional.sigmoid": _SIGMOID,
+    "torch.special.expit": _SIGMOID,
+    "tensorflow.nn.softmax": _SOFTMAX,
+    "tensorflow.math.softmax": _SOFTMAX,
+    "tensorflow.nn.log_softmax": _LOG_SOFTMAX,
+    "tensorflow.math.log_softmax": _LOG_SOFTMAX,
+    "tensorflow.nn.sigmoid": _SIGMOID,
+    "tensorflow.math.sigmoid": _SIGMOID,
+    "tensorflow.sigmoid": _SIGMOID,
+    "keras.activations.softmax": _SOFTMAX,
+    "keras.activations.log_softmax": _LOG_SOFTMAX,
+    "keras.activations.sigmoid": _SIGMOID,
+    "keras.ops.softmax": _SOFTMAX,
+    "keras.ops.log_softmax": _LOG_SOFTMAX,
+    "keras.ops.sigmoid": _SIGMOID,
+    "keras.ops.nn.softmax": _SOFTMAX,
+    "keras.ops.nn.log_softmax": _LOG_SOFTMAX,
+    "keras.ops.nn.sigmoid": _SIGMOID,
+}
+# Tensor methods that do the same: `logits.softmax(dim=-1)`.
+ACTIVATION_METHODS: Dict[str, str] = {"softmax": _SOFTMAX, "log_softmax": _LOG_SOFTMAX, "sigmoid": _SIGMOID}
+# Functions whose output is logits whatever their input: a linear map.
+LOGIT_FUNCTIONS: FrozenSet[str] = frozenset({"torch.nn.functional.linear", "torch.nn.functional.bilinear"})
+# Functions and methods that keep their first argument's activation: reshaping,
+# moving, casting, clamping. `torch.log` / `.exp()` are handled apart.
+ACTIVATION_PRESERVING_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "torch.flatten", "torch.squeeze", "torch.unsqueeze", "torch.reshape", "torch.transpose",
+        "torch.permute", "torch.clamp", "torch.clip", "torch.movedim", "torch.nn.functional.dropout",
+        "tensorflow.reshape", "tensorflow.squeeze", "tensorflow.expand_dims", "tensorflow.clip_by_value",
+        "tensorflow.transpose", "tensorflow.cast", "keras.ops.reshape", "keras.ops.squeeze",
+        "keras.ops.clip", "keras.ops.cast",
+    }
+)
+ACTIVATION_PRESERVING_METHODS: FrozenSet[str] = frozenset(
+    {
+        "view", "view_as", "reshape", "reshape_as", "squeeze", "unsqueeze", "flatten", "permute",
+        "transpose", "contiguous", "float", "double", "half", "bfloat16", "to", "cuda", "cpu", "type",
+        "clamp", "clamp_min", "clamp_max", "clip", "detach", "t", "movedim",
+    }
+)
+LOG_FUNCTIONS: FrozenSet[str] = frozenset({"torch.log", "tensorflow.math.log", "tensorflow.log", "keras.ops.log"})
+EXP_FUNCTIONS: FrozenSet[str] = frozenset({"torch.exp", "tensorflow.math.exp", "tensorflow.exp", "keras.ops.exp"})
+
+# torch layers: what calling them does to the activation of their input.
+TORCH_ACTIVATION_LAYERS: Dict[str, str] = {
+    "torch.nn.Softmax": _SOFTMAX,
+    "torch.nn.Softmax2d": _SOFTMAX,
+    "torch.nn.LogSoftmax": _LOG_SOFTMAX,
+    "torch.nn.Sigmoid": _SIGMOID,
+}
+TORCH_LOGIT_LAYERS: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in ("Linear", "LazyLinear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "LazyConv1d", "LazyConv2d", "LazyConv3d")
+)
+TORCH_ACTIVATION_PRESERVING_LAYERS: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in ("Identity", "Flatten", "Unflatten", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
+)
+
+# Keras layers whose `activation` argument decides their output (None: logits),
+# with the argument's position where it is commonly given positionally.
+KERAS_LAYERS_WITH_ACTIVATION: Dict[str, int] = {
+    "keras.layers.Dense": 1,
+    "keras.layers.EinsumDense": -1,
+    "keras.layers.Conv1D": -1,
+    "keras.layers.Conv2D": -1,
+    "keras.layers.Conv3D": -1,
+    "keras.layers.Conv1DTranspose": -1,
+    "keras.layers.Conv2DTranspose": -1,
+    "keras.layers.Conv3DTranspose": -1,
+    "keras.layers.SeparableConv1D": -1,
+    "keras.layers.SeparableConv2D": -1,
+    "keras.layers.Convolution2D": -1,
+}
+# `Activation("softmax")` takes the activation as its first argument.
+KERAS_ACTIVATION_LAYER = "keras.layers.Activation"
+KERAS_FIXED_ACTIVATION_LAYERS: Dict[str, str] = {"keras.layers.Softmax": _SOFTMAX}
+KERAS_ACTIVATION_PRESERVING_LAYERS: FrozenSet[str] = frozenset(
+    "keras.layers." + name
+    for name in ("Dropout", "Flatten", "Reshape", "GaussianNoise", "GaussianDropout", "ActivityRegularization", "InputLayer")
+)
+KERAS_INPUTS: FrozenSet[str] = frozenset({"keras.Input", "keras.layers.Input"})
+# Keras activation names (strings, or `keras.activations.x` / `tf.nn.x` given as the argument).
+KERAS_ACTIVATION_NAMES: Dict[str, str] = {
+    "softmax": _SOFTMAX,
+    "log_softmax": _LOG_SOFTMAX,
+    "sigmoid": _SIGMOID,
+    "linear": _LOGITS,
+}
+# keras.applications models end in `classifier_activation` (default "softmax")
+# when `include_top` is left True.
+KERAS_APPLICATIONS_PREFIX = "keras.applications."
+
+# Model factories whose output is classification logits, and the attribute
+# that holds their final layer (a replaced head decides the output instead).
+TORCHVISION_CLASSIFIER_HEADS: Tuple[Tuple[str, str], ...] = (
+    ("resnet", "fc"), ("resnext", "fc"), ("wide_resnet", "fc"), ("regnet", "fc"), ("googlenet", "fc"),
+    ("inception_v3", "fc"), ("shufflenet", "fc"),
+    ("alexnet", "classifier"), ("vgg", "classifier"), ("mobilenet", "classifier"), ("efficientnet", "classifier"),
+    ("densenet", "classifier"), ("mnasnet", "classifier"), ("convnext", "classifier"), ("maxvit", "classifier"),
+    ("squeezenet", "classifier"), ("vit_", "heads"), ("swin", "head"),
+)
+TIMM_CREATE_MODEL = "timm.create_model"
+MODEL_HEAD_ATTRIBUTES: FrozenSet[str] = frozenset({"fc", "classifier", "head", "heads", "last_linear"})
+
+# What a loss expects as its prediction: "logits", "log_probs" or "probs";
+# the family ("categorical" or "binary"); where the prediction is passed
+# (position, keyword). Keras losses take (y_true, y_pred) and decide between
+# logits and probabilities with `from_logits`, whose position is given (-1:
+# keyword only).
+TORCH_LOSS_EXPECTATIONS: Dict[str, Tuple[str, str, int, str]] = {
+    "torch.nn.CrossEntropyLoss": ("logits", "categorical", 0, "input"),
+    "torch.nn.functional.cross_entropy": ("logits", "categorical", 0, "input"),
+    "torch.nn.NLLLoss": ("log_probs", "categorical", 0, "input"),
+    "torch.nn.functional.nll_loss": ("log_probs", "categorical", 0, "input"),
+    "torch.nn.BCEWithLogitsLoss": ("logits", "binary", 0, "input"),
+    "torch.nn.functional.binary_cross_entropy_with_logits": ("logits", "binary", 0, "input"),
+}
+TF_LOGITS_LOSS_FUNCTIONS: Dict[str, Tuple[str, int]] = {
+    # (family, position of `logits` in TF 2 signatures: (labels, logits))
+    "tensorflow.nn.softmax_cross_entropy_with_logits": ("categorical", 1),
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": ("categorical", 1),
+    "tensorflow.nn.sigmoid_cross_entropy_with_logits": ("binary", 1),
+}
+# Keras loss classes: family, position of `from_logits` in the constructor.
+KERAS_CROSSENTROPY_CLASSES: Dict[str, Tuple[str, int]] = {
+    "keras.losses.CategoricalCrossentropy": ("categorical", 0),
+    "keras.losses.SparseCategoricalCrossentropy": ("categorical", 0),
+    "keras.losses.CategoricalFocalCrossentropy": ("categorical", -1),
+    "keras.losses.BinaryCrossentropy": ("binary", 0),
+    "keras.losses.BinaryFocalCrossentropy": ("binary", -1),
+}
+# Keras loss functions (y_true, y_pred, from_logits=False, ...): family, position of `from_logits`.
+KERAS_CROSSENTROPY_FUNCTIONS: Dict[str, Tuple[str, int]] = {
+    "keras.losses.categorical_crossentropy": ("categorical", 2),
+    "keras.losses.sparse_categorical_crossentropy": ("categorical", 2),
+    "keras.losses.binary_crossentropy": ("binary", 2),
+    "keras.losses.binary_focal_crossentropy": ("binary", -1),
+    "keras.losses.categorical_focal_crossentropy": ("categorical", -1),
+    "keras.metrics.categorical_crossentropy": ("categorical", 2),
+    "keras.metrics.sparse_categorical_crossentropy": ("categorical", 2),
+    "keras.metrics.binary_crossentropy": ("binary", 2),
+    "keras.backend.categorical_crossentropy": ("categorical", 2),
+    "keras.backend.sparse_categorical_crossentropy": ("categorical", 2),
+    "keras.backend.binary_crossentropy": ("binary", 2),
+}
+# `compile(loss="...")` names: family; all assume probabilities.
+KERAS_CROSSENTROPY_NAMES: Dict[str, str] = {
+    "categorical_crossentropy": "categorical",
+    "sparse_categorical_crossentropy": "categorical",
+    "binary_crossentropy": "binary",
+    "binary_focal_crossentropy": "binary",
+    "categorical_focal_crossentropy": "categorical",
+}
+# The class that takes `from_logits=True` for each loss name (for fixes).
+KERAS_CROSSENTROPY_CLASS_FOR_NAME: Dict[str, str] = {
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_crossentropy": "BinaryCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+}
+
 # -- gradients and autograd (semantic/training_loops.py, semantic/autograd.py)
 # Backward calls that fill no `.grad` (gradients live in a context).
 BACKWARD_WITHOUT_GRAD: FrozenSet[str] = frozenset({"torch.distributed.autograd.backward"})

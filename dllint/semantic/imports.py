@@ -114,6 +114,26 @@ class ImportMap:
     def imports_ml_framework(self) -> bool:
         return any(name.split(".")[0] in ML_FRAMEWORKS for name in self.imported_modules)
 
+    def reference_to(self, qualname: str) -> Optional[str]:
+        """The shortest way this module can spell `qualname` with the names
+        it already imports (`tf.keras.losses.X`, `keras.losses.X`,
+        `losses.X`), or None; for fixes that add a reference."""
+        found = []
+        for local, target in self.names.items():
+            if qualname == target:
+                found.append(local)
+            elif qualname.startswith(target + "."):
+                found.append(local + qualname[len(target):])
+            elif target == "tensorflow" and qualname.startswith("keras."):
+                found.append(f"{local}.{qualname}")
+        valid = [text for text in found if self._spells(text, qualname)]
+        return min(valid, key=len) if valid else None
+
+    def _spells(self, text: str, qualname: str) -> bool:
+        head, _, rest = text.partition(".")
+        target = self.names.get(head)
+        return target is not None and canonical(f"{target}.{rest}" if rest else target) == qualname
+
     def resolve_name(self, name: str) -> Optional[str]:
         if name in self.names:
             return self.names[name]

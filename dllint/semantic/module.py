@@ -4,6 +4,9 @@
     semantic.value_of(expr)         -> Value(kind=MODEL, ...) or None
     semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
     semantic.callers_of(function)   -> calls to it in this file
+    semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
+    semantic.activations            -> activation provenance (semantic/activations.py)
+    semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
 
 Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
 `for ... in`, parameters (from the calls made to the function in the same
@@ -21,12 +24,15 @@ from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
 from dllint.semantic.project import ModuleInfo, ProjectIndex
 from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
+from dllint.tree import walk
 from dllint.semantic.values import (
     BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN,
     VALIDATION, Value, kind_from_name, split_from_name,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.activations import Activations
+    from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.source import SourceFile
@@ -52,6 +58,7 @@ class ModuleModel:
         self._value_cache: Dict[Tuple[int, Optional[int]], Optional[Value]] = {}
         self._in_progress: set = set()
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
+        self._callers_elsewhere: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
 
     # -- structure -------------------------------------------------------
     @property
@@ -68,6 +75,20 @@ class ModuleModel:
 
     def enclosing_class(self, node: ast.AST) -> Optional[ast.ClassDef]:
         return self.scopes.enclosing(node, ast.ClassDef)
+
+    @cached_property
+    def activations(self) -> "Activations":
+        """Which activation was last applied to a value (built on first use)."""
+        from dllint.semantic.activations import Activations
+
+        return Activations(self)
+
+    @cached_property
+    def loss_sites(self) -> "LossSites":
+        """Where predictions meet classification losses (built on first use)."""
+        from dllint.semantic.loss_sites import LossSites
+
+        return LossSites(self)
 
     # -- facts kept in their own modules (computed on first use) ---------
     @cached_property
@@ -116,7 +137,7 @@ class ModuleModel:
         func = call.func
         qualname = self.qualified_name(func)
         if qualname:
-            found = self.project.definition(qualname)
+            found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 return self.project.model_for(found[0]), found[1]
         if isinstance(func, ast.Name):
@@ -134,7 +155,7 @@ class ModuleModel:
     def resolve_class(self, node: ast.AST) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
         qualname = self.qualified_name(node)
         if qualname:
-            found = self.project.definition(qualname)
+            found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], ast.ClassDef):
                 return self.project.model_for(found[0]), found[1]
         return None
@@ -161,7 +182,7 @@ class ModuleModel:
         """Every call in this file whose function's last name is `name`."""
         if self._calls_by_name is None:
             found: Dict[str, List[ast.Call]] = {}
-            for node in ast.walk(self.tree):
+            for node in walk(self.tree):
                 if isinstance(node, ast.Call):
                     parts = dotted_parts(node.func)
                     if parts:
@@ -170,7 +191,38 @@ class ModuleModel:
         return self._calls_by_name.get(name, [])
 
     def callers_of(self, function: FunctionNode) -> List[ast.Call]:
-        return [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
+        """Calls in this file that run `function`; for `__init__`, the
+        instantiations of its class (`Trainer(model, ...)`)."""
+        found = [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
+        owner = self.parent(function)
+        if function.name == "__init__" and isinstance(owner, ast.ClassDef):
+            found += [call for call in self.calls(owner.name) if (self.resolve_class(call.func) or (None, None))[1] is owner]
+        return found
+
+    def callers_elsewhere(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+        """Calls of a top-level function of this file (or instantiations of a
+        top-level class, for its `__init__`) in the other files of the
+        project that import this module: (their ModuleModel, the call)."""
+        key = id(function)
+        if key in self._callers_elsewhere:
+            return self._callers_elsewhere[key]
+        found: List[Tuple["ModuleModel", ast.Call]] = []
+        owner = self.parent(function)
+        if isinstance(owner, ast.ClassDef) and function.name == "__init__" and self.parent(owner) is self.tree:
+            name, wanted = owner.name, owner
+        elif owner is self.tree:
+            name, wanted = function.name, function
+        else:
+            name, wanted = "", None
+        if wanted is not None and self.info.name:
+            for other in self.project.modules_importing(self.info):
+                model = self.project.model_for(other)
+                for call in model.calls(name):
+                    resolved = model.resolve_class(call.func) if isinstance(wanted, ast.ClassDef) else model.resolve_function(call)
+                    if resolved is not None and resolved[1] is wanted:
+                        found.append((model, call))
+        self._callers_elsewhere[key] = found
+        return found
 
     # -- values ----------------------------------------------------------
     def value_of(self, node: ast.AST, depth: int = 0) -> Optional[Value]:
@@ -316,7 +368,7 @@ class ModuleModel:
         if resolved_class is not None:
             model, class_node = resolved_class
             class_qualname = model.class_qualname(class_node)
-            framework = self.project.model_framework(class_qualname)
+            framework = self.project.model_framework(class_qualname, model.info)
             if framework:
                 return Value(MODEL, qualname=class_qualname, framework=framework, origin=node, module=self.info.name)
             return None
@@ -469,6 +521,13 @@ class ModuleModel:
                     value = self.value_of(argument, depth + 1)
                     if value is not None:
                         return value
+            if not self.callers_of(function):
+                for caller, call in self.callers_elsewhere(function):
+                    argument = _call_argument(call, function, index, binding.name)
+                    if argument is not None:
+                        value = caller.value_of(argument, depth + 1)
+                        if value is not None:
+                            return value
         return self._value_from_name(binding.name, binding.node)
 
     def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:
@@ -508,8 +567,11 @@ def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str
     if index < 0:
         return None
     positional = function.args.posonlyargs + function.args.args
-    # A method called as `obj.method(x)` does not pass `self` explicitly.
-    is_method_call = isinstance(call.func, ast.Attribute) and positional and positional[0].arg in ("self", "cls")
+    # A method called as `obj.method(x)` does not pass `self` explicitly, nor
+    # does `Trainer(model)` for `__init__(self, model)`.
+    is_method_call = bool(positional) and (
+        (isinstance(call.func, ast.Attribute) and positional[0].arg in ("self", "cls")) or function.name == "__init__"
+    )
     position = index - 1 if is_method_call else index
     if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return call.args[position]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.semantic.catalog import MODEL_BASES
-from dllint.semantic.imports import ImportMap, dotted_parts
+from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -58,8 +58,10 @@ class ModuleInfo:
 class ProjectIndex:
     def __init__(self) -> None:
         self.modules: Dict[str, ModuleInfo] = {}
+        self._same_name: Dict[str, List[ModuleInfo]] = {}
+        self._importers: Optional[Dict[int, List[ModuleInfo]]] = None
         self._by_last_part: Dict[str, List[ModuleInfo]] = {}
-        self._model_class_cache: Dict[str, Optional[str]] = {}
+        self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
 
     # -- building --------------------------------------------------------
     def add(self, source: "SourceFile", imports: ImportMap, is_package: bool = False) -> ModuleInfo:
@@ -78,23 +80,37 @@ class ProjectIndex:
         # Two files may share a name (two `train.py` in one run); the first wins
         # the exact name, both stay reachable through their own sources.
         self.modules.setdefault(info.name, info)
+        self._same_name.setdefault(info.name, []).append(info)
         self._by_last_part.setdefault(info.name.rsplit(".", 1)[-1], []).append(info)
         return info
 
     # -- lookup ----------------------------------------------------------
-    def module(self, name: str) -> Optional[ModuleInfo]:
+    def module(self, name: str, near: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
+        """The module called `name`. When several files share the name (a
+        `model.py` in each of several script folders), the one in the folder
+        of `near` (the importing module) wins, as on Python's `sys.path`."""
+        if near is not None and len(self._same_name.get(name, ())) > 1:
+            folder = Path(near.source.path).parent
+            for info in self._same_name[name]:
+                if Path(info.source.path).parent == folder:
+                    return info
         if name in self.modules:
             return self.modules[name]
+        top = name.split(".", 1)[0]
+        if top in ML_FRAMEWORKS and top not in self.modules:
+            # `keras.layers` is the library, not a project `layers.py`
+            return None
         last = name.rsplit(".", 1)[-1]
         candidates = [info for info in self._by_last_part.get(last, ()) if _suffix_match(info.name, name)]
         return candidates[0] if len(candidates) == 1 else None
 
-    def definition(self, qualname: str, _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
-        """The project class or function a qualified name refers to."""
+    def definition(self, qualname: str, near: Optional[ModuleInfo] = None, _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
+        """The project class or function a qualified name refers to (as seen
+        from the module `near`, when given)."""
         if "." not in qualname:
             return None
         module_name, attribute = qualname.rsplit(".", 1)
-        info = self.module(module_name)
+        info = self.module(module_name, near)
         if info is None:
             # `from pkg import models` then `models.Net`: the module is the
             # whole name minus its last part, already tried; a package's
@@ -111,8 +127,26 @@ class ProjectIndex:
             if qualname in seen:
                 return None
             seen.add(qualname)
-            return self.definition(reexport, seen)
+            return self.definition(reexport, info, seen)
         return None
+
+    def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
+        """The other modules of the run that import `info` (by any name that
+        resolves to it from where they are). Indexed once, on first use."""
+        if self._importers is None:
+            importers: Dict[int, List[ModuleInfo]] = {}
+            for infos in self._same_name.values():
+                for other in infos:
+                    targets = set()
+                    for imported in set(other.imports.imported_modules) | set(other.imports.names.values()):
+                        for name in (imported, imported.rsplit(".", 1)[0]):
+                            target = self.module(name, other)
+                            if target is not None and target is not other:
+                                targets.add(id(target))
+                    for target in targets:
+                        importers.setdefault(target, []).append(other)
+            self._importers = importers
+        return self._importers.get(id(info), [])
 
     def model_for(self, info: ModuleInfo) -> "ModuleModel":
         if info._model is None:
@@ -131,31 +165,33 @@ class ProjectIndex:
                 names.append(qualname)
         return names
 
-    def class_ancestry(self, qualname: str, _seen: Optional[set] = None) -> Iterator[str]:
+    def class_ancestry(self, qualname: str, _seen: Optional[set] = None, near: Optional[ModuleInfo] = None) -> Iterator[str]:
         """The qualified names of a class's bases, transitively through project classes."""
         seen = _seen if _seen is not None else set()
         if qualname in seen:
             return
         seen.add(qualname)
-        found = self.definition(qualname)
+        found = self.definition(qualname, near)
         if found is None or not isinstance(found[1], ast.ClassDef):
             return
         info, node = found
         for base in self.base_names(info, node):
             yield base
-            yield from self.class_ancestry(base, seen)
+            yield from self.class_ancestry(base, seen, info)
 
-    def model_framework(self, qualname: str) -> Optional[str]:
+    def model_framework(self, qualname: str, near: Optional[ModuleInfo] = None) -> Optional[str]:
         """"torch", "lightning", "keras" or "hf" when the class is a model."""
-        if qualname not in self._model_class_cache:
+        found = self.definition(qualname, near)
+        key = (qualname, id(found[0]) if found else None)
+        if key not in self._model_class_cache:
             framework = MODEL_BASES.get(qualname)
             if framework is None:
-                for base in self.class_ancestry(qualname):
+                for base in self.class_ancestry(qualname, near=found[0] if found else near):
                     framework = MODEL_BASES.get(base) or _framework_by_library(base)
                     if framework:
                         break
-            self._model_class_cache[qualname] = framework
-        return self._model_class_cache[qualname]
+            self._model_class_cache[key] = framework
+        return self._model_class_cache[key]
 
 
 def _framework_by_library(qualname: str) -> Optional[str]:

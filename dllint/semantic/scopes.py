@@ -74,33 +74,39 @@ class ScopeTable:
 
     def __init__(self, tree: ast.Module):
         self.parents: Dict[ast.AST, ast.AST] = {}
-        self.scope_of_node: Dict[ast.AST, Scope] = {}
         self.module_scope = Scope(tree, None)
         self.scopes: Dict[ast.AST, Scope] = {tree: self.module_scope}
         self._walk(tree, self.module_scope)
+        # The walk pops a stack, so bindings arrive out of order; lookups
+        # (pick_binding) expect them in source order.
+        for scope in self.scopes.values():
+            for table in (scope.bindings, scope.attributes):
+                for bindings in table.values():
+                    bindings.sort(key=_source_order)
 
     # -- building --------------------------------------------------------
     def _walk(self, root: ast.AST, scope: Scope) -> None:
         # Iterative, so deeply nested real files cannot exhaust the stack.
         stack: List[Tuple[ast.AST, Scope]] = [(root, scope)]
+        parents = self.parents
         while stack:
             node, scope = stack.pop()
             inner = scope
-            if node is not root or not isinstance(node, ast.Module):
+            node_type = type(node)
+            if node_type in _BINDING_NODES:
                 self._bind(node, scope)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            if node_type in _SCOPE_NODES:
                 inner = Scope(node, scope)
                 self.scopes[node] = inner
                 self._bind_parameters(node, inner)
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-                # Decorators, defaults and bases are evaluated in the enclosing scope.
-                if inner is not scope and _is_outer_part(node, child):
-                    self.scope_of_node[child] = scope
-                    stack.append((child, scope))
-                else:
-                    self.scope_of_node[child] = inner
-                    stack.append((child, inner))
+                for child in _children(node):
+                    parents[child] = node
+                    # Decorators, defaults and bases are evaluated in the enclosing scope.
+                    stack.append((child, scope if _is_outer_part(node, child) else inner))
+                continue
+            for child in _children(node):
+                parents[child] = node
+                stack.append((child, inner))
 
     def _bind_parameters(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.ClassDef):
@@ -171,7 +177,14 @@ class ScopeTable:
 
     # -- queries ---------------------------------------------------------
     def scope_at(self, node: ast.AST) -> Scope:
-        return self.scope_of_node.get(node, self.module_scope)
+        """The scope a node's code runs in (found through its parents)."""
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            scope = self.scopes.get(parent)
+            if scope is not None and not _is_outer_part(parent, child):
+                return scope
+            child, parent = parent, self.parents.get(parent)
+        return self.module_scope
 
     def enclosing(self, node: ast.AST, types) -> Optional[ast.AST]:
         current = self.parents.get(node)
@@ -201,17 +214,39 @@ class ScopeTable:
         return None
 
 
-def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
-    """The last binding before `line`; the last one at all when none precedes it.
+_SCOPE_NODES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+_BINDING_NODES = frozenset(
+    {
+        ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension,
+        ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+        ast.ImportFrom, ast.Global,
+    }
+)
 
-    "Last" is by line: the table is built by a stack-based walk, so a scope's
-    bindings are not stored in source order.
-    """
+
+def _children(node: ast.AST) -> List[ast.AST]:
+    """`ast.iter_child_nodes` without its two generators per node."""
+    found: List[ast.AST] = []
+    for name in node._fields:
+        child = getattr(node, name, None)
+        if child.__class__ is list:
+            found.extend(item for item in child if isinstance(item, ast.AST))
+        elif isinstance(child, ast.AST):
+            found.append(child)
+    return found
+
+
+def _source_order(binding: Binding) -> Tuple[int, int]:
+    return binding.line, getattr(binding.node, "col_offset", 0) if binding.node is not None else 0
+
+
+def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
+    """The last binding before `line`; the last one at all when none precedes it."""
     if line is not None:
         before = [binding for binding in bindings if binding.line < line]
         if before:
-            return max(before, key=lambda binding: binding.line)
-    return max(bindings, key=lambda binding: binding.line)
+            return before[-1]
+    return bindings[-1]
 
 
 def _is_outer_part(owner: ast.AST, child: ast.AST) -> bool:

@@ -1,0 +1,126 @@
+"""`sarif`: SARIF 2.1.0, the format GitHub code scanning uploads.
+
+One run. `tool.driver` names dllint, its version and home page, and lists the
+rules the run's select/ignore let through (not every rule dllint has), each
+with a short description (the rule's summary), a full description (its *What
+it does*), its rendered documentation as `help` and the URL of its page.
+Results point at files by URIs relative to the repository root (see
+`ReportContext.root`), with the `%SRCROOT%` base declared in
+`originalUriBaseIds`; files outside it get absolute `file:` URIs. Regions are 1-based with an exclusive end
+column, as SARIF wants; columns count Unicode code points (dllint's
+character columns), which `columnKind` says. A finding's fix becomes a
+SARIF `fix`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+from urllib.parse import quote
+
+from dllint import __version__
+from dllint.diagnostics import Diagnostic, Edit
+from dllint.formats.context import ReportContext, code_info
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+
+
+def _artifact_location(path: str, root: Path) -> Dict[str, str]:
+    """A URI relative to %SRCROOT% when `path` lies under the root, else absolute."""
+    absolute = Path(os.path.abspath(path))
+    for candidate, base in ((absolute, Path(os.path.abspath(root))), (absolute.resolve(), Path(root).resolve())):
+        try:
+            relative = candidate.relative_to(base)
+        except ValueError:
+            continue
+        return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": absolute.as_uri()}
+
+
+def _region(line: int, column: int, end_line: Optional[int], end_column: Optional[int]) -> Dict[str, int]:
+    region = {"startLine": line, "startColumn": column}
+    if end_line is not None and end_column is not None:
+        region.update(endLine=end_line, endColumn=end_column)
+    return region
+
+
+def _replacement(edit: Edit) -> Dict[str, Any]:
+    return {
+        "deletedRegion": _region(edit.start[0], edit.start[1], edit.end[0], edit.end[1]),
+        "insertedContent": {"text": edit.replacement},
+    }
+
+
+def _result(d: Diagnostic, index: Dict[str, int], root: Path) -> Dict[str, Any]:
+    location = _artifact_location(d.path, root)
+    result: Dict[str, Any] = {
+        "ruleId": d.code,
+        # DL000 is dllint failing, not the code being wrong
+        "level": "warning" if d.code == "DL000" else "error",
+        "message": {"text": d.message},
+        "locations": [
+            {"physicalLocation": {"artifactLocation": location, "region": _region(d.line, d.column, d.end_line, d.end_column)}}
+        ],
+    }
+    if d.code in index:
+        result["ruleIndex"] = index[d.code]
+    if d.fix is not None:
+        result["fixes"] = [
+            {
+                "description": {"text": d.fix.message},
+                "artifactChanges": [
+                    {"artifactLocation": location, "replacements": [_replacement(edit) for edit in d.fix.edits]}
+                ],
+            }
+        ]
+    return result
+
+
+def _rule(code: str) -> Dict[str, Any]:
+    info = code_info(code)
+    return {
+        "id": info.code,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.description},
+        "help": {"text": info.documentation, "markdown": info.documentation},
+        "helpUri": info.url,
+        "defaultConfiguration": {"level": "warning" if code == "DL000" else "error"},
+    }
+
+
+def log(diagnostics: Sequence[Diagnostic], context: ReportContext) -> Dict[str, Any]:
+    from dllint.rule_docs import PROJECT_URL
+
+    codes: List[str] = [info.code for info in context.selected()]
+    # A finding whose code was not selected cannot reach here (the runner
+    # filters), but keep the log consistent if one does.
+    codes += sorted({d.code for d in diagnostics} - set(codes))
+    index = {code: position for position, code in enumerate(codes)}
+    root = Path(context.root)
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dllint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": PROJECT_URL,
+                        "rules": [_rule(code) for code in codes],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": [_result(d, index, root) for d in diagnostics],
+            }
+        ],
+    }
+
+
+def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
+    return json.dumps(log(diagnostics, context), indent=2, ensure_ascii=False) + "\n"

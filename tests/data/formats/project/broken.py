@@ -1,0 +1,5 @@
+"""Not valid Python: the output-format tests show dllint's DL001 for it."""
+import torch
+
+def train(model:
+    pass

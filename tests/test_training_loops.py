@@ -199,3 +199,35 @@ def test_accumulations_are_found_once_in_nested_loops():
     assert [(a.statement.lineno, ast.unparse(a.target), ast.unparse(a.value)) for a in found] == [
         (4, "total", "model(x).sum()"), (5, "total", "1"), (6, "losses", "x"),
     ]
+
+
+def test_a_reset_of_another_network_does_not_clear_a_step():
+    models = project(
+        train="""
+            import torch
+            from torch import nn
+            class G(nn.Module):
+                pass
+            class D(nn.Module):
+                pass
+            g, d = G(), D()
+            opt_d = torch.optim.Adam(d.parameters())
+            opt_g = torch.optim.Adam(g.parameters())
+            for x in loader:
+                g.zero_grad()
+                opt_g.zero_grad()
+                d(x).mean().backward()
+                opt_d.step()
+                opt_g.step()
+                opt = pick(opt_d, opt_g)
+                opt.zero_grad()
+            """
+    )
+    loops = models["train"].training_loops
+    (loop,) = loops.loops()
+    iteration = loops.iteration(loop)
+    step_d, step_g = iteration.steps
+    g_model, g_opt, unknown = iteration.zeroing
+    assert not loops.may_clear(g_model, step_d) and not loops.may_clear(g_opt, step_d)
+    assert loops.may_clear(g_model, step_g) and loops.may_clear(g_opt, step_g)
+    assert loops.may_clear(unknown, step_d)  # an optimizer dllint cannot identify

@@ -46,6 +46,7 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
     loops.iteration(loop)                Iteration: .events, .calls, .backward, .steps, .zeroing,
                                          .opaque
     loops.own_events(loop, kind)         events not inside a nested loop that trains by itself
+    loops.may_clear(reset, step)         can this reset clear what this step applies? (per optimizer)
     loops.resets_outside(loop)           gradient resets in the loop's function, outside the loop
     loops.optimizer_built_per_iteration(step, loop)
                                          a throwaway optimizer, constructed every iteration
@@ -87,7 +88,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, S
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
 from dllint.semantic.scopes import pick_binding
-from dllint.semantic.values import BATCH, DATA, OPTIMIZER, Value
+from dllint.semantic.values import BATCH, DATA, MODEL, OPTIMIZER, Value
 from dllint.tree import statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -340,6 +341,29 @@ class TrainingLoops:
             event for event in self.iteration(loop).of_kind(kind)
             if not any(ref.module.training_loops.is_training_loop(ref.node) for ref in event.loops)
         ]
+
+    def may_clear(self, reset: Event, step: Event) -> bool:
+        """Whether a gradient reset may clear the gradients a step applies.
+        True unless provably not: the reset is `zero_grad()` of another
+        optimizer, or of a model whose parameters the stepped optimizer does
+        not hold, each known from the call that built it (`opt_g.zero_grad()`
+        does not clear what `opt_d.step()` applies)."""
+        if reset.kind != ZERO_GRAD or reset.subject is None or step.subject is None:
+            return True
+        # Identities come only from the optimizer classes' own constructors.
+        stepped_value = optimizer_value(step.module, step.subject)
+        stepped = constructor_of(step.module, step.subject)
+        if stepped_value is None or stepped_value.by_name or stepped is None:
+            return True
+        reset_optimizer = optimizer_value(reset.module, reset.subject)
+        if reset_optimizer is not None:
+            other = constructor_of(reset.module, reset.subject)
+            return reset_optimizer.by_name or other is None or other is stepped
+        reset_value = reset.module.value_of(reset.subject)
+        if reset_value is None or reset_value.kind != MODEL or reset_value.by_name or not isinstance(reset_value.origin, ast.Call):
+            return True
+        owner = _parameters_owner(step.module, stepped)
+        return owner is None or owner is reset_value.origin
 
     def optimizer_built_per_iteration(self, step: Event, loop: LoopNode) -> bool:
         """The stepped optimizer is constructed anew on every iteration (in the
@@ -844,6 +868,18 @@ def optimizer_value(model: "ModuleModel", expression: ast.expr) -> Optional[Valu
     if qualname is not None and qualname.split(".")[0] not in ("self",) and "optim" not in qualname.rsplit(".", 1)[-1].lower():
         return None
     return value
+
+
+def _parameters_owner(model: "ModuleModel", constructor: ast.Call) -> Optional[ast.AST]:
+    """The call that built the one model whose `.parameters()` an optimizer
+    constructor takes (`Adam(netD.parameters(), ...)`), or None."""
+    params = constructor.args[0] if constructor.args else next((k.value for k in constructor.keywords if k.arg == "params"), None)
+    if not (isinstance(params, ast.Call) and isinstance(params.func, ast.Attribute) and params.func.attr == "parameters"):
+        return None
+    value = model.value_of(params.func.value)
+    if value is None or value.kind != MODEL or value.by_name or not isinstance(value.origin, ast.Call):
+        return None
+    return value.origin
 
 
 def constructor_of(model: "ModuleModel", expression: ast.expr) -> Optional[ast.Call]:

@@ -185,8 +185,17 @@ def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:
 
 
 def _modules_using_ml(project: ProjectIndex, modules: Sequence[ModuleInfo]) -> set:
-    """Modules that import an ML framework, or a project module that does."""
+    """Modules that import an ML framework, or a project module that does, and
+    the project modules such a module imports (a `train_one_epoch()` helper
+    module needs no import of its own: it gets the model and optimizer as
+    arguments)."""
     using = {id(info) for info in modules if info.imports.imports_ml_framework}
+    by_id = {id(info): info for info in modules}
+    for info in [by_id[key] for key in list(using)]:
+        for imported in info.imports.imported_modules + list(info.imports.names.values()):
+            target = project.module(imported) or (project.module(imported.rsplit(".", 1)[0]) if "." in imported else None)
+            if target is not None and id(target) in by_id:
+                using.add(id(target))
     changed = True
     while changed:
         changed = False

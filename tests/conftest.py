@@ -15,7 +15,8 @@ BUGGY = textwrap.dedent(
         optimizer.step()
     """
 )
-CLEAN = BUGGY.replace("loss.backward\n", "loss.backward()\n")
+# Clean for every rule: the call is made, and gradients are cleared each step (DL601).
+CLEAN = BUGGY.replace("loss.backward\n", "loss.backward()\n").replace("optimizer.step()\n", "optimizer.step()\n    optimizer.zero_grad()\n")
 
 
 @pytest.fixture

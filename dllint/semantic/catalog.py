@@ -513,3 +513,57 @@ TORCH_LAYERS_DROPOUT_ARGUMENT: Dict[str, Tuple[str, int]] = {
 }
 # Stacks of layers built elsewhere: as mode-dependent as the layer they repeat.
 TORCH_LAYER_STACKS: FrozenSet[str] = frozenset({"torch.nn.TransformerEncoder", "torch.nn.TransformerDecoder"})
+
+# -- gradients and autograd (semantic/training_loops.py, semantic/autograd.py)
+# Backward calls that fill no `.grad` (gradients live in a context).
+BACKWARD_WITHOUT_GRAD: FrozenSet[str] = frozenset({"torch.distributed.autograd.backward"})
+# Optimizers that apply gradients from a distributed-autograd context, not `.grad`.
+OPTIMIZERS_WITHOUT_GRAD: FrozenSet[str] = frozenset({"torch.distributed.optim.DistributedOptimizer"})
+# `<owner>.backward(loss)`: objects whose backward takes the loss as argument
+# (Accelerate, Fabric, DeepSpeed engines), matched in the receiver's last name.
+BACKWARD_OWNER_WORDS: Tuple[str, ...] = ("accelerator", "fabric", "engine", "strategy", "precision")
+GRAD_SCALERS: FrozenSet[str] = frozenset(
+    {"torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.GradScaler", "torch.cpu.amp.GradScaler",
+     "torch.amp.grad_scaler.GradScaler", "torch.cuda.amp.grad_scaler.GradScaler"}
+)
+# Classes whose hooks a framework calls with gradients zeroed and stepped for
+# them: base -> the hooks concerned (empty: every method).
+GRADIENT_MANAGING_BASES: Dict[str, Tuple[str, ...]] = {
+    "lightning.pytorch.LightningModule": ("training_step",),
+    "lightning.pytorch.core.LightningModule": ("training_step",),
+    "lightning.pytorch.core.module.LightningModule": ("training_step",),
+    "transformers.Trainer": (),
+    "transformers.trainer.Trainer": (),
+    "transformers.Seq2SeqTrainer": (),
+}
+# Lightning hooks the trainer runs under `torch.no_grad()`.
+LIGHTNING_NO_GRAD_HOOKS: FrozenSet[str] = frozenset({"validation_step", "test_step", "predict_step"})
+LIGHTNING_MODULE_BASES: FrozenSet[str] = frozenset(
+    {"lightning.pytorch.LightningModule", "lightning.pytorch.core.LightningModule", "lightning.pytorch.core.module.LightningModule"}
+)
+# Context managers and decorators that switch gradient recording off / on.
+GRAD_DISABLING: FrozenSet[str] = frozenset({"torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad", "torch.autograd.grad_mode.no_grad", "torch.autograd.inference_mode"})
+GRAD_ENABLING: FrozenSet[str] = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
+GRAD_SWITCHES: FrozenSet[str] = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
+# Calls whose result carries no autograd graph, whatever their argument.
+GRAPH_FREE_BUILTINS: FrozenSet[str] = frozenset({"float", "int", "str", "bool", "len", "repr", "format"})
+GRAPH_FREE_PREFIXES: Tuple[str, ...] = ("math.", "numpy.", "statistics.")
+# torch factories that make a new tensor with no history (unless requires_grad=True).
+TORCH_FRESH_TENSORS: FrozenSet[str] = frozenset(
+    "torch." + name for name in ("tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "empty", "scalar_tensor", "arange")
+)
+# Tensor methods that return a tensor still attached to the input's graph.
+GRAPH_PRESERVING_METHODS: FrozenSet[str] = LOSS_PRESERVING_METHODS | frozenset(
+    {"mul", "div", "add", "sub", "pow", "abs", "exp", "log", "sqrt", "norm", "neg", "unsqueeze", "expand", "flatten", "cpu", "type_as", "half"}
+)
+# ...and those whose result has no graph.
+GRAPH_FREE_METHODS: FrozenSet[str] = frozenset({"item", "detach", "detach_", "tolist", "numpy", "backward", "argmax", "argmin", "eq", "ne", "gt", "lt", "ge", "le", "size", "dim", "numel"})
+# Top-level packages whose tensors keep a PyTorch autograd graph, and those
+# of other frameworks, whose values dllint does not judge as torch graphs (a
+# TensorFlow loss holds no graph once the tape is gone).
+TORCH_ECOSYSTEM: FrozenSet[str] = frozenset(
+    {"torch", "torchvision", "torchaudio", "torchtext", "lightning", "pytorch_lightning", "timm", "accelerate", "peft", "deepspeed", "diffusers"}
+)
+GRAPHLESS_FRAMEWORKS: FrozenSet[str] = frozenset(
+    {"tensorflow", "keras", "tf_keras", "jax", "flax", "optax", "mxnet", "paddle", "mindspore", "chainer", "oneflow"}
+)

@@ -33,6 +33,8 @@ from dllint.semantic.values import (
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.activations import Activations
     from dllint.semantic.loss_sites import LossSites
+    from dllint.semantic.autograd import Autograd
+    from dllint.semantic.training_loops import TrainingLoops
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -96,6 +98,21 @@ class ModuleModel:
 
             self._modes = ModeModel(self)
         return self._modes
+
+    # -- facts kept in their own modules (computed on first use) ---------
+    @cached_property
+    def training_loops(self) -> "TrainingLoops":
+        """Loops that train, and what one iteration does (`semantic/training_loops.py`)."""
+        from dllint.semantic.training_loops import TrainingLoops
+
+        return TrainingLoops(self)
+
+    @cached_property
+    def autograd(self) -> "Autograd":
+        """Grad mode and graph-carrying values (`semantic/autograd.py`)."""
+        from dllint.semantic.autograd import Autograd
+
+        return Autograd(self)
 
     # -- names -----------------------------------------------------------
     def qualified_name(self, node: ast.AST) -> Optional[str]:

@@ -85,10 +85,6 @@ class ProjectIndex:
         return info
 
     # -- lookup ----------------------------------------------------------
-    def all_modules(self) -> List[ModuleInfo]:
-        """Every module of the run, including those that share a dotted name."""
-        return [info for infos in self._by_last_part.values() for info in infos]
-
     def module(self, name: str, near: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
         """The module called `name`. When several files share the name (a
         `model.py` in each of several script folders), the one in the folder
@@ -108,7 +104,7 @@ class ProjectIndex:
         candidates = [info for info in self._by_last_part.get(last, ()) if _suffix_match(info.name, name)]
         return candidates[0] if len(candidates) == 1 else None
 
-    def definition(self, qualname: str, near: Optional[ModuleInfo] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
+    def definition(self, qualname: str, near: Optional[ModuleInfo] = None, _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
         """The project class or function a qualified name refers to (as seen
         from the module `near`, when given)."""
         if "." not in qualname:
@@ -133,8 +129,17 @@ class ProjectIndex:
             return info, info.functions[attribute]
         reexport = info.imports.names.get(attribute)
         if reexport and reexport != qualname:
-            return self.definition(reexport, info)
+            # Re-exports can go round in circles (`a` imports `f` from `b`, `b` from `a`).
+            seen = _seen if _seen is not None else set()
+            if qualname in seen:
+                return None
+            seen.add(qualname)
+            return self.definition(reexport, info, seen)
         return None
+
+    def all_modules(self) -> List[ModuleInfo]:
+        """Every module of the run, those that share a name with another included."""
+        return [info for infos in self._same_name.values() for info in infos]
 
     def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
         """The other modules of the run that import `info` (by any name that

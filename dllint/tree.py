@@ -8,24 +8,25 @@ nodes for questions (imports, definitions) that never live in expressions.
 from __future__ import annotations
 
 import ast
+from collections import deque
 from typing import Iterator, List
 
 _AST = ast.AST
 
 
 def walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node below `node` (included), parents before children."""
-    stack: List[ast.AST] = [node]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    while stack:
-        current = pop()
-        yield current
+    """Every node below `node` (included), in `ast.walk`'s order (breadth first)."""
+    todo = deque([node])
+    popleft, push, extend = todo.popleft, todo.append, todo.extend
+    while todo:
+        current = popleft()
         for name in current._fields:
             child = getattr(current, name, None)
             if child.__class__ is list:
                 extend(item for item in child if isinstance(item, _AST))
             elif isinstance(child, _AST):
                 push(child)
+        yield current
 
 
 _STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -42,3 +43,15 @@ def statements(node: ast.AST) -> Iterator[ast.stmt]:
             children = getattr(current, name, None)
             if children:
                 stack.extend(children)
+
+
+def children(node: ast.AST) -> List[ast.AST]:
+    """`ast.iter_child_nodes(node)`, as a list, without its generators."""
+    found: List[ast.AST] = []
+    for name in node._fields:
+        child = getattr(node, name, None)
+        if child.__class__ is list:
+            found.extend(item for item in child if isinstance(item, _AST))
+        elif isinstance(child, _AST):
+            found.append(child)
+    return found

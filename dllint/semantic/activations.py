@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 
 from dllint.semantic import catalog
 from dllint.semantic.values import LOSS_FUNCTION, MODEL
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -488,7 +489,7 @@ class _Walk:
                 case_found, _ = self.defines_block(case.body, name, model, frame, path, depth)
                 found += case_found
             return found, False
-        if isinstance(statement, ast.Expr) and any(isinstance(n, ast.NamedExpr) and n.target.id == name for n in ast.walk(statement)):
+        if isinstance(statement, ast.Expr) and any(isinstance(n, ast.NamedExpr) and n.target.id == name for n in walk(statement)):
             return [unknown("assignment expression")], True
         return [], False
 
@@ -1179,7 +1180,7 @@ def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[
     start = (statement.end_lineno or statement.lineno, statement.end_col_offset or 0)
     later = [
         (node.lineno, node.col_offset)
-        for node in ast.walk(scope_node)
+        for node in walk(scope_node)
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node is not statement and (node.lineno, node.col_offset) >= start
         and any(model.source.segment(item) == text for item in (node.targets if isinstance(node, ast.Assign) else [node.target]))
     ]
@@ -1188,7 +1189,7 @@ def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[
 
 def _calls_on(window: _Window, model: "ModuleModel", methods: Sequence[str]) -> List[ast.Call]:
     found = []
-    for node in ast.walk(window.scope):
+    for node in walk(window.scope):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
             if window.holds(node) and model.source.segment(node.func.value) == window.target:
                 found.append(node)
@@ -1203,7 +1204,7 @@ def _container_is_changed(constructor: ast.Call, model: "ModuleModel", methods: 
     text = window.target
     if _calls_on(window, model, methods):
         return True
-    for node in ast.walk(window.scope):
+    for node in walk(window.scope):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)) and window.holds(node):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for item in targets:
@@ -1251,7 +1252,7 @@ def _replaced_heads(constructor: ast.Call, model: "ModuleModel", head_attributes
     if _calls_on(window, model, ("reset_classifier",)):
         return None
     replaced = []
-    for node in ast.walk(window.scope):
+    for node in walk(window.scope):
         if not isinstance(node, ast.Assign) or len(node.targets) != 1 or not window.holds(node):
             continue
         item = node.targets[0]

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Un
 
 from dllint.semantic import catalog
 from dllint.semantic.values import LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, kind_from_name
+from dllint.tree import children
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -543,5 +544,5 @@ def _returns(function: Union[FunctionNode, ast.Lambda]) -> List[ast.expr]:
         if isinstance(node, ast.Return) and node.value is not None:
             found.append(node.value)
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return found

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Dict, Optional
 from dllint.semantic import catalog
 from dllint.semantic.activations import Activation, unknown
 from dllint.semantic.values import LOSS_FUNCTION, MODEL
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -92,7 +93,7 @@ class LossSite:
         activation = self.activation
         if self.prediction is None or activation.source is not self.semantic or not isinstance(activation.node, ast.Call):
             return None
-        if not any(node is activation.node for node in ast.walk(self.prediction)):
+        if not any(node is activation.node for node in walk(self.prediction)):
             return None
         call = activation.node
         qualname = self.semantic.qualified_name(call.func)

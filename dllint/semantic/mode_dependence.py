@@ -22,6 +22,7 @@ from dllint.semantic.imports import dotted_parts
 from dllint.semantic.module import _argument
 from dllint.semantic.modes import _body_walk, _is_false, argument_for
 from dllint.semantic.values import MODEL
+from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -142,7 +143,7 @@ class ModeDependence:
                 continue
             return True
         # attributes the class calls as modules: `self.backbone(x)`
-        called = {node.func.attr for node in ast.walk(class_node) if isinstance(node, ast.Call)
+        called = {node.func.attr for node in walk(class_node) if isinstance(node, ast.Call)
                   and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
                   and node.func.value.id == "self"}
         for statement in class_node.body:
@@ -161,7 +162,7 @@ class ModeDependence:
         parameters: Set[str] = set()
         if isinstance(root, (ast.FunctionDef, ast.AsyncFunctionDef)):
             parameters = {a.arg for a in root.args.posonlyargs + root.args.args + root.args.kwonlyargs}
-        for node in ast.walk(root):
+        for node in walk(root):
             if isinstance(node, ast.Attribute) and node.attr == "training" and isinstance(node.value, ast.Name) \
                     and node.value.id == "self":
                 return True

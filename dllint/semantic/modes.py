@@ -42,6 +42,7 @@ from dllint.semantic.imports import dotted_parts
 from dllint.semantic.module import _argument, _call_argument
 from dllint.semantic.scopes import _target_names
 from dllint.semantic.values import MODEL, TEST, VALIDATION
+from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.mode_dependence import ModeDependence
@@ -168,7 +169,7 @@ def _walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
     while stack:
         current = stack.pop()
         yield current
-        for child in ast.iter_child_nodes(current):
+        for child in children(current):
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 stack.append(child)
 
@@ -302,7 +303,7 @@ class _Flow:
             return state
         if isinstance(node, ast.AugAssign):
             return self._expr(node.value, state)
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.expr):
                 state = self._expr(child, state)
         return state
@@ -331,7 +332,7 @@ class _Flow:
         if isinstance(context, ast.Call):
             resolved = self.modes.resolve_callee(context)
             if resolved is not None and _is_generator(resolved[1]):
-                for sub in ast.iter_child_nodes(context):
+                for sub in children(context):
                     if isinstance(sub, ast.expr):
                         state = self._expr(sub, state)
                 self.before[context] = state
@@ -424,14 +425,14 @@ class _Flow:
             state = self._expr(node.value, state)
             return self._bind(node.target, node.value, state, node)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and isinstance(getattr(node, "ctx", ast.Load()), ast.Load):
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     state = self._expr(child, state)
             if self._holds_key(node, ()):
                 # `for net in (encoder, decoder): net.eval()`, `models = [a, b]`
                 state = state | {Mode(ESCAPED, node)}
             return state
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.expr):
                 state = self._expr(child, state)
         return state
@@ -548,7 +549,7 @@ class ModeModel:
     def nodes(self) -> List[ast.AST]:
         """Every node of the file, walked once."""
         if self._nodes is None:
-            self._nodes = list(ast.walk(self.semantic.tree))
+            self._nodes = list(walk(self.semantic.tree))
         return self._nodes
 
     def loads(self, name: str) -> List[ast.AST]:
@@ -1022,7 +1023,7 @@ class ModeModel:
         """nn.Sequential(...) is new, but the modules in it keep their mode:
         `nn.Sequential(*list(model.children())[:-1])` is in `model`'s mode."""
         result: Set[Mode] = {Mode(TRAIN, call)}
-        for node in ast.walk(call):
+        for node in walk(call):
             if node is call or not isinstance(node, (ast.Name, ast.Attribute)):
                 continue
             parent = self.semantic.parent(node)
@@ -1581,7 +1582,7 @@ class ModeModel:
             if isinstance(current, ast.If) and isinstance(current.test, ast.Compare) \
                     and len(current.test.ops) == 1 and isinstance(current.test.ops[0], (ast.Eq, ast.GtE)):
                 sides = [current.test.left, current.test.comparators[0]]
-                names = [{n.id for n in ast.walk(side) if isinstance(n, ast.Name)} for side in sides]
+                names = [{n.id for n in walk(side) if isinstance(n, ast.Name)} for side in sides]
                 for here, other, other_names in ((sides[0], sides[1], names[1]), (sides[1], sides[0], names[0])):
                     if isinstance(here, ast.Name) and here.id == variable and variable not in other_names:
                         last = isinstance(other, ast.BinOp) and isinstance(other.op, ast.Sub) \
@@ -1667,7 +1668,7 @@ def _names_in(expr: ast.AST) -> Set[str]:
     """The names and dotted attributes an expression reads (`outputs.loss`
     gives both `outputs.loss` and `outputs`)."""
     found: Set[str] = set()
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, (ast.Name, ast.Attribute)):
             dotted = _dotted(node)
             if dotted:

@@ -24,7 +24,7 @@ from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
 from dllint.semantic.project import ModuleInfo, ProjectIndex
 from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
-from dllint.tree import walk
+from dllint.tree import children, walk
 from dllint.semantic.values import (
     BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN,
     VALIDATION, Value, kind_from_name, split_from_name,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_DEPTH = 12  # how far values are chased through bindings and calls
+_MAX_IMPORTERS_FOR_CALLERS = 8  # see callers_elsewhere
 
 
 class ModuleModel:
@@ -231,8 +232,12 @@ class ModuleModel:
             name, wanted = function.name, function
         else:
             name, wanted = "", None
-        if wanted is not None and self.info.name:
-            for other in self.project.modules_importing(self.info):
+        importers = self.project.modules_importing(self.info) if wanted is not None and self.info.name else []
+        # A module imported all over the run is a library, not a script's
+        # helper: its parameters are not decided by one caller, and looking
+        # through every importer made large code bases quadratic.
+        if len(importers) <= _MAX_IMPORTERS_FOR_CALLERS:
+            for other in importers:
                 model = self.project.model_for(other)
                 for call in model.calls(name):
                     resolved = model.resolve_class(call.func) if isinstance(wanted, ast.ClassDef) else model.resolve_function(call)
@@ -564,7 +569,7 @@ def _return_expressions(function: FunctionNode) -> List[ast.expr]:
         if isinstance(node, ast.Return) and node.value is not None:
             found.append(node.value)
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return found
 
 

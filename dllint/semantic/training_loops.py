@@ -89,7 +89,7 @@ from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
 from dllint.semantic.scopes import pick_binding
 from dllint.semantic.values import BATCH, DATA, MODEL, OPTIMIZER, Value
-from dllint.tree import statements, walk
+from dllint.tree import children, statements, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -541,8 +541,7 @@ class TrainingLoops:
                     context = item.context_expr
                     if isinstance(context, ast.Call) and isinstance(context.func, ast.Attribute) and context.func.attr == "accumulate":
                         out.events.append(Event(ACCUMULATE, node, model, context.args[0] if context.args else None, (), loops))
-            children = [child for child in ast.iter_child_nodes(node)]
-            for child in reversed(children):
+            for child in reversed(children(node)):
                 stack.append((child, loops))
 
     def _scan_call(self, call: ast.Call, loops: Tuple[LoopRef, ...], out: Summary, active: FrozenSet[int]) -> None:

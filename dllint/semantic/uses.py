@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, List, Optional, Set
 
 from dllint.semantic.imports import dotted_parts
-from dllint.tree import walk
+from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -68,7 +68,7 @@ def _own_nodes(scope_node: ast.AST):
         yield node
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(children(node))
 
 
 def _displayed(model: "ModuleModel", node: ast.AST, scope_node: ast.AST, found: DisplayUses, depth: int) -> bool:

@@ -26,6 +26,7 @@ from dllint.semantic.values import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.layers import LayerModel
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -51,6 +52,17 @@ class ModuleModel:
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
 
     # -- structure -------------------------------------------------------
+    @property
+    def layers(self) -> "LayerModel":
+        """What the file's models are made of and the role of each layer
+        (semantic/layers.py); built on first use."""
+        cached = self.__dict__.get("_layers")
+        if cached is None:
+            from dllint.semantic.layers import LayerModel
+
+            cached = self.__dict__["_layers"] = LayerModel(self)
+        return cached
+
     @property
     def scopes(self) -> ScopeTable:
         if self._scopes is None:

@@ -1,0 +1,1185 @@
+"""Layers: what a model is made of, and which layer an expression names.
+
+    layers = semantic.layers                     # one LayerModel per file
+    layers.constructions(expr)  -> [LayerRef]    # the layers an expression builds (`nn.Linear(...)`,
+                                                 #   a helper returning `nn.Sequential(...)`, `Dense(...)`)
+    layers.class_layers(class_node) -> {attr: [LayerRef]}   # `self.fc = nn.Linear(...)`, `self.w = nn.Parameter(...)`
+    layers.children(container_ref) -> [Child]     # Sequential / ModuleList / keras Sequential members, in order
+    layers.within(ref) -> [LayerRef]              # every layer inside (what `.modules()` visits)
+    layers.denoted(expr, at) -> [LayerRef] | None # `self.fc1`, `m` in `for m in self.modules()` under
+                                                  #   `isinstance(m, nn.Linear)`, `module` of an `apply()`ed function
+    layers.weight_targets(op) -> [WeightTarget] | None   # which layers' weights an initializer writes
+    layers.is_weighted(ref)                       # has a weight matrix / kernel mixing its inputs
+    layers.hidden(ref) -> str | None              # evidence that the layer's output feeds a weighted layer
+                                                  #   (see semantic/layerflow.py)
+
+Layer kinds: WEIGHTED (Linear, Conv*, RNNs, Dense, Conv2D, ...), NORM
+(BatchNorm, LayerNorm, GroupNorm, RMSNorm, ...; project classes named like
+norms too), EMBEDDING, CONTAINER (nn.Sequential/ModuleList/ModuleDict,
+keras.Sequential), BLOCK (a project nn.Module / keras Layer), PARAM (a
+parameter a class makes itself: `nn.Parameter`, `add_weight`, `tf.Variable`),
+FREE (activations, dropout, pooling, ...), UNKNOWN.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+from dllint.semantic import catalog
+from dllint.semantic.imports import dotted_parts
+from dllint.semantic.initializers import InitOp, strip_data
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.module import ModuleModel
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+WEIGHTED, NORM, EMBEDDING, CONTAINER, BLOCK, PARAM, FREE, UNKNOWN = (
+    "weighted", "norm", "embedding", "container", "block", "param", "free", "unknown",
+)
+_MAX_DEPTH = 10
+_WEIGHT_SLOT = re.compile(catalog.TORCH_WEIGHT_SLOTS_PATTERN)
+_RECURRENT_SLOT = re.compile(catalog.TORCH_RECURRENT_SLOTS_PATTERN)
+_NORM_CLASS_NAME = re.compile(r"(Norm|Normalization|Normalize)(\d?d)?$|^(BN|LN|RMSNorm|Affine)")
+_LORA_B = re.compile(r"^(lora_?b|lora_up|b)$", re.I)
+_LORA_A = re.compile(r"^(lora_?a|lora_down|a)$", re.I)
+_MODULE_ITERATORS = {"modules": None, "named_modules": 1, "children": None, "named_children": 1}
+_PARAMETER_ITERATORS = {"parameters": None, "named_parameters": 1}
+_CONTAINER_APPENDERS = ("append", "add", "add_module", "extend", "insert")
+
+
+class LayerRef:
+    """One layer (or parameter) where the code makes it.
+
+    `node` is the construction (`nn.Linear(...)`, `Dense(...)`, `Net()`), the
+    `nn.Parameter(...)` / `add_weight(...)` call, or a ClassDef for a layer
+    class itself (`self.weight` inside `class ZeroLinear(nn.Linear)`).
+    `class_node` / `class_model` locate a project class the layer is an
+    instance of; `owner`/`attr` the class attribute that holds it, if any.
+    """
+
+    __slots__ = ("model", "node", "kind", "qualname", "name", "class_node", "class_model", "owner", "attr", "owner_model", "site")
+
+    def __init__(self, model: "ModuleModel", node: ast.AST, kind: str, qualname: Optional[str], name: str,
+                 class_node: Optional[ast.ClassDef] = None, class_model: Optional["ModuleModel"] = None,
+                 owner: Optional[ast.ClassDef] = None, attr: Optional[str] = None,
+                 owner_model: Optional["ModuleModel"] = None):
+        self.model, self.node, self.kind, self.qualname, self.name = model, node, kind, qualname, name
+        self.class_node, self.class_model, self.owner, self.attr = class_node, class_model, owner, attr
+        self.owner_model = owner_model or model  # the file of `owner`
+        # the expression (model, node) that hands this layer to its user, when
+        # the construction sits in a helper shared by several call sites
+        self.site: Optional[Tuple["ModuleModel", ast.AST]] = None
+
+    def at_site(self, model: "ModuleModel", node: ast.AST) -> "LayerRef":
+        copy = LayerRef(self.model, self.node, self.kind, self.qualname, self.name, self.class_node,
+                        self.class_model, self.owner, self.attr, self.owner_model)
+        copy.site = (model, node)
+        return copy
+
+    def key(self) -> Tuple[int, int, Optional[str]]:
+        return (id(self.model), id(self.node), self.attr if self.kind == PARAM else None)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LayerRef) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key())
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"LayerRef({self.kind}, {self.name}, {self.qualname})"
+
+    @property
+    def short_type(self) -> str:
+        return (self.qualname or "?").rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Child:
+    """A member of a container: the expression that makes it, its layers,
+    where it sits, and whether the source makes it several times (a
+    comprehension, a loop)."""
+
+    expr: ast.AST
+    refs: Tuple[LayerRef, ...]
+    position: int
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class WeightTarget:
+    layer: LayerRef
+    slot: str  # "weight", "kernel", "recurrent_kernel", a parameter's name
+
+    @property
+    def recurrent(self) -> bool:
+        return self.slot == "recurrent_kernel" or bool(_RECURRENT_SLOT.match(self.slot))
+
+    @property
+    def mixes_units(self) -> bool:
+        """The slot is a weight matrix/kernel of a layer that mixes features
+        (not a bias, not a norm's scale, not an embedding table)."""
+        if self.layer.kind == PARAM:
+            return True  # the layer model decides matrix use (is_weighted)
+        if self.layer.kind != WEIGHTED:
+            return False
+        return self.slot in ("kernel", "recurrent_kernel", "depthwise_kernel", "pointwise_kernel") or bool(_WEIGHT_SLOT.match(self.slot))
+
+
+class LayerModel:
+    def __init__(self, semantic: "ModuleModel"):
+        self.semantic = semantic
+        self._class_layers: Dict[int, Dict[str, List[LayerRef]]] = {}
+        self._class_kind: Dict[int, str] = {}
+        self._children: Dict[int, Tuple[List[Child], bool]] = {}
+        self._flow = None
+
+    # -- kinds ---------------------------------------------------------------
+    def construction(self, call: ast.AST) -> Optional[LayerRef]:
+        """The layer a call builds, when it builds one."""
+        if not isinstance(call, ast.Call) or isinstance(call.func, ast.Call):
+            return None
+        semantic = self.semantic
+        qualname = semantic.qualified_name(call.func)
+        if qualname is not None:
+            kind = _library_kind(qualname)
+            if kind is not None:
+                return LayerRef(semantic, call, kind, qualname, qualname.rsplit(".", 1)[-1])
+            if qualname in catalog.TORCH_PARAMETER_CLASSES or qualname == "tensorflow.Variable":
+                return self._parameter_ref(call, qualname)
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_weight":
+            return self._parameter_ref(call, "add_weight")
+        resolved = semantic.resolve_class(call.func)
+        if resolved is not None:
+            class_model, class_node = resolved
+            kind = class_model.layers.class_kind(class_node)
+            if kind is not None:
+                return LayerRef(semantic, call, kind, class_model.class_qualname(class_node), class_node.name,
+                                class_node=class_node, class_model=class_model)
+        return None
+
+    def _parameter_ref(self, call: ast.Call, qualname: str) -> Optional[LayerRef]:
+        from dllint.semantic.initializers import _assigned_to
+
+        target = _assigned_to(self.semantic, call)
+        owner = self.semantic.enclosing_class(call)
+        attr = target.attr if isinstance(target, ast.Attribute) else None
+        name = f"{owner.name}.{attr}" if owner is not None and attr else (attr or "parameter")
+        return LayerRef(self.semantic, call, PARAM, qualname, name, owner=owner, attr=attr)
+
+    def class_kind(self, class_node: ast.ClassDef) -> Optional[str]:
+        """WEIGHTED/NORM/EMBEDDING for subclasses of such layers, NORM for
+        norm-named modules without weighted layers, BLOCK for other modules;
+        None for a class that is not a layer."""
+        key = id(class_node)
+        if key in self._class_kind:
+            return self._class_kind[key] or None
+        self._class_kind[key] = ""  # cycle guard
+        qualname = self.semantic.class_qualname(class_node)
+        kind: Optional[str] = None
+        ancestry = list(self.semantic.project.class_ancestry(qualname))
+        for base in ancestry:
+            base_kind = _library_kind(base)
+            if base_kind in (WEIGHTED, NORM, EMBEDDING):
+                kind = base_kind
+                break
+        if kind is None:
+            is_module = self.semantic.project.model_framework(qualname) is not None or any(
+                base in ("torch.nn.Module", "keras.layers.Layer", "keras.Layer", "torch.nn.modules.module.Module")
+                or base.startswith(("timm.", "torchvision.models."))
+                for base in ancestry
+            )
+            if is_module:
+                kind = BLOCK
+                if _NORM_CLASS_NAME.search(class_node.name) and not self._has_weighted_attribute(class_node):
+                    kind = NORM
+        self._class_kind[key] = kind or ""
+        return kind
+
+    def _has_weighted_attribute(self, class_node: ast.ClassDef) -> bool:
+        return any(ref.kind in (WEIGHTED, CONTAINER, BLOCK) for refs in self.class_layers(class_node).values() for ref in refs)
+
+    def is_weighted(self, ref: LayerRef, _seen: Optional[Set] = None) -> bool:
+        """The layer multiplies its input by a weight matrix or kernel
+        (directly, or through a member layer)."""
+        seen = _seen if _seen is not None else set()
+        if ref.key() in seen:
+            return False
+        seen.add(ref.key())
+        if ref.kind == WEIGHTED:
+            return True
+        if ref.kind == PARAM:
+            return ref.owner is not None and ref.attr in ref.owner_model.layers.flow.matrix_weights(ref.owner)
+        if ref.kind == CONTAINER:
+            children, _ = self.children(ref)
+            return any(ref.model.layers.is_weighted(member, seen) for child in children for member in child.refs)
+        if ref.kind == BLOCK and ref.class_node is not None and ref.class_model is not None:
+            class_layers = ref.class_model.layers
+            for refs in class_layers.class_layers(ref.class_node).values():
+                if any(member.model.layers.is_weighted(member, seen) for member in refs):
+                    return True
+            return bool(class_layers.flow.matrix_weights(ref.class_node))
+        return False
+
+    # -- what expressions build ------------------------------------------------
+    def constructions(self, expr: Optional[ast.AST], depth: int = 0) -> List[LayerRef]:
+        if expr is None or depth > _MAX_DEPTH:
+            return []
+        semantic = self.semantic
+        if isinstance(expr, ast.IfExp):
+            return self.constructions(expr.body, depth + 1) + self.constructions(expr.orelse, depth + 1)
+        if isinstance(expr, ast.Call):
+            ref = self.construction(expr)
+            if ref is not None:
+                return [ref]
+            qualname = semantic.qualified_name(expr.func)
+            if (qualname in catalog.TORCH_LAYER_WRAPPERS or qualname in catalog.MODEL_WRAPPERS) and expr.args:
+                return self.constructions(expr.args[0], depth + 1)
+            if isinstance(expr.func, ast.Attribute) and expr.func.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+                return self.constructions(expr.func.value, depth + 1)
+            resolved = semantic.resolve_function(expr)
+            if resolved is not None:
+                model, function = resolved
+                found: List[LayerRef] = []
+                for returned in _return_expressions(function):
+                    if isinstance(returned, ast.Name) and _is_parameter_of(function, returned.id):
+                        continue  # zero_module(layer) hands back what it was given
+                    found.extend(ref.at_site(semantic, expr) for ref in model.layers.constructions(returned, depth + 1))
+                passed = _passed_through(function, expr)
+                if passed is not None:
+                    found.extend(self.constructions(passed, depth + 1))
+                return found
+            return []
+        if isinstance(expr, (ast.Name, ast.Attribute, ast.Subscript)):
+            return self.denoted(expr, expr, depth + 1) or []
+        return []
+
+    # -- classes -----------------------------------------------------------------
+    def class_layers(self, class_node: ast.ClassDef) -> Dict[str, List[LayerRef]]:
+        """attr -> the layers or parameters `self.attr` is bound to in the class."""
+        key = id(class_node)
+        if key in self._class_layers:
+            return self._class_layers[key]
+        self._class_layers[key] = {}  # cycle guard
+        found: Dict[str, List[LayerRef]] = {}
+        scope = self.semantic.scopes.scopes.get(class_node)
+        if scope is not None:
+            for attr, bindings in scope.attributes.items():
+                refs: List[LayerRef] = []
+                for binding in bindings:
+                    if binding.kind != "assign" or binding.path:
+                        continue
+                    for ref in self.constructions(binding.value):
+                        refs.append(_held(ref, class_node, attr, self.semantic))
+                if refs:
+                    found[attr] = refs
+            for node in ast.walk(class_node):
+                # self.register_parameter("w", nn.Parameter(...)); self.add_module("fc", nn.Linear(...))
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("register_parameter", "add_module") \
+                        and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                    for ref in self.constructions(node.args[1]):
+                        found.setdefault(node.args[0].value, []).append(_held(ref, class_node, node.args[0].value, self.semantic))
+        self._class_layers[key] = found
+        return found
+
+    def class_ref(self, class_node: ast.ClassDef) -> Optional[LayerRef]:
+        kind = self.class_kind(class_node)
+        if kind is None:
+            return None
+        return LayerRef(self.semantic, class_node, kind, self.semantic.class_qualname(class_node), class_node.name,
+                        class_node=class_node, class_model=self.semantic)
+
+    # -- containers --------------------------------------------------------------
+    def children(self, ref: LayerRef) -> Tuple[List[Child], bool]:
+        """The members of a container, in order, and whether the list is complete."""
+        if ref.kind != CONTAINER or not isinstance(ref.node, ast.Call):
+            return [], False
+        if ref.model is not self.semantic:
+            return ref.model.layers.children(ref)
+        key = id(ref.node)
+        if key in self._children:
+            return self._children[key]
+        self._children[key] = ([], False)
+        builder = _ChildCollector(self)
+        call = ref.node
+        for argument in call.args:
+            builder.add_expression(argument)
+        for keyword in call.keywords:
+            if keyword.arg is None:
+                builder.complete = False
+            elif keyword.arg in ("layers", "modules"):
+                builder.add_expression(keyword.value)
+        holder = _assigned_name(self.semantic, call)
+        if holder is not None:
+            # model = keras.Sequential(); model.add(Dense(...)); seq.add_module("fc", nn.Linear(...))
+            builder.add_method_members(holder, call)
+        result = (builder.children, builder.complete)
+        self._children[key] = result
+        return result
+
+    def container_is_sequential(self, ref: LayerRef) -> bool:
+        return ref.qualname in ("torch.nn.Sequential",) or ref.qualname in catalog.KERAS_SEQUENTIAL
+
+    # -- everything inside a model ----------------------------------------------
+    def within(self, ref: LayerRef, depth: int = 0, _seen: Optional[Set] = None) -> List[LayerRef]:
+        """The layer and every layer and parameter inside it (`.modules()`)."""
+        seen = _seen if _seen is not None else set()
+        if ref.key() in seen or depth > _MAX_DEPTH:
+            return []
+        seen.add(ref.key())
+        found = [ref]
+        if ref.kind == CONTAINER:
+            for child in ref.model.layers.children(ref)[0]:
+                for member in child.refs:
+                    found.extend(member.model.layers.within(_member_named(ref, child, member), depth + 1, seen))
+        elif ref.class_node is not None and ref.class_model is not None:
+            for refs in ref.class_model.layers.class_layers(ref.class_node).values():
+                for member in refs:
+                    found.extend(member.model.layers.within(member, depth + 1, seen))
+        return found
+
+    # -- what expressions name ---------------------------------------------------
+    def denoted(self, expr: ast.AST, at: ast.AST, depth: int = 0) -> Optional[List[LayerRef]]:
+        """The layers `expr` refers to at `at`; None when dllint cannot tell."""
+        if depth > _MAX_DEPTH:
+            return None
+        semantic = self.semantic
+        expr = strip_data(expr)
+        if isinstance(expr, ast.Name):
+            class_node = _class_of_self(semantic, expr)
+            if class_node is not None:
+                ref = self.class_ref(class_node)
+                return [ref] if ref is not None else None
+            return self._denoted_name(expr, at, depth)
+        if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Name) and _class_of_self(semantic, expr.value) is not None:
+                class_node = _class_of_self(semantic, expr.value)
+                refs = self.class_layers(class_node).get(expr.attr)
+                if refs:
+                    return list(refs)
+                return None
+            bases = self.denoted(expr.value, at, depth + 1)
+            if bases is None:
+                return None
+            found: List[LayerRef] = []
+            for base in bases:
+                if expr.attr == "layers" and base.kind == CONTAINER:
+                    continue  # keras `model.layers` is handled by the subscript
+                if base.class_node is not None and base.class_model is not None:
+                    found.extend(base.class_model.layers.class_layers(base.class_node).get(expr.attr, ()))
+                if expr.attr in ("module", "_orig_mod"):
+                    found.append(base)
+            return found
+        if isinstance(expr, ast.Subscript):
+            index = _constant_index(expr.slice)
+            value = expr.value
+            keras_layers = isinstance(value, ast.Attribute) and value.attr == "layers"
+            bases = self.denoted(value.value if keras_layers else value, at, depth + 1)
+            if bases is None or index is None:
+                return None
+            found = []
+            for base in bases:
+                if base.kind != CONTAINER:
+                    continue
+                children, complete = base.model.layers.children(base)
+                members = [child for child in children if not (keras_layers and _is_keras_input(child))]
+                if any(child.repeated for child in members):
+                    continue
+                if index < 0 and not complete:
+                    continue
+                if -len(members) <= index < len(members):
+                    found.extend(members[index].refs)
+            return found
+        if isinstance(expr, ast.Call):
+            return self.constructions(expr, depth + 1)
+        return None
+
+    def _denoted_name(self, name: ast.Name, at: ast.AST, depth: int) -> Optional[List[LayerRef]]:
+        semantic = self.semantic
+        scope, binding = semantic.scopes.lookup(name.id, semantic.scopes.scope_at(name), getattr(name, "lineno", None))
+        if binding is None:
+            return None
+        if binding.kind == "assign":
+            if binding.path:
+                return None
+            return self.constructions(binding.value, depth + 1) or None
+        if binding.kind == "for":
+            return self._denoted_iteration(binding.value, binding.path, name.id, binding.node, at, depth)
+        if binding.kind == "param" and scope is not None:
+            return self._denoted_parameter(scope.node, binding, name.id, at, depth)
+        return None
+
+    def _denoted_iteration(self, iterable: ast.AST, path: Tuple[int, ...], variable: str, loop: ast.AST,
+                           at: ast.AST, depth: int) -> Optional[List[LayerRef]]:
+        while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id in ("enumerate", "list", "reversed") \
+                and iterable.args:
+            if iterable.func.id == "enumerate":
+                if not path or path[0] != 1:
+                    return None
+                path = path[1:]
+            iterable = iterable.args[0]
+        if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and iterable.func.attr in _MODULE_ITERATORS:
+            wanted = _MODULE_ITERATORS[iterable.func.attr]
+            if (wanted is None and path) or (wanted is not None and path != (wanted,)):
+                return None
+            owners = self.denoted(iterable.func.value, at, depth + 1)
+            if owners is None:
+                return None
+            guard = module_guard(self.semantic, at, {variable} | _class_name_aliases(self.semantic, variable, loop), loop)
+            if guard is None:
+                return None
+            direct = iterable.func.attr in ("children", "named_children")
+            members = []
+            for owner in owners:
+                members.extend(_direct_members(owner) if direct else owner.model.layers.within(owner))
+            return [ref for ref in members if guard.admits(ref)]
+        if path:
+            return None
+        if isinstance(iterable, (ast.Tuple, ast.List)):
+            found: List[LayerRef] = []
+            for element in iterable.elts:
+                refs = self.denoted(element, at, depth + 1)
+                if refs is None:
+                    return None
+                found.extend(refs)
+            return found
+        owners = self.denoted(iterable, at, depth + 1)
+        if owners is None:
+            return None
+        found = []
+        for owner in owners:
+            if owner.kind == CONTAINER:
+                for child in owner.model.layers.children(owner)[0]:
+                    found.extend(child.refs)
+        return found
+
+    def _denoted_parameter(self, function: ast.AST, binding, variable: str, at: ast.AST, depth: int) -> Optional[List[LayerRef]]:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not binding.path:
+            return None
+        index = binding.path[0]
+        positional = function.args.posonlyargs + function.args.args
+        is_method = self.semantic.enclosing_class(function) is not None and positional and positional[0].arg in ("self", "cls")
+        module_index = 1 if is_method else 0
+        found: List[LayerRef] = []
+        known = False
+        if index == module_index:
+            # model.apply(init_fn): init_fn(module) runs on every module of the model
+            for model, call in apply_sites(self.semantic, function):
+                owners = model.layers.denoted(call.func.value, call, depth + 1)
+                if owners is None:
+                    continue
+                guard = module_guard(self.semantic, at, {variable} | _class_name_aliases(self.semantic, variable, function), function)
+                if guard is None:
+                    return None
+                known = True
+                for owner in owners:
+                    found.extend(ref for ref in owner.model.layers.within(owner) if guard.admits(ref))
+        for model, call in project_callers(self.semantic, function):
+            from dllint.semantic.module import _call_argument
+
+            argument = _call_argument(call, function, index, variable)
+            if argument is None:
+                continue
+            refs = model.layers.denoted(argument, call, depth + 1)
+            if refs is not None:
+                known = True
+                found.extend(refs)
+        return found if known else None
+
+    # -- initializers ---------------------------------------------------------------
+    def weight_targets(self, op: InitOp) -> Optional[List[WeightTarget]]:
+        """The layers whose weight `op` writes, with the weight's name; None
+        when dllint cannot tell which layers they are."""
+        if op.layer is not None:
+            refs = self.constructions(op.layer) if isinstance(op.layer, ast.Call) else self.denoted(op.layer, op.node)
+            if not refs:
+                return None
+            return [WeightTarget(ref, op.slot) for ref in refs]
+        if op.target is None:
+            return None
+        target = strip_data(op.target)
+        if op.creates and not (isinstance(target, ast.Attribute) and not _is_self_name(self.semantic, target.value)):
+            ref = self.construction(op.node)
+            return [WeightTarget(ref, op.slot)] if ref is not None else None
+        # `self.hidden.weight = nn.Parameter(torch.zeros(...))`: a new weight for an existing layer
+        if isinstance(target, ast.Name):
+            return self._parameter_loop_targets(target, op)
+        if not isinstance(target, ast.Attribute):
+            return None
+        slot = target.attr
+        owners = self.denoted(target.value, op.node)
+        if owners is None:
+            return None
+        found: List[WeightTarget] = []
+        for owner in owners:
+            if owner.class_node is not None and owner.class_model is not None:
+                params = owner.class_model.layers.class_layers(owner.class_node).get(slot)
+                if params:
+                    found.extend(WeightTarget(param, slot) for param in params if param.kind == PARAM)
+                    continue
+            found.append(WeightTarget(owner, slot))
+        return found
+
+    def _parameter_loop_targets(self, name: ast.Name, op: InitOp) -> Optional[List[WeightTarget]]:
+        """`for name, p in self.named_parameters(): init(p)`: every weight the
+        guard lets through."""
+        semantic = self.semantic
+        scope, binding = semantic.scopes.lookup(name.id, semantic.scopes.scope_at(name), getattr(name, "lineno", None))
+        if binding is None or binding.kind != "for":
+            return None
+        iterable, path = binding.value, binding.path
+        if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Attribute) and iterable.func.attr in _PARAMETER_ITERATORS):
+            return None
+        wanted = _PARAMETER_ITERATORS[iterable.func.attr]
+        if (wanted is None and path) or (wanted is not None and path != (wanted,)):
+            return None
+        loop = binding.node
+        names = {name.id}
+        if wanted is not None and isinstance(loop, ast.For) and isinstance(loop.target, ast.Tuple) and isinstance(loop.target.elts[0], ast.Name):
+            names.add(loop.target.elts[0].id)
+        selection = parameter_guard(semantic, op.node, names, loop)
+        if selection is None:
+            return None
+        if selection == "bias":
+            return []
+        owners = self.denoted(iterable.func.value, op.node)
+        if owners is None:
+            return None
+        found: List[WeightTarget] = []
+        for owner in owners:
+            for ref in owner.model.layers.within(owner):
+                if ref.kind == PARAM:
+                    found.append(WeightTarget(ref, ref.attr or "weight"))
+                elif ref.kind in (WEIGHTED, NORM, EMBEDDING) and not (ref.class_node is not None and ref.kind == WEIGHTED and ref.node is ref.class_node):
+                    found.append(WeightTarget(ref, "weight"))
+        return found
+
+    def drawn_again(self, op: InitOp) -> bool:
+        """Whether a parameter `op` creates (`self.w = nn.Parameter(torch.zeros(...))`)
+        gets a non-constant init anywhere in the project: in its class
+        (`reset_parameters`, `_init_weights`), through an init function or loop
+        over modules whose type tests let its class through (`isinstance(m,
+        (QuantLinear, nn.Linear)): normal_(m.weight)`), or a loop over
+        parameters that reaches it."""
+        from dllint.semantic.initializers import CONSTANT, initializer_ops, is_self
+
+        target = op.target
+        owner = self.semantic.enclosing_class(op.node)
+        if not isinstance(target, ast.Attribute) or owner is None:
+            return False
+        attr = target.attr
+        created = self.construction(op.node)
+        for model in _project_models_mentioning(self.semantic, (attr,), owner.name):
+            for other in initializer_ops(model):
+                if other is op or other.kind == CONSTANT or other.target is None:
+                    continue
+                written = strip_data(other.target)
+                while isinstance(written, ast.Subscript):
+                    written = strip_data(written.value)
+                if isinstance(written, ast.Name):
+                    # for p in self.parameters(): xavier_uniform_(p)
+                    targets = model.layers.weight_targets(other)
+                    if targets is None:
+                        if model is self.semantic:
+                            return True  # an unread parameter loop in this file: assume it reaches
+                        continue
+                    if created is not None and any(t.layer == created for t in targets):
+                        return True
+                    continue
+                if not isinstance(written, ast.Attribute) or written.attr != attr:
+                    continue
+                same_class = model is self.semantic and model.enclosing_class(other.node) is owner
+                if other.creates or is_self(model, written.value):
+                    if same_class and (not other.creates or _after(other.node, op.node)):
+                        return True
+                    continue
+                targets = model.layers.weight_targets(other)
+                if targets is not None:
+                    if created is not None and any(t.layer == created for t in targets):
+                        return True
+                    continue
+                root = written.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not isinstance(root, ast.Name):
+                    return True
+                stop = model.enclosing_function(other.node) or model.tree
+                guard = module_guard(model, other.node, {root.id} | _class_name_aliases(model, root.id, stop), stop)
+                class_ref = self.class_ref(owner)
+                if guard is None or class_ref is None or guard.admits(class_ref):
+                    return True
+        return False
+
+    # -- roles ------------------------------------------------------------------------
+    @property
+    def flow(self):
+        if self._flow is None:
+            from dllint.semantic.layerflow import LayerFlow
+
+            self._flow = LayerFlow(self.semantic)
+        return self._flow
+
+    def hidden(self, ref: LayerRef) -> Optional[str]:
+        """Why the layer is a hidden layer (its output feeds a weighted
+        layer), or None when it is not, or dllint cannot tell."""
+        from dllint.semantic.layerflow import hidden_evidence
+
+        return hidden_evidence(ref)
+
+    def display_name(self, ref: LayerRef) -> str:
+        """How a message names a layer: `Policy.fc1`, `Dense (line 12)`."""
+        if ref.owner is not None and ref.attr is not None:
+            return f"{ref.owner.name}.{ref.attr}"
+        if isinstance(ref.node, ast.ClassDef):
+            return ref.node.name
+        if "[" in ref.name:
+            return ref.name
+        if hasattr(ref.node, "lineno"):
+            return f"{ref.short_type} at {ref.node.lineno}:{ref.node.col_offset + 1}"
+        return ref.short_type
+
+    def is_lora_b(self, ref: LayerRef) -> bool:
+        """`lora_B` / `B` next to an `A`: the up-projection of a low-rank adapter."""
+        if ref.attr is None or ref.owner is None or not _LORA_B.match(ref.attr):
+            return False
+        siblings = ref.model.layers.class_layers(ref.owner)
+        return any(_LORA_A.match(attr) for attr in siblings)
+
+
+# -- guards: which modules an init function or loop touches ------------------------
+class ModuleGuard:
+    """The `isinstance` / class-name tests an initialization sits under."""
+
+    def __init__(self) -> None:
+        self.types: Optional[List[str]] = None      # qualnames
+        self.names: Optional[List[str]] = None      # class-name substrings (`classname.find("Conv")`)
+
+    def admits(self, ref: LayerRef) -> bool:
+        if self.types is None and self.names is None:
+            return True
+        if self.types is not None:
+            if ref.qualname in self.types:
+                return True
+            if ref.class_node is not None and ref.class_model is not None:
+                ancestry = set(ref.class_model.project.class_ancestry(ref.qualname or ""))
+                if ancestry & set(self.types):
+                    return True
+        if self.names is not None:
+            short = ref.short_type
+            if any(part in short for part in self.names):
+                return True
+        return False
+
+
+def module_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop: ast.AST) -> Optional[ModuleGuard]:
+    """The type tests on `variables` between `stop` (a loop or function) and
+    `at`; None when a test restricts the modules in a way dllint does not
+    read (a name, an attribute value)."""
+    guard = ModuleGuard()
+    for test, positive in _conditions(semantic, at, stop):
+        if not _mentions(test, variables):
+            continue
+        types, names, ok = _type_test(semantic, test, variables)
+        if not ok:
+            return None
+        if not positive:
+            if guard.types is None and guard.names is None:
+                return None  # `else:` of a type test: some other types
+            continue
+        if types is not None:
+            guard.types = types if guard.types is None else [t for t in guard.types if t in types]
+        if names is not None:
+            guard.names = names if guard.names is None else guard.names + names
+    return guard
+
+
+def parameter_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop: ast.AST) -> Optional[str]:
+    """Which parameters of a `parameters()` loop reach `at`: "all", "weights",
+    "bias"; None when the tests select them some other way."""
+    selection = "all"
+    for test, positive in _conditions(semantic, at, stop):
+        if not _mentions(test, variables):
+            continue
+        kind = _parameter_test(test, variables)
+        if kind is None:
+            return None
+        if not positive:
+            kind = {"weights": "bias", "bias": "weights"}[kind]
+        if kind == "bias" or selection == "bias":
+            selection = "bias"
+        else:
+            selection = "weights"
+    return selection
+
+
+def _conditions(semantic: "ModuleModel", at: ast.AST, stop: ast.AST) -> Iterable[Tuple[ast.expr, bool]]:
+    """(test, holds) for every `if` around `at` up to `stop`, and for every
+    earlier `if test: continue/return` in the blocks on the way."""
+    child, node = at, semantic.parent(at)
+    while node is not None and node is not stop:
+        if isinstance(node, ast.If) and child is not node.test:
+            in_body = any(child is statement for statement in node.body)
+            yield node.test, in_body
+        body = _statement_list_holding(node, child)
+        if body is not None:
+            for statement in body:
+                if statement is child:
+                    break
+                if isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1 \
+                        and isinstance(statement.body[0], (ast.Continue, ast.Return)):
+                    yield statement.test, False
+        child, node = node, semantic.parent(node)
+
+
+def _statement_list_holding(node: ast.AST, child: ast.AST) -> Optional[List[ast.stmt]]:
+    for field in ("body", "orelse", "finalbody"):
+        statements = getattr(node, field, None)
+        if isinstance(statements, list) and any(statement is child for statement in statements):
+            return statements
+    return None
+
+
+def _mentions(node: ast.AST, names: Set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _type_test(semantic: "ModuleModel", test: ast.expr, variables: Set[str]) -> Tuple[Optional[List[str]], Optional[List[str]], bool]:
+    """(types, name parts, understood) of a module type test."""
+    if isinstance(test, ast.BoolOp):
+        types: Optional[List[str]] = None
+        names: Optional[List[str]] = None
+        for value in test.values:
+            if not _mentions(value, variables):
+                continue
+            part_types, part_names, ok = _type_test(semantic, value, variables)
+            if not ok:
+                return None, None, False
+            if isinstance(test.op, ast.And):
+                if part_types is not None:
+                    types = part_types if types is None else [t for t in types if t in part_types]
+                if part_names is not None:
+                    names = part_names if names is None else names + part_names
+            else:
+                if part_types is None and part_names is None:
+                    return None, None, True  # `or hasattr(...)`: no restriction
+                types = (types or []) + (part_types or [])
+                names = (names or []) + (part_names or [])
+        return types, names, True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name):
+        if test.func.id == "isinstance" and len(test.args) == 2:
+            return _type_names(semantic, test.args[1]), None, True
+        if test.func.id in ("hasattr", "getattr"):
+            return None, None, True
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(op, (ast.IsNot, ast.Is)) and isinstance(right, ast.Constant) and right.value is None:
+            return None, None, True  # `m.bias is not None`
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "type" and isinstance(op, (ast.Eq, ast.Is, ast.In)):
+            return _type_names(semantic, right), None, True
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Name) and left.func.id == "getattr":
+            return None, None, True  # getattr(m, "weight", None) is not None
+        # classname.find("Conv") != -1, "Conv" in classname, classname == "Linear"
+        text = None
+        if isinstance(left, ast.Call) and isinstance(left.func, ast.Attribute) and left.func.attr == "find" and left.args \
+                and isinstance(left.args[0], ast.Constant) and isinstance(left.args[0].value, str):
+            text = left.args[0].value
+        elif isinstance(op, ast.In) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+            text = left.value
+        elif isinstance(op, ast.Eq) and isinstance(right, ast.Constant) and isinstance(right.value, str):
+            text = right.value
+        if text is not None:
+            return None, [text], True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("startswith", "endswith") \
+            and test.args and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str):
+        return None, [test.args[0].value], True
+    return None, None, False
+
+
+def _type_names(semantic: "ModuleModel", node: ast.AST) -> List[str]:
+    elements = node.elts if isinstance(node, (ast.Tuple, ast.List)) else [node]
+    names = []
+    for element in elements:
+        qualname = semantic.qualified_name(element)
+        if qualname:
+            names.append(qualname)
+    return names
+
+
+def _parameter_test(test: ast.expr, variables: Set[str]) -> Optional[str]:
+    """"weights" / "bias" for the usual parameter-name and shape tests."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _parameter_test(test.operand, variables)
+        return {"weights": "bias", "bias": "weights"}.get(inner or "")
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(left, ast.Constant) and isinstance(left.value, str):
+            kind = "bias" if "bias" in left.value or "norm" in left.value or left.value in ("bn", "ln") else (
+                "weights" if "weight" in left.value else None)
+            if kind is None:
+                return None
+            return kind if isinstance(op, ast.In) else {"weights": "bias", "bias": "weights"}[kind]
+        # p.dim() > 1, p.ndim >= 2, len(p.shape) > 1, p.dim() == 1
+        if isinstance(right, ast.Constant) and isinstance(right.value, int) and _is_rank(left):
+            n = right.value
+            if isinstance(op, ast.Gt):
+                return "weights" if n >= 1 else None
+            if isinstance(op, ast.GtE):
+                return "weights" if n >= 2 else None
+            if isinstance(op, (ast.Eq, ast.Lt, ast.LtE)):
+                return "bias" if (n <= 1 if not isinstance(op, ast.Lt) else n <= 2) else None
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("endswith", "startswith") \
+            and test.args and isinstance(test.args[0], ast.Constant) and isinstance(test.args[0].value, str):
+        value = test.args[0].value
+        if "bias" in value:
+            return "bias"
+        if "weight" in value:
+            return "weights"
+    return None
+
+
+def _is_rank(node: ast.AST) -> bool:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("dim", "ndimension") and not node.args:
+        return True
+    if isinstance(node, ast.Attribute) and node.attr == "ndim":
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and node.args:
+        argument = node.args[0]
+        if isinstance(argument, ast.Attribute) and argument.attr == "shape":
+            return True
+        if isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute) and argument.func.attr == "size":
+            return True
+    return False
+
+
+def _class_name_aliases(semantic: "ModuleModel", variable: str, scope_node: ast.AST) -> Set[str]:
+    """Names bound to the module's class name: `classname = m.__class__.__name__`."""
+    aliases = set()
+    for node in ast.walk(scope_node):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            text = ast.unparse(node.value)
+            if text in (f"{variable}.__class__.__name__", f"type({variable}).__name__", f"{variable}._get_name()"):
+                aliases.add(node.targets[0].id)
+    return aliases
+
+
+# -- project-wide call sites --------------------------------------------------------
+def project_calls(semantic: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Every call in the project whose function's last name is `name`."""
+    project = semantic.project
+    cache = project.__dict__.setdefault("_dllint_calls_named", {})
+    if name in cache:
+        return cache[name]
+    found: List[Tuple["ModuleModel", ast.Call]] = []
+    infos = {id(info): info for info in project.modules.values()}
+    for group in getattr(project, "_by_last_part", {}).values():
+        for info in group:
+            infos.setdefault(id(info), info)
+    for info in infos.values():
+        if name not in info.source.text:
+            continue
+        model = project.model_for(info)
+        for call in model.calls(name):
+            found.append((model, call))
+    cache[name] = found
+    return found
+
+
+def project_callers(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Calls of a project function or method, in any file of the project."""
+    found = []
+    for model, call in project_calls(semantic, function.name):
+        resolved = model.resolve_function(call)
+        if resolved is not None and resolved[1] is function:
+            found.append((model, call))
+    return found
+
+
+def instantiations(semantic: "ModuleModel", class_node: ast.ClassDef) -> List[Tuple["ModuleModel", ast.Call]]:
+    found = []
+    for model, call in project_calls(semantic, class_node.name):
+        resolved = model.resolve_class(call.func)
+        if resolved is not None and resolved[1] is class_node:
+            found.append((model, call))
+    return found
+
+
+def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+    """`model.apply(function)` calls anywhere in the project."""
+    found = []
+    for model, call in project_calls(semantic, "apply"):
+        if isinstance(call.func, ast.Attribute) and len(call.args) == 1 and function_named(model, call.args[0], call) is function:
+            found.append((model, call))
+    return found
+
+
+def function_named(model: "ModuleModel", expr: ast.AST, at: ast.AST) -> Optional[FunctionNode]:
+    """The project function or method an expression names (`init_weights`,
+    `self._init_weights`, `models.init_weights`)."""
+    qualname = model.qualified_name(expr)
+    if qualname:
+        found = model.project.definition(qualname)
+        if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return found[1]
+    if isinstance(expr, ast.Name):
+        _, binding = model.scopes.lookup(expr.id, model.scopes.scope_at(at), getattr(at, "lineno", None))
+        if binding is not None and binding.kind == "def":
+            return binding.value
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        class_node = model._class_of_self(expr.value, at)
+        if class_node is not None:
+            for statement in class_node.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == expr.attr:
+                    return statement
+    return None
+
+
+# -- helpers ----------------------------------------------------------------------
+def _project_models_mentioning(semantic: "ModuleModel", words: Sequence[str], elsewhere: str) -> List["ModuleModel"]:
+    """This file, and the project files whose text has all of `words` and `elsewhere`."""
+    project = semantic.project
+    models = [semantic]
+    infos = {id(info): info for info in project.modules.values()}
+    for group in getattr(project, "_by_last_part", {}).values():
+        for info in group:
+            infos.setdefault(id(info), info)
+    for info in infos.values():
+        if info is semantic.info:
+            continue
+        text = info.source.text
+        if elsewhere in text and all(word in text for word in words):
+            models.append(project.model_for(info))
+    return models
+
+
+def _after(node: ast.AST, other: ast.AST) -> bool:
+    return (node.lineno, node.col_offset) > (other.lineno, other.col_offset)
+
+
+def _is_parameter_of(function: FunctionNode, name: str) -> bool:
+    arguments = function.args
+    return any(a.arg == name for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs)
+
+
+def _passed_through(function: FunctionNode, call: ast.Call) -> Optional[ast.expr]:
+    """The argument a helper returns unchanged (`def zero_module(m): ...; return m`)."""
+    from dllint.semantic.module import _call_argument
+
+    positional = function.args.posonlyargs + function.args.args
+    for returned in _return_expressions(function):
+        if isinstance(returned, ast.Name):
+            for index, argument in enumerate(positional):
+                if argument.arg == returned.id:
+                    return _call_argument(call, function, index, returned.id)
+    return None
+
+
+def _library_kind(qualname: str) -> Optional[str]:
+    if qualname in catalog.TORCH_WEIGHTED_LAYERS or qualname in catalog.KERAS_WEIGHTED_LAYERS:
+        return WEIGHTED
+    if qualname in catalog.TORCH_NORM_LAYERS or qualname in catalog.KERAS_NORM_LAYERS:
+        return NORM
+    if qualname in catalog.TORCH_EMBEDDING_LAYERS or qualname in catalog.KERAS_EMBEDDING_LAYERS:
+        return EMBEDDING
+    if qualname in catalog.TORCH_CONTAINERS or qualname in catalog.KERAS_SEQUENTIAL:
+        return CONTAINER
+    if qualname in catalog.TORCH_LAYERS_MODE_FREE or qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
+        return FREE
+    if qualname.startswith("keras.layers.") and qualname.rsplit(".", 1)[-1][:1].isupper():
+        return FREE
+    return None
+
+
+def _held(ref: LayerRef, owner: ast.ClassDef, attr: str, owner_model: "ModuleModel") -> LayerRef:
+    """The same layer, known to be `self.<attr>` of `owner`."""
+    if ref.kind == PARAM:
+        return ref if ref.owner is owner and ref.attr == attr else LayerRef(
+            ref.model, ref.node, PARAM, ref.qualname, f"{owner.name}.{attr}", owner=owner, attr=attr, owner_model=owner_model)
+    return LayerRef(ref.model, ref.node, ref.kind, ref.qualname, f"{owner.name}.{attr}",
+                    class_node=ref.class_node, class_model=ref.class_model, owner=owner, attr=attr, owner_model=owner_model)
+
+
+def _member_named(container: LayerRef, child: Child, member: LayerRef) -> LayerRef:
+    """`Regressor.body[0]` for a member of a container held as `self.body`."""
+    if container.owner is None or member.owner is not None:
+        return member
+    copy = LayerRef(member.model, member.node, member.kind, member.qualname,
+                    f"{container.name}[{'*' if child.repeated else child.position}]",
+                    member.class_node, member.class_model)
+    copy.site = member.site
+    return copy
+
+
+def _direct_members(ref: LayerRef) -> List[LayerRef]:
+    if ref.kind == CONTAINER:
+        return [_member_named(ref, child, member) for child in ref.model.layers.children(ref)[0] for member in child.refs]
+    if ref.class_node is not None and ref.class_model is not None:
+        return [member for refs in ref.class_model.layers.class_layers(ref.class_node).values() for member in refs]
+    return []
+
+
+def _is_self_name(semantic: "ModuleModel", node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and _class_of_self(semantic, node) is not None
+
+
+def _class_of_self(semantic: "ModuleModel", name: ast.Name) -> Optional[ast.ClassDef]:
+    return semantic._class_of_self(name, name)
+
+
+def _constant_index(node: ast.AST) -> Optional[int]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int):
+        return -node.operand.value
+    return None
+
+
+def _is_keras_input(child: Child) -> bool:
+    return any(ref.qualname == "keras.layers.InputLayer" for ref in child.refs)
+
+
+def _assigned_name(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.Name]:
+    parent = semantic.parent(call)
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        return parent.targets[0]
+    return None
+
+
+def _return_expressions(function: FunctionNode) -> List[ast.expr]:
+    from dllint.semantic.module import _return_expressions as returns
+
+    return returns(function)
+
+
+class _ChildCollector:
+    """Builds a container's member list from its arguments, list variables
+    and later `.add()` / `.append()` / `.add_module()` calls."""
+
+    def __init__(self, layers: LayerModel):
+        self.layers = layers
+        self.semantic = layers.semantic
+        self.children: List[Child] = []
+        self.complete = True
+
+    def _add_refs(self, expr: ast.AST, repeated: bool = False) -> None:
+        if self._is_input(expr):
+            return
+        refs = self.layers.constructions(expr)
+        if not refs:
+            self.complete = False
+        self.children.append(Child(expr, tuple(refs), len(self.children), repeated))
+
+    def _is_input(self, expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Call) and self.semantic.qualified_name(expr.func) in catalog.KERAS_INPUTS
+
+    def add_expression(self, expr: ast.AST, repeated: bool = False) -> None:
+        if isinstance(expr, ast.Starred):
+            self.add_sequence(expr.value, repeated)
+        elif isinstance(expr, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)) or self._is_ordered_dict(expr):
+            self.add_sequence(expr, repeated)
+        elif isinstance(expr, ast.Name) and self._is_list_variable(expr):
+            self.add_sequence(expr, repeated)
+        else:
+            self._add_refs(expr, repeated)
+
+    def _is_ordered_dict(self, expr: ast.AST) -> bool:
+        return isinstance(expr, ast.Dict) or (isinstance(expr, ast.Call) and (self.semantic.qualified_name(expr.func) or "").endswith("OrderedDict"))
+
+    def _is_list_variable(self, name: ast.Name) -> bool:
+        scope, binding = self.semantic.scopes.lookup(name.id, self.semantic.scopes.scope_at(name), name.lineno)
+        return binding is not None and binding.kind == "assign" and isinstance(binding.value, (ast.List, ast.ListComp, ast.Tuple, ast.BinOp))
+
+    def add_sequence(self, expr: ast.AST, repeated: bool = False) -> None:
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            for element in expr.elts:
+                self.add_expression(element, repeated)
+        elif isinstance(expr, (ast.ListComp, ast.GeneratorExp)):
+            self.add_expression(expr.elt, True)
+        elif isinstance(expr, ast.Dict):
+            for value in expr.values:
+                self.add_expression(value, repeated)
+        elif isinstance(expr, ast.Call) and expr.args:  # OrderedDict([("fc", nn.Linear(...)), ...])
+            pairs = expr.args[0]
+            if isinstance(pairs, (ast.List, ast.Tuple)):
+                for pair in pairs.elts:
+                    if isinstance(pair, ast.Tuple) and len(pair.elts) == 2:
+                        self.add_expression(pair.elts[1], repeated)
+                    else:
+                        self.complete = False
+            else:
+                self.complete = False
+        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            self.add_sequence(expr.left, repeated)
+            self.add_sequence(expr.right, repeated)
+        elif isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mult):
+            self.complete = False
+        elif isinstance(expr, ast.Name):
+            self.add_list_variable(expr, repeated)
+        else:
+            self.complete = False
+
+    def add_list_variable(self, name: ast.Name, repeated: bool) -> None:
+        """`layers = [...]; layers.append(x); layers += [y]` in source order, up to the use."""
+        semantic = self.semantic
+        scope = semantic.scopes.scope_at(name)
+        root = scope.node
+        events: List[Tuple[Tuple[int, int], str, ast.AST]] = []
+        for node in ast.walk(root):
+            if getattr(node, "lineno", 10 ** 9) > name.lineno or semantic.scopes.scope_at(node) is not scope:
+                continue
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and node.targets[0].id == name.id:
+                events.append(((node.lineno, node.col_offset), "reset", node.value))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name.id:
+                events.append(((node.lineno, node.col_offset), "extend", node.value))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id == name.id and node.func.attr in ("append", "extend", "insert"):
+                if node.func.attr == "insert":
+                    self.complete = False
+                    continue
+                if node.args:
+                    events.append(((node.lineno, node.col_offset), node.func.attr, node.args[0]))
+        events.sort(key=lambda event: event[0])
+        # keep what the last reset before the use starts from
+        for index in range(len(events) - 1, -1, -1):
+            if events[index][1] == "reset":
+                events = events[index:]
+                break
+        for _, what, value in events:
+            looped = repeated or self._in_loop(value, root)
+            if what == "append":
+                self._add_refs(value, looped)
+            else:
+                self.add_sequence(value, looped)
+
+    def _in_loop(self, node: ast.AST, root: ast.AST) -> bool:
+        current = self.semantic.parent(node)
+        while current is not None and current is not root:
+            if isinstance(current, (ast.For, ast.While, ast.AsyncFor, ast.comprehension)):
+                return True
+            current = self.semantic.parent(current)
+        return False
+
+    def add_method_members(self, holder: ast.Name, construction: ast.Call) -> None:
+        scope = self.semantic.scopes.scope_at(holder)
+        for call in self.semantic.calls("add") + self.semantic.calls("add_module") + self.semantic.calls("append") + self.semantic.calls("extend"):
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == holder.id):
+                continue
+            if self.semantic.scopes.scope_at(call) is not scope or call.lineno < holder.lineno:
+                continue
+            _, binding = self.semantic.scopes.lookup(holder.id, scope, call.lineno)
+            if binding is None or binding.value is not construction:
+                continue
+            member = call.args[1] if func.attr == "add_module" and len(call.args) > 1 else (call.args[0] if call.args else None)
+            if member is None:
+                continue
+            looped = self._in_loop(call, scope.node)
+            if func.attr == "extend":
+                self.add_sequence(member, looped)
+            else:
+                self._add_refs(member, looped)
+        # method members are collected after the arguments: order by position
+        # is approximate when both are used, which is rare.

@@ -160,6 +160,8 @@ class ModuleModel:
                     parts = dotted_parts(node.func)
                     if parts:
                         found.setdefault(parts[-1], []).append(node)
+                    elif isinstance(node.func, ast.Attribute):  # Net().apply(init), self.layers[0].forward(x)
+                        found.setdefault(node.func.attr, []).append(node)
             self._calls_by_name = found
         return self._calls_by_name.get(name, [])
 

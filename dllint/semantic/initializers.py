@@ -185,8 +185,8 @@ class _Scanner:
         if isinstance(node.func, ast.Call):
             return  # `Dense(...)(x)`: the layer call is scanned on its own
         qualname = semantic.qualified_name(node.func)
-        func_text = ast.unparse(node.func)
         if qualname in catalog.TORCH_CONSTANT_INITS:
+            func_text = ast.unparse(node.func)
             target = _argument(node, 0, "tensor")
             value = catalog.TORCH_CONSTANT_INITS[qualname]
             if not value:
@@ -200,17 +200,16 @@ class _Scanner:
         if qualname in catalog.TORCH_IDENTITY_INITS:
             target = _argument(node, 0, "tensor")
             if target is not None:
-                self._add(node=node, kind=IDENTITY, target=target, slot=_slot(target), api=f"{func_text}()")
+                self._add(node=node, kind=IDENTITY, target=target, slot=_slot(target), api=f"{ast.unparse(node.func)}()")
             return
         if qualname in catalog.TORCH_PARAMETER_CLASSES or qualname in ("tensorflow.Variable",):
-            self._parameter(node, qualname)
-            return
+            return  # creations are read from their assignment (_assign)
         parts = dotted_parts(node.func)
         last = parts[-1] if parts else (node.func.attr if isinstance(node.func, ast.Attribute) else None)
         is_method = isinstance(node.func, ast.Attribute) and qualname is None
         if not is_method and last in catalog.RANDOM_INIT_NAMES and node.args:
             target = node.args[0]
-            self._add(node=node, kind=RANDOM, target=target, slot=_slot(target), api=f"{func_text}()")
+            self._add(node=node, kind=RANDOM, target=target, slot=_slot(target), api=f"{ast.unparse(node.func)}()")
             return
         if qualname and qualname.startswith("keras.layers."):
             self._keras_layer(node)
@@ -219,7 +218,11 @@ class _Scanner:
         method = node.func.attr
         receiver = node.func.value
         if method == "add_weight":
-            self._add_weight(node)
+            return  # read from its assignment (_assign)
+        if method == "register_parameter" and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            target = ast.copy_location(ast.Attribute(value=receiver, attr=node.args[0].value, ctx=ast.Load()), node)
+            self._creation(node.args[1], target)
             return
         if method == "set_weights" and node.args:
             self._set_weights(node, receiver)
@@ -248,12 +251,14 @@ class _Scanner:
 
     def _assign(self, node: ast.Assign) -> None:
         target = node.targets[0]
+        if isinstance(target, (ast.Attribute, ast.Name)):
+            self._creation(node.value, target)
         if isinstance(target, ast.Subscript):
             written = strip_data(target.value)
             if not isinstance(written, (ast.Attribute, ast.Name)):
                 return
-            value = _scalar_text(self.semantic, node.value)
-            if value is not None and _whole(target.slice):
+            value = _scalar_text(self.semantic, node.value) if _whole(target.slice) else None
+            if value is not None:
                 self._add(node=node, kind=CONSTANT, target=written, slot=_slot(written), api="slice assignment", value=value)
             else:
                 self._add(node=node, kind=WRITE, target=written, slot=_slot(written), api="slice assignment")
@@ -263,12 +268,21 @@ class _Scanner:
             kind = CONSTANT if value is not None else WRITE
             self._add(node=node, kind=kind, target=written, slot=_slot(written), api="`.data =`", value=value or "")
 
-    def _parameter(self, node: ast.Call, qualname: str) -> None:
+    def _creation(self, value: ast.AST, target: ast.expr) -> None:
+        """`target = nn.Parameter(...)` / `tf.Variable(...)` / `self.add_weight(...)`,
+        also under a conditional or `.to(device)`."""
+        for call in _created_by(value):
+            if isinstance(call.func, ast.Call):
+                continue
+            qualname = self.semantic.qualified_name(call.func)
+            if qualname in catalog.TORCH_PARAMETER_CLASSES or qualname == "tensorflow.Variable":
+                self._parameter(call, qualname, target)
+            elif isinstance(call.func, ast.Attribute) and call.func.attr == "add_weight":
+                self._add_weight(call, target)
+
+    def _parameter(self, node: ast.Call, qualname: str, target: ast.expr) -> None:
         data = _argument(node, 0, "data") or _argument(node, 0, "initial_value")
         value = constant_tensor(self.semantic, data)
-        target = _assigned_to(self.semantic, node)
-        if target is None:
-            return
         api = "nn.Parameter" if "Parameter" in qualname else "tf.Variable"
         if value is not None:
             self._add(node=node, kind=CONSTANT, target=target, slot=_slot(target), api=f"{api}({ast.unparse(data)})",
@@ -277,11 +291,8 @@ class _Scanner:
             # made from data that is not constant: random or copied
             self._add(node=node, kind=WRITE, target=target, slot=_slot(target), api=api, creates=True)
 
-    def _add_weight(self, node: ast.Call) -> None:
+    def _add_weight(self, node: ast.Call, target: ast.expr) -> None:
         initializer = _keyword(node, "initializer")
-        target = _assigned_to(self.semantic, node)
-        if target is None:
-            return
         if initializer is None:
             self._add(node=node, kind=RANDOM, target=target, slot=_slot(target), api="add_weight()", creates=True)
             return
@@ -423,6 +434,18 @@ def _assigned_to(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.expr]:
         if isinstance(name, ast.Constant) and isinstance(name.value, str):
             return ast.copy_location(ast.Attribute(value=parent.func.value, attr=name.value, ctx=ast.Load()), parent)
     return None
+
+
+def _created_by(value: ast.AST) -> List[ast.Call]:
+    """The calls an assigned value comes from, through conditionals and `.to()`."""
+    if isinstance(value, ast.IfExp):
+        return _created_by(value.body) + _created_by(value.orelse)
+    if isinstance(value, ast.Call):
+        func = value.func
+        if isinstance(func, ast.Attribute) and func.attr in ("to", "cuda") and isinstance(func.value, ast.Call):
+            return _created_by(func.value)
+        return [value]
+    return []
 
 
 def _whole(index: ast.AST) -> bool:

@@ -887,22 +887,57 @@ def project_calls(semantic: "ModuleModel", name: str) -> List[Tuple["ModuleModel
 
 
 def project_callers(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
-    """Calls of a project function or method, in any file of the project."""
-    found = []
-    for model, call in project_calls(semantic, function.name):
-        resolved = model.resolve_function(call)
-        if resolved is not None and resolved[1] is function:
-            found.append((model, call))
-    return found
+    """Calls of a project function or method (defined in `semantic`), in any file of the project."""
+    cache = semantic.project.__dict__.setdefault("_dllint_callers", {})
+    key = id(function)
+    if key not in cache:
+        if isinstance(semantic.parent(function), ast.ClassDef):
+            # a method is called as `self.method(...)`, which resolves in its own file only
+            candidates = [(semantic, call) for call in semantic.calls(function.name)]
+        else:
+            candidates = _reachable_calls(semantic, function.name)
+        cache[key] = [(model, call) for model, call in candidates
+                      if (model.resolve_function(call) or (None, None))[1] is function]
+    return cache[key]
 
 
 def instantiations(semantic: "ModuleModel", class_node: ast.ClassDef) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Calls that make an instance of a project class (defined in `semantic`)."""
+    cache = semantic.project.__dict__.setdefault("_dllint_instantiations", {})
+    key = id(class_node)
+    if key not in cache:
+        cache[key] = [
+            (model, call) for model, call in _reachable_calls(semantic, class_node.name)
+            if (model.resolve_class(call.func) or (None, None))[1] is class_node
+        ]
+    return cache[key]
+
+
+def _reachable_calls(definer: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    reach: Dict[int, bool] = {}
     found = []
-    for model, call in project_calls(semantic, class_node.name):
-        resolved = model.resolve_class(call.func)
-        if resolved is not None and resolved[1] is class_node:
+    for model, call in project_calls(definer, name):
+        if id(model) not in reach:
+            reach[id(model)] = _can_reach(model, definer)
+        if reach[id(model)]:
             found.append((model, call))
     return found
+
+
+def _can_reach(model: "ModuleModel", definer: "ModuleModel") -> bool:
+    """Whether code in `model` can name what `definer` defines: the same
+    file, or a file importing from its module."""
+    if model is definer:
+        return True
+    name = definer.info.name
+    if not name:
+        return False
+    short = name.rsplit(".", 1)[-1]
+    for imported in list(model.imports.names.values()) + model.imports.imported_modules:
+        if imported == name or imported.startswith(name + ".") or name.endswith("." + imported) \
+                or imported == short or imported.startswith(short + "."):
+            return True
+    return False
 
 
 def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:

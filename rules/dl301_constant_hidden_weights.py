@@ -9,15 +9,17 @@ from dllint.semantic.layers import PARAM
 class ConstantHiddenWeights(Rule):
     """
     ## What it does
-    Finds the weights of a hidden layer (a layer whose output feeds another
-    weighted layer) set to zeros or to one constant: `nn.init.zeros_`,
-    `ones_`, `constant_`, `.fill_()`, `.zero_()`, `.copy_(torch.zeros(...))` on
-    a layer's weight, directly, in a loop over the model's modules or
-    parameters, or in a function passed to `model.apply()`;
-    `nn.Parameter(torch.zeros(out, in))` used as a weight matrix and never drawn
-    again; Keras `kernel_initializer` / `recurrent_initializer` of `"zeros"`,
-    `"ones"`, `Zeros()`, `Ones()`, `Constant(c)`, `tf.zeros_initializer()`, and
-    `weights=[np.zeros(...)]` / `set_weights([np.zeros(...), ...])`.
+    Finds hidden-layer weights set to zeros or to one constant. A hidden layer
+    is one whose output feeds another weighted layer. Recognised:
+    `nn.init.zeros_`, `ones_`, `constant_`, `.fill_()`, `.zero_()`,
+    `.copy_(torch.zeros(...))` on a layer's weight, directly, in a loop over
+    the model's modules or parameters, or in a function passed to
+    `model.apply()` (in any file linted together);
+    `nn.Parameter(torch.zeros(out, in))` (or `ones`, `full`) used as a weight
+    matrix and never drawn again; Keras `kernel_initializer` /
+    `recurrent_initializer` of `"zeros"`, `"ones"`, `Zeros()`, `Ones()`,
+    `Constant(c)`, `tf.zeros_initializer()`, and `weights=[np.zeros(...)]` /
+    `set_weights([np.zeros(...), ...])`.
 
     ## Why is this bad?
     When every unit of a layer starts with the same weights, every unit
@@ -292,6 +294,50 @@ class ConstantHiddenWeights(Rule):
             """,
             title="a parameter loop that zeros only the biases",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def modulate(x, shift, scale):
+                return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)
+
+            class DiTBlock(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.norm = nn.LayerNorm(d, elementwise_affine=False)
+                    self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+                    self.adaLN_modulation = nn.Sequential(nn.SiLU(), nn.Linear(d, 3 * d))
+                    nn.init.constant_(self.adaLN_modulation[-1].weight, 0)
+
+                def forward(self, x, c):
+                    shift, scale, gate = self.adaLN_modulation(c).chunk(3, dim=1)
+                    return x + gate.unsqueeze(1) * self.mlp(modulate(self.norm(x), shift, scale))
+            """,
+            title="adaLN-zero: the modulation only scales and shifts",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            def zero_module(module):
+                for p in module.parameters():
+                    p.detach().zero_()
+                return module
+
+            class ControlBlock(nn.Module):
+                def __init__(self, ch):
+                    super().__init__()
+                    self.conv = nn.Conv2d(ch, ch, 3, padding=1)
+                    self.zero_conv = zero_module(nn.Conv2d(ch, ch, 1))
+                    self.mix = nn.Conv2d(ch, ch, 3, padding=1)
+                    nn.init.dirac_(self.mix.weight)
+
+                def forward(self, x, skip):
+                    return skip + self.zero_conv(self.mix(self.conv(x).relu()))
+            """,
+            title="a zero convolution added to the skip path, and `dirac_`",
+        ),
     ]
 
     INVALID = [
@@ -518,5 +564,62 @@ class ConstantHiddenWeights(Rule):
             "5:27",
             "8:1",
             title="Keras: `recurrent_initializer`, and `set_weights` with a constant kernel",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            import lightning as L
+
+            class AutoEncoder(L.LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 3))
+                    self.decoder = nn.Sequential(nn.Linear(3, 64), nn.ReLU(), nn.Linear(64, 784))
+                    with torch.no_grad():
+                        self.encoder[0].weight.fill_(0.5)
+
+                def training_step(self, batch, batch_idx):
+                    x = batch[0].view(batch[0].size(0), -1)
+                    return nn.functional.mse_loss(self.decoder(self.encoder(x)), x)
+            """,
+            "11:13",
+            title="`.weight.fill_()` under `torch.no_grad()` in a Lightning module",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class RandomFeatures(nn.Module):
+                def __init__(self, d_in, d_hidden, d_out):
+                    super().__init__()
+                    self.w_in = nn.Parameter(torch.full((d_hidden, d_in), 0.1))
+                    self.readout = nn.Linear(d_hidden, d_out)
+
+                def forward(self, x):
+                    return self.readout(torch.tanh(F.linear(x, self.w_in)))
+            """,
+            "8:21",
+            title="`nn.Parameter(torch.full(...))` used by `F.linear`",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            from tensorflow.keras import Model, initializers, layers
+
+            inputs = layers.Input(shape=(30,))
+            x = layers.Dense(256, activation="relu", kernel_initializer=initializers.Ones())(inputs)
+            x = layers.Dense(64, activation="relu", kernel_initializer=tf.zeros_initializer())(x)
+            x = layers.Dense(16, activation="relu", weights=[np.zeros((64, 16)), np.zeros(16)])(x)
+            outputs = layers.Dense(1, activation="sigmoid", kernel_initializer="zeros")(x)
+            model = Model(inputs, outputs)
+            """,
+            "6:42",
+            "7:41",
+            "8:41",
+            title="Keras functional: `Ones()`, `tf.zeros_initializer()`, `weights=[np.zeros(...)]` (the zero output layer is fine)",
         ),
     ]

@@ -73,7 +73,7 @@ class ConstantHiddenWeights(Rule):
                     continue
                 if ref.kind == PARAM and not ref.model.layers.is_weighted(ref):
                     continue  # a scale, a token, a position table: not a weight matrix
-                if layers.is_lora_b(ref):
+                if layers.is_lora_b(ref) or layers.drawn_after(op, ref):
                     continue
                 if target.recurrent:
                     evidence = "its recurrent weights feed its own next step"
@@ -293,6 +293,29 @@ class ConstantHiddenWeights(Rule):
                     return self.fc2(torch.relu(self.fc1(x)))
             """,
             title="a parameter loop that zeros only the biases",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            def init_weights(m):
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_uniform_(m.weight)
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(8, 16)
+                    self.fc2 = nn.Linear(16, 2)
+                    for m in self.modules():
+                        if isinstance(m, nn.Linear):
+                            nn.init.zeros_(m.weight)
+                    self.apply(init_weights)
+
+                def forward(self, x):
+                    return self.fc2(self.fc1(x).relu())
+            """,
+            title="zeros drawn again by a later `apply()`",
         ),
         Valid(
             """

@@ -612,6 +612,38 @@ class LayerModel:
                     return True
         return False
 
+    def drawn_after(self, op: InitOp, ref: LayerRef) -> bool:
+        """Whether the layer's weight, set constant by `op`, is drawn again
+        later in the same function: a random init whose targets include it
+        (`xavier_uniform_(self.fc1.weight)` after a loop over all modules), or
+        a later `model.apply(init_fn)` whose random inits reach it."""
+        from dllint.semantic.initializers import CONSTANT, initializer_ops
+
+        semantic = self.semantic
+        function = semantic.enclosing_function(op.node)
+        scope = function if function is not None else semantic.tree
+        for other in initializer_ops(semantic):
+            if other.kind == CONSTANT or semantic.enclosing_function(other.node) is not function \
+                    or not _after(other.node, op.node):
+                continue
+            targets = self.weight_targets(other) or []
+            if any(t.layer == ref and t.slot == "weight" or t.layer == ref and other.slot in ("reset",) for t in targets):
+                return True
+        for call in semantic.calls("apply"):
+            if not _after(call, op.node) or not isinstance(call.func, ast.Attribute) or len(call.args) != 1 \
+                    or semantic.enclosing_function(call) is not function or not _contains(scope, call):
+                continue
+            named = function_named(semantic, call.args[0], call)
+            if named is None:
+                continue
+            model, applied = named
+            for other in initializer_ops(model):
+                if other.kind == CONSTANT or model.enclosing_function(other.node) is not applied:
+                    continue
+                if any(t.layer == ref for t in model.layers.weight_targets(other) or []):
+                    return True
+        return False
+
     # -- roles ------------------------------------------------------------------------
     @property
     def flow(self):
@@ -944,29 +976,31 @@ def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["
     """`model.apply(function)` calls anywhere in the project."""
     found = []
     for model, call in project_calls(semantic, "apply"):
-        if isinstance(call.func, ast.Attribute) and len(call.args) == 1 and function_named(model, call.args[0], call) is function:
-            found.append((model, call))
+        if isinstance(call.func, ast.Attribute) and len(call.args) == 1:
+            named = function_named(model, call.args[0], call)
+            if named is not None and named[1] is function:
+                found.append((model, call))
     return found
 
 
-def function_named(model: "ModuleModel", expr: ast.AST, at: ast.AST) -> Optional[FunctionNode]:
+def function_named(model: "ModuleModel", expr: ast.AST, at: ast.AST) -> Optional[Tuple["ModuleModel", FunctionNode]]:
     """The project function or method an expression names (`init_weights`,
-    `self._init_weights`, `models.init_weights`)."""
+    `self._init_weights`, `models.init_weights`), with its file."""
     qualname = model.qualified_name(expr)
     if qualname:
         found = model.project.definition(qualname)
         if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return found[1]
+            return model.project.model_for(found[0]), found[1]
     if isinstance(expr, ast.Name):
         _, binding = model.scopes.lookup(expr.id, model.scopes.scope_at(at), getattr(at, "lineno", None))
         if binding is not None and binding.kind == "def":
-            return binding.value
+            return model, binding.value
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
         class_node = model._class_of_self(expr.value, at)
         if class_node is not None:
             for statement in class_node.body:
                 if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == expr.attr:
-                    return statement
+                    return model, statement
     return None
 
 
@@ -986,6 +1020,10 @@ def _project_models_mentioning(semantic: "ModuleModel", words: Sequence[str], el
         if elsewhere in text and all(word in text for word in words):
             models.append(project.model_for(info))
     return models
+
+
+def _contains(root: ast.AST, node: ast.AST) -> bool:
+    return any(child is node for child in ast.walk(root))
 
 
 def _after(node: ast.AST, other: ast.AST) -> bool:

@@ -73,8 +73,8 @@ class ConstantHiddenWeights(Rule):
                     continue
                 if ref.kind == PARAM and not ref.model.layers.is_weighted(ref):
                     continue  # a scale, a token, a position table: not a weight matrix
-                if layers.is_lora_b(ref) or layers.drawn_after(op, ref):
-                    continue
+                if layers.is_lora_b(ref) or ref.model.layers.unit_count(ref) == 1 or layers.drawn_after(op, ref):
+                    continue  # a one-unit layer has no units to be alike
                 if target.recurrent:
                     evidence = "its recurrent weights feed its own next step"
                 else:

@@ -658,6 +658,9 @@ class _Evaluator:
                 return Flow(left.tokens, True)
             if right.active:
                 return Flow(right.tokens, True)
+            if left.weight is not None and right.weight is not None and left.weight != right.weight:
+                # `mu + sigma * eps`, `W + A @ B`: a weight made of several, none of them alone
+                return Flow(weight=("combined", id(op)))
             return Flow(weight=left.weight or right.weight)
         return _union([left, right])
 
@@ -674,7 +677,7 @@ class _Evaluator:
         active = [operand for operand in operands if operand.active]
         weights = [operand.weight for operand in operands if not operand.active and operand.weight is not None]
         if len(active) == 1 and weights:
-            weight = weights[0]
+            weight = weights[0] if len(weights) == 1 else ("combined", id(operands[0]))
             name = weight[1] if weight[0] == "attr" else "weight"
             if weight[0] == "attr":
                 self.flow.matrix_weights.add(str(weight[1]))

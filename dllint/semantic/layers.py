@@ -660,6 +660,22 @@ class LayerModel:
 
         return hidden_evidence(ref)
 
+    def unit_count(self, ref: LayerRef) -> Optional[int]:
+        """The number of output units (features, channels, filters) when the
+        construction spells it as a literal: `nn.Linear(64, 1)` -> 1."""
+        call = ref.node
+        if not isinstance(call, ast.Call) or ref.qualname is None:
+            return None
+        if ref.qualname.startswith("torch.nn."):
+            argument = _call_arg(call, 1, ("out_features", "out_channels", "hidden_size"))
+        elif ref.qualname.startswith("keras.layers."):
+            argument = _call_arg(call, 0, ("units", "filters"))
+        else:
+            return None
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, int) and not isinstance(argument.value, bool):
+            return argument.value
+        return None
+
     def display_name(self, ref: LayerRef) -> str:
         """How a message names a layer: `Policy.fc1`, `Dense (line 12)`."""
         if ref.owner is not None and ref.attr is not None:
@@ -668,6 +684,12 @@ class LayerModel:
             return ref.node.name
         if "[" in ref.name:
             return ref.name
+        parent = ref.model.parent(ref.node)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Attribute):
+            target = parent.targets[0]
+            owner = _class_of_self(ref.model, target.value) if isinstance(target.value, ast.Name) else None
+            if owner is not None:
+                return f"{owner.name}.{target.attr}"  # self.f1 = Dense(...)
         if hasattr(ref.node, "lineno"):
             return f"{ref.short_type} at {ref.node.lineno}:{ref.node.col_offset + 1}"
         return ref.short_type
@@ -1090,6 +1112,15 @@ def _direct_members(ref: LayerRef) -> List[LayerRef]:
     if ref.class_node is not None and ref.class_model is not None:
         return [member for refs in ref.class_model.layers.class_layers(ref.class_node).values() for member in refs]
     return []
+
+
+def _call_arg(call: ast.Call, index: int, keywords: Sequence[str]) -> Optional[ast.expr]:
+    for keyword in call.keywords:
+        if keyword.arg in keywords:
+            return keyword.value
+    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+        return call.args[index]
+    return None
 
 
 def _is_self_name(semantic: "ModuleModel", node: ast.AST) -> bool:

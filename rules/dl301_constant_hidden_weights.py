@@ -1,4 +1,3 @@
-import ast
 import re
 
 from dllint.rule import Invalid, Rule, Valid

@@ -369,11 +369,6 @@ def is_self(semantic: "ModuleModel", node: ast.AST) -> bool:
     return bool(positional) and positional[0].arg == node.id
 
 
-def _last_attribute(node: ast.AST) -> Optional[str]:
-    node = strip_data(node)
-    return node.attr if isinstance(node, ast.Attribute) else None
-
-
 def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
     for item in call.keywords:
         if item.arg == keyword:
@@ -415,7 +410,7 @@ def _bound_value(semantic: "ModuleModel", name: ast.Name) -> Optional[ast.AST]:
     return binding.value
 
 
-def _assigned_to(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.expr]:
+def assigned_to(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.expr]:
     """`self.w` in `self.w = nn.Parameter(...)` (through a `.to()` or a
     conditional); the name given to `register_parameter`."""
     node: ast.AST = call

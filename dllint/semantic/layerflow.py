@@ -24,9 +24,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from dllint.semantic import catalog
-from dllint.semantic.layers import (
-    CONTAINER, EMBEDDING, NORM, PARAM, LayerRef, instantiations, project_callers,
-)
+from dllint.semantic.callsites import instantiations, project_callers
+from dllint.semantic.layers import CONTAINER, EMBEDDING, NORM, PARAM, LayerRef
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel

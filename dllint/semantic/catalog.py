@@ -567,3 +567,141 @@ TORCH_ECOSYSTEM: FrozenSet[str] = frozenset(
 GRAPHLESS_FRAMEWORKS: FrozenSet[str] = frozenset(
     {"tensorflow", "keras", "tf_keras", "jax", "flax", "optax", "mxnet", "paddle", "mindspore", "chainer", "oneflow"}
 )
+
+# -- layers and their weights (semantic/layers.py, semantic/layerflow.py) ----
+# Layers with a weight matrix (or kernel) that mixes their input features.
+TORCH_WEIGHTED_LAYERS: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in (
+        "Linear", "Bilinear", "LazyLinear",
+        "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+        "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+        "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+        "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer", "TransformerDecoderLayer",
+    )
+)
+TORCH_NORM_LAYERS: FrozenSet[str] = frozenset(
+    "torch.nn." + name
+    for name in (
+        "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+        "SyncBatchNorm", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
+        "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+        "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    )
+)
+TORCH_EMBEDDING_LAYERS: FrozenSet[str] = frozenset({"torch.nn.Embedding", "torch.nn.EmbeddingBag"})
+# Calls that wrap a layer and return it (or a module that computes the same).
+TORCH_LAYER_WRAPPERS: FrozenSet[str] = frozenset(
+    {
+        "torch.nn.utils.weight_norm", "torch.nn.utils.spectral_norm",
+        "torch.nn.utils.parametrizations.weight_norm", "torch.nn.utils.parametrizations.spectral_norm",
+        "torch.nn.utils.parametrizations.orthogonal",
+    }
+)
+KERAS_WEIGHTED_LAYERS: FrozenSet[str] = frozenset(
+    "keras.layers." + name
+    for name in (
+        "Dense", "EinsumDense", "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+        "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution2DTranspose",
+        "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+        "LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+        "MultiHeadAttention", "Bidirectional", "TimeDistributed", "LocallyConnected1D", "LocallyConnected2D",
+    )
+)
+# Keras layers that wrap another layer and apply it (its role is theirs).
+KERAS_LAYER_WRAPPERS: FrozenSet[str] = frozenset({"keras.layers.TimeDistributed", "keras.layers.Bidirectional"})
+KERAS_NORM_LAYERS: FrozenSet[str] = frozenset(
+    "keras.layers." + name
+    for name in ("BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization")
+)
+KERAS_EMBEDDING_LAYERS: FrozenSet[str] = frozenset({"keras.layers.Embedding"})
+# Keras layers (and their function forms) that combine several branches
+# element-wise: a branch that ends here is a residual or gated branch.
+KERAS_MERGE_LAYERS: FrozenSet[str] = frozenset(
+    "keras.layers." + name
+    for name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+                 "add", "subtract", "multiply", "average", "maximum", "minimum", "dot")
+)
+KERAS_CONCAT_LAYERS: FrozenSet[str] = frozenset({"keras.layers.Concatenate", "keras.layers.concatenate"})
+KERAS_SEQUENTIAL: FrozenSet[str] = frozenset({"keras.Sequential"})
+# Functional models: `keras.Model(inputs, outputs)`.
+KERAS_FUNCTIONAL_MODELS: FrozenSet[str] = frozenset({"keras.Model"})
+# Names of a layer's weights that hold a matrix or kernel (not a bias, not a norm's scale).
+TORCH_WEIGHT_SLOTS_PATTERN = r"^(weight|weight_(ih|hh)_l\d+(_reverse)?|in_proj_weight|[qkv]_proj_weight|weight_(ih|hh))$"
+# Recurrent (hidden-to-hidden) weights feed the layer's own next step.
+TORCH_RECURRENT_SLOTS_PATTERN = r"^weight_hh(_l\d+(_reverse)?)?$"
+
+# Tensor operations that multiply their input by a weight held as an argument.
+TORCH_FUNCTIONAL_WEIGHTED: Dict[str, int] = {  # function -> position of the weight argument
+    "torch.nn.functional.linear": 1, "torch.nn.functional.bilinear": 2,
+    "torch.nn.functional.conv1d": 1, "torch.nn.functional.conv2d": 1, "torch.nn.functional.conv3d": 1,
+    "torch.nn.functional.conv_transpose1d": 1, "torch.nn.functional.conv_transpose2d": 1,
+    "torch.nn.functional.conv_transpose3d": 1,
+}
+MATMUL_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "torch.matmul", "torch.mm", "torch.bmm", "torch.einsum", "torch.tensordot", "torch.addmm", "torch.baddbmm",
+        "torch.sparse.mm", "torch.spmm", "torch.mv", "torch.chain_matmul", "torch.linalg.multi_dot",
+        "tensorflow.matmul", "tensorflow.linalg.matmul", "tensorflow.tensordot", "tensorflow.einsum",
+        "tensorflow.sparse.sparse_dense_matmul", "keras.ops.matmul", "keras.ops.einsum", "keras.ops.dot",
+        "keras.ops.tensordot", "keras.backend.dot", "numpy.dot", "numpy.matmul", "jax.numpy.dot", "jax.numpy.matmul",
+    }
+)
+MATMUL_METHODS: FrozenSet[str] = frozenset({"matmul", "mm", "bmm", "mv", "__matmul__"})
+ADD_FUNCTIONS: FrozenSet[str] = frozenset({"torch.add", "torch.sub", "torch.subtract", "tensorflow.add", "tensorflow.subtract", "keras.ops.add", "keras.ops.subtract"})
+MUL_FUNCTIONS: FrozenSet[str] = frozenset({"torch.mul", "torch.multiply", "torch.div", "tensorflow.multiply", "tensorflow.math.multiply", "keras.ops.multiply"})
+CONCAT_FUNCTIONS: FrozenSet[str] = frozenset(
+    {"torch.cat", "torch.concat", "torch.concatenate", "torch.stack", "torch.hstack", "torch.vstack", "torch.dstack",
+     "tensorflow.concat", "tensorflow.stack", "keras.ops.concatenate", "keras.ops.stack", "numpy.concatenate"}
+)
+# Methods of a tensor that keep it the same weight (transposed, reshaped, cast).
+WEIGHT_VIEW_METHODS: FrozenSet[str] = frozenset(
+    {"t", "transpose", "permute", "view", "reshape", "contiguous", "to", "type_as", "float", "half", "bfloat16",
+     "unsqueeze", "squeeze", "flatten", "expand", "expand_as", "T", "mT", "clone", "detach"}
+)
+# Calls that make a trainable weight inside a layer.
+TORCH_PARAMETER_CLASSES: FrozenSet[str] = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+
+# -- initializers (semantic/initializers.py) ---------------------------------
+TORCH_CONSTANT_INITS: Dict[str, str] = {  # function -> the constant it writes ("" = its second argument)
+    "torch.nn.init.zeros_": "0", "torch.nn.init.ones_": "1", "torch.nn.init.constant_": "", "torch.nn.init.constant": "",
+}
+TORCH_IDENTITY_INITS: FrozenSet[str] = frozenset({"torch.nn.init.eye_", "torch.nn.init.dirac_", "torch.nn.init.eye", "torch.nn.init.dirac"})
+# Any function with one of these last names draws its tensor at random
+# (torch.nn.init, timm.layers, project copies of `trunc_normal_`).
+RANDOM_INIT_NAMES: FrozenSet[str] = frozenset(
+    {
+        "normal_", "uniform_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+        "trunc_normal_", "trunc_normal_tf_", "orthogonal_", "sparse_", "lecun_normal_", "variance_scaling_",
+        "normal", "uniform", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "orthogonal",
+    }
+)
+TENSOR_CONSTANT_METHODS: FrozenSet[str] = frozenset({"zero_", "fill_"})
+# Methods of a layer that draw its weights again.
+LAYER_REINIT_METHODS: FrozenSet[str] = frozenset({"reset_parameters", "_reset_parameters", "init_weights", "_init_weights"})
+TENSOR_RANDOM_METHODS: FrozenSet[str] = frozenset(
+    {"normal_", "uniform_", "bernoulli_", "random_", "exponential_", "log_normal_", "cauchy_", "geometric_"}
+)
+# Calls that build a tensor holding one value everywhere (torch, numpy, tensorflow).
+CONSTANT_TENSOR_FACTORIES: Dict[str, str] = {  # function -> the value ("" = the fill argument)
+    "torch.zeros": "0", "torch.ones": "1", "torch.full": "", "torch.zeros_like": "0", "torch.ones_like": "1",
+    "torch.full_like": "", "numpy.zeros": "0", "numpy.ones": "1", "numpy.full": "", "numpy.zeros_like": "0",
+    "numpy.ones_like": "1", "numpy.full_like": "", "tensorflow.zeros": "0", "tensorflow.ones": "1",
+    "tensorflow.fill": "", "tensorflow.zeros_like": "0", "tensorflow.ones_like": "1",
+    "keras.ops.zeros": "0", "keras.ops.ones": "1", "keras.ops.full": "",
+}
+# Keras initializers that give every entry one value.
+KERAS_CONSTANT_INITIALIZERS: Dict[str, str] = {  # initializer -> value ("" = its `value` argument)
+    "keras.initializers.Zeros": "0", "keras.initializers.zeros": "0", "keras.initializers.Ones": "1",
+    "keras.initializers.ones": "1", "keras.initializers.Constant": "", "keras.initializers.constant": "",
+    "tensorflow.zeros_initializer": "0", "tensorflow.ones_initializer": "1", "tensorflow.constant_initializer": "",
+    "tensorflow.initializers.zeros": "0", "tensorflow.initializers.ones": "1", "tensorflow.initializers.constant": "",
+    "tensorflow.compat.v1.zeros_initializer": "0", "tensorflow.compat.v1.ones_initializer": "1",
+    "tensorflow.compat.v1.constant_initializer": "",
+}
+KERAS_CONSTANT_INITIALIZER_NAMES: Dict[str, str] = {"zeros": "0", "zero": "0", "ones": "1", "one": "1", "constant": "0"}
+# Keras layer keyword -> the weight it initializes.
+KERAS_WEIGHT_INITIALIZER_KEYWORDS: Dict[str, str] = {
+    "kernel_initializer": "kernel", "recurrent_initializer": "recurrent_kernel",
+    "depthwise_initializer": "depthwise_kernel", "pointwise_initializer": "pointwise_kernel",
+}

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
     from dllint.semantic.training_loops import TrainingLoops
+    from dllint.semantic.layers import LayerModel
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -63,6 +64,17 @@ class ModuleModel:
         self._modes = None
 
     # -- structure -------------------------------------------------------
+    @property
+    def layers(self) -> "LayerModel":
+        """What the file's models are made of and the role of each layer
+        (semantic/layers.py); built on first use."""
+        cached = self.__dict__.get("_layers")
+        if cached is None:
+            from dllint.semantic.layers import LayerModel
+
+            cached = self.__dict__["_layers"] = LayerModel(self)
+        return cached
+
     @property
     def scopes(self) -> ScopeTable:
         if self._scopes is None:
@@ -205,6 +217,8 @@ class ModuleModel:
                     parts = dotted_parts(node.func)
                     if parts:
                         found.setdefault(parts[-1], []).append(node)
+                    elif isinstance(node.func, ast.Attribute):  # Net().apply(init), self.layers[0].forward(x)
+                        found.setdefault(node.func.attr, []).append(node)
             self._calls_by_name = found
         return self._calls_by_name.get(name, [])
 

@@ -1,0 +1,128 @@
+"""Call sites across the project: who calls a function, makes a class, applies an init.
+
+    project_calls(semantic, "apply")           -> [(ModuleModel, Call)] whose last name matches
+    project_callers(semantic, function)        -> calls of a project function / method
+    instantiations(semantic, class_node)       -> calls that make an instance of a project class
+    apply_sites(semantic, function)            -> `model.apply(function)` calls
+    function_named(model, expr, at)            -> (ModuleModel, FunctionDef) an expression names
+
+`semantic` is the file defining the function or class. Only files that can
+name it (the same file, or a file importing from its module) are searched;
+results are cached on the project index.
+"""
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.module import ModuleModel
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+def project_calls(semantic: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Every call in the project whose function's last name is `name`."""
+    project = semantic.project
+    cache = project.__dict__.setdefault("_dllint_calls_named", {})
+    if name in cache:
+        return cache[name]
+    found: List[Tuple["ModuleModel", ast.Call]] = []
+    infos = {id(info): info for info in project.modules.values()}
+    for group in getattr(project, "_by_last_part", {}).values():
+        for info in group:
+            infos.setdefault(id(info), info)
+    for info in infos.values():
+        if name not in info.source.text:
+            continue
+        model = project.model_for(info)
+        for call in model.calls(name):
+            found.append((model, call))
+    cache[name] = found
+    return found
+
+
+def project_callers(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Calls of a project function or method (defined in `semantic`), in any file of the project."""
+    cache = semantic.project.__dict__.setdefault("_dllint_callers", {})
+    key = id(function)
+    if key not in cache:
+        if isinstance(semantic.parent(function), ast.ClassDef):
+            # a method is called as `self.method(...)`, which resolves in its own file only
+            candidates = [(semantic, call) for call in semantic.calls(function.name)]
+        else:
+            candidates = _reachable_calls(semantic, function.name)
+        cache[key] = [(model, call) for model, call in candidates
+                      if (model.resolve_function(call) or (None, None))[1] is function]
+    return cache[key]
+
+
+def instantiations(semantic: "ModuleModel", class_node: ast.ClassDef) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Calls that make an instance of a project class (defined in `semantic`)."""
+    cache = semantic.project.__dict__.setdefault("_dllint_instantiations", {})
+    key = id(class_node)
+    if key not in cache:
+        cache[key] = [
+            (model, call) for model, call in _reachable_calls(semantic, class_node.name)
+            if (model.resolve_class(call.func) or (None, None))[1] is class_node
+        ]
+    return cache[key]
+
+
+def _reachable_calls(definer: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    reach: Dict[int, bool] = {}
+    found = []
+    for model, call in project_calls(definer, name):
+        if id(model) not in reach:
+            reach[id(model)] = _can_reach(model, definer)
+        if reach[id(model)]:
+            found.append((model, call))
+    return found
+
+
+def _can_reach(model: "ModuleModel", definer: "ModuleModel") -> bool:
+    """Whether code in `model` can name what `definer` defines: the same
+    file, or a file importing from its module."""
+    if model is definer:
+        return True
+    name = definer.info.name
+    if not name:
+        return False
+    short = name.rsplit(".", 1)[-1]
+    for imported in list(model.imports.names.values()) + model.imports.imported_modules:
+        if imported == name or imported.startswith(name + ".") or name.endswith("." + imported) \
+                or imported == short or imported.startswith(short + "."):
+            return True
+    return False
+
+
+def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
+    """`model.apply(function)` calls anywhere in the project."""
+    found = []
+    for model, call in project_calls(semantic, "apply"):
+        if isinstance(call.func, ast.Attribute) and len(call.args) == 1:
+            named = function_named(model, call.args[0], call)
+            if named is not None and named[1] is function:
+                found.append((model, call))
+    return found
+
+
+def function_named(model: "ModuleModel", expr: ast.AST, at: ast.AST) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+    """The project function or method an expression names (`init_weights`,
+    `self._init_weights`, `models.init_weights`), with its file."""
+    qualname = model.qualified_name(expr)
+    if qualname:
+        found = model.project.definition(qualname)
+        if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return model.project.model_for(found[0]), found[1]
+    if isinstance(expr, ast.Name):
+        _, binding = model.scopes.lookup(expr.id, model.scopes.scope_at(at), getattr(at, "lineno", None))
+        if binding is not None and binding.kind == "def":
+            return model, binding.value
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        class_node = model._class_of_self(expr.value, at)
+        if class_node is not None:
+            for statement in class_node.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == expr.attr:
+                    return model, statement
+    return None

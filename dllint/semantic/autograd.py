@@ -103,6 +103,7 @@ class Autograd:
         self._in_progress: Set[int] = set()
         self._modes: Dict[int, Optional[str]] = {}
         self._callers: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
+        self._may_see_losses: Optional[bool] = None
         tops = {name.split(".")[0] for name in model.imports.imported_modules}
         # A TensorFlow / JAX / MXNet file: its losses and outputs hold no torch graph.
         self.records_graphs = not (tops & catalog.GRAPHLESS_FRAMEWORKS) or bool(tops & catalog.TORCH_ECOSYSTEM)
@@ -112,6 +113,11 @@ class Autograd:
         """False when no expression of this file can be a loss for `graph()`:
         neither the file nor a project function or class it imports by name
         mentions a loss (`loss`, `criterion`, `*_entropy`, `kl_div`)."""
+        if self._may_see_losses is None:
+            self._may_see_losses = self._mentions_losses()
+        return self._may_see_losses
+
+    def _mentions_losses(self) -> bool:
         if _LOSS_TEXT.search(self.model.source.text):
             return True
         project = self.model.project

@@ -13,6 +13,7 @@ name, an attribute value), so callers should not guess.
 from __future__ import annotations
 
 import ast
+from dllint.tree import walk
 from typing import TYPE_CHECKING, Iterable, List, Optional, Set, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,7 +114,7 @@ def _statement_list_holding(node: ast.AST, child: ast.AST) -> Optional[List[ast.
 
 
 def _mentions(node: ast.AST, names: Set[str]) -> bool:
-    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id in names for n in walk(node))
 
 
 def _type_test(semantic: "ModuleModel", test: ast.expr, variables: Set[str]) -> Tuple[Optional[List[str]], Optional[List[str]], bool]:
@@ -227,7 +228,7 @@ def _is_rank(node: ast.AST) -> bool:
 def class_name_aliases(semantic: "ModuleModel", variable: str, scope_node: ast.AST) -> Set[str]:
     """Names bound to the module's class name: `classname = m.__class__.__name__`."""
     aliases = set()
-    for node in ast.walk(scope_node):
+    for node in walk(scope_node):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             text = ast.unparse(node.value)
             if text in (f"{variable}.__class__.__name__", f"type({variable}).__name__", f"{variable}._get_name()"):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -169,7 +170,7 @@ class _Scanner:
         self.ops: List[InitOp] = []
 
     def scan(self) -> List[InitOp]:
-        for node in ast.walk(self.semantic.tree):
+        for node in self.semantic.nodes:
             if isinstance(node, ast.Call):
                 self._call(node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple, U
 from dllint.semantic import catalog
 from dllint.semantic.callsites import instantiations, project_callers
 from dllint.semantic.layers import CONTAINER, EMBEDDING, NORM, PARAM, LayerRef
+from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -186,7 +187,7 @@ class _Query:
         if found:
             return found
         scope = model.scopes.scope_at(target)
-        for use in ast.walk(scope_node):
+        for use in walk(scope_node):
             if isinstance(use, ast.Name) and use.id == target.id and isinstance(use.ctx, ast.Load) \
                     and use.lineno >= target.lineno and model.scopes.scope_at(use) is scope:
                 parent = model.parent(use)
@@ -468,7 +469,7 @@ class _Evaluator:
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return self.comprehension(node)
         if isinstance(node, (ast.Compare, ast.BoolOp)):
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 self.expr(child) if isinstance(child, ast.expr) else None
             return _INACTIVE
         return _INACTIVE
@@ -761,7 +762,7 @@ def _flow_scope(model: "ModuleModel", node: ast.AST) -> ast.AST:
 
 
 def _contains(root: ast.AST, node: ast.AST) -> bool:
-    return any(child is node for child in ast.walk(root))
+    return any(child is node for child in walk(root))
 
 
 def _climb(model: "ModuleModel", node: ast.AST) -> Tuple[ast.AST, Optional[ast.AST]]:
@@ -859,7 +860,7 @@ def _container_bound_to(model: "ModuleModel", name: ast.Name) -> Optional[ast.Ca
 def _container_from_list(model: "ModuleModel", name: ast.Name) -> Optional[ast.Call]:
     """The container built from list variable `name` later in the same scope."""
     scope = model.scopes.scope_at(name)
-    for node in ast.walk(scope.node):
+    for node in walk(scope.node):
         if isinstance(node, ast.Call) and model.scopes.scope_at(node) is scope and node.lineno >= name.lineno:
             ref = model.layers.construction(node)
             if ref is None or ref.kind != CONTAINER:

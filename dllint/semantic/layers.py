@@ -35,6 +35,7 @@ from dllint.semantic import catalog
 from dllint.semantic.callsites import apply_sites, function_named, project_callers
 from dllint.semantic.guards import class_name_aliases, module_guard, parameter_guard
 from dllint.semantic.initializers import InitOp, strip_data
+from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -280,7 +281,7 @@ class LayerModel:
                         refs.append(_held(ref, class_node, attr, self.semantic))
                 if refs:
                     found[attr] = refs
-            for node in ast.walk(class_node):
+            for node in walk(class_node):
                 # self.register_parameter("w", nn.Parameter(...)); self.add_module("fc", nn.Linear(...))
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("register_parameter", "add_module") \
                         and len(node.args) >= 2 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
@@ -726,7 +727,7 @@ def _project_models_mentioning(semantic: "ModuleModel", words: Sequence[str], el
 
 
 def _contains(root: ast.AST, node: ast.AST) -> bool:
-    return any(child is node for child in ast.walk(root))
+    return any(child is node for child in walk(root))
 
 
 def _after(node: ast.AST, other: ast.AST) -> bool:
@@ -911,7 +912,7 @@ class _ChildCollector:
         scope = semantic.scopes.scope_at(name)
         root = scope.node
         events: List[Tuple[Tuple[int, int], str, ast.AST]] = []
-        for node in ast.walk(root):
+        for node in walk(root):
             if getattr(node, "lineno", 10 ** 9) > name.lineno or semantic.scopes.scope_at(node) is not scope:
                 continue
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \

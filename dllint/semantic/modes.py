@@ -549,7 +549,7 @@ class ModeModel:
     def nodes(self) -> List[ast.AST]:
         """Every node of the file, walked once."""
         if self._nodes is None:
-            self._nodes = list(walk(self.semantic.tree))
+            self._nodes = self.semantic.nodes
         return self._nodes
 
     def loads(self, name: str) -> List[ast.AST]:

@@ -64,6 +64,26 @@ class ModuleModel:
         self._modes = None
 
     # -- structure -------------------------------------------------------
+    @cached_property
+    def nodes(self) -> List[ast.AST]:
+        """Every node of the file in `ast.walk` order, walked once for all
+        the semantic modules and rules that need to look at every node."""
+        return list(walk(self.tree))
+
+    @cached_property
+    def _nodes_by_type(self) -> Dict[type, List[ast.AST]]:
+        found: Dict[type, List[ast.AST]] = {}
+        for node in self.nodes:
+            found.setdefault(type(node), []).append(node)
+        return found
+
+    def nodes_of(self, *types: type) -> List[ast.AST]:
+        """The file's nodes of exactly these types, in `ast.walk` order."""
+        if len(types) == 1:
+            return self._nodes_by_type.get(types[0], [])
+        wanted = set(types)
+        return [node for node in self.nodes if type(node) in wanted]
+
     @property
     def layers(self) -> "LayerModel":
         """What the file's models are made of and the role of each layer
@@ -212,13 +232,12 @@ class ModuleModel:
         """Every call in this file whose function's last name is `name`."""
         if self._calls_by_name is None:
             found: Dict[str, List[ast.Call]] = {}
-            for node in walk(self.tree):
-                if isinstance(node, ast.Call):
-                    parts = dotted_parts(node.func)
-                    if parts:
-                        found.setdefault(parts[-1], []).append(node)
-                    elif isinstance(node.func, ast.Attribute):  # Net().apply(init), self.layers[0].forward(x)
-                        found.setdefault(node.func.attr, []).append(node)
+            for node in self.nodes_of(ast.Call):
+                parts = dotted_parts(node.func)
+                if parts:
+                    found.setdefault(parts[-1], []).append(node)
+                elif isinstance(node.func, ast.Attribute):  # Net().apply(init), self.layers[0].forward(x)
+                    found.setdefault(node.func.attr, []).append(node)
             self._calls_by_name = found
         return self._calls_by_name.get(name, [])
 

@@ -231,7 +231,7 @@ class TrainingLoops:
 
     def loops(self) -> List[LoopNode]:
         if self._loops is None:
-            found = [node for node in walk(self.model.tree) if isinstance(node, LOOP_TYPES)]
+            found = list(self.model.nodes_of(*LOOP_TYPES))
             found.sort(key=lambda node: (node.lineno, node.col_offset))
             self._loops = found
         return self._loops

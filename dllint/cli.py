@@ -81,6 +81,7 @@ def _list_rules() -> int:
 @click.option("--stdin-filename", help="The name to report (and match settings against) for source read from stdin (`-`).")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
 @click.version_option(__version__, "--version", prog_name="dllint")
@@ -102,6 +103,7 @@ def cli(
     stdin_filename: Optional[str],
     output_format: str,
     output_file: Optional[Path],
+    jobs: int,
     explain: Optional[str],
     list_rules: bool,
 ) -> None:
@@ -152,7 +154,7 @@ def cli(
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
-    result = Runner(settings).run(inputs, missing=found.missing if found else ())
+    result = Runner(settings, jobs=jobs).run(inputs, missing=found.missing if found else ())
     output = FORMATTERS[output_format](result.diagnostics, ReportContext.for_settings(settings))
     if output_file is not None:
         try:

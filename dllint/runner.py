@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import multiprocessing
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -71,11 +72,13 @@ class Runner:
     """`apply_noqa=False` leaves `# noqa` comments to the caller (flake8 reads
     them itself, and honours its own `--disable-noqa`)."""
 
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, *, apply_noqa: bool = True):
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True):
         self.settings = settings
         self.selection = CodeSelection(settings)
         self.rules = list(all_rules() if rules is None else rules)
         self.apply_noqa = apply_noqa
+        # processes for the second pass: 1 serial, 0 one per CPU
+        self.jobs = jobs
 
     def run(self, inputs: Iterable[Input], missing: Sequence[str] = ()) -> RunResult:
         result = RunResult()
@@ -112,15 +115,40 @@ class Runner:
             parsed.append((item, info))
 
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
-        for item, info in parsed:
-            if id(info) not in ml_modules:
-                continue
-            result.diagnostics.extend(self._check(item, info, project, result))
+        to_check = [(item, info) for item, info in parsed if id(info) in ml_modules]
+        if self._parallel_jobs(len(to_check)) > 1:
+            self._check_in_parallel(to_check, project, result)
+        else:
+            for item, info in to_check:
+                result.diagnostics.extend(self._check(item, info, project, result))
 
         kept = [d for d in result.diagnostics if self._reported(d)]
         kept.sort(key=lambda d: d.sort_key)
         result.diagnostics = kept
         return result
+
+    def _parallel_jobs(self, files: int) -> int:
+        jobs = self.jobs if self.jobs else (os.cpu_count() or 1)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1  # the project index is shared by forking; elsewhere, one process
+        return max(1, min(jobs, files // _FILES_PER_CHUNK))
+
+    def _check_in_parallel(self, to_check: List[Tuple[Input, ModuleInfo]], project: ProjectIndex, result: RunResult) -> None:
+        """The second pass over several processes. They are forked after the
+        first pass, so each starts with every parsed tree and the whole
+        project index already in memory (shared copy-on-write; the trees are
+        frozen out of the garbage collector, which would otherwise touch and
+        copy them), and takes chunks of files as it finishes the last."""
+        global _FORKED
+        _FORKED = (self, to_check, project)
+        chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
+        try:
+            with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
+                for diagnostics, tracebacks in pool.imap_unordered(_check_chunk, chunks):
+                    result.diagnostics.extend(diagnostics)
+                    result.tracebacks.extend(tracebacks)
+        finally:
+            _FORKED = None
 
     def _reported(self, diagnostic: Diagnostic) -> bool:
         return self.selection.is_enabled_for(Path(diagnostic.path), diagnostic.code)
@@ -171,6 +199,21 @@ class Runner:
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
         result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
         return _engine_diagnostic(source.path, "DL000", f"internal error in rule {code} on this file; rerun with --verbose for the traceback")
+
+
+# Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
+_FILES_PER_CHUNK = 16
+# What a forked process of `Runner._check_in_parallel` works on (inherited, never pickled).
+_FORKED: Optional[Tuple["Runner", List[Tuple[Input, ModuleInfo]], ProjectIndex]] = None
+
+
+def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str]]:
+    runner, to_check, project = _FORKED  # type: ignore[misc]
+    partial = RunResult()
+    for index in indices:
+        item, info = to_check[index]
+        partial.diagnostics.extend(runner._check(item, info, project, partial))
+    return partial.diagnostics, partial.tracebacks
 
 
 def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:

@@ -168,3 +168,13 @@ def test_per_file_ignores_from_configuration(project):
     result = run(".")
     assert result.stdout.startswith("train.py:7:5: DL103")
     assert "scripts/train.py" not in result.stdout
+
+
+def test_jobs_option_gives_the_same_findings(project):
+    for index in range(40):
+        project(f"s{index:02d}/train.py", BUGGY)
+    serial = run("-j", "1", ".")
+    parallel = run("--jobs", "2", ".")
+    assert serial.stdout == parallel.stdout
+    assert serial.stdout.count("DL103") == 40
+    assert run("--jobs", "-1", ".").exit_code == 2

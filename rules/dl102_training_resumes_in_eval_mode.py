@@ -277,6 +277,42 @@ class TrainingResumesInEvalMode(Rule):
             """,
             title="evaluation only after the last epoch",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Discriminator(nn.Module):
+                def __init__(self, encoder):
+                    super().__init__()
+                    self.encoder = encoder
+                    self.head = nn.Sequential(nn.Dropout(0.1), nn.Linear(768, 2))
+
+                def train_head_only(self):
+                    for param in self.encoder.parameters():
+                        param.requires_grad = False
+                    self.head.train()
+
+                def forward(self, x):
+                    return self.head(self.encoder(x))
+
+            def evaluate(discriminator, loader):
+                discriminator.eval()
+                with torch.no_grad():
+                    return sum((discriminator(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            def fit(discriminator, encoder, train_loader, test_loader, optimizer, epochs):
+                for epoch in range(epochs):
+                    discriminator.train_head_only()
+                    for x, y in train_loader:
+                        optimizer.zero_grad()
+                        F.cross_entropy(discriminator(x), y).backward()
+                        optimizer.step()
+                    evaluate(discriminator, test_loader)
+            """,
+            title="only the trainable head is put back in train mode; the frozen encoder stays in eval on purpose",
+        ),
     ]
 
     INVALID = [

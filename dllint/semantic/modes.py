@@ -453,7 +453,10 @@ class _Flow:
                 if relation in ("same", "parent"):
                     return _keep_escaped(state) | {_switch(call)}
                 if relation == "child":
-                    return state | {Mode(UNKNOWN, call)}
+                    # Part of the model switched (a frozen encoder kept in eval,
+                    # a head put back in train): the model is in mixed mode on
+                    # purpose, and what it was before no longer describes it.
+                    return _keep_escaped(state) | {Mode(UNKNOWN, call)}
                 if any(mode.kind == ESCAPED for mode in state):
                     return state | {Mode(UNKNOWN, call)}  # maybe this model, reached through a container
                 if receiver is not None:

@@ -313,6 +313,29 @@ class TrainingResumesInEvalMode(Rule):
             """,
             title="only the trainable head is put back in train mode; the frozen encoder stays in eval on purpose",
         ),
+        Valid(
+            """
+            import torch
+            from diffusers import StableDiffusionPipeline, UNet2DConditionModel
+
+            def render_samples(pipe, prompt):
+                with torch.no_grad():
+                    return pipe(prompt).images
+
+            def finetune(args, loader, optimizer, noise_loss):
+                unet = UNet2DConditionModel.from_pretrained(args.base, subfolder="unet")
+                for epoch in range(args.epochs):
+                    unet.train()
+                    for batch in loader:
+                        loss = noise_loss(unet(batch["noisy"], batch["t"], batch["text"]).sample, batch["noise"])
+                        loss.backward()
+                        optimizer.step()
+                        optimizer.zero_grad()
+                    preview = StableDiffusionPipeline.from_pretrained(args.base, unet=unet)
+                    render_samples(preview, args.prompt)
+            """,
+            title="a preview pipeline loaded inside the loop is a new object, not a switch of the trained model",
+        ),
     ]
 
     INVALID = [

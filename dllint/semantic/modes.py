@@ -146,6 +146,14 @@ def _relation(inner: Optional[Key], key: Key) -> Optional[str]:
     return None
 
 
+def _is_fresh_load(node: ast.AST) -> bool:
+    """`X.from_pretrained(...)`: a new object that starts in eval mode, not a
+    switch of a model being trained (a validation pipeline built inside the
+    training loop around the trained network is not that network)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+        and node.func.attr in catalog.MODEL_LOADED_IN_EVAL_MODE
+
+
 def _keep_escaped(state: State) -> State:
     return frozenset(mode for mode in state if mode.kind == ESCAPED)
 
@@ -1563,7 +1571,8 @@ class ModeModel:
                         continue  # something in the loop may have switched it back
                     for mode in state:
                         if mode.kind == EVAL and mode.node is not None and id(mode.node) in inside \
-                                and id(mode.node) not in reported and not self._only_in_last_iteration(mode.node, loop):
+                                and id(mode.node) not in reported and not _is_fresh_load(mode.node) \
+                                and not self._only_in_last_iteration(mode.node, loop):
                             if not self._key_dependent(key, example):
                                 break
                             reported.add(id(mode.node))

@@ -336,6 +336,26 @@ class TrainingResumesInEvalMode(Rule):
             """,
             title="a preview pipeline loaded inside the loop is a new object, not a switch of the trained model",
         ),
+        Valid(
+            """
+            import torch.nn.functional as F
+
+            def curriculum(model, train_batches, eval_batches, optimizer, steps, every):
+                for step in range(steps):
+                    model.train()
+                    tokens, labels = next(train_batches)
+                    logits = model(tokens)
+                    F.cross_entropy(logits.transpose(1, 2), labels).backward()
+                    optimizer.step()
+                    optimizer.zero_grad()
+                    if (step + 1) % every == 0:
+                        model.eval()
+                        tokens, labels = next(eval_batches)
+                        logits = model(tokens)
+                        print((logits.argmax(-1) == labels).float().mean().item())
+            """,
+            title="train() at the top of every step; the evaluation forward at the end reuses the name `logits`",
+        ),
     ]
 
     INVALID = [

@@ -1295,7 +1295,12 @@ class ModeModel:
             groups[0] = (None, returns)
         for loop, group in groups.values():
             inside = None if loop is None else {id(node) for node in _walk_no_defs(loop)}
-            local = [(names, value) for names, value, node in assignments if inside is None or id(node) in inside]
+            # Within a loop, what feeds backward() is computed before it in the
+            # body: a name reused after the last backward() (an evaluation at
+            # the end of the iteration) is overwritten before the next one.
+            last = max(getattr(root, "lineno", 0) for root in group) if loop is not None else None
+            local = [(names, value) for names, value, node in assignments
+                     if inside is None or (id(node) in inside and node.lineno <= last)]
             needed = {name for root in group for name in _names_in(root)}
             changed = True
             while changed:

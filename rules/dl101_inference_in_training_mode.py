@@ -563,6 +563,28 @@ class InferenceInTrainingMode(Rule):
             """,
             title="a transformer built with `dropout=0.0`",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class SelfAttention(nn.Module):
+                def __init__(self, width, dropout):
+                    super().__init__()
+                    self.qkv = nn.Linear(width, 3 * width)
+                    self.drop = nn.Dropout(dropout)
+
+                def forward(self, x):
+                    q, k, v = self.qkv(x).chunk(3, dim=-1)
+                    weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+                    return self.drop(weights) @ v
+
+            attention = SelfAttention(16, 0.0)
+            with torch.no_grad():
+                print(attention(torch.load("tokens.pt")))
+            """,
+            title="the construction sets the dropout rate to 0, so the model behaves the same in both modes",
+        ),
     ]
 
     INVALID = [
@@ -599,6 +621,29 @@ class InferenceInTrainingMode(Rule):
             """,
             "22:17",
             title="validate() runs the model as train_epoch() left it",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class SelfAttention(nn.Module):
+                def __init__(self, width, dropout):
+                    super().__init__()
+                    self.qkv = nn.Linear(width, 3 * width)
+                    self.drop = nn.Dropout(dropout)
+
+                def forward(self, x):
+                    q, k, v = self.qkv(x).chunk(3, dim=-1)
+                    weights = torch.softmax(q @ k.transpose(-2, -1), dim=-1)
+                    return self.drop(weights) @ v
+
+            attention = SelfAttention(16, 0.1)
+            with torch.no_grad():
+                print(attention(torch.load("tokens.pt")))
+            """,
+            "17:11",
+            title="the same class built with a real dropout rate",
         ),
         Invalid(
             """

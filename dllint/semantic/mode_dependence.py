@@ -45,6 +45,8 @@ class ModeDependence:
         self.semantic = modes.semantic
         self.project = modes.project
         self._dependent_classes: Dict[ast.ClassDef, bool] = {}
+        # __init__ parameters set to 0 by the construction being judged (class_dependent_at)
+        self._zeros: FrozenSet[str] = frozenset()
 
     def is_mode_dependent(self, expr: ast.AST, _depth: int = 0) -> bool:
         """False only when the model provably has no layer that behaves
@@ -99,7 +101,7 @@ class ModeDependence:
         if module is not None and isinstance(value.origin, ast.Call):
             resolved = module.resolve_class(value.origin.func)
             if resolved is not None:
-                return resolved[0].modes.dependence.class_dependent(resolved[1])
+                return resolved[0].modes.dependence.class_dependent_at(resolved[1], value.origin)
         found = self.project.definition(qualname)
         if found is not None and isinstance(found[1], ast.ClassDef):
             return self.project.model_for(found[0]).modes.dependence.class_dependent(found[1])
@@ -117,7 +119,29 @@ class ModeDependence:
                     return module
         return None
 
+    def class_dependent_at(self, class_node: ast.ClassDef, construction: ast.Call) -> bool:
+        """`class_dependent`, knowing the arguments it is built with: a
+        dropout rate that the construction sets to 0 (`Attention(..., 0.0)`
+        for `self.drop = nn.Dropout(dropout)`) disables that dropout."""
+        dependent = self.class_dependent(class_node)
+        zeros = _zero_parameters(class_node, construction)
+        if not dependent or not zeros:
+            return dependent
+        self._zeros = zeros
+        try:
+            return self._class_dependent(class_node, {id(class_node)})
+        finally:
+            self._zeros = frozenset()
+
     def class_dependent(self, class_node: ast.ClassDef, _seen: Optional[Set[int]] = None) -> bool:
+        if self._zeros:
+            # another class met while judging one construction: its own
+            # parameters are not the ones the construction set
+            zeros, self._zeros = self._zeros, frozenset()
+            try:
+                return self.class_dependent(class_node, _seen)
+            finally:
+                self._zeros = zeros
         if class_node in self._dependent_classes:
             return self._dependent_classes[class_node]
         seen = _seen or set()
@@ -188,7 +212,7 @@ class ModeDependence:
         qualname = semantic.qualified_name(call.func)
         if qualname is not None:
             if qualname in catalog.TORCH_LAYERS_DROPOUT_ARGUMENT:
-                return not _dropout_disabled(call, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname])
+                return not _dropout_disabled(call, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname], self._zeros)
             if qualname in catalog.TORCH_LAYER_STACKS:
                 return self._container_dependent(call, seen)
             if qualname in catalog.TORCH_LAYERS_MODE_DEPENDENT:
@@ -297,11 +321,35 @@ def _is_plain_parameter(binding) -> bool:
     return isinstance(binding.value, ast.Constant) and binding.value.value is not None
 
 
-def _dropout_disabled(call: ast.Call, spec: Tuple[str, int]) -> bool:
-    """`dropout=0.0` / `p=0` given explicitly."""
+def _dropout_disabled(call: ast.Call, spec: Tuple[str, int], zeros: FrozenSet[str] = frozenset()) -> bool:
+    """`dropout=0.0` / `p=0` given explicitly, or a parameter known to be 0."""
     name, index = spec
     value = _argument(call, index, name)
-    return isinstance(value, ast.Constant) and value.value == 0
+    if isinstance(value, ast.Name):
+        return value.id in zeros
+    return isinstance(value, ast.Constant) and value.value == 0 and not isinstance(value.value, bool)
+
+
+def _zero_parameters(class_node: ast.ClassDef, construction: ast.Call) -> FrozenSet[str]:
+    """The `__init__` parameters that `construction` (or their default) sets to 0."""
+    init = next((s for s in class_node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    if init is None or any(isinstance(a, ast.Starred) for a in construction.args):
+        return frozenset()
+    positional = (init.args.posonlyargs + init.args.args)[1:]
+    defaults = [None] * (len(positional) - len(init.args.defaults)) + list(init.args.defaults)
+    keywords = {k.arg: k.value for k in construction.keywords if k.arg}
+    zeros = set()
+    pairs = list(zip(positional, defaults)) + list(zip(init.args.kwonlyargs, init.args.kw_defaults))
+    for index, (parameter, default) in enumerate(pairs):
+        if parameter.arg in keywords:
+            value = keywords[parameter.arg]
+        elif index < len(positional) and index < len(construction.args):
+            value = construction.args[index]
+        else:
+            value = default
+        if isinstance(value, ast.Constant) and not isinstance(value.value, bool) and value.value == 0:
+            zeros.add(parameter.arg)
+    return frozenset(zeros)
 
 
 def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 from dllint.semantic import catalog
+from dllint.semantic.module import return_expressions
 from dllint.semantic.values import LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, kind_from_name
 from dllint.tree import children
 
@@ -417,7 +418,7 @@ class Autograd:
             target = resolve_callee(self.model, value)
             if target is not None:
                 callee_model, function = target
-                graphs = [callee_model.autograd._element_graph(returned, path, depth + 1) for returned in _returns(function)]
+                graphs = [callee_model.autograd._element_graph(returned, path, depth + 1) for returned in return_expressions(function)]
                 result = combine(graphs) if graphs else _UNKNOWN
                 if result.attached and self.grad_disabled_here(value):
                     return _DETACHED
@@ -497,7 +498,7 @@ class Autograd:
         target = resolve_callee(model, node)
         if target is not None:
             callee_model, function = target
-            graphs = [callee_model.autograd.graph(returned, depth + 1) for returned in _returns(function)]
+            graphs = [callee_model.autograd.graph(returned, depth + 1) for returned in return_expressions(function)]
             result = combine(graphs) if graphs else _UNKNOWN
             if result.attached and self.grad_disabled_here(node):
                 return _DETACHED
@@ -538,17 +539,3 @@ def _reduces(call: ast.Call) -> bool:
         if keyword.arg in ("reduce", "size_average"):
             return False
     return True
-
-
-def _returns(function: Union[FunctionNode, ast.Lambda]) -> List[ast.expr]:
-    if isinstance(function, ast.Lambda):
-        return [function.body]
-    found: List[ast.expr] = []
-    stack: List[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Return) and node.value is not None:
-            found.append(node.value)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(children(node))
-    return found

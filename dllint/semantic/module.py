@@ -516,7 +516,7 @@ class ModuleModel:
             resolved = self.resolve_function(node)
             if resolved is not None:
                 module, function = resolved
-                for returned in _return_expressions(function):
+                for returned in return_expressions(function):
                     value = module._element_value(returned, path, depth + 1)
                     if value is not None:
                         return value
@@ -587,14 +587,17 @@ class ModuleModel:
         return self._value_from_name(binding.name, binding.node)
 
     def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:
-        for returned in _return_expressions(function):
+        for returned in return_expressions(function):
             value = self.value_of(returned, depth + 1)
             if value is not None:
                 return value
         return None
 
 
-def _return_expressions(function: FunctionNode) -> List[ast.expr]:
+def return_expressions(function: Union[FunctionNode, ast.Lambda]) -> List[ast.expr]:
+    """What a function (not its nested functions) returns; a lambda's body."""
+    if isinstance(function, ast.Lambda):
+        return [function.body]
     found: List[ast.expr] = []
     stack: List[ast.AST] = list(function.body)
     while stack:
@@ -654,3 +657,7 @@ def _is_model_factory(qualname: str) -> bool:
     # torchvision.models.resnet18, torchvision.models.ResNet, timm.create_model;
     # not torchvision.models.ResNet18_Weights or get_model_weights.
     return not last.endswith("_Weights") and not last.startswith(("get_", "list_")) and "weights" not in last.lower()
+
+
+# the name the layer modules import
+_return_expressions = return_expressions

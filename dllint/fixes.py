@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, List, Sequence, Tuple
 
-from dllint.diagnostics import Edit, Fix
+from dllint.diagnostics import Fix
 
 
 def _offset(line_starts: Sequence[int], position: Tuple[int, int]) -> int:

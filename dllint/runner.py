@@ -16,13 +16,13 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
 from dllint.registry import ENGINE_CODES, all_rules
 from dllint.rule import Rule
 from dllint.selection import CodeSelection
-from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap
+from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source

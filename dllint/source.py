@@ -12,7 +12,7 @@ import re
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple, Union
+from typing import List, Optional, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
 

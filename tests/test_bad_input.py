@@ -1,5 +1,4 @@
 """Input that is not good Python gives a finding, never a traceback, and never stops the other files."""
-import ast
 
 
 from dllint.rule import Rule

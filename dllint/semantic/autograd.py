@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Un
 from dllint.semantic import catalog
 from dllint.semantic.module import return_expressions
 from dllint.semantic.values import LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, kind_from_name
-from dllint.tree import children
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
-from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel

@@ -22,7 +22,7 @@ from dllint.semantic.imports import dotted_parts
 from dllint.semantic.module import _argument
 from dllint.semantic.modes import _body_walk, _is_false, argument_for
 from dllint.semantic.values import MODEL
-from dllint.tree import children, walk
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel

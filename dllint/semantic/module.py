@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 from functools import cached_property
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts

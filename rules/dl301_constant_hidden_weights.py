@@ -3,6 +3,7 @@ import re
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.initializers import CONSTANT, initializer_ops, rewritten_later
 from dllint.semantic.layers import PARAM
+from dllint.semantic.zeroconv import is_zero_conv
 
 
 class ConstantHiddenWeights(Rule):
@@ -30,8 +31,12 @@ class ConstantHiddenWeights(Rule):
     Careful code zeros some weights on purpose, and this rule stays quiet for
     them: biases; a norm layer's scale and shift (BatchNorm, LayerNorm,
     GroupNorm, RMSNorm); the last layer of a residual branch (`zero_init_residual`,
-    adaLN-zero, zero-conv), whose output is added to the skip path; the final
-    output head or classifier, whose inputs already differ; LoRA's `B` matrix;
+    adaLN-zero, zero-conv), whose output is added to the skip path; the output
+    layer of a block, zeroed by a helper that hands it back where it is built
+    (`self.out = zero_module(nn.Conv2d(...))`, returned as it is by the
+    block's `forward()`): a ControlNet zero-conv, which makes the block start
+    as a no-op wherever its output goes; the final output head or
+    classifier, whose inputs already differ; LoRA's `B` matrix;
     an embedding's padding row; a parameter created with zeros and drawn again
     (`trunc_normal_`, `xavier_*`, `kaiming_*`, `normal_`, `orthogonal_`) before
     training; `eye_` and `dirac_`, which are not constant across units.
@@ -74,6 +79,8 @@ class ConstantHiddenWeights(Rule):
                     continue  # a scale, a token, a position table: not a weight matrix
                 if layers.is_lora_b(ref) or ref.model.layers.unit_count(ref) == 1 or layers.drawn_after(op, ref):
                     continue  # a one-unit layer has no units to be alike
+                if is_zero_conv(semantic, op, ref):
+                    continue  # a block's output layer zeroed where it is built: the block starts as a no-op
                 if target.recurrent:
                     evidence = "its recurrent weights feed its own next step"
                 else:
@@ -360,6 +367,42 @@ class ConstantHiddenWeights(Rule):
             """,
             title="a zero convolution added to the skip path, and `dirac_`",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            def zeroed(layer):
+                for weight in layer.parameters():
+                    nn.init.zeros_(weight)
+                return layer
+
+            class HintEncoder(nn.Module):
+                def __init__(self, hint_channels, out_channels):
+                    super().__init__()
+                    self.stem = nn.Conv2d(hint_channels, 32, 3, padding=1)
+                    self.down = nn.Conv2d(32, 64, 3, stride=2, padding=1)
+                    self.project = zeroed(nn.Conv2d(64, out_channels, 1))
+
+                def forward(self, hint):
+                    h = F.silu(self.down(F.silu(self.stem(hint))))
+                    h = self.project(h)
+                    return h
+
+            class GuidedDenoiser(nn.Module):
+                def __init__(self, channels):
+                    super().__init__()
+                    self.hints = HintEncoder(3, channels)
+                    self.fuse = nn.Conv2d(2 * channels, channels, 3, padding=1)
+                    self.head = nn.Conv2d(channels, channels, 3, padding=1)
+
+                def forward(self, latents, hint):
+                    joined = torch.cat([latents, self.hints(hint)], dim=1)
+                    return self.head(F.silu(self.fuse(joined)))
+            """,
+            title="a zero-conv: the last layer of a block, zeroed by a helper where it is built",
+        ),
     ]
 
     INVALID = [
@@ -643,5 +686,25 @@ class ConstantHiddenWeights(Rule):
             "7:41",
             "8:41",
             title="Keras functional: `Ones()`, `tf.zeros_initializer()`, `weights=[np.zeros(...)]` (the zero output layer is fine)",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            def zeroed(layer):
+                nn.init.zeros_(layer.weight)
+                return layer
+
+            class HintEncoder(nn.Module):
+                def __init__(self, hint_channels, out_channels):
+                    super().__init__()
+                    self.stem = zeroed(nn.Conv2d(hint_channels, 32, 3, padding=1))
+                    self.project = zeroed(nn.Conv2d(32, out_channels, 1))
+
+                def forward(self, hint):
+                    return self.project(self.stem(hint).relu())
+            """,
+            "4:5",
+            title="a zeroing helper applied to a layer inside the block, not only to its last one",
         ),
     ]

@@ -53,6 +53,12 @@ class InferenceInTrainingMode(Rule):
       (batch-norm recalibration, MC dropout), and a no_grad forward pass
       inside the loop that trains the model (GAN samples, RL rollouts,
       metrics of the current step) unless it runs on validation or test data.
+    - A forward pass on synthetic input is a shape check, not inference:
+      noise or constants (`torch.randn`, `torch.zeros`), tensors whose
+      elements are written in the code (`torch.LongTensor([1, 2, 3])`), those
+      moved, wrapped or indexed (also through a project helper such as
+      `Variable(x.cuda())`), and what a model with no loaded weights computed
+      from them. A loaded model fed a hand-written tensor is still reported.
     - `torch.onnx.export(..., dynamo=False)` (the TorchScript exporter
       switches to eval mode itself) and an explicit `training=` are not
       reported. Test files (`test_*.py`, `*_test.py`) are not checked.
@@ -585,6 +591,46 @@ class InferenceInTrainingMode(Rule):
             """,
             title="the construction sets the dropout rate to 0, so the model behaves the same in both modes",
         ),
+        Valid(
+            files={
+                "nets.py": """
+                    import torch
+                    from torch import nn
+                    from torch.autograd import Variable
+
+                    def on_device(t):
+                        return Variable(t.cuda()) if torch.cuda.is_available() else Variable(t)
+
+                    class Tagger(nn.Module):
+                        def __init__(self, vocab, width, tags):
+                            super().__init__()
+                            self.embed = nn.Embedding(vocab, width)
+                            self.rnn = nn.GRU(width, width, batch_first=True)
+                            self.drop = nn.Dropout(0.3)
+                            self.out = nn.Linear(width, tags)
+
+                        def initial_state(self):
+                            return on_device(torch.zeros(1, 1, self.rnn.hidden_size))
+
+                        def forward(self, tokens, state):
+                            features, state = self.rnn(self.embed(tokens), state)
+                            return self.out(self.drop(features)), state
+                """,
+                "check_shapes.py": """
+                    import torch
+                    from nets import Tagger, on_device
+
+                    def test_sizes():
+                        tagger = Tagger(20, 8, 5)
+                        state = tagger.initial_state()
+                        sentence = on_device(torch.LongTensor([[4, 7, 1, 9]]))
+                        for step in range(3):
+                            scores, state = tagger(sentence[:, : step + 1], state)
+                            print(scores.shape, state.shape)
+                """,
+            },
+            title="a freshly built model run on tensors written in the code (and its own outputs) is a shape check",
+        ),
     ]
 
     INVALID = [
@@ -721,6 +767,29 @@ class InferenceInTrainingMode(Rule):
             """,
             "19:10",
             title="a script that loads a checkpoint and predicts",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Tagger(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.embed = nn.Embedding(20, 8)
+                    self.drop = nn.Dropout(0.3)
+                    self.out = nn.Linear(8, 5)
+
+                def forward(self, tokens):
+                    return self.out(self.drop(self.embed(tokens)))
+
+            def test():
+                tagger = Tagger()
+                tagger.load_state_dict(torch.load("tagger.pt"))
+                print(tagger(torch.LongTensor([4, 7, 1])).argmax(-1))
+            """,
+            "17:11",
+            title="a hand-written sentence fed to a loaded model is a prediction, not a shape check",
         ),
         Invalid(
             """

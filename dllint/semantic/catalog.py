@@ -497,6 +497,22 @@ SYNTHETIC_TENSOR_FACTORIES: FrozenSet[str] = frozenset(
                  "zeros_like", "ones_like", "empty_like", "full_like", "randint_like")
 )
 
+# Tensors built from values written in the code (`torch.LongTensor([1, 2, 3])`):
+# as synthetic as noise when every element is a literal.
+LITERAL_TENSOR_CONSTRUCTORS: FrozenSet[str] = frozenset(
+    "torch." + name
+    for name in ("tensor", "as_tensor", "Tensor", "LongTensor", "FloatTensor", "DoubleTensor", "IntTensor",
+                 "HalfTensor", "ByteTensor", "BoolTensor", "ShortTensor", "CharTensor", "arange", "linspace", "eye")
+)
+# Calls that hand back their first argument, moved or wrapped:
+# `Variable(x)`, `x.cuda()`, `x.unsqueeze(0)`.
+TENSOR_WRAPPERS: FrozenSet[str] = frozenset({"torch.autograd.Variable", "torch.autograd.variable.Variable"})
+TENSOR_TRANSFORM_METHODS: FrozenSet[str] = frozenset(
+    {"to", "cuda", "cpu", "float", "half", "double", "long", "int", "bool", "unsqueeze", "squeeze", "view",
+     "reshape", "expand", "repeat", "permute", "transpose", "t", "contiguous", "detach", "clone", "requires_grad_",
+     "type", "flatten"}
+)
+
 # Layers whose dropout is on by default and off only when given 0
 # (`nn.TransformerEncoderLayer(d, h, dropout=0.0)`, `nn.Dropout(p=0)`):
 # qualified name -> (keyword, position).

@@ -35,7 +35,7 @@ from dllint.semantic import catalog
 from dllint.semantic.callsites import apply_sites, function_named, project_callers
 from dllint.semantic.guards import class_name_aliases, module_guard, parameter_guard
 from dllint.semantic.initializers import InitOp, strip_data
-from dllint.tree import children, walk
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel

@@ -1,7 +1,6 @@
 import ast
 import re
 
-from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import SIGMOID
 from dllint.semantic.loss_sites import BINARY, EXPECTS_LOGITS
@@ -70,15 +69,7 @@ class SigmoidIntoBceWithLogits(Rule):
 
     def _fix(self, site):
         inline = site.inline_activation()
-        if inline is None:
-            return None
-        start_line, start_column, end_line, end_column = self.source.position(inline.call)
-        replacement = self.source.segment(inline.input)
-        return Fix(
-            message=f"Remove `{inline.callee(self.source)}` and pass `{replacement}`",
-            edits=(Edit((start_line, start_column), (end_line, end_column), replacement),),
-            safe=inline.only_dim,
-        )
+        return inline.removal(self.source) if inline is not None else None
 
     VALID = [
         Valid(

@@ -18,6 +18,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Optional
 
+from dllint.diagnostics import Edit, Fix
 from dllint.semantic import catalog
 from dllint.semantic.activations import Activation, unknown
 from dllint.semantic.values import LOSS_FUNCTION, MODEL
@@ -120,6 +121,17 @@ class InlineActivation:
     def callee(self, source) -> str:
         """How the activation is written: `F.softmax`, `.softmax()`."""
         return f".{self.call.func.attr}()" if self.method else source.segment(self.call.func)  # type: ignore[attr-defined]
+
+    def removal(self, source) -> Fix:
+        """The fix that replaces the activation call with its input: safe when
+        the call passes nothing but the input and `dim` (a `dtype` would be lost)."""
+        start_line, start_column, end_line, end_column = source.position(self.call)
+        replacement = source.segment(self.input)
+        return Fix(
+            message=f"Remove `{self.callee(source)}` and pass `{replacement}`",
+            edits=(Edit((start_line, start_column), (end_line, end_column), replacement),),
+            safe=self.only_dim,
+        )
 
 
 class LossSites:

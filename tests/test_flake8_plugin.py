@@ -101,7 +101,7 @@ def test_bare_noqa_and_flake8_select(tmp_path):
 
 
 def test_a_syntax_error_is_flake8s_e999(tmp_path):
-    write(tmp_path, "broken.py", "import torch\n\ndef train(model:\n    pass\n")
+    write(tmp_path, "broken.py", "import torch\n\nx = = 1\n")
     write(tmp_path, "train.py", BUGGY)
     shown = flake8("--isolated", "--select", "E999,DL", "broken.py", "train.py", cwd=tmp_path)
     lines = shown.stdout.splitlines()

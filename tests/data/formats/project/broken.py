@@ -1,5 +1,4 @@
 """Not valid Python: the output-format tests show dllint's DL001 for it."""
 import torch
 
-def train(model:
-    pass
+x = = 1

@@ -1349,12 +1349,19 @@ class ModeModel:
         """Every forward call of a PyTorch model in this file, with the model
         expression; calls a model makes to its own submodules are left out."""
         found = []
-        for node in self.nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        imported = self.semantic.imports.names
+        for node in self.semantic.nodes_of(ast.Call):
             func = node.func
             target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
-            if not isinstance(target, (ast.Name, ast.Attribute)) or self._is_internal(target):
+            if not isinstance(target, (ast.Name, ast.Attribute)):
+                continue
+            if isinstance(target, ast.Attribute):
+                root = target.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in imported:
+                    continue  # `torch.cat(...)`, `F.relu(...)`: a library function, never a model instance
+            if self._is_internal(target):
                 continue
             value = self.semantic.value_of(target)
             if value is None or value.kind != MODEL or value.framework not in ("torch", "lightning", "hf", None):

@@ -24,7 +24,7 @@ from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
 from dllint.semantic.project import ModuleInfo, ProjectIndex
 from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
-from dllint.tree import children, walk
+from dllint.tree import children
 from dllint.semantic.values import (
     BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN,
     VALIDATION, Value, kind_from_name, split_from_name,
@@ -68,7 +68,7 @@ class ModuleModel:
     def nodes(self) -> List[ast.AST]:
         """Every node of the file in `ast.walk` order, walked once for all
         the semantic modules and rules that need to look at every node."""
-        return list(walk(self.tree))
+        return self.scopes.order
 
     @cached_property
     def _nodes_by_type(self) -> Dict[type, List[ast.AST]]:

@@ -11,6 +11,7 @@ what a reader of a training script assumes too.
 from __future__ import annotations
 
 import ast
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -74,11 +75,12 @@ class ScopeTable:
 
     def __init__(self, tree: ast.Module):
         self.parents: Dict[ast.AST, ast.AST] = {}
+        self.order: List[ast.AST] = []  # every node, in `ast.walk` order
         self.module_scope = Scope(tree, None)
         self.scopes: Dict[ast.AST, Scope] = {tree: self.module_scope}
         self._walk(tree, self.module_scope)
-        # The walk pops a stack, so bindings arrive out of order; lookups
-        # (pick_binding) expect them in source order.
+        # The walk is breadth first, so bindings arrive out of source order;
+        # lookups (pick_binding) expect them in source order.
         for scope in self.scopes.values():
             for table in (scope.bindings, scope.attributes):
                 for bindings in table.values():
@@ -86,11 +88,14 @@ class ScopeTable:
 
     # -- building --------------------------------------------------------
     def _walk(self, root: ast.AST, scope: Scope) -> None:
-        # Iterative, so deeply nested real files cannot exhaust the stack.
-        stack: List[Tuple[ast.AST, Scope]] = [(root, scope)]
-        parents = self.parents
-        while stack:
-            node, scope = stack.pop()
+        # Breadth first, iteratively (deeply nested real files cannot exhaust
+        # the stack), in `ast.walk`'s order, which `order` keeps: the file's
+        # node index (`ModuleModel.nodes`) is this walk, not another one.
+        todo = deque([(root, scope)])
+        parents, order = self.parents, self.order
+        while todo:
+            node, scope = todo.popleft()
+            order.append(node)
             inner = scope
             node_type = type(node)
             if node_type in _BINDING_NODES:
@@ -102,11 +107,11 @@ class ScopeTable:
                 for child in _children(node):
                     parents[child] = node
                     # Decorators, defaults and bases are evaluated in the enclosing scope.
-                    stack.append((child, scope if _is_outer_part(node, child) else inner))
+                    todo.append((child, scope if _is_outer_part(node, child) else inner))
                 continue
             for child in _children(node):
                 parents[child] = node
-                stack.append((child, inner))
+                todo.append((child, inner))
 
     def _bind_parameters(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.ClassDef):

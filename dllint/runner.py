@@ -232,23 +232,15 @@ def _modules_using_ml(project: ProjectIndex, modules: Sequence[ModuleInfo]) -> s
     the project modules such a module imports (a `train_one_epoch()` helper
     module needs no import of its own: it gets the model and optimizer as
     arguments)."""
-    using = {id(info) for info in modules if info.imports.imports_ml_framework}
-    by_id = {id(info): info for info in modules}
-    for info in [by_id[key] for key in list(using)]:
-        for imported in info.imports.imported_modules + list(info.imports.names.values()):
-            target = project.module(imported) or (project.module(imported.rsplit(".", 1)[0]) if "." in imported else None)
-            if target is not None and id(target) in by_id:
-                using.add(id(target))
-    changed = True
-    while changed:
-        changed = False
-        for info in modules:
-            if id(info) in using:
-                continue
-            for imported in info.imports.imported_modules + list(info.imports.names.values()):
-                target = project.module(imported) or (project.module(imported.rsplit(".", 1)[0]) if "." in imported else None)
-                if target is not None and target is not info and id(target) in using:
-                    using.add(id(info))
-                    changed = True
-                    break
+    direct = [info for info in modules if info.imports.imports_ml_framework]
+    using = {id(info) for info in direct}
+    for info in direct:
+        using.update(id(target) for target in project.modules_imported_by(info))
+    # and, transitively, every module that imports one of those
+    todo = [info for info in modules if id(info) in using]
+    while todo:
+        for importer in project.modules_importing(todo.pop()):
+            if id(importer) not in using:
+                using.add(id(importer))
+                todo.append(importer)
     return using

@@ -41,6 +41,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from dllint.semantic.arguments import positional_or_keyword, constant_string
 from dllint.semantic import catalog
 from dllint.semantic.values import LOSS_FUNCTION, MODEL
 from dllint.tree import walk
@@ -273,15 +274,6 @@ def _collect_returns(statements: Sequence[ast.stmt], guards: tuple, found: List[
     return False
 
 
-def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
-
-
 def _first_parameter(function: FunctionNode) -> Optional[str]:
     positional = function.args.posonlyargs + function.args.args
     return positional[0].arg if positional else None
@@ -298,12 +290,6 @@ def _layer_text(model: "ModuleModel", constructor: ast.Call) -> str:
     """A layer as written when it is short (`nn.Linear(84, 10)`), else its class."""
     text = " ".join((model.source.segment(constructor) or "").split())
     return text if len(text) <= 40 else f"{_short(model, constructor)}(...)"
-
-
-def _constant_string(node: Optional[ast.AST]) -> Optional[str]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
 
 
 class _Walk:
@@ -351,7 +337,7 @@ class _Walk:
         if isinstance(node, ast.Dict):
             if path and isinstance(path[0], str):
                 for key, item in zip(node.keys, node.values):
-                    if _constant_string(key) == path[0]:
+                    if constant_string(key) == path[0]:
                         return self.value(item, model, frame, path[1:], depth)
             return unknown("a dict")
         if isinstance(node, ast.IfExp):
@@ -607,10 +593,10 @@ class _Walk:
             if qualname in catalog.LOGIT_FUNCTIONS:
                 return self.leaf(Activation(LOGITS, node, model, label=f"`{_short(model, node)}`"), path)
             if qualname in catalog.ACTIVATION_PRESERVING_FUNCTIONS:
-                source = _argument(node, 0, "input")
+                source = positional_or_keyword(node, 0, "input")
                 return self.value(source, model, frame, path, depth) if source is not None else unknown()
             if qualname in catalog.LOG_FUNCTIONS or qualname in catalog.EXP_FUNCTIONS:
-                source = _argument(node, 0, "input")
+                source = positional_or_keyword(node, 0, "input")
                 inner = self.value(source, model, frame, (), depth) if source is not None else unknown()
                 return self.leaf(_log_or_exp(inner, qualname in catalog.LOG_FUNCTIONS, node, model), path)
         if isinstance(func, ast.Attribute) and not _is_self(func.value, model):
@@ -714,7 +700,7 @@ class _Walk:
         if qualname == "keras.Sequential":
             return self.sequence_output(self.keras_sequential_layers(constructor, ctor_model), ctor_model, input_activation, path, depth, "Sequential")
         if qualname == "keras.Model":
-            outputs = _argument(constructor, 1, "outputs")
+            outputs = positional_or_keyword(constructor, 1, "outputs")
             if outputs is None:
                 return unknown("a subclassed keras.Model")
             return self.value(outputs, ctor_model, None, path, depth)
@@ -743,11 +729,11 @@ class _Walk:
         if qualname in catalog.KERAS_FIXED_ACTIVATION_LAYERS:
             return Activation(catalog.KERAS_FIXED_ACTIVATION_LAYERS[qualname], constructor, model, label=label)
         if qualname == catalog.KERAS_ACTIVATION_LAYER:
-            return self.keras_activation_argument(_argument(constructor, 0, "activation"), constructor, model, label)
+            return self.keras_activation_argument(positional_or_keyword(constructor, 0, "activation"), constructor, model, label)
         if qualname in catalog.KERAS_LAYERS_WITH_ACTIVATION:
             if _unpacks_arguments(constructor):
                 return unknown("arguments passed with * or **")
-            argument = _argument(constructor, catalog.KERAS_LAYERS_WITH_ACTIVATION[qualname], "activation")
+            argument = positional_or_keyword(constructor, catalog.KERAS_LAYERS_WITH_ACTIVATION[qualname], "activation")
             if argument is None or (isinstance(argument, ast.Constant) and argument.value is None):
                 return Activation(LOGITS, constructor, model, label=label, note="with no activation")
             return self.keras_activation_argument(argument, constructor, model, f"`activation={model.source.segment(argument)}`")
@@ -756,7 +742,7 @@ class _Walk:
         return None
 
     def keras_activation_argument(self, argument: Optional[ast.AST], constructor: ast.Call, model: "ModuleModel", label: str) -> Activation:
-        name = _constant_string(argument)
+        name = constant_string(argument)
         if name is None and argument is not None:
             qualname = model.qualified_name(argument)
             if qualname in catalog.ACTIVATION_FUNCTIONS:
@@ -818,7 +804,7 @@ class _Walk:
         return [(argument, model) for argument in arguments]
 
     def keras_sequential_layers(self, constructor: ast.Call, model: "ModuleModel") -> Optional[List[Tuple[ast.AST, "ModuleModel"]]]:
-        layers = _argument(constructor, 0, "layers")
+        layers = positional_or_keyword(constructor, 0, "layers")
         found: List[Tuple[ast.AST, "ModuleModel"]] = []
         if isinstance(layers, ast.Name):
             scope, binding = model.scopes.lookup(layers.id, model.scopes.scope_at(layers), layers.lineno)
@@ -835,10 +821,10 @@ class _Walk:
         return found + [(layer, model) for layer in added]
 
     def keras_application_output(self, constructor: ast.Call, model: "ModuleModel") -> Activation:
-        include_top = _argument(constructor, -1, "include_top")
+        include_top = positional_or_keyword(constructor, -1, "include_top")
         if include_top is not None and not (isinstance(include_top, ast.Constant) and include_top.value is True):
             return unknown("no classification head")
-        argument = _argument(constructor, -1, "classifier_activation")
+        argument = positional_or_keyword(constructor, -1, "classifier_activation")
         if argument is None:
             return Activation(SOFTMAX, constructor, model, label=f"`{_short(model, constructor)}`", note="whose `classifier_activation` defaults to softmax")
         if isinstance(argument, ast.Constant) and argument.value is None:
@@ -850,7 +836,7 @@ class _Walk:
         head was replaced (then the new head decides) or removed."""
         label = f"`{_short(model, constructor)}`"
         if qualname == catalog.TIMM_CREATE_MODEL:
-            classes = _argument(constructor, -1, "num_classes")
+            classes = positional_or_keyword(constructor, -1, "num_classes")
             if isinstance(classes, ast.Constant) and classes.value == 0:
                 return unknown("features only")
             head_attributes = catalog.MODEL_HEAD_ATTRIBUTES

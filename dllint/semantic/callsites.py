@@ -110,19 +110,4 @@ def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["
 def function_named(model: "ModuleModel", expr: ast.AST, at: ast.AST) -> Optional[Tuple["ModuleModel", FunctionNode]]:
     """The project function or method an expression names (`init_weights`,
     `self._init_weights`, `models.init_weights`), with its file."""
-    qualname = model.qualified_name(expr)
-    if qualname:
-        found = model.project.definition(qualname)
-        if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return model.project.model_for(found[0]), found[1]
-    if isinstance(expr, ast.Name):
-        _, binding = model.scopes.lookup(expr.id, model.scopes.scope_at(at), getattr(at, "lineno", None))
-        if binding is not None and binding.kind == "def":
-            return model, binding.value
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-        class_node = model._class_of_self(expr.value, at)
-        if class_node is not None:
-            for statement in class_node.body:
-                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == expr.attr:
-                    return model, statement
-    return None
+    return model.function_named(expr, at)

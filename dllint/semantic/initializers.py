@@ -26,6 +26,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from dllint.semantic.arguments import positional_or_keyword, keyword_value
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
 
@@ -84,7 +85,7 @@ def constant_tensor(semantic: "ModuleModel", node: Optional[ast.AST], depth: int
             value = catalog.CONSTANT_TENSOR_FACTORIES[qualname]
             if value:
                 return value
-            fill = _argument(node, 1, "fill_value") or _argument(node, 1, "value")
+            fill = positional_or_keyword(node, 1, "fill_value") or positional_or_keyword(node, 1, "value")
             return ast.unparse(fill) if fill is not None else None  # a scalar by the API
         if isinstance(node.func, ast.Attribute) and node.func.attr in catalog.WEIGHT_VIEW_METHODS | {"cuda", "cpu", "double", "astype"}:
             return constant_tensor(semantic, node.func.value, depth + 1)
@@ -118,7 +119,7 @@ def keras_initializer(semantic: "ModuleModel", node: ast.AST, depth: int = 0) ->
             value = catalog.KERAS_CONSTANT_INITIALIZERS[qualname]
             if value:
                 return CONSTANT, value
-            argument = _argument(node, 0, "value")
+            argument = positional_or_keyword(node, 0, "value")
             if argument is None:
                 return CONSTANT, "0"
             text = _scalar_text(semantic, argument)
@@ -187,10 +188,10 @@ class _Scanner:
         qualname = semantic.qualified_name(node.func)
         if qualname in catalog.TORCH_CONSTANT_INITS:
             func_text = ast.unparse(node.func)
-            target = _argument(node, 0, "tensor")
+            target = positional_or_keyword(node, 0, "tensor")
             value = catalog.TORCH_CONSTANT_INITS[qualname]
             if not value:
-                argument = _argument(node, 1, "val")
+                argument = positional_or_keyword(node, 1, "val")
                 if argument is None:
                     return
                 value = ast.unparse(argument)  # a Python number by the API
@@ -198,7 +199,7 @@ class _Scanner:
                 self._add(node=node, kind=CONSTANT, target=target, slot=_slot(target), api=f"{func_text}()", value=value)
             return
         if qualname in catalog.TORCH_IDENTITY_INITS:
-            target = _argument(node, 0, "tensor")
+            target = positional_or_keyword(node, 0, "tensor")
             if target is not None:
                 self._add(node=node, kind=IDENTITY, target=target, slot=_slot(target), api=f"{ast.unparse(node.func)}()")
             return
@@ -235,14 +236,14 @@ class _Scanner:
                 value = "0"
             else:
                 # a number or a 0-dim tensor: one value either way
-                argument = _argument(node, 0, "value")
+                argument = positional_or_keyword(node, 0, "value")
                 value = ast.unparse(argument) if argument is not None else None
             kind = CONSTANT if value is not None else WRITE
             self._add(node=node, kind=kind, target=target, slot=_slot(target), api=f".{method}()", value=value or "")
         elif method in catalog.TENSOR_RANDOM_METHODS:
             self._add(node=node, kind=RANDOM, target=target, slot=_slot(target), api=f".{method}()")
         elif method in ("copy_", "assign"):
-            source = _argument(node, 0, "src") or _argument(node, 0, "value")
+            source = positional_or_keyword(node, 0, "src") or positional_or_keyword(node, 0, "value")
             value = constant_tensor(semantic, source)
             kind = CONSTANT if value is not None else WRITE
             self._add(node=node, kind=kind, target=target, slot=_slot(target), api=f".{method}()", value=value or "")
@@ -281,7 +282,7 @@ class _Scanner:
                 self._add_weight(call, target)
 
     def _parameter(self, node: ast.Call, qualname: str, target: ast.expr) -> None:
-        data = _argument(node, 0, "data") or _argument(node, 0, "initial_value")
+        data = positional_or_keyword(node, 0, "data") or positional_or_keyword(node, 0, "initial_value")
         value = constant_tensor(self.semantic, data)
         api = "nn.Parameter" if "Parameter" in qualname else "tf.Variable"
         if value is not None:
@@ -292,7 +293,7 @@ class _Scanner:
             self._add(node=node, kind=WRITE, target=target, slot=_slot(target), api=api, creates=True)
 
     def _add_weight(self, node: ast.Call, target: ast.expr) -> None:
-        initializer = _keyword(node, "initializer")
+        initializer = keyword_value(node, "initializer")
         if initializer is None:
             self._add(node=node, kind=RANDOM, target=target, slot=_slot(target), api="add_weight()", creates=True)
             return
@@ -369,22 +370,6 @@ def is_self(semantic: "ModuleModel", node: ast.AST) -> bool:
     return bool(positional) and positional[0].arg == node.id
 
 
-def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    if index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
-
-
-def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == name:
-            return item.value
-    return None
-
-
 def _scalar_text(semantic: "ModuleModel", node: Optional[ast.AST], depth: int = 0) -> Optional[str]:
     """The text of a number (`0.01`, `-1`, `1 / 64`, a name bound to one)."""
     if node is None or depth > 3:
@@ -425,7 +410,7 @@ def assigned_to(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.expr]:
         if len(targets) == 1 and isinstance(targets[0], (ast.Attribute, ast.Name)):
             return targets[0]
     if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr == "register_parameter":
-        name = _argument(parent, 0, "name")
+        name = positional_or_keyword(parent, 0, "name")
         if isinstance(name, ast.Constant) and isinstance(name.value, str):
             return ast.copy_location(ast.Attribute(value=parent.func.value, attr=name.value, ctx=ast.Load()), parent)
     return None

@@ -23,6 +23,7 @@ import ast
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
+from dllint.semantic.arguments import keyword_value
 from dllint.semantic import catalog
 from dllint.semantic.callsites import instantiations, project_callers
 from dllint.semantic.layers import CONTAINER, EMBEDDING, NORM, PARAM, LayerRef
@@ -544,7 +545,7 @@ class _Evaluator:
         if qualname in catalog.TORCH_FUNCTIONAL_WEIGHTED:
             position = catalog.TORCH_FUNCTIONAL_WEIGHTED[qualname]
             inputs = [self.expr(argument) for argument in args[:position]]
-            weight_node = args[position] if len(args) > position else _keyword(node, "weight")
+            weight_node = args[position] if len(args) > position else keyword_value(node, "weight")
             weight = self.expr(weight_node)
             for argument in args[position + 1:]:
                 self.expr(argument)
@@ -729,13 +730,6 @@ def _join(first: Dict[str, Flow], second: Dict[str, Flow]) -> Dict[str, Flow]:
         joined[name] = Flow(other.tokens | value.tokens, other.active or value.active,
                             other.weight if other.weight == value.weight else None, handle)
     return joined
-
-
-def _keyword(call: ast.Call, name: str) -> Optional[ast.expr]:
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    return None
 
 
 def _forward_of(ref: LayerRef) -> Optional[Tuple["ModuleModel", FunctionNode]]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Optional
 
 from dllint.diagnostics import Edit, Fix
+from dllint.semantic.arguments import positional_or_keyword, constant_string
 from dllint.semantic import catalog
 from dllint.semantic.activations import Activation, unknown
 from dllint.semantic.values import LOSS_FUNCTION, MODEL
@@ -154,19 +155,19 @@ class LossSites:
         written = model.source.segment(func) if qualname is not None else ""
         if qualname in catalog.TORCH_LOSS_EXPECTATIONS:
             expects, family, index, keyword = catalog.TORCH_LOSS_EXPECTATIONS[qualname]
-            return self._make(call, f"`{written}`", qualname, "torch", family, expects, _argument(call, index, keyword))
+            return self._make(call, f"`{written}`", qualname, "torch", family, expects, positional_or_keyword(call, index, keyword))
         if qualname in catalog.TF_LOGITS_LOSS_FUNCTIONS:
             family, index = catalog.TF_LOGITS_LOSS_FUNCTIONS[qualname]
-            return self._make(call, f"`{written}`", qualname, "keras", family, EXPECTS_LOGITS, _argument(call, index, "logits"))
+            return self._make(call, f"`{written}`", qualname, "keras", family, EXPECTS_LOGITS, positional_or_keyword(call, index, "logits"))
         if qualname in catalog.KERAS_CROSSENTROPY_FUNCTIONS:
             spec = self.keras_loss(func)
             if spec is None:
                 return None
-            expects = _from_logits_expectation(_argument(call, catalog.KERAS_CROSSENTROPY_FUNCTIONS[qualname][1], "from_logits"))
+            expects = _from_logits_expectation(positional_or_keyword(call, catalog.KERAS_CROSSENTROPY_FUNCTIONS[qualname][1], "from_logits"))
             if expects is None:
                 return None
-            prediction = _argument(call, 1, "output" if qualname.startswith("keras.backend.") else "y_pred")
-            spec = KerasLossSpec(spec.name, spec.family, expects, None, _argument(call, catalog.KERAS_CROSSENTROPY_FUNCTIONS[qualname][1], "from_logits"))
+            prediction = positional_or_keyword(call, 1, "output" if qualname.startswith("keras.backend.") else "y_pred")
+            spec = KerasLossSpec(spec.name, spec.family, expects, None, positional_or_keyword(call, catalog.KERAS_CROSSENTROPY_FUNCTIONS[qualname][1], "from_logits"))
             return self._make(call, f"`{written}`", qualname, "keras", spec.family, expects, prediction, keras_loss=spec)
         if isinstance(func, ast.Attribute) and func.attr == "compile":
             return self._compile_site(call)
@@ -177,12 +178,12 @@ class LossSites:
         if callee.qualname in catalog.TORCH_LOSS_EXPECTATIONS:
             expects, family, index, keyword = catalog.TORCH_LOSS_EXPECTATIONS[callee.qualname]
             return self._make(call, f"`{model.source.segment(callee_expression)}` (`{_short_class(callee.qualname)}`)", callee.qualname,
-                              "torch", family, expects, _argument(call, index, keyword))
+                              "torch", family, expects, positional_or_keyword(call, index, keyword))
         if callee.qualname in catalog.KERAS_CROSSENTROPY_CLASSES:
             spec = self.keras_loss(callee_expression)
             if spec is None:
                 return None
-            return self._make(call, spec.name, callee.qualname, "keras", spec.family, spec.expects, _argument(call, 1, "y_pred"), keras_loss=spec)
+            return self._make(call, spec.name, callee.qualname, "keras", spec.family, spec.expects, positional_or_keyword(call, 1, "y_pred"), keras_loss=spec)
         return None
 
     def _compile_site(self, call: ast.Call) -> Optional[LossSite]:
@@ -190,7 +191,7 @@ class LossSites:
         value = self.model.value_of(receiver)
         if value is None or value.kind != MODEL or value.framework not in ("keras", None):
             return None
-        loss = _argument(call, 1, "loss")
+        loss = positional_or_keyword(call, 1, "loss")
         if loss is None:
             return None
         spec = self.keras_loss(loss)
@@ -209,7 +210,7 @@ class LossSites:
         object (through variables) or a loss function; None for anything
         else (custom losses, dicts of losses, non-constant `from_logits`)."""
         model = self.model
-        text = _constant_string(expression)
+        text = constant_string(expression)
         if text is not None:
             family = catalog.KERAS_CROSSENTROPY_NAMES.get(text)
             if family is None:
@@ -219,7 +220,7 @@ class LossSites:
             qualname = model.qualified_name(expression.func)
             if qualname in catalog.KERAS_CROSSENTROPY_CLASSES:
                 family, position = catalog.KERAS_CROSSENTROPY_CLASSES[qualname]
-                from_logits = _argument(expression, position, "from_logits")
+                from_logits = positional_or_keyword(expression, position, "from_logits")
                 expects = _from_logits_expectation(from_logits)
                 if expects is None or any(k.arg is None for k in expression.keywords):
                     return None
@@ -241,21 +242,6 @@ class LossSites:
             spec = other.loss_sites.keras_loss(value.origin, _depth + 1)
             return KerasLossSpec(spec.name, spec.family, spec.expects, None, None, spec.class_name) if spec else None
         return None
-
-
-def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
-
-
-def _constant_string(node: Optional[ast.AST]) -> Optional[str]:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
 
 
 def _from_logits_expectation(argument: Optional[ast.expr]) -> Optional[str]:

@@ -17,9 +17,9 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from dllint.semantic.arguments import positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
-from dllint.semantic.module import _argument
 from dllint.semantic.modes import _body_walk, _is_false, argument_for
 from dllint.semantic.values import MODEL
 from dllint.tree import walk
@@ -221,7 +221,7 @@ class ModeDependence:
                 return _argument_enables(call, catalog.TORCH_LAYERS_MODE_BY_ARGUMENT[qualname])
             if qualname in catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT:
                 name, index = catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT[qualname]
-                flag = _argument(call, index, name)
+                flag = positional_or_keyword(call, index, name)
                 return flag is not None and not _is_false(flag)
             if qualname in catalog.TORCH_CONTAINERS:
                 return self._container_dependent(call, seen)
@@ -324,7 +324,7 @@ def _is_plain_parameter(binding) -> bool:
 def _dropout_disabled(call: ast.Call, spec: Tuple[str, int], zeros: FrozenSet[str] = frozenset()) -> bool:
     """`dropout=0.0` / `p=0` given explicitly, or a parameter known to be 0."""
     name, index = spec
-    value = _argument(call, index, name)
+    value = positional_or_keyword(call, index, name)
     if isinstance(value, ast.Name):
         return value.id in zeros
     return isinstance(value, ast.Constant) and value.value == 0 and not isinstance(value.value, bool)
@@ -355,7 +355,7 @@ def _zero_parameters(class_node: ast.ClassDef, construction: ast.Call) -> Frozen
 def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:
     """`nn.LSTM(..., dropout=0.3)`, `nn.InstanceNorm2d(c, track_running_stats=True)`."""
     name, index = spec
-    value = _argument(call, index, name)
+    value = positional_or_keyword(call, index, name)
     if value is None:
         return False
     return not _is_false(value)

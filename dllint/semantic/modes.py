@@ -37,9 +37,10 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple, Union
 
+from dllint.semantic.arguments import positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
-from dllint.semantic.module import _argument, _call_argument, _return_expressions
+from dllint.semantic.module import _call_argument, _return_expressions
 from dllint.semantic.scopes import _target_names
 from dllint.semantic.values import MODEL, TEST, VALIDATION
 from dllint.tree import children, walk
@@ -683,7 +684,7 @@ class ModeModel:
                 continue
             qualname = self.semantic.qualified_name(func)
             if qualname in catalog.MODEL_ALIASING_CALLS:
-                expr = _argument(expr, 0, "module")
+                expr = positional_or_keyword(expr, 0, "module")
                 continue
             if isinstance(func, ast.Attribute) and func.attr == "prepare" and len(expr.args) == 1 and not expr.keywords:
                 expr = expr.args[0]  # accelerator.prepare(model)
@@ -1215,7 +1216,7 @@ class ModeModel:
         if qualname in catalog.NO_GRAD_CONTEXTS:
             return True
         if qualname in catalog.GRAD_SWITCH_CONTEXTS and call is not None:
-            return _is_false(_argument(call, 0, "mode"))
+            return _is_false(positional_or_keyword(call, 0, "mode"))
         return False
 
     def trains(self, root: ast.AST, _depth: int = 0) -> Tuple[bool, bool]:
@@ -1394,9 +1395,9 @@ class ModeModel:
                         (k.arg == "dynamo" and _is_false(k.value)) or k.arg == "training" for k in node.keywords):
                     continue  # the TorchScript-based exporter switches to eval itself (or is told not to)
                 name, index = catalog.MODEL_EXPORTERS[qualname]
-                target = _argument(node, index, name)
+                target = positional_or_keyword(node, index, name)
             elif qualname in catalog.MODEL_SCRIPTERS and self._is_saved(node):
-                target = _argument(node, 0, "obj")
+                target = positional_or_keyword(node, 0, "obj")
             else:
                 continue
             target = self.alias_base(target) if target is not None else None  # `model.cpu()`

@@ -20,6 +20,7 @@ import ast
 from functools import cached_property
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
+from dllint.semantic.arguments import positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
 from dllint.semantic.project import ModuleInfo, ProjectIndex
@@ -176,23 +177,28 @@ class ModuleModel:
     # -- functions across the project -----------------------------------
     def resolve_function(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         """The project function (or method of `self`) a call runs."""
-        func = call.func
+        return self.function_named(call.func, call)
+
+    def function_named(self, expr: ast.AST, at: ast.AST) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """The project function or method an expression names where `at`
+        stands (`init_weights`, `self._init_weights`, `models.init_weights`),
+        with the ModuleModel of its file."""
         # This file's own definitions first: another file of the run may
         # share this module's name (two `train.py` in two folders).
-        if isinstance(func, ast.Name):
-            scope, binding = self.scopes.lookup(func.id, self.scopes.scope_at(call), call.lineno)
+        if isinstance(expr, ast.Name):
+            scope, binding = self.scopes.lookup(expr.id, self.scopes.scope_at(at), getattr(at, "lineno", None))
             if binding is not None and binding.kind == "def":
                 return self, binding.value
-        qualname = self.qualified_name(func)
+        qualname = self.qualified_name(expr)
         if qualname:
             found = self.project.definition(qualname, self.info)
             if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
                 return self.project.model_for(found[0]), found[1]
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            class_node = self._class_of_self(func.value, call)
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            class_node = self._class_of_self(expr.value, at)
             if class_node is not None:
                 for statement in class_node.body:
-                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == func.attr:
+                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == expr.attr:
                         return self, statement
         return None
 
@@ -449,7 +455,7 @@ class ModuleModel:
                 return wrapped
             return None
         if qualname in catalog.DATA_LOADERS:
-            dataset = _argument(node, 0, "dataset")
+            dataset = positional_or_keyword(node, 0, "dataset")
             inner = self.value_of(dataset, depth + 1) if dataset is not None else None
             return Value(DATA, qualname=qualname, split=inner.split if inner else None, origin=node, module=here)
         if qualname.startswith(("torchvision.datasets.", "torchtext.datasets.", "torchaudio.datasets.")):
@@ -534,7 +540,7 @@ class ModuleModel:
             return Value(DATA, qualname=qualname, split=TRAIN if index % 2 == 0 else TEST, origin=node, module=here,
                          framework=origin.framework if origin else None)
         if qualname == "torch.utils.data.random_split":
-            lengths = _argument(node, 1, "lengths")
+            lengths = positional_or_keyword(node, 1, "lengths")
             count = len(lengths.elts) if isinstance(lengths, (ast.List, ast.Tuple)) else 2
             splits = (TRAIN, VALIDATION) if count == 2 else (TRAIN, VALIDATION, TEST)
             return Value(DATA, qualname=qualname, split=splits[index] if index < len(splits) else None, origin=node, module=here)
@@ -607,16 +613,6 @@ def return_expressions(function: Union[FunctionNode, ast.Lambda]) -> List[ast.ex
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(children(node))
     return found
-
-
-def _argument(call: ast.Call, index: int, keyword: str) -> Optional[ast.expr]:
-    for item in call.keywords:
-        if item.arg == keyword:
-            return item.value
-    # index -1: keyword only (not Python's "last")
-    if 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
-        return call.args[index]
-    return None
 
 
 def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str) -> Optional[ast.expr]:

@@ -60,6 +60,7 @@ class ProjectIndex:
         self.modules: Dict[str, ModuleInfo] = {}
         self._same_name: Dict[str, List[ModuleInfo]] = {}
         self._importers: Optional[Dict[int, List[ModuleInfo]]] = None
+        self._imported: Optional[Dict[int, List[ModuleInfo]]] = None
         self._by_last_part: Dict[str, List[ModuleInfo]] = {}
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
 
@@ -144,20 +145,32 @@ class ProjectIndex:
     def modules_importing(self, info: ModuleInfo) -> List[ModuleInfo]:
         """The other modules of the run that import `info` (by any name that
         resolves to it from where they are). Indexed once, on first use."""
-        if self._importers is None:
-            importers: Dict[int, List[ModuleInfo]] = {}
-            for infos in self._same_name.values():
-                for other in infos:
-                    targets = set()
-                    for imported in set(other.imports.imported_modules) | set(other.imports.names.values()):
-                        for name in (imported, imported.rsplit(".", 1)[0]):
-                            target = self.module(name, other)
-                            if target is not None and target is not other:
-                                targets.add(id(target))
-                    for target in targets:
-                        importers.setdefault(target, []).append(other)
-            self._importers = importers
-        return self._importers.get(id(info), [])
+        self._index_imports()
+        return self._importers.get(id(info), [])  # type: ignore[union-attr]
+
+    def modules_imported_by(self, info: ModuleInfo) -> List[ModuleInfo]:
+        """The other modules of the run that `info` imports."""
+        self._index_imports()
+        return self._imported.get(id(info), [])  # type: ignore[union-attr]
+
+    def _index_imports(self) -> None:
+        """Both directions of the import graph between the run's modules, in one pass."""
+        if self._importers is not None:
+            return
+        importers: Dict[int, List[ModuleInfo]] = {}
+        imported: Dict[int, List[ModuleInfo]] = {}
+        for infos in self._same_name.values():
+            for other in infos:
+                targets: Dict[int, ModuleInfo] = {}
+                for name in set(other.imports.imported_modules) | set(other.imports.names.values()):
+                    for candidate in (name, name.rsplit(".", 1)[0]):
+                        target = self.module(candidate, other)
+                        if target is not None and target is not other:
+                            targets[id(target)] = target
+                imported[id(other)] = list(targets.values())
+                for target in targets:
+                    importers.setdefault(target, []).append(other)
+        self._importers, self._imported = importers, imported
 
     def model_for(self, info: ModuleInfo) -> "ModuleModel":
         if info._model is None:

@@ -283,7 +283,10 @@ class DataSinks:
             if argument is None:
                 continue
             description = f"`{_call_text(call)}` (line {call.lineno}), whose {inner.innermost.description} gets its `{name}`"
-            found.append(DataSink(call, argument, inner.role, inner.model, inner.framework, description, self.model, inner))
+            role = inner.role
+            if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
+                role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
+            found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
         return found
 
     def _has_callers(self, sink: DataSink) -> bool:
@@ -328,6 +331,72 @@ class DataSinks:
                 elif binding.kind in ("assign", "for", "with") and binding.value is not None:
                     stack.append(binding.value)
         return None
+
+
+def _steps_disabled(model: "ModuleModel", function: FunctionNode, sink: DataSink, call: ast.Call) -> bool:
+    """The training loop of `sink` (in `function`) takes no optimizer step
+    when `call` runs it: every step uses an optimizer parameter the call
+    leaves at None, or sits under `if <flag>:` for a flag the call leaves false
+    (`run_epoch(model, val_loader, loss_fn)` with `optimizer=None`)."""
+    from dllint.semantic.module import _call_argument
+
+    loop = model.parent(sink.node)
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    steps = model.training_loops.iteration(loop).steps
+    if not steps or any(not step.direct for step in steps):
+        return False
+    parameters = _parameter_defaults(function)
+
+    def passed_value(name: str) -> Optional[ast.AST]:
+        index, default = parameters[name]
+        argument = _call_argument(call, function, index, name)
+        return argument if argument is not None else default
+
+    def is_false(node: Optional[ast.AST]) -> bool:
+        return isinstance(node, ast.Constant) and not node.value
+
+    def disabled_by(test: ast.AST, depth: int = 0) -> bool:
+        if depth > 3:
+            return False
+        if isinstance(test, ast.Name):
+            if test.id in parameters:
+                return is_false(passed_value(test.id))
+            _, binding = model.scopes.lookup(test.id, model.scopes.scope_at(test), test.lineno)
+            if binding is not None and binding.kind == "assign" and not binding.path and binding.value is not None:
+                return disabled_by(binding.value, depth + 1)
+            return False
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.left, ast.Name) and test.left.id in parameters and is_false(test.comparators[0]):
+            return is_false(passed_value(test.left.id))
+        return False
+
+    for step in steps:
+        subject = step.subject
+        root = subject
+        while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if isinstance(root, ast.Name) and root.id in parameters and is_false(passed_value(root.id)):
+            continue
+        guarded = False
+        child, parent = step.node, model.parent(step.node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, ast.If) and child in parent.body and disabled_by(parent.test):
+                guarded = True
+                break
+            child, parent = parent, model.parent(parent)
+        if not guarded:
+            return False
+    return True
+
+
+def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional[ast.AST]]]:
+    positional = function.args.posonlyargs + function.args.args
+    defaults = [None] * (len(positional) - len(function.args.defaults)) + list(function.args.defaults)
+    found: Dict[str, Tuple[int, Optional[ast.AST]]] = {arg.arg: (index, default) for index, (arg, default) in enumerate(zip(positional, defaults))}
+    for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
+        found[arg.arg] = (-1, default)
+    return found
 
 
 def _data_names(node: ast.AST) -> List[ast.Name]:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ALL = "all"
 HELD_OUT = frozenset({VALIDATION, TEST})
 _MAX_DEPTH = 24
+_MAX_CONTEXTS = 3  # how many calls deep parameters are bound to one call's arguments
 _BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed"})
 _SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
 # A path component or file name that names a split: "data/val", "test.csv", "valid_images".
@@ -130,6 +131,10 @@ class Provenance:
         self.model = model
         self._cache: Dict[Tuple[int, Tuple[int, ...]], Optional[Rows]] = {}
         self._active: set = set()
+        # The calls being followed into this file's functions, innermost last:
+        # while one is, a parameter of its function holds what that call passes
+        # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
+        self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
         self._split_points: Optional[Dict[int, ast.AST]] = None
 
     # -- the questions ---------------------------------------------------
@@ -181,17 +186,33 @@ class Provenance:
         if node is None or depth > _MAX_DEPTH:
             return None
         key = (id(node), path)
-        if key in self._cache:
+        contextual = bool(self._context)
+        if not contextual and key in self._cache:
             return self._cache[key]
-        if key in self._active:
+        active_key = (id(node), path, len(self._context))
+        if active_key in self._active:
             return None
-        self._active.add(key)
+        self._active.add(active_key)
         try:
             rows = self._evaluate_element(node, path, depth)
         finally:
-            self._active.discard(key)
-        self._cache[key] = rows
+            self._active.discard(active_key)
+        if not contextual:
+            self._cache[key] = rows
         return rows
+
+    def _returned(self, callee: "Provenance", call: ast.Call, function: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        """What `function` (of `callee`'s file) returns when this file's
+        `call` runs it: its parameters hold what this call passes."""
+        from dllint.semantic.module import return_expressions
+
+        if len(callee._context) >= _MAX_CONTEXTS:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        callee._context.append((function, call, self))
+        try:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        finally:
+            callee._context.pop()
 
     def _evaluate_element(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
         if not path:
@@ -207,11 +228,8 @@ class Provenance:
                 return rows
             resolved = self.model.resolve_function(node)
             if resolved is not None:
-                from dllint.semantic.module import return_expressions
-
                 other, function = resolved
-                found = [other.provenance._element(returned, path, depth + 1) for returned in return_expressions(function)]
-                return _first(found)
+                return self._returned(other.provenance, node, function, path, depth)
         # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
         whole = self._element(node, (), depth + 1)
         return whole
@@ -249,8 +267,32 @@ class Provenance:
             if binding.kind in ("import", "def", "class"):
                 return None
             rows = self._binding(binding, scope, depth)
-            return self._named(rows, node.id, node)
-        return self._from_name(node.id, node)
+            return self._named(rows, node.id, node) or self._split_source_rows(node, binding)
+        return self._from_name(node.id, node) or self._split_source_rows(node, binding)
+
+    def _split_source_rows(self, node: ast.Name, binding: Optional[Binding]) -> Optional[Rows]:
+        """An unknown value that is split somewhere (`train_test_split(X, y)`):
+        all the rows of the data set, the pool that split call cuts."""
+        for call, source in self._split_sources().get(node.id, ()):
+            if source is node:
+                other = binding
+            else:
+                _, other = self.model.scopes.lookup(source.id, self.model.scopes.scope_at(source), source.lineno)
+            if other is binding:
+                return Rows(frozenset({ALL}), node, self.model.info.name,
+                            f"`{node.id}`, the data split on line {call.lineno}", pool=call)
+        return None
+
+    def _split_sources(self) -> Dict[str, List[Tuple[ast.Call, ast.Name]]]:
+        cached = self.__dict__.get("_sources")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                source = self._split_source(call)
+                if isinstance(source, ast.Name):
+                    cached.setdefault(source.id, []).append((call, source))
+            self.__dict__["_sources"] = cached
+        return cached
 
     def _named(self, rows: Optional[Rows], name: str, node: ast.AST) -> Optional[Rows]:
         """What a binding's rows become under the name they are bound to:
@@ -293,6 +335,18 @@ class Provenance:
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not binding.path:
             return None
         index = binding.path[0]
+        for position in range(len(self._context) - 1, -1, -1):
+            called, call, caller = self._context[position]
+            if called is function:
+                argument = _call_argument(call, function, index, binding.name)
+                if argument is None:
+                    return None
+                saved = self._context
+                self._context = saved[:position]  # the argument is evaluated where the call is
+                try:
+                    return caller._element(argument, (), depth + 1)
+                finally:
+                    self._context = saved
         found: List[Optional[Rows]] = []
         callers = [(self.model, call) for call in self.model.callers_of(function)]
         if not callers:
@@ -437,11 +491,9 @@ class Provenance:
             return self._union_of_arguments(node, depth)
         resolved = model.resolve_function(node)
         if resolved is not None:
-            from dllint.semantic.module import return_expressions
-
             other, function = resolved
             named = _split_in_arguments(node)
-            returned = _first(other.provenance._element(value, (), depth + 1) for value in return_expressions(function))
+            returned = self._returned(other.provenance, node, function, (), depth)
             if named is not None and (returned is None or returned.splits == {ALL} or returned.by_name):
                 return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})",
                             pool=returned.pool if returned is not None else None)

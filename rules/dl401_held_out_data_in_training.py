@@ -493,6 +493,7 @@ class HeldOutDataInTraining(Rule):
         Invalid(
             """
             import torch
+            from torchvision import datasets
 
             class Runner:
                 def __init__(self, model, train_loader, val_loader, optimizer):
@@ -508,7 +509,7 @@ class HeldOutDataInTraining(Rule):
             test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
             Runner(model, train_loader, test_loader, optimizer).fit()
             """,
-            expect=["9:21"],
+            expect=["10:21"],
             title="a class: the loop of a method trains on the loader its constructor was given",
         ),
     ]

@@ -98,6 +98,59 @@ class DataSinks:
     def of_role(self, *roles: str) -> List[DataSink]:
         return [sink for sink in self.all() if sink.role in roles]
 
+    def feeds(self, nodes, *roles: str) -> bool:
+        """Whether a value computed at one of `nodes` flows (through this file's
+        assignments, loops and calls) into the data of a sink of `roles`:
+        `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
+        `X_train, X_test = train_test_split(X)`."""
+        wanted = {id(node) for node in nodes}
+        for sink in self.of_role(*roles or (TRAINING,)):
+            if wanted & self._derivation(sink):
+                return True
+        return False
+
+    def transformer_uses(self, receiver: ast.AST) -> List[ast.Call]:
+        """Calls on the same transformer object as `receiver` (`scaler.transform(X_test)`)."""
+        model = self.model
+        if isinstance(receiver, ast.Call):
+            return [call for call in model.nodes_of(ast.Call) if isinstance(call.func, ast.Attribute) and call.func.value is receiver]
+        if not isinstance(receiver, ast.Name):
+            return []
+        _, binding = model.scopes.lookup(receiver.id, model.scopes.scope_at(receiver), receiver.lineno)
+        found = []
+        for call in model.calls("transform") + model.calls("texts_to_sequences") + model.calls("texts_to_matrix") + model.calls("fit_transform") + model.calls("__call__"):
+            value = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if isinstance(value, ast.Name) and value.id == receiver.id:
+                _, other = model.scopes.lookup(value.id, model.scopes.scope_at(value), value.lineno)
+                if other is binding:
+                    found.append(call)
+        return found
+
+    def _derivation(self, sink: DataSink) -> set:
+        """The ids of the nodes `sink.data` is computed from, in this file."""
+        cache = self.__dict__.setdefault("_derivations", {})
+        key = id(sink)
+        if key in cache:
+            return cache[key]
+        model = self.model
+        seen: set = set()
+        stack: List[ast.AST] = [sink.data]
+        visited_bindings: set = set()
+        budget = 2000
+        while stack and budget > 0:
+            node = stack.pop()
+            for child in ast.walk(node):
+                budget -= 1
+                seen.add(id(child))
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                    _, binding = model.scopes.lookup(child.id, model.scopes.scope_at(child), child.lineno)
+                    if binding is not None and binding.kind in ("assign", "for", "with", "augassign") and binding.value is not None \
+                            and id(binding) not in visited_bindings:
+                        visited_bindings.add(id(binding))
+                        stack.append(binding.value)
+        cache[key] = seen
+        return seen
+
     def parameter_sinks(self, function: FunctionNode, depth: int = 0) -> List[Tuple[DataSink, int, str]]:
         """Sinks that one call of `function` reaches with data from one of its
         parameters: (the sink, the parameter's index, its name)."""
@@ -125,6 +178,7 @@ class DataSinks:
         if self._raw is None:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
+            found.extend(self._statistic_sinks())
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
 
@@ -237,6 +291,27 @@ class DataSinks:
         name = self.model.qualified_name(last.func) if isinstance(last, ast.Call) else None
         return bool(name and name.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES))
 
+    def _statistic_sinks(self) -> List[DataSink]:
+        """`(X - X.mean(0)) / X.std(0)`, `mean = X.mean(0)` ... `X / mean`: the
+        rows a mean / std / min / max that normalises data was computed over."""
+        model = self.model
+        found: List[DataSink] = []
+        seen: set = set()
+        for operation in model.nodes_of(ast.BinOp):
+            if not isinstance(operation.op, (ast.Sub, ast.Div)):
+                continue
+            for operand in (operation.left, operation.right):
+                for statistic in _statistics_in(model, operand):
+                    if id(statistic) in seen:
+                        continue
+                    seen.add(id(statistic))
+                    data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                    if data is None:
+                        continue
+                    description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                    found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+        return found
+
     def _loop_sinks(self) -> List[DataSink]:
         model = self.model
         loops = model.training_loops
@@ -331,6 +406,36 @@ class DataSinks:
                 elif binding.kind in ("assign", "for", "with") and binding.value is not None:
                     stack.append(binding.value)
         return None
+
+
+def _statistics_in(model: "ModuleModel", operand: ast.AST) -> List[ast.Call]:
+    """The statistic calls an operand is (`X.mean(0)`, `np.std(X, 0)`), directly
+    or through the name it was assigned to (`mean, std = X.mean(0), X.std(0)`)."""
+    found: List[ast.Call] = []
+    candidates: List[ast.AST] = [operand]
+    if isinstance(operand, ast.BinOp):  # X.std(0) + 1e-8
+        candidates = [operand.left, operand.right]
+    for candidate in candidates:
+        if isinstance(candidate, ast.Name):
+            _, binding = model.scopes.lookup(candidate.id, model.scopes.scope_at(candidate), candidate.lineno)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                continue
+            value = binding.value
+            if binding.path and isinstance(value, ast.Tuple) and len(binding.path) == 1 and binding.path[0] < len(value.elts):
+                value = value.elts[binding.path[0]]
+            elif binding.path:
+                continue
+            candidate = value.left if isinstance(value, ast.BinOp) and isinstance(value.left, ast.Call) else value
+        if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
+            found.append(candidate)
+    return found
+
+
+def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:
+    qualname = model.qualified_name(call.func)
+    if qualname is not None:
+        return qualname in catalog.DATA_STATISTIC_FUNCTIONS
+    return isinstance(call.func, ast.Attribute) and call.func.attr in catalog.DATA_STATISTIC_METHODS
 
 
 def _steps_disabled(model: "ModuleModel", function: FunctionNode, sink: DataSink, call: ast.Call) -> bool:
@@ -447,6 +552,8 @@ def _call_text(call: ast.Call) -> str:
         head = ast.unparse(func)
     except Exception:  # pragma: no cover
         head = "..."
+    if len(head) > 40 and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        head = f"{ast.unparse(func.value.func)}(...).{func.attr}"
     if len(head) > 40:
-        head = head[-40:]
+        head = "..." + head[-37:]
     return f"{head}(...)"

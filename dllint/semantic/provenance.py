@@ -117,7 +117,7 @@ def union(parts: Iterable[Optional[Rows]], origin: ast.AST, module: str) -> Opti
     flat: List[Rows] = []
     for part in known:
         flat.extend(part.parts or (part,))
-    if all(part.splits == flat[0].splits and part.pool is flat[0].pool for part in flat):
+    if all(part.splits == flat[0].splits for part in flat):
         return flat[0]  # (x_val, y_val): the same rows, not a concatenation
     splits = frozenset().union(*(part.splits for part in flat))
     pools = {id(part.pool) for part in flat if part.pool is not None}
@@ -267,21 +267,27 @@ class Provenance:
             if binding.kind in ("import", "def", "class"):
                 return None
             rows = self._binding(binding, scope, depth)
-            return self._named(rows, node.id, node) or self._split_source_rows(node, binding)
+            named = self._named(rows, node.id, node)
+            if named is None and _opaque_binding(binding):
+                return self._split_source_rows(node, binding)
+            return named
         return self._from_name(node.id, node) or self._split_source_rows(node, binding)
 
     def _split_source_rows(self, node: ast.Name, binding: Optional[Binding]) -> Optional[Rows]:
-        """An unknown value that is split somewhere (`train_test_split(X, y)`):
-        all the rows of the data set, the pool that split call cuts."""
-        for call, source in self._split_sources().get(node.id, ()):
-            if source is node:
-                other = binding
-            else:
-                _, other = self.model.scopes.lookup(source.id, self.model.scopes.scope_at(source), source.lineno)
-            if other is binding:
-                return Rows(frozenset({ALL}), node, self.model.info.name,
-                            f"`{node.id}`, the data split on line {call.lineno}", pool=call)
-        return None
+        """A name whose value dllint cannot see (`X = build()`, an unbound
+        name, a parameter without callers): all the rows of some data set,
+        one pool per binding, so that a split of it further on is recognised
+        (`features = scaler.fit_transform(X)` ... `train_test_split(features)`)."""
+        pool = binding.node if binding is not None and binding.node is not None else self._first_use(node.id)
+        if pool is None:
+            return None
+        return Rows(frozenset({ALL}), node, self.model.info.name, f"`{node.id}` (line {node.lineno})", pool=pool)
+
+    def _first_use(self, name: str) -> Optional[ast.AST]:
+        uses = self.__dict__.setdefault("_first_uses", {})
+        if name not in uses:
+            uses[name] = next((n for n in self.model.nodes_of(ast.Name) if n.id == name), None)
+        return uses[name]
 
     def _split_sources(self) -> Dict[str, List[Tuple[ast.Call, ast.Name]]]:
         cached = self.__dict__.get("_sources")
@@ -477,6 +483,11 @@ class Provenance:
                 return union([self._element(func.value, (), depth + 1)] + [self._element(a, (), depth + 1) for a in node.args], node, here)
             if method == "from_tensor_slices" or method == "from_tensors":
                 return self._first_data_argument(node, depth)
+            if isinstance(func.value, ast.Name) and model.scopes.lookup(func.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                # `datasets.MNIST(..., train=False)` with `datasets` from a star import or never imported
+                named = _split_in_arguments(node)
+                if named is not None:
+                    return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})")
             receiver = self._element(func.value, (), depth + 1)
             if receiver is not None:
                 return receiver  # .to(device), .batch(32), .astype(...), .map(f), .dropna() ...
@@ -607,6 +618,14 @@ class Provenance:
             return False
         qualname = self.model.qualified_name(constructor.func)
         return qualname in catalog.CV_SPLITTERS
+
+
+def _opaque_binding(binding: Binding) -> bool:
+    """A binding whose value dllint cannot see into: a parameter, or the
+    result of a plain function call (`X = build_features()`, `X, y = get_data()`)."""
+    if binding.kind == "param":
+        return True
+    return binding.kind == "assign" and isinstance(binding.value, ast.Call) and isinstance(binding.value.func, ast.Name)
 
 
 def _first(found: Iterable[Optional[Rows]]) -> Optional[Rows]:

@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
-from dllint.semantic.values import MODEL
+from dllint.semantic.values import MODEL, Value
+
+_NO_VALUE = Value("")
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -52,6 +54,9 @@ TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
 _MAX_ROOT_STEPS = 40
+# Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
+_EVALUATION_NAME = re.compile(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
+                              r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
 _TRANSFORMER_NAME = re.compile(r"(?i)(scaler|vectori[sz]er|encoder|imputer|pca|svd|tfidf|normali[sz]er|selector|tokenizer|standardi[sz]er|preprocessor|transformer)$")
 
 
@@ -217,6 +222,10 @@ class DataSinks:
             if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
                 return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
         func = call.func
+        if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id) and qualname is None and model.resolve_function(call) is None:
+            # evaluate(model, test_loader) of a helper dllint cannot read: its data arguments are evaluated
+            return [DataSink(call, argument, EVALUATION, None, None, f"`{_call_text(call)}` (line {call.lineno})", model)
+                    for argument in call.args if (model.value_of(argument) or _NO_VALUE).kind != MODEL]
         if not isinstance(func, ast.Attribute):
             return []
         method, receiver = func.attr, func.value

@@ -316,6 +316,9 @@ class Provenance:
             return rows.relabel(named, f"{where}, by its name", True)
         if rows.splits <= HELD_OUT and named in HELD_OUT and named not in rows.splits and rows.evidence.startswith("the held-out"):
             return replace(rows, splits=frozenset({named}))
+        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
+            # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
+            return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
         return rows
 
     def _from_name(self, name: str, node: ast.AST) -> Optional[Rows]:

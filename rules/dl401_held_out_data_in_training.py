@@ -1,10 +1,10 @@
 import ast
 import re
-from typing import Optional
+from typing import List, Optional
 
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import EVALUATION, MONITORING, PREDICTION, TRAINING, DataSink
-from dllint.semantic.provenance import ALL, Rows, split_label
+from dllint.semantic.provenance import ALL, Rows, group_of, overlaps, split_label
 from dllint.semantic.values import TEST, TRAIN, VALIDATION
 
 
@@ -72,47 +72,100 @@ class HeldOutDataInTraining(Rule):
 
     def _details(self, sink: DataSink, rows: Rows) -> Optional[dict]:
         data = f"`{_text(sink.data)}`"
-        sink_text = sink.description
-        held = rows.held_out_parts()
-        if not held:
+        held = [part for part in rows.held_out_parts() if not part.by_name]
+        if not rows.held_out_parts():
             return self._full_data(sink, rows, data)
+        mixed = TRAIN in rows.splits or ALL in rows.splits or len(held) < len(rows.parts or (rows,))
+        # A part is held out when the script treats it so: it is evaluated or
+        # monitored, or (trained on alone) its sibling training part is
+        # trained on elsewhere; roles swapped between siblings are
+        # cross-validation by hand.
+        held = [part for part in held if self._treated_as_held_out(sink, part, alone=not mixed)]
+        if not held:
+            return None
         splits = set().union(*(part.splits for part in held))
         evidence = "; ".join(dict.fromkeys(part.evidence for part in held))
-        if TRAIN in rows.splits and splits == {VALIDATION} and not self._monitors_validation(sink):
-            if self._test_is_scored():
-                return None  # the final refit on train + validation, scored on an untouched test split
-        if TRAIN in rows.splits or ALL in rows.splits:
+        monitors = self._monitors(sink, held)
+        if mixed and splits == {VALIDATION} and not monitors and self._test_is_scored():
+            return None  # the final refit on train + validation, scored on an untouched test split
+        if mixed:
             what = f"training rows together with {_labels(splits)} rows ({evidence})"
         else:
             what = f"{_labels(splits)} rows ({evidence})"
         if TEST in splits:
             consequence = "every score on the test split is optimistic"
-            fix = "train on the training split only and keep the test split for the final evaluation"
-        elif self._monitors_validation(sink):
+            advice = "train on the training split only and keep the test split for the final evaluation"
+        elif monitors:
             consequence = "the validation loss it monitors is measured on rows it trains on"
-            fix = "train on the training split only, or drop the validation data once you refit on everything"
+            advice = "train on the training split only, or drop the validation data once you refit on everything"
         else:
             consequence = "the validation score (and whatever it selects) is optimistic"
-            fix = "train on the training split only; evaluate on the validation split without updating the model"
-        return {"data": data, "sink": sink_text, "what": what, "consequence": consequence, "advice": fix}
+            advice = "train on the training split only; evaluate on the validation split without updating the model"
+        return {"data": data, "sink": sink.description, "what": what, "consequence": consequence, "advice": advice}
+
+    def _treated_as_held_out(self, sink: DataSink, part: Rows, alone: bool) -> bool:
+        provenance = self.semantic.provenance
+        sinks = self.semantic.data_sinks
+        group = group_of(part)
+        evaluated = False
+        for other in sinks.of_role(EVALUATION, PREDICTION, MONITORING):
+            rows = provenance.rows_of(other.data)
+            if rows is None:
+                continue
+            for piece in rows.parts or (rows,):
+                if group_of(piece) != group:
+                    continue
+                if piece.splits & part.splits:
+                    evaluated = True
+                elif alone and piece.splits == {TRAIN}:
+                    return False  # the sibling training part is evaluated: roles swapped (cross-validation by hand)
+        if evaluated or (alone and part.designated):
+            return True  # evaluated, or a split its publisher holds out (`train=False`, `ds["test"]`)
+        if not alone:
+            return False
+        for other in sinks.of_role(TRAINING):
+            if other is sink or other.node is sink.node:
+                continue
+            rows = provenance.rows_of(other.data)
+            if rows is not None and any(group_of(piece) == group and piece.splits == {TRAIN} for piece in rows.parts or (rows,)):
+                return True
+        return False
 
     def _full_data(self, sink: DataSink, rows: Rows, data: str) -> Optional[dict]:
-        if rows.splits != {ALL}:
+        """A model fitted on all rows after they were split, that then scores the test part."""
+        if rows.splits != {ALL} or sink.inner is not None or sink.model is None:
             return None
         point = self.semantic.provenance.split_point(rows.pool)
-        if point is None or not self._test_is_scored():
+        if point is None or getattr(point, "lineno", 0) >= getattr(sink.node, "lineno", 0):
+            return None
+        if not self._scores_test_after(sink):
             return None
         line = getattr(point, "lineno", 0)
         what = f"all rows ({rows.evidence}), including the test part split off on line {line}"
         return {"data": data, "sink": sink.description, "what": what, "consequence": "the test score is measured on rows the model has seen",
                 "advice": "fit on the training part of the split only"}
 
-    def _monitors_validation(self, sink: DataSink) -> bool:
+    def _scores_test_after(self, sink: DataSink) -> bool:
+        """The model of `sink` scores test rows after it was fitted."""
+        provenance = self.semantic.provenance
+        identity = _model_identity(self.semantic, sink.model)
+        if identity is None:
+            return False
+        for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
+            if other.model is None or getattr(other.node, "lineno", 0) < getattr(sink.node, "lineno", 0):
+                continue
+            rows = provenance.rows_of(other.data)
+            if rows is not None and rows.splits == {TEST} and _model_identity(self.semantic, other.model) == identity:
+                return True
+        return False
+
+    def _monitors(self, sink: DataSink, held: List[Rows]) -> bool:
+        """The same call monitors rows it trains on (`validation_data=` overlapping the training data)."""
         provenance = self.semantic.provenance
         for other in self.semantic.data_sinks.of_role(MONITORING):
             if other.node is sink.node:
                 rows = provenance.rows_of(other.data)
-                if rows is not None and VALIDATION in rows.splits:
+                if rows is not None and any(overlaps(rows, part) for part in held):
                     return True
         return False
 
@@ -292,6 +345,63 @@ class HeldOutDataInTraining(Rule):
             title="one helper for both loops: the validation call passes no optimizer",
         ),
         Valid(
+            """
+            from sklearn.datasets import load_iris
+            from sklearn.metrics import accuracy_score
+            from sklearn.model_selection import train_test_split
+            from sklearn.neighbors import KNeighborsClassifier
+
+            X, y = load_iris(return_X_y=True)
+            model = KNeighborsClassifier(n_neighbors=1)
+            model.fit(X, y)
+            print(accuracy_score(y, model.predict(X)))
+
+            X1, X2, y1, y2 = train_test_split(X, y, train_size=0.5)
+            y2_model = model.fit(X1, y1).predict(X2)
+            y1_model = model.fit(X2, y2).predict(X1)
+            print(accuracy_score(y1, y1_model), accuracy_score(y2, y2_model))
+            """,
+            title="a fit before the data is split; two-fold cross-validation by hand (the halves swap roles)",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from tensorflow import keras
+
+            (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
+            digits = np.concatenate([x_train, x_test], axis=0)
+            vae.compile(optimizer=keras.optimizers.Adam())
+            vae.fit(digits, epochs=30, batch_size=128)
+            """,
+            title="a generative model trained on every digit: the test part is never scored, so nothing is held out",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            X_fit, X_valid, y_fit, y_valid = train_test_split(X_train, y_train)
+            X_valid_predictions = np.empty((len(X_valid), len(estimators)))
+            for index, estimator in enumerate(estimators):
+                estimator.fit(X_fit, y_fit)
+                X_valid_predictions[:, index] = estimator.predict(X_valid)
+            blender = RandomForestClassifier()
+            blender.fit(X_valid_predictions, y_valid)
+            """,
+            title="blending: the blender learns from the base models' predictions (only a name says validation)",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+
+            train_90, train_10, labels_90, labels_10 = train_test_split(train_sentences, train_labels, test_size=0.1)
+            model.fit(train_10, labels_10, validation_data=(val_sentences, val_labels), epochs=5)
+            """,
+            title="`train_test_split` used to take a 10% subsample of the training data",
+        ),
+        Valid(
             files={
                 "data.py": '''
                     from torch.utils.data import DataLoader, random_split
@@ -412,6 +522,9 @@ class HeldOutDataInTraining(Rule):
                 optimizer.zero_grad()
                 criterion(model(x), y).backward()
                 optimizer.step()
+            with torch.no_grad():
+                for x, y in DataLoader(val_set):
+                    print((model(x).argmax(1) == y).float().mean())
             """,
             expect=["8:13"],
             title="PyTorch: the validation folder concatenated into the training set (no test split)",
@@ -433,9 +546,11 @@ class HeldOutDataInTraining(Rule):
                     model.train_on_batch(xb, yb)
 
             train_ds, val_ds = make_datasets(x, y)
+            for xb, yb in train_ds:
+                model.train_on_batch(xb, yb)
             run_validation(model, val_ds)
             """,
-            expect=["16:1"],
+            expect=["18:1"],
             title="Keras: a 'validation' helper that calls `train_on_batch`",
         ),
         Invalid(
@@ -513,6 +628,31 @@ class HeldOutDataInTraining(Rule):
             title="a class: the loop of a method trains on the loader its constructor was given",
         ),
     ]
+
+
+def _model_identity(model, expression: Optional[ast.AST]) -> Optional[int]:
+    """The statement that makes the model an expression names: `clf` and
+    `clf = SVC()`, `LogisticRegression()` inside `model = LogisticRegression().fit(X, y)`."""
+    if expression is None:
+        return None
+    while isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute):
+        expression = expression.func.value  # SVC().fit(X, y) -> SVC()
+    if isinstance(expression, ast.Name):
+        _, binding = model.scopes.lookup(expression.id, model.scopes.scope_at(expression), getattr(expression, "lineno", None))
+        if binding is None:
+            return None
+        value = binding.value
+        if binding.kind == "assign" and isinstance(value, ast.Call):
+            inner = value
+            while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in ("fit", "compile", "to"):
+                inner = inner.func.value
+            if isinstance(inner, ast.Name) and inner is not expression:
+                return _model_identity(model, inner)
+        return id(binding.node)
+    node = expression
+    while node is not None and not isinstance(node, ast.stmt):
+        node = model.parent(node)
+    return id(node) if node is not None else None
 
 
 def _labels(splits) -> str:

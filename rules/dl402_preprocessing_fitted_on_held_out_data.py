@@ -3,7 +3,7 @@ import re
 from typing import List
 
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.data_sinks import FIT_TRANSFORM, TRAINING, DataSink
+from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.provenance import ALL, split_label
 from dllint.semantic.values import TRAIN
 
@@ -59,7 +59,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
                 continue
             data = f"`{_text(sink.data)}`"
             held = rows.held_out_parts()
-            if held:
+            if held and self._feeds_model(sink, alone=not (TRAIN in rows.splits or ALL in rows.splits)):
                 splits = set().union(*(part.splits for part in held))
                 evidence = "; ".join(dict.fromkeys(part.evidence for part in held))
                 labels = " and ".join(split_label(split) for split in sorted(splits))
@@ -71,7 +71,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
                     self.report(sink.node, self.message_own, sink=_capital(sink.description), what=what, split=labels)
                 reported.add(id(sink.node))
                 continue
-            if rows.splits != {ALL}:
+            if held or rows.splits != {ALL}:
                 continue
             point = provenance.split_point(rows.pool)
             if point is None or not self._feeds_training(sink):
@@ -81,6 +81,12 @@ class PreprocessingFittedOnHeldOutData(Rule):
             reported.add(id(sink.node))
 
     def _feeds_training(self, sink: DataSink) -> bool:
+        return self._feeds_model(sink, alone=False)
+
+    def _feeds_model(self, sink: DataSink, alone: bool) -> bool:
+        """The fitted output (or the fitted transformer) reaches training data; for
+        a fit on held-out rows alone, also data that is evaluated or predicted."""
+        roles = (TRAINING, MONITORING, EVALUATION, PREDICTION) if alone else (TRAINING,)
         sinks = self.semantic.data_sinks
         if sink.inner is not None or sink.model is None:
             targets: List[ast.AST] = [sink.node]  # a helper's output, or a statistic
@@ -88,7 +94,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
             if isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute) and sink.node.func.attr in ("adapt", "fit_on_texts", "fit_on_sequences"):
                 return True  # the layer or tokenizer is part of the model's input path
             targets = [sink.node] + sinks.transformer_uses(sink.model)
-        return sinks.feeds(targets, TRAINING)
+        return sinks.feeds(targets, *roles)
 
     VALID = [
         Valid(
@@ -159,6 +165,51 @@ class PreprocessingFittedOnHeldOutData(Rule):
             model.fit(x_train, y_train, validation_data=(x_test, y_test))
             """,
             title="Keras: `adapt` on the training texts",
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            x_min, x_max = X_test[:, 0].min() - 1, X_test[:, 0].max() + 1
+            grid = np.meshgrid(np.linspace(x_min, x_max, 100), np.linspace(x_min, x_max, 100))
+            logits = X_test @ weights
+            exps = np.exp(logits)
+            probabilities = exps / exps.sum(axis=1, keepdims=True)
+            accuracy = (torch.tensor(probabilities).argmax(1) == torch.tensor(y_test)).float().sum() / len(y_test)
+            """,
+            title="a plot's range, a softmax over each row, an accuracy: statistics that normalise no features",
+        ),
+        Valid(
+            """
+            from sklearn.manifold import TSNE
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_valid, y_train, y_valid = train_test_split(X, y)
+            Z = TSNE(init="pca").fit_transform(X_valid)
+            Z = (Z - Z.min()) / (Z.max() - Z.min())
+            plt.scatter(Z[:, 0], Z[:, 1], c=y_valid)
+            """,
+            title="validation rows projected and scaled for a plot, not for a model",
+        ),
+        Valid(
+            """
+            from preamble import *
+            from sklearn.linear_model import LinearRegression
+            from sklearn.preprocessing import PolynomialFeatures
+
+            X, y = mglearn.datasets.make_wave(n_samples=120)
+            poly = PolynomialFeatures(degree=10).fit(X)
+            LinearRegression().fit(poly.transform(X), y)
+
+            def eval_on_features(features, target, regressor):
+                X_train, X_test = features[:184], features[184:]
+                regressor.fit(X_train, target[:184])
+                print(regressor.score(X_test, target[184:]))
+            """,
+            title="names from a star import (`mglearn`) are modules, not one data set",
         ),
         Valid(
             files={
@@ -274,6 +325,25 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             expect=["5:12"],
             title="PyTorch: features scaled before `random_split`",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow.keras.preprocessing.text import Tokenizer
+            from tensorflow.keras.preprocessing.sequence import pad_sequences
+
+            texts = []
+            for path in paths:
+                texts.append(open(path).read())
+            tokenizer = Tokenizer(num_words=10000)
+            tokenizer.fit_on_texts(texts)
+            data = pad_sequences(tokenizer.texts_to_sequences(texts), maxlen=100)
+            x_train = data[:20000]
+            x_val = data[20000:]
+            model.fit(x_train, y_train, validation_data=(x_val, y_val))
+            """,
+            expect=["9:1"],
+            title="Keras: the tokenizer's vocabulary comes from all texts, split by slicing afterwards",
         ),
         Invalid(
             files={

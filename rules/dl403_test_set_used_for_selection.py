@@ -140,49 +140,54 @@ class TestSetUsedForSelection(Rule):
     # -- a score on the test split that a comparison keeps the best of ---------
     def _comparisons_keeping(self, sink: DataSink) -> List[Tuple[ast.AST, str]]:
         model = self.semantic
-        names = self._score_names(sink)
-        if not names:
+        statements = self._score_statements(sink)
+        if not statements:
             return []
         scope = _scope_of(model, sink.node)
-        names = self._derived_names(scope, names)
+        statements = self._derived_statements(scope, statements)
         found = []
         for node in ast.walk(scope):
-            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and _mentions(node.test, names):
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and self._reads(node.test, statements):
                 kept = _keeps(model, node.body)
                 if kept is not None:
                     found.append((node.test, kept))
         return found
 
-    def _score_names(self, sink: DataSink) -> Set[str]:
-        """The names the score computed from the sink's data is bound to."""
+    def _score_statements(self, sink: DataSink) -> Set[int]:
+        """The statements that bind the score computed from the sink's data."""
         model = self.semantic
         node = sink.node
         loop = model.parent(node)
         if isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is node:
             # an inline evaluation loop: what its body accumulates
-            names: Set[str] = set()
-            for statement in ast.walk(loop):
-                if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
-                    names.add(statement.target.id)
-            return names
+            return {id(statement) for statement in ast.walk(loop) if isinstance(statement, ast.AugAssign)}
         child, parent = node, model.parent(node)
         while parent is not None and not isinstance(parent, ast.stmt):
             child, parent = parent, model.parent(parent)
-        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
-        if isinstance(parent, ast.If) and child is parent.test:
-            return {"\0direct"}  # compared where it is computed
+        if isinstance(parent, ast.Assign):
+            unpacked = any(isinstance(target, (ast.Tuple, ast.List)) for target in parent.targets)
+            if unpacked and (sink.inner is not None or parent.value is not node):
+                return set()  # which element of a helper's tuple is the score is unknown
+            return {id(parent)}
+        if isinstance(parent, (ast.AnnAssign, ast.AugAssign)):
+            return {id(parent)}
         return set()
 
-    def _derived_names(self, scope: ast.AST, names: Set[str]) -> Set[str]:
-        """Names assigned from the score names in the same scope (one step: `acc = correct / total`)."""
-        found = set(names)
+    def _reads(self, expression: ast.AST, statements: Set[int]) -> bool:
+        scopes = self.semantic.scopes
+        for name in ast.walk(expression):
+            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+                _, binding = scopes.lookup(name.id, scopes.scope_at(name), name.lineno)
+                if binding is not None and id(binding.node) in statements:
+                    return True
+        return False
+
+    def _derived_statements(self, scope: ast.AST, statements: Set[int]) -> Set[int]:
+        """With the assignments computed from those (one step: `acc = correct / total`)."""
+        found = set(statements)
         for node in ast.walk(scope):
-            if isinstance(node, ast.Assign) and _mentions(node.value, names) and not isinstance(node.value, ast.Constant):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        found.add(target.id)
+            if isinstance(node, ast.Assign) and id(node) not in found and self._reads(node.value, statements):
+                found.add(id(node))
         return found
 
     VALID = [
@@ -287,6 +292,45 @@ class TestSetUsedForSelection(Rule):
             print(trainer.evaluate(raw["test"]))
             """,
             title="Hugging Face: the best checkpoint is chosen on the validation split",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+            from sklearn.svm import SVC
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            score = SVC().fit(X_train, y_train).score(X_test, y_test)
+            print(score)
+
+            X_fit, X_valid, y_fit, y_valid = train_test_split(X_train, y_train)
+            best_score = 0
+            for c in (0.1, 1, 10):
+                score = SVC(C=c).fit(X_fit, y_fit).score(X_valid, y_valid)
+                if score > best_score:
+                    best_score, best_c = score, c
+            """,
+            title="a name reused: the test score printed, then the same name holds validation scores",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+
+            class Search:
+                def train(self, x_train, y_train, x_test, y_test):
+                    x_fit, x_val, y_fit, y_val = train_test_split(x_train, y_train)
+                    history = self.model.fit(x_fit, y_fit, validation_data=(x_val, y_val))
+                    metrics = self.model.evaluate(x_test, y_test)
+                    return metrics, min(history.history["val_loss"])
+
+                def search(self, x_train, y_train, x_test, y_test):
+                    best = float("inf")
+                    for size in (3, 5, 7):
+                        metrics, valid_loss = self.train(x_train, y_train, x_test, y_test)
+                        if valid_loss < best:
+                            best = valid_loss
+                            self.model.save("best.keras")
+            """,
+            title="a helper returns test metrics and a validation loss; the validation loss chooses",
         ),
         Valid(
             files={

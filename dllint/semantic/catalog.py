@@ -849,3 +849,8 @@ MODEL_KEEPING_METHODS: FrozenSet[str] = frozenset(
 INDEX_SOURCES: FrozenSet[str] = frozenset(
     {"numpy.random.permutation", "numpy.arange", "torch.randperm", "torch.arange", "range", "numpy.random.choice"}
 )
+# Library functions that, unless listed above, work row by row on their first argument.
+ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
+    "numpy.", "pandas.", "torch.", "tensorflow.", "keras.preprocessing.", "keras.utils.", "keras.applications.",
+    "scipy.sparse.", "cv2.",
+)

@@ -301,24 +301,28 @@ class DataSinks:
         return bool(name and name.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES))
 
     def _statistic_sinks(self) -> List[DataSink]:
-        """`(X - X.mean(0)) / X.std(0)`, `mean = X.mean(0)` ... `X / mean`: the
-        rows a mean / std / min / max that normalises data was computed over."""
+        """`(X - X.mean(0)) / X.std(0)`, `mean = X.mean(axis=0)` ... `X / mean`:
+        the rows a mean / std / min / max over rows, subtracted from or
+        dividing data, was computed over. Statistics along other axes
+        (`x.mean(dim=1)`, a softmax's sum) and arithmetic between statistics
+        (a metric, a plot's range `X.min() - 1`) are not normalisation."""
         model = self.model
         found: List[DataSink] = []
         seen: set = set()
         for operation in model.nodes_of(ast.BinOp):
-            if not isinstance(operation.op, (ast.Sub, ast.Div)):
+            if not isinstance(operation.op, (ast.Sub, ast.Div)) or isinstance(operation.left, ast.Constant):
                 continue
-            for operand in (operation.left, operation.right):
-                for statistic in _statistics_in(model, operand):
-                    if id(statistic) in seen:
-                        continue
-                    seen.add(id(statistic))
-                    data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
-                    if data is None:
-                        continue
-                    description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
-                    found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+            if _statistics_in(model, operation.left, expand=False) or model.provenance.rows_of(operation.left) is None:
+                continue
+            for statistic in _statistics_in(model, operation.right):
+                if id(statistic) in seen:
+                    continue
+                seen.add(id(statistic))
+                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                if data is None:
+                    continue
+                description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
         return found
 
     def _loop_sinks(self) -> List[DataSink]:
@@ -417,12 +421,12 @@ class DataSinks:
         return None
 
 
-def _statistics_in(model: "ModuleModel", operand: ast.AST) -> List[ast.Call]:
+def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) -> List[ast.Call]:
     """The statistic calls an operand is (`X.mean(0)`, `np.std(X, 0)`), directly
     or through the name it was assigned to (`mean, std = X.mean(0), X.std(0)`)."""
     found: List[ast.Call] = []
     candidates: List[ast.AST] = [operand]
-    if isinstance(operand, ast.BinOp):  # X.std(0) + 1e-8
+    if isinstance(operand, ast.BinOp) and expand:  # X.std(0) + 1e-8
         candidates = [operand.left, operand.right]
     for candidate in candidates:
         if isinstance(candidate, ast.Name):
@@ -441,10 +445,21 @@ def _statistics_in(model: "ModuleModel", operand: ast.AST) -> List[ast.Call]:
 
 
 def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:
+    """A mean / std / min / max taken over rows (axis 0, or over everything)."""
     qualname = model.qualified_name(call.func)
     if qualname is not None:
-        return qualname in catalog.DATA_STATISTIC_FUNCTIONS
-    return isinstance(call.func, ast.Attribute) and call.func.attr in catalog.DATA_STATISTIC_METHODS
+        if qualname not in catalog.DATA_STATISTIC_FUNCTIONS:
+            return False
+        axis = positional_or_keyword(call, 1, "axis") or keyword_value(call, "dim")
+    elif isinstance(call.func, ast.Attribute) and call.func.attr in catalog.DATA_STATISTIC_METHODS and call.func.attr != "sum":
+        axis = positional_or_keyword(call, 0, "axis") or keyword_value(call, "dim")
+    else:
+        return False
+    if axis is None:
+        return True
+    if isinstance(axis, ast.Tuple):
+        return any(isinstance(e, ast.Constant) and e.value == 0 for e in axis.elts)
+    return isinstance(axis, ast.Constant) and axis.value == 0
 
 
 def _steps_disabled(model: "ModuleModel", function: FunctionNode, sink: DataSink, call: ast.Call) -> bool:

@@ -72,6 +72,9 @@ class Rows:
     by_name: bool = False
     pool: Optional[ast.AST] = None
     parts: Tuple["Rows", ...] = ()
+    # the split was named by whoever published the data (`train=False`, `split="test"`,
+    # `ds["test"]`, a `test/` folder, `load_data()`), not cut by this script
+    designated: bool = False
 
     @property
     def held_out(self) -> bool:
@@ -95,8 +98,34 @@ class Rows:
         return replace(self, splits=frozenset({split}), evidence=evidence, by_name=by_name, parts=())
 
 
+def group_of(rows: Rows) -> int:
+    """Rows cut from one pool (or decided at one node) belong to one group:
+    parts of one group are siblings (train vs held-out of the same split)."""
+    return id(rows.pool) if rows.pool is not None else id(rows.origin)
+
+
+def overlaps(first: Rows, second: Rows) -> bool:
+    """Whether two Rows may share rows: a part of one group with a common split."""
+    for a in first.parts or (first,):
+        for b in second.parts or (second,):
+            if group_of(a) == group_of(b) and (a.splits & b.splits or ALL in a.splits or ALL in b.splits):
+                return True
+    return False
+
+
 def split_label(split: str) -> str:
     return _SPLIT_LABEL.get(split, split)
+
+
+_TRAIN_AND_VALIDATION = re.compile(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
+
+
+def split_of_name(name: str) -> Optional[str]:
+    """`X_test` -> test, `val_loader` -> validation; `X_train_valid`, `trainval_idx`:
+    the training rows (train + validation, cut before a validation split)."""
+    if _TRAIN_AND_VALIDATION.search(name):
+        return TRAIN
+    return split_from_name(name)
 
 
 def split_in_text(text: str) -> Optional[str]:
@@ -156,7 +185,28 @@ class Provenance:
                     rows = model.provenance.rows_of(source)
                     if rows is not None and rows.pool is not None:
                         self._split_points.setdefault(id(rows.pool), call)
+                for node, rows in model.provenance._held_out_slices():
+                    self._split_points.setdefault(id(rows.pool), node)
         return self._split_points.get(id(pool))
+
+    def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
+        """Slices bound to a held-out name (`x_val = data[10000:]`): a split by hand."""
+        found: List[Tuple[ast.AST, Rows]] = []
+        for statement in self.model.nodes_of(ast.Assign):
+            for target in statement.targets:
+                pairs = [(target, statement.value)]
+                if isinstance(target, ast.Tuple) and isinstance(statement.value, ast.Tuple) and len(target.elts) == len(statement.value.elts):
+                    pairs = list(zip(target.elts, statement.value.elts))
+                for name, value in pairs:
+                    if not isinstance(name, ast.Name) or not isinstance(value, ast.Subscript):
+                        continue
+                    key = value.slice.value if isinstance(value.slice, ast.Index) else value.slice  # type: ignore[attr-defined]
+                    if not isinstance(key, ast.Slice):
+                        continue
+                    rows = self._named(self._element(value, (), 0), name.id, name)
+                    if rows is not None and rows.held_out and not rows.by_name and rows.pool is not None:
+                        found.append((value, rows))
+        return found
 
     def is_split_later(self, expr: ast.AST) -> bool:
         rows = self.rows_of(expr)
@@ -304,7 +354,7 @@ class Provenance:
         """What a binding's rows become under the name they are bound to:
         an unlabelled part (a slice) or an unsplit load takes the name's
         split; a held-out part of a split takes the name's kind of held-out."""
-        named = split_from_name(name)
+        named = split_of_name(name)
         if rows is None:
             return self._from_name(name, node)
         if named is None or rows.parts:
@@ -322,7 +372,7 @@ class Provenance:
         return rows
 
     def _from_name(self, name: str, node: ast.AST) -> Optional[Rows]:
-        split = split_from_name(name)
+        split = split_of_name(name)
         if split is None:
             return None
         return Rows(frozenset({split}), node, self.model.info.name, f"`{name}` (line {getattr(node, 'lineno', 0)}), by its name", by_name=True)
@@ -385,6 +435,8 @@ class Provenance:
             other = self._project_module(node.value)
             if other is not None:
                 return other.provenance._module_level(node.attr, depth + 1)
+            if model.scopes.lookup(node.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                return None  # `mglearn.datasets`: a module from a star import, not data
         if node.attr in catalog.DATA_OPAQUE_ATTRIBUTES:
             return None
         return self._element(node.value, (), depth + 1)
@@ -412,7 +464,7 @@ class Provenance:
             split = split_in_text(text) if text.lower() not in ("text", "label", "labels", "target") else None
             if split is not None and (base is not None or _is_split_dict_name(node.value)):
                 pool = base.pool if base is not None else None
-                return Rows(frozenset({split}), node, here, f"the `{text}` split (line {node.lineno})", pool=pool)
+                return Rows(frozenset({split}), node, here, f"the `{text}` split (line {node.lineno})", pool=pool, designated=True)
             return base
         if base is None:
             return None
@@ -467,6 +519,9 @@ class Provenance:
                 return self._loaded(node, qualname, depth)
             if qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES) or qualname in catalog.PIPELINE_CLASSES:
                 return None
+            if qualname.startswith(catalog.ROW_PRESERVING_PREFIXES) and node.args:
+                # np.digitize(X), pad_sequences(sequences), preprocess_input(x): row by row
+                return self._element(node.args[0], (), depth + 1)
         func = node.func
         if qualname is None and isinstance(func, ast.Name) and func.id in _BUILTIN_WRAPPERS:
             return self._first_data_argument(node, depth)
@@ -490,7 +545,8 @@ class Provenance:
                 # `datasets.MNIST(..., train=False)` with `datasets` from a star import or never imported
                 named = _split_in_arguments(node)
                 if named is not None:
-                    return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})")
+                    return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
+                return None  # a module (`np.digitize(X)`), not data
             receiver = self._element(func.value, (), depth + 1)
             if receiver is not None:
                 return receiver  # .to(device), .batch(32), .astype(...), .map(f), .dropna() ...
@@ -501,7 +557,7 @@ class Provenance:
             # a project Dataset: it holds what its arguments hold, or the split its arguments name
             named = _split_in_arguments(node)
             if named is not None:
-                return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})")
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
             return self._union_of_arguments(node, depth)
         resolved = model.resolve_function(node)
         if resolved is not None:
@@ -509,7 +565,7 @@ class Provenance:
             named = _split_in_arguments(node)
             returned = self._returned(other.provenance, node, function, (), depth)
             if named is not None and (returned is None or returned.splits == {ALL} or returned.by_name):
-                return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})",
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})", designated=True,
                             pool=returned.pool if returned is not None else None)
             return returned
         return None
@@ -529,7 +585,7 @@ class Provenance:
         here = self.model.info.name
         named = _split_in_arguments(node)
         if named is not None:
-            return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None)
+            return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
         for argument in node.args[:1]:
             rows = self._element(argument, (), depth + 1)
             if rows is not None and rows.splits != {ALL}:
@@ -574,7 +630,8 @@ class Provenance:
         if qualname and qualname.startswith(catalog.KERAS_LOAD_DATA_PREFIX) and qualname.endswith(".load_data") and index < 2:
             split = (TRAIN, TEST)[index]
             part = "training" if index == 0 else "test"
-            return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node)
+            return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node,
+                        designated=True)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "prepare" and index < len(node.args):
             return self._element(node.args[index], rest, depth + 1)
         return None
@@ -628,6 +685,8 @@ def _opaque_binding(binding: Binding) -> bool:
     result of a plain function call (`X = build_features()`, `X, y = get_data()`)."""
     if binding.kind == "param":
         return True
+    if binding.kind == "assign" and isinstance(binding.value, ast.List) and not binding.value.elts and not binding.path:
+        return True  # texts = [] ... texts.append(...): a collection filled by hand
     return binding.kind == "assign" and isinstance(binding.value, ast.Call) and isinstance(binding.value.func, ast.Name)
 
 

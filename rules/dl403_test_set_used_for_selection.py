@@ -147,7 +147,7 @@ class TestSetUsedForSelection(Rule):
         statements = self._derived_statements(scope, statements)
         found = []
         for node in ast.walk(scope):
-            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and self._reads(node.test, statements):
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and _orders(node.test) and self._reads(node.test, statements):
                 kept = _keeps(model, node.body)
                 if kept is not None:
                     found.append((node.test, kept))
@@ -476,6 +476,11 @@ class TestSetUsedForSelection(Rule):
 
 def _is_test(rows: Optional[Rows]) -> bool:
     return rows is not None and rows.splits == {TEST}
+
+
+def _orders(compare: ast.Compare) -> bool:
+    """`acc > best`, `loss <= best_loss`: a comparison that can keep the best (not `is None`, `==`)."""
+    return any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in compare.ops)
 
 
 def _true(node: Optional[ast.AST]) -> bool:

@@ -54,6 +54,8 @@ TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
 _MAX_ROOT_STEPS = 40
+_SINK_METHODS = (catalog.FIT_TRANSFORM_METHODS | catalog.EVALUATION_METHODS | catalog.PREDICTION_METHODS
+                 | {"fit", "partial_fit", "fit_generator", "train_on_batch", "validate", "test", "predict"})
 # Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
 _EVALUATION_NAME = re.compile(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
                               r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
@@ -167,7 +169,7 @@ class DataSinks:
         self._active.add(key)
         try:
             found: List[Tuple[DataSink, int, str]] = []
-            candidates = [sink for sink in self._raw_sinks() if self.model.enclosing_function(sink.node) is function]
+            candidates = [sink for sink in self._raw_sinks() if self._function_of(sink.node) is function]
             candidates += self._lifted_in(function, depth + 1)
             for sink in candidates:
                 root = self._parameter_root(sink.data, function)
@@ -194,7 +196,7 @@ class DataSinks:
         return cached
 
     def _with_parameter(self, sink: DataSink) -> DataSink:
-        function = self.model.enclosing_function(sink.node)
+        function = self._function_of(sink.node)
         if function is None:
             return sink
         root = self._parameter_root(sink.data, function)
@@ -229,6 +231,8 @@ class DataSinks:
         if not isinstance(func, ast.Attribute):
             return []
         method, receiver = func.attr, func.value
+        if method not in _SINK_METHODS:
+            return []
         receiver_name = self._receiver_qualname(receiver)
         framework = self._framework(receiver, receiver_name)
         if receiver_name in catalog.LIGHTNING_TRAINERS or (receiver_name is None and _looks_like_trainer(receiver) and method in ("fit", "validate", "test", "predict") and len(call.args) >= 2):
@@ -336,24 +340,44 @@ class DataSinks:
                 continue
             if loops.is_training_loop(loop):
                 found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
-            elif not loops.iteration(loop).steps and not any(_inside(model, call, loop) for call in training_calls) and not any(loops.is_training_loop(outer) for outer in loops.enclosing_loops(loop)) \
-                    and model.provenance.rows_of(iterable) is not None:
+            elif model.provenance.rows_of(iterable) is not None \
+                    and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
+                    and not any(_inside(model, call, loop) for call in training_calls) \
+                    and not any(loops.is_training_loop(outer) for outer in loops.enclosing_loops(loop)):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
 
     # -- sinks of helpers, at the calls that pass them their data -----------------
     def _lifted_in_module(self) -> List[DataSink]:
         found: List[DataSink] = []
-        for call in self.model.nodes_of(ast.Call):
-            found.extend(self._lift(call, 0))
+        for calls in self._calls_by_function().values():
+            for call in calls:
+                found.extend(self._lift(call, 0))
         return [self._with_parameter(sink) for sink in found]
 
     def _lifted_in(self, function: FunctionNode, depth: int) -> List[DataSink]:
         found: List[DataSink] = []
-        for call in self.model.nodes_of(ast.Call):
-            if self.model.enclosing_function(call) is function:
-                found.extend(self._lift(call, depth))
+        for call in self._calls_by_function().get(id(function), ()):
+            found.extend(self._lift(call, depth))
         return found
+
+    def _calls_by_function(self) -> Dict[int, List[ast.Call]]:
+        """The file's calls with at least one argument, by the function they are in (one pass)."""
+        cached = self.__dict__.get("_by_function")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                if call.args or call.keywords:
+                    cached.setdefault(id(self._function_of(call)), []).append(call)
+            self.__dict__["_by_function"] = cached
+        return cached
+
+    def _function_of(self, node: ast.AST) -> Optional[ast.AST]:
+        cache = self.__dict__.setdefault("_functions", {})
+        key = id(node)
+        if key not in cache:
+            cache[key] = self.model.enclosing_function(node)
+        return cache[key]
 
     def _lift(self, call: ast.Call, depth: int) -> List[DataSink]:
         from dllint.semantic.module import _call_argument
@@ -378,7 +402,7 @@ class DataSinks:
         return found
 
     def _has_callers(self, sink: DataSink) -> bool:
-        function = self.model.enclosing_function(sink.node)
+        function = self._function_of(sink.node)
         if function is None:
             return False
         return bool(self.model.callers_of(function) or self.model.callers_elsewhere(function) or self._called_as_method(function))

@@ -263,6 +263,20 @@ class TestSetUsedForSelection(Rule):
         ),
         Valid(
             """
+            import torch
+            from torchvision import datasets
+
+            test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
+            for epoch in range(10):
+                train_one_epoch(model, train_loader, optimizer)
+                test_acc = evaluate(model, test_loader)
+                if test_acc == 1.0 or test_acc is None:
+                    flagged = True
+            """,
+            title="a test score checked for a special value, not compared to keep the best",
+        ),
+        Valid(
+            """
             from sklearn.linear_model import LogisticRegression
             from sklearn.metrics import accuracy_score
             from sklearn.model_selection import train_test_split

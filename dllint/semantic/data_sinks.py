@@ -105,13 +105,19 @@ class DataSinks:
     def of_role(self, *roles: str) -> List[DataSink]:
         return [sink for sink in self.all() if sink.role in roles]
 
-    def feeds(self, nodes, *roles: str) -> bool:
+    def feeds(self, nodes, *roles: str, parts_only: bool = False) -> bool:
         """Whether a value computed at one of `nodes` flows (through this file's
         assignments, loops and calls) into the data of a sink of `roles`:
         `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
-        `X_train, X_test = train_test_split(X)`."""
+        `X_train, X_test = train_test_split(X)`. With `parts_only`, only sinks
+        whose data is a part of a split count (the value went through the split)."""
         wanted = {id(node) for node in nodes}
         for sink in self.of_role(*roles or (TRAINING,)):
+            if parts_only:
+                # only sinks that get a part of a split: the value reached them through the split
+                rows = self.model.provenance.rows_of(sink.data)
+                if rows is None or not rows.splits or "all" in rows.splits:
+                    continue
             if wanted & self._derivation(sink):
                 return True
         return False

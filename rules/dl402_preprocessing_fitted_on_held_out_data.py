@@ -364,6 +364,34 @@ class PreprocessingFittedOnHeldOutData(Rule):
             title="Keras: the tokenizer's vocabulary comes from all texts, split by slicing afterwards",
         ),
         Invalid(
+            """
+            import pandas as pd
+            import torch
+            from torch.utils.data import DataLoader, Dataset, random_split
+
+            class Tabular(Dataset):
+                def __init__(self, frame):
+                    values = torch.tensor(frame.drop(columns="label").values, dtype=torch.float32)
+                    self.x = (values - values.mean(0)) / values.std(0)
+                    self.y = torch.tensor(frame["label"].values)
+
+                def __len__(self):
+                    return len(self.y)
+
+                def __getitem__(self, i):
+                    return self.x[i], self.y[i]
+
+            full = Tabular(pd.read_csv("data.csv"))
+            train_part, test_part = random_split(full, [0.8, 0.2])
+            for x, y in DataLoader(train_part, shuffle=True):
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            """,
+            expect=["17:8"],
+            title="PyTorch: a Dataset standardises all rows before `random_split`",
+        ),
+        Invalid(
             files={
                 "prep.py": '''
                     from sklearn.impute import SimpleImputer

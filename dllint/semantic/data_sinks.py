@@ -391,7 +391,7 @@ class DataSinks:
 
         if depth > _MAX_LIFT_DEPTH:
             return []
-        resolved = resolve_callee(self.model, call)
+        resolved = resolve_callee(self.model, call) or self._constructor_of(call)
         if resolved is None:
             return []
         other, function = resolved
@@ -400,12 +400,23 @@ class DataSinks:
             argument = _call_argument(call, function, index, name)
             if argument is None:
                 continue
-            description = f"`{_call_text(call)}` (line {call.lineno}), whose {inner.innermost.description} gets its `{name}`"
+            description = f"`{_call_text(call)}` (line {call.lineno}; its `{name}` reaches {inner.innermost.description})"
             role = inner.role
             if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
                 role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
             found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
         return found
+
+    def _constructor_of(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """`Tabular(frame)` runs `Tabular.__init__` (a project Dataset that normalises what it is given)."""
+        found = self.model.resolve_class(call.func)
+        if found is None:
+            return None
+        class_model, class_node = found
+        for statement in class_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "__init__":
+                return class_model, statement
+        return None
 
     def _has_callers(self, sink: DataSink) -> bool:
         function = self._function_of(sink.node)

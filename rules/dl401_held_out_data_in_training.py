@@ -598,6 +598,19 @@ class HeldOutDataInTraining(Rule):
             title="Lightning: the training and validation loaders passed the wrong way round",
         ),
         Invalid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=10000)
+            x_val, y_val = x_train[:10000], y_train[:10000]
+            partial_x, partial_y = x_train[10000:], y_train[10000:]
+            model.fit(x_val, y_val, epochs=20, validation_data=(partial_x, partial_y))
+            print(model.evaluate(x_test, y_test))
+            """,
+            expect=["6:1"],
+            title="Keras: the validation slice is fitted, the training slice only monitored",
+        ),
+        Invalid(
             files={
                 "data.py": '''
                     from torch.utils.data import DataLoader, random_split

@@ -185,9 +185,13 @@ class TestSetUsedForSelection(Rule):
     def _derived_statements(self, scope: ast.AST, statements: Set[int]) -> Set[int]:
         """With the assignments computed from those (one step: `acc = correct / total`)."""
         found = set(statements)
+        accumulated = {node.target.id for node in ast.walk(scope)
+                       if id(node) in statements and isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)}
         for node in ast.walk(scope):
             if isinstance(node, ast.Assign) and id(node) not in found and self._reads(node.value, statements):
                 found.add(id(node))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in accumulated:
+                found.add(id(node))  # test_loss /= len(test_loader)
         return found
 
     VALID = [
@@ -457,6 +461,33 @@ class TestSetUsedForSelection(Rule):
             """,
             expect=["8:1"],
             title="Lightning: the checkpoint is chosen on the test loader",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+
+            test_loader = DataLoader(datasets.CIFAR10("data", train=False, transform=transforms.ToTensor()))
+            best_loss = float("inf")
+            for epoch in range(20):
+                model.train()
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                test_loss = 0.0
+                with torch.no_grad():
+                    for x, y in test_loader:
+                        test_loss += criterion(model(x), y).item()
+                test_loss /= len(test_loader)
+                if test_loss < best_loss:
+                    best_loss = test_loss
+                    torch.save(model.state_dict(), "best.pt")
+            """,
+            expect=["19:8"],
+            title="PyTorch: an inline test loop inside the epoch loop decides which weights are saved",
         ),
         Invalid(
             files={

@@ -348,8 +348,7 @@ class DataSinks:
                 found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
             elif model.provenance.rows_of(iterable) is not None \
                     and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
-                    and not any(_inside(model, call, loop) for call in training_calls) \
-                    and not any(loops.is_training_loop(outer) for outer in loops.enclosing_loops(loop)):
+                    and not any(_inside(model, call, loop) for call in training_calls):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
 

@@ -55,10 +55,9 @@ class HeldOutDataInTraining(Rule):
 
     def finish(self) -> None:
         sinks = self.semantic.data_sinks
-        provenance = self.semantic.provenance
         reported = set()
         for sink in sinks.of_role(TRAINING):
-            rows = provenance.rows_of(sink.data)
+            rows = sink.rows
             if rows is None:
                 continue
             details = self._details(sink, rows)
@@ -104,12 +103,11 @@ class HeldOutDataInTraining(Rule):
         return {"data": data, "sink": sink.description, "what": what, "consequence": consequence, "advice": advice}
 
     def _treated_as_held_out(self, sink: DataSink, part: Rows, alone: bool) -> bool:
-        provenance = self.semantic.provenance
         sinks = self.semantic.data_sinks
         group = group_of(part)
         evaluated = False
         for other in sinks.of_role(EVALUATION, PREDICTION, MONITORING):
-            rows = provenance.rows_of(other.data)
+            rows = other.rows
             if rows is None:
                 continue
             for piece in rows.parts or (rows,):
@@ -129,11 +127,10 @@ class HeldOutDataInTraining(Rule):
 
     def _sibling_trained(self, sink: DataSink, group: int) -> bool:
         """A training part of the same pool reaches another training sink."""
-        provenance = self.semantic.provenance
         for other in self.semantic.data_sinks.of_role(TRAINING):
             if other is sink or other.node is sink.node:
                 continue
-            rows = provenance.rows_of(other.data)
+            rows = other.rows
             if rows is not None and any(group_of(piece) == group and piece.splits == {TRAIN} for piece in rows.parts or (rows,)):
                 return True
         return False
@@ -154,32 +151,29 @@ class HeldOutDataInTraining(Rule):
 
     def _scores_test_after(self, sink: DataSink) -> bool:
         """The model of `sink` scores test rows after it was fitted."""
-        provenance = self.semantic.provenance
         identity = _model_identity(self.semantic, sink.model)
         if identity is None:
             return False
         for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
             if other.model is None or getattr(other.node, "lineno", 0) < getattr(sink.node, "lineno", 0):
                 continue
-            rows = provenance.rows_of(other.data)
+            rows = other.rows
             if rows is not None and rows.splits == {TEST} and _model_identity(self.semantic, other.model) == identity:
                 return True
         return False
 
     def _monitors(self, sink: DataSink, held: List[Rows]) -> bool:
         """The same call monitors rows it trains on (`validation_data=` overlapping the training data)."""
-        provenance = self.semantic.provenance
         for other in self.semantic.data_sinks.of_role(MONITORING):
             if other.node is sink.node:
-                rows = provenance.rows_of(other.data)
+                rows = other.rows
                 if rows is not None and any(overlaps(rows, part) for part in held):
                     return True
         return False
 
     def _test_is_scored(self) -> bool:
-        provenance = self.semantic.provenance
         for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
-            rows = provenance.rows_of(other.data)
+            rows = other.rows
             if rows is not None and rows.splits == {TEST}:
                 return True
         return False
@@ -609,6 +603,26 @@ class HeldOutDataInTraining(Rule):
             """,
             expect=["6:1"],
             title="Keras: the validation slice is fitted, the training slice only monitored",
+        ),
+        Invalid(
+            """
+            import lightning.pytorch as pl
+            from torch.utils.data import DataLoader, random_split
+
+            class Digits(pl.LightningDataModule):
+                def setup(self, stage=None):
+                    self.train_set, self.val_set = random_split(self.full, [0.9, 0.1])
+
+                def train_dataloader(self):
+                    return DataLoader(self.val_set, shuffle=True)
+
+                def val_dataloader(self):
+                    return DataLoader(self.val_set)
+
+            pl.Trainer(max_epochs=3).fit(Classifier(), datamodule=Digits())
+            """,
+            expect=["14:1"],
+            title="Lightning: a DataModule whose `train_dataloader` serves the validation set",
         ),
         Invalid(
             files={

@@ -54,7 +54,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
         provenance = self.semantic.provenance
         reported = set()
         for sink in sinks.of_role(FIT_TRANSFORM):
-            rows = provenance.rows_of(sink.data)
+            rows = sink.rows
             if rows is None or id(sink.node) in reported:
                 continue
             data = f"`{_text(sink.data)}`"

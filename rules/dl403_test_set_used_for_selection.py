@@ -1,6 +1,6 @@
 import ast
 import re
-from typing import Dict, List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple
 
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic import catalog
@@ -54,10 +54,9 @@ class TestSetUsedForSelection(Rule):
 
     def finish(self) -> None:
         sinks = self.semantic.data_sinks
-        provenance = self.semantic.provenance
         reported: Set[int] = set()
         for sink in sinks.of_role(MONITORING):
-            rows = provenance.rows_of(sink.data)
+            rows = sink.rows
             if not _is_test(rows):
                 continue
             chosen = self._monitoring_selection(sink)
@@ -65,7 +64,7 @@ class TestSetUsedForSelection(Rule):
                 reported.add(id(sink.node))
                 self.report(sink.node, chosen=chosen[0], how=chosen[1], data=f"`{_text(sink.data)}`", evidence=rows.evidence)
         for sink in sinks.of_role(EVALUATION, PREDICTION):
-            rows = provenance.rows_of(sink.data)
+            rows = sink.rows
             if not _is_test(rows):
                 continue
             for comparison, kept in self._comparisons_keeping(sink):
@@ -161,9 +160,9 @@ class TestSetUsedForSelection(Rule):
         if isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is node:
             # an inline evaluation loop: what its body accumulates
             return {id(statement) for statement in ast.walk(loop) if isinstance(statement, ast.AugAssign)}
-        child, parent = node, model.parent(node)
+        parent = model.parent(node)
         while parent is not None and not isinstance(parent, ast.stmt):
-            child, parent = parent, model.parent(parent)
+            parent = model.parent(parent)
         if isinstance(parent, ast.Assign):
             unpacked = any(isinstance(target, (ast.Tuple, ast.List)) for target in parent.targets)
             if unpacked and (sink.inner is not None or parent.value is not node):

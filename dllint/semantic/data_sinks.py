@@ -75,6 +75,11 @@ class DataSink:
     parameter: Optional[str] = None          # the parameter of its function that `data` comes from
 
     @property
+    def rows(self):
+        """The rows `data` holds, asked in the file `data` is in (`provenance.rows_of`)."""
+        return self.module.provenance.rows_of(self.data) if self.module is not None else None
+
+    @property
     def innermost(self) -> "DataSink":
         sink = self
         while sink.inner is not None:
@@ -115,7 +120,7 @@ class DataSinks:
         for sink in self.of_role(*roles or (TRAINING,)):
             if parts_only:
                 # only sinks that get a part of a split: the value reached them through the split
-                rows = self.model.provenance.rows_of(sink.data)
+                rows = sink.rows
                 if rows is None or not rows.splits or "all" in rows.splits:
                     continue
             if wanted & self._derivation(sink):
@@ -147,6 +152,9 @@ class DataSinks:
             return cache[key]
         model = self.model
         seen: set = set()
+        if sink.module is not None and sink.module is not model:
+            cache[key] = seen
+            return seen
         stack: List[ast.AST] = [sink.data]
         visited_bindings: set = set()
         budget = 2000
@@ -245,6 +253,7 @@ class DataSinks:
             if method == "fit":
                 found.append(self._sink(call, positional_or_keyword(call, 1, "train_dataloaders") or keyword_value(call, "train_dataloader"), TRAINING, call.args[0] if call.args else None, "lightning", f"`{text}` (line {call.lineno})"))
                 found.append(self._sink(call, positional_or_keyword(call, 2, "val_dataloaders") or keyword_value(call, "val_dataloader"), MONITORING, call.args[0] if call.args else None, "lightning", f"the `val_dataloaders` of `{text}` (line {call.lineno})"))
+                found.extend(self._datamodule_sinks(call, text))
             elif method in ("validate", "test"):
                 found.append(self._sink(call, positional_or_keyword(call, 1, "dataloaders"), EVALUATION, call.args[0] if call.args else None, "lightning", f"`{text}` (line {call.lineno})"))
             elif method == "predict":
@@ -263,6 +272,31 @@ class DataSinks:
         elif method in catalog.PREDICTION_METHODS:
             found.append(self._sink(call, first, PREDICTION, receiver, framework, f"`{text}` (line {call.lineno})"))
         return [sink for sink in found if sink is not None]
+
+    def _datamodule_sinks(self, call: ast.Call, text: str) -> List[DataSink]:
+        """`trainer.fit(module, datamodule=dm)`: what the project class's
+        `train_dataloader()` / `val_dataloader()` return (a LightningDataModule,
+        or a LightningModule that defines them)."""
+        from dllint.semantic.module import return_expressions
+
+        candidates = [keyword_value(call, "datamodule")] + list(call.args[:2]) + [keyword_value(call, "model")]
+        for candidate in candidates:
+            constructor = candidate if isinstance(candidate, ast.Call) else _constructor(self.model, candidate) if candidate is not None else None
+            found = self.model.resolve_class(constructor.func) if constructor is not None else None
+            if found is None:
+                continue
+            class_model, class_node = found
+            methods = {statement.name: statement for statement in class_node.body if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            if "train_dataloader" not in methods:
+                continue
+            sinks = []
+            for hook, role in (("train_dataloader", TRAINING), ("val_dataloader", MONITORING)):
+                if hook in methods:
+                    for returned in return_expressions(methods[hook]):
+                        sinks.append(DataSink(call, returned, role, candidate, "lightning",
+                                              f"`{class_node.name}.{hook}()` (line {methods[hook].lineno}), used by `{text}` (line {call.lineno})", class_model))
+            return sinks
+        return []
 
     def _receiver_qualname(self, receiver: ast.AST) -> Optional[str]:
         if isinstance(receiver, ast.Call):

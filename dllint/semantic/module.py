@@ -7,6 +7,7 @@
     semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
     semantic.activations            -> activation provenance (semantic/activations.py)
     semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
+    semantic.scale.scale_of(expr)   -> the value scale of data (semantic/scale.py)
 
 Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
 `for ... in`, parameters (from the calls made to the function in the same
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.autograd import Autograd
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.semantic.layers import LayerModel
+    from dllint.semantic.scale import Scales
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -134,6 +136,13 @@ class ModuleModel:
         return self._modes
 
     # -- facts kept in their own modules (computed on first use) ---------
+    @cached_property
+    def scale(self) -> "Scales":
+        """What value scale data is at, and which steps changed it (`semantic/scale.py`)."""
+        from dllint.semantic.scale import Scales
+
+        return Scales(self)
+
     @cached_property
     def training_loops(self) -> "TrainingLoops":
         """Loops that train, and what one iteration does (`semantic/training_loops.py`)."""

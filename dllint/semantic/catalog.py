@@ -6,7 +6,7 @@ evaluation mode. Names are canonical (see `imports.canonical`).
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 TORCH_LAYERS_MODE_DEPENDENT: FrozenSet[str] = frozenset(
     "torch.nn." + name
@@ -723,6 +723,132 @@ KERAS_WEIGHT_INITIALIZER_KEYWORDS: Dict[str, str] = {
 }
 
 
+# -- data provenance (semantic/provenance.py, semantic/data_sinks.py) -----
+# Functions that cut data into parts, and the split of each output.
+# train_test_split(X, y, ...) -> X_train, X_test, y_train, y_test: output i
+# belongs to array i // 2, the train part when i is even.
+HOLDOUT_SPLIT_FUNCTIONS: FrozenSet[str] = frozenset(
+    {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
+)
+RANDOM_SPLIT_FUNCTIONS: FrozenSet[str] = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
+# Cross-validation splitters: `.split(X)` yields (train indices, held-out indices).
+CV_SPLITTERS: FrozenSet[str] = frozenset(
+    {
+        "sklearn.model_selection.KFold", "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",
+        "sklearn.model_selection.RepeatedKFold", "sklearn.model_selection.RepeatedStratifiedKFold",
+        "sklearn.model_selection.ShuffleSplit", "sklearn.model_selection.StratifiedShuffleSplit",
+        "sklearn.model_selection.GroupShuffleSplit", "sklearn.model_selection.TimeSeriesSplit",
+        "sklearn.model_selection.LeaveOneOut", "sklearn.model_selection.LeavePOut",
+        "sklearn.model_selection.StratifiedGroupKFold", "sklearn.model_selection.PredefinedSplit",
+        "iterstrat.ml_stratifiers.MultilabelStratifiedKFold",
+    }
+)
+# Calls that read a whole data set (rows not yet split), unless their
+# arguments name a split (`train=False`, `split="test"`, "data/val/", "test.csv").
+DATA_SOURCE_PREFIXES: Tuple[str, ...] = (
+    "pandas.read_", "numpy.load", "numpy.loadtxt", "numpy.genfromtxt", "numpy.fromfile", "sklearn.datasets.",
+    "torchvision.datasets.", "torchtext.datasets.", "torchaudio.datasets.", "datasets.load_dataset",
+    "datasets.load_from_disk", "keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from_directory",
+    "keras.preprocessing.image_dataset_from_directory", "keras.preprocessing.text_dataset_from_directory",
+    "tensorflow_datasets.load", "h5py.File", "scipy.io.loadmat", "polars.read_",
+)
+# keras.datasets.<name>.load_data() -> (train), (test)
+KERAS_LOAD_DATA_PREFIX = "keras.datasets."
+# Calls whose result holds the rows of all their data arguments (a union).
+DATA_CONCATENATIONS: FrozenSet[str] = frozenset(
+    {
+        "numpy.concatenate", "numpy.vstack", "numpy.hstack", "numpy.row_stack", "numpy.r_", "numpy.append",
+        "numpy.stack", "torch.cat", "torch.concat", "torch.concatenate", "torch.vstack", "torch.stack",
+        "pandas.concat", "tensorflow.concat", "keras.ops.concatenate", "torch.utils.data.ConcatDataset",
+        "datasets.concatenate_datasets", "itertools.chain",
+    }
+)
+# Calls that wrap their data argument(s) without changing which rows they hold.
+DATA_WRAPPERS: FrozenSet[str] = frozenset(
+    {
+        "torch.utils.data.DataLoader", "torch.utils.data.TensorDataset", "torch.utils.data.Subset",
+        "tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors",
+        "tensorflow.data.Dataset.zip", "tensorflow.data.Dataset.from_generator",
+        "torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor",
+        "numpy.array", "numpy.asarray", "numpy.log1p", "numpy.log", "numpy.sqrt", "numpy.expand_dims", "numpy.squeeze",
+        "numpy.reshape", "numpy.nan_to_num", "numpy.clip", "numpy.float32",
+        "pandas.DataFrame", "pandas.Series", "pandas.get_dummies", "tensorflow.convert_to_tensor",
+        "tensorflow.constant", "keras.utils.to_categorical", "datasets.Dataset.from_pandas", "datasets.Dataset.from_dict",
+        "list", "tuple", "sorted", "iter", "enumerate",
+    }
+)
+# Methods of data that compute a statistic over its rows (not rows themselves).
+DATA_STATISTIC_METHODS: FrozenSet[str] = frozenset(
+    {"mean", "std", "var", "min", "max", "sum", "median", "quantile", "nanmean", "nanstd", "amin", "amax", "nanmin", "nanmax"}
+)
+DATA_STATISTIC_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "numpy.mean", "numpy.std", "numpy.var", "numpy.min", "numpy.max", "numpy.amin", "numpy.amax", "numpy.median",
+        "numpy.nanmean", "numpy.nanstd", "numpy.nanmin", "numpy.nanmax", "numpy.percentile", "numpy.quantile",
+        "torch.mean", "torch.std", "torch.var", "torch.min", "torch.max", "torch.std_mean", "torch.var_mean",
+        "tensorflow.reduce_mean", "tensorflow.math.reduce_std", "tensorflow.reduce_max", "tensorflow.reduce_min",
+    }
+)
+# Methods and attributes of data that say nothing about rows (a shape, a count, a column list).
+DATA_OPAQUE_ATTRIBUTES: FrozenSet[str] = frozenset(
+    {"shape", "dtype", "columns", "size", "ndim", "classes", "class_to_idx", "index", "dtypes", "nbytes", "n_features",
+     "feature_names", "target_names", "DESCR", "num_rows", "features", "column_names", "unique", "nunique",
+     "value_counts", "item", "isna", "isnull", "describe", "info", "head", "tail", "count", "__len__", "split",
+     "keys", "items", "cardinality"}
+)
+# Scikit-learn transformers of features (fitting one learns statistics of its rows).
+FEATURE_TRANSFORMER_PREFIXES: Tuple[str, ...] = (
+    "sklearn.preprocessing.", "sklearn.decomposition.", "sklearn.impute.", "sklearn.feature_selection.",
+    "sklearn.feature_extraction.text.", "sklearn.random_projection.", "sklearn.manifold.Isomap",
+    "sklearn.kernel_approximation.", "sklearn.compose.ColumnTransformer", "sklearn.compose.make_column_transformer",
+    "category_encoders.", "keras.layers.Normalization", "keras.layers.TextVectorization",
+    "keras.layers.StringLookup", "keras.layers.IntegerLookup", "keras.layers.Discretization",
+    "keras.layers.experimental.preprocessing.", "keras.preprocessing.text.Tokenizer",
+    "keras.preprocessing.image.ImageDataGenerator",
+)
+# ...except those of the target, which see labels only.
+TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
+    {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
+     "sklearn.preprocessing.MultiLabelBinarizer", "sklearn.preprocessing.label_binarize"}
+)
+PIPELINE_CLASSES: FrozenSet[str] = frozenset(
+    {"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "imblearn.pipeline.Pipeline", "imblearn.pipeline.make_pipeline"}
+)
+# Methods that fit a transformer on their first argument.
+FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"})
+# Methods that train a model on their first argument (Keras, scikit-learn).
+TRAINING_METHODS: FrozenSet[str] = frozenset({"fit", "partial_fit", "fit_generator", "train_on_batch", "fit_transform", "fit_predict"})
+EVALUATION_METHODS: FrozenSet[str] = frozenset({"evaluate", "score", "test_on_batch", "evaluate_generator"})
+PREDICTION_METHODS: FrozenSet[str] = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function", "predict_on_batch", "predict_generator"}
+)
+# Functions that score predictions against labels.
+METRIC_PREFIXES: Tuple[str, ...] = ("sklearn.metrics.", "torchmetrics.functional.", "evaluate.load")
+# Trainers of the frameworks: where their training and monitoring data are passed.
+LIGHTNING_TRAINERS: FrozenSet[str] = frozenset({"lightning.pytorch.Trainer", "lightning.Trainer", "lightning.fabric.Fabric"})
+HF_TRAINER_SUFFIX = "Trainer"
+HF_TRAINER_PREFIXES: Tuple[str, ...] = ("transformers.", "trl.", "setfit.")
+# Keras callbacks that choose the model by the monitored (validation) score,
+# with the keyword that must be true for them to choose (None: always).
+KERAS_SELECTING_CALLBACKS: Dict[str, Optional[str]] = {
+    "keras.callbacks.EarlyStopping": "restore_best_weights",
+    "keras.callbacks.ModelCheckpoint": "save_best_only",
+    "keras.callbacks.ReduceLROnPlateau": None,
+}
+LIGHTNING_SELECTING_CALLBACKS: FrozenSet[str] = frozenset(
+    {"lightning.pytorch.callbacks.ModelCheckpoint", "lightning.pytorch.callbacks.EarlyStopping"}
+)
+# Calls that keep a model or its weights (a checkpoint kept by a score).
+MODEL_KEEPING_CALLS: FrozenSet[str] = frozenset(
+    {"torch.save", "copy.deepcopy", "joblib.dump", "pickle.dump", "keras.models.save_model"}
+)
+MODEL_KEEPING_METHODS: FrozenSet[str] = frozenset(
+    {"state_dict", "save", "save_weights", "save_pretrained", "save_model", "save_checkpoint", "get_weights", "copy"}
+)
+# Calls that make an index array over all rows (cut later into parts by slicing).
+INDEX_SOURCES: FrozenSet[str] = frozenset(
+    {"numpy.random.permutation", "numpy.arange", "torch.randperm", "torch.arange", "range", "numpy.random.choice"}
+)
 # -- input scale --------------------------------------------------------------
 # What semantic/scale.py knows about the value scale of data: where raw scale
 # comes from, which steps keep it and which normalize it. Names are canonical

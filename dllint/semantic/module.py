@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.activations import Activations
     from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
+    from dllint.semantic.data_sinks import DataSinks
+    from dllint.semantic.provenance import Provenance
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.semantic.layers import LayerModel
     from dllint.semantic.scale import Scales
@@ -149,6 +151,21 @@ class ModuleModel:
         from dllint.semantic.training_loops import TrainingLoops
 
         return TrainingLoops(self)
+
+    @cached_property
+    def provenance(self) -> "Provenance":
+        """Which rows data holds (train / validation / test / all) and where
+        that was decided (`semantic/provenance.py`)."""
+        from dllint.semantic.provenance import Provenance
+
+        return Provenance(self)
+
+    @cached_property
+    def data_sinks(self) -> "DataSinks":
+        """Where data meets a model, and in which role (`semantic/data_sinks.py`)."""
+        from dllint.semantic.data_sinks import DataSinks
+
+        return DataSinks(self)
 
     @cached_property
     def autograd(self) -> "Autograd":

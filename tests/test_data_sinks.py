@@ -105,3 +105,26 @@ def test_a_helper_without_known_callers_keeps_its_sink():
             model.fit(features, labels)
         """)["engine"]
     assert table(m) == [(TRAINING, 2, "features")]
+
+
+def test_a_forward_call_outside_data_loops_is_a_prediction():
+    m = project(predict="""
+        import torch
+        import torchvision
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        model = Net()
+        backbone = torchvision.models.resnet18()
+        with torch.no_grad():
+            out = model(torch.ones(1, 4))
+            features = backbone.forward(images)
+        """)["predict"]
+    assert table(m) == [(PREDICTION, 16, "torch.ones(1, 4)"), (PREDICTION, 17, "images")]

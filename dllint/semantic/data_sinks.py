@@ -125,6 +125,7 @@ class DataSinks:
         if self._raw is None:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
+            found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
 
@@ -253,6 +254,36 @@ class DataSinks:
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
 
+    def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
+        """`model(x)` / `model.forward(x)` on a network outside the loops above: one
+        prediction (an inference script, a single batch). Calls inside a model's own
+        code (`self.fc(x)`, a class that is a model) are layers at work, not sinks."""
+        model = self.model
+        loops = model.training_loops
+        loop_iterables = {id(sink.node) for sink in known if not isinstance(sink.node, ast.Call) or sink.description.startswith("the ")}
+        found: List[DataSink] = []
+        for call in model.nodes_of(ast.Call):
+            if not call.args or isinstance(call.args[0], ast.Starred):
+                continue
+            callee = call.func
+            if isinstance(callee, ast.Attribute) and callee.attr == "forward":
+                callee = callee.value
+            if not isinstance(callee, (ast.Name, ast.Attribute)) or _is_self_attribute(callee):
+                continue
+            enclosing_class = model.enclosing_class(call)
+            if enclosing_class is not None and model.project.model_framework(model.class_qualname(enclosing_class), model.info):
+                continue
+            value = model.value_of(callee)
+            if value is None or value.kind != MODEL or value.by_name or value.framework not in ("torch", "keras"):
+                continue
+            if loops.innermost_training_loop(call) is not None:
+                continue
+            if any(isinstance(outer, (ast.For, ast.AsyncFor)) and id(outer.iter) in loop_iterables for outer in loops.enclosing_loops(call)):
+                continue
+            text = ast.unparse(call.func) if hasattr(ast, "unparse") else "model"
+            found.append(DataSink(call, call.args[0], PREDICTION, callee, value.framework, f"`{text}(...)` (line {call.lineno})", model))
+        return found
+
     # -- sinks of helpers, at the calls that pass them their data -----------------
     def _lifted_in_module(self) -> List[DataSink]:
         found: List[DataSink] = []
@@ -366,6 +397,10 @@ def _constructor(model: "ModuleModel", expression: ast.AST) -> Optional[ast.Call
         if binding is not None and binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
             return binding.value
     return None
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
 
 
 def _looks_like_trainer(receiver: ast.AST) -> bool:

@@ -128,3 +128,19 @@ def test_a_forward_call_outside_data_loops_is_a_prediction():
             features = backbone.forward(images)
         """)["predict"]
     assert table(m) == [(PREDICTION, 16, "torch.ones(1, 4)"), (PREDICTION, 17, "images")]
+
+
+def test_a_forward_call_in_a_training_loop_over_indices_is_training():
+    m = project(train="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(784, 10)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for start in range(0, len(images), 64):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(images[start:start + 64]), labels[start:start + 64])
+            loss.backward()
+            optimizer.step()
+        """)["train"]
+    assert table(m) == [(TRAINING, 8, "images[start:start + 64]")]

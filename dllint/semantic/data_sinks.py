@@ -256,7 +256,8 @@ class DataSinks:
 
     def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
         """`model(x)` / `model.forward(x)` on a network outside the loops above: one
-        prediction (an inference script, a single batch). Calls inside a model's own
+        prediction (an inference script, a single batch), or training when a loop
+        that trains runs it without iterating over data (`for step in range(n)`). Calls inside a model's own
         code (`self.fc(x)`, a class that is a model) are layers at work, not sinks."""
         model = self.model
         loops = model.training_loops
@@ -276,11 +277,14 @@ class DataSinks:
             value = model.value_of(callee)
             if value is None or value.kind != MODEL or value.by_name or value.framework not in ("torch", "keras"):
                 continue
-            if loops.innermost_training_loop(call) is not None:
-                continue
             if any(isinstance(outer, (ast.For, ast.AsyncFor)) and id(outer.iter) in loop_iterables for outer in loops.enclosing_loops(call)):
                 continue
-            text = ast.unparse(call.func) if hasattr(ast, "unparse") else "model"
+            text = ast.unparse(call.func)
+            training = loops.innermost_training_loop(call)
+            if training is not None:  # `for step in range(...)`: batches cut by index
+                found.append(DataSink(call, call.args[0], TRAINING, callee, value.framework,
+                                      f"`{text}(...)` in the training loop on line {training.lineno}", model))
+                continue
             found.append(DataSink(call, call.args[0], PREDICTION, callee, value.framework, f"`{text}(...)` (line {call.lineno})", model))
         return found
 

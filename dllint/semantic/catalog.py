@@ -1021,3 +1021,8 @@ TORCHVISION_SELF_NORMALIZING_MODELS: Tuple[str, ...] = (
 )
 # Model factories that load pretrained vision weights.
 PRETRAINED_VISION_FACTORIES: Tuple[str, ...] = ("torchvision.models.", "timm.create_model", "timm.models.")
+# Calls that bring a whole model from disk or a hub: what its first layers do is not visible.
+OPAQUE_MODEL_LOADERS: Tuple[str, ...] = (
+    "load_model", "saved_model.load", "KerasLayer", "model_from_json", "model_from_config", "from_pretrained",
+    "from_preset", "TFSMLayer",
+)

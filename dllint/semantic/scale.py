@@ -88,6 +88,7 @@ class ModelInput:
     estimator: Optional[str] = None        # the final estimator's class name (scikit-learn)
     preprocessing: Optional[Tuple["_Effect", ...]] = None  # a Pipeline's steps before the estimator
     pipeline_unknown: bool = False
+    opaque: Optional[str] = None           # built from a model dllint cannot read (`load_model`, `inputs=base.input`)
 
 
 # An effect is one step of a transform pipeline: (kind, node, text, extra)
@@ -641,6 +642,8 @@ class Scales:
                         return base.step(base.level, f"* {_number_text(value)}", node,
                                          problem=(f"scaled by {_number_text(value)} after {base.steps[-1][0]} had already scaled it", node))
                     return base.step(UNIT, f"* {_number_text(value)}", node)
+                if value >= 100 and base.level == UNIT:  # back to 0-255: `img * 255`
+                    return base.step(RAW, f"* {_number_text(value)}", node)
                 return base
             return None
         if isinstance(op, ast.Sub):
@@ -1066,8 +1069,22 @@ class Scales:
             weights = keyword_value(origin, "weights") if isinstance(origin, ast.Call) else None
             if weights is None or not (isinstance(weights, ast.Constant) and weights.value is None):
                 return ModelInput("keras", qualname, origin, pretrained=f"`{last}` with ImageNet weights (expects `preprocess_input`)")
+        if isinstance(origin, ast.Call):
+            inputs = positional_or_keyword(origin, 0, "inputs")
+            if isinstance(inputs, ast.Attribute) or isinstance(inputs, ast.Subscript):
+                # keras.Model(inputs=model.input, outputs=...): a view of another model
+                return ModelInput("keras", qualname, origin, opaque=f"built on `{ast.unparse(inputs)}`")
         evidence = self._keras_normalization_in_file()
-        return ModelInput("keras", qualname, origin, normalizes_inside=evidence)
+        opaque = self._loaded_models_in_file()
+        return ModelInput("keras", qualname, origin, normalizes_inside=evidence, opaque=opaque)
+
+    def _loaded_models_in_file(self) -> Optional[str]:
+        """A model loaded from disk or a hub in the file: its layers (and any Rescaling) are not visible."""
+        for call in self.semantic.nodes_of(ast.Call):
+            qualname = self.semantic.qualified_name(call.func) or ""
+            if qualname.endswith(catalog.OPAQUE_MODEL_LOADERS):
+                return f"`{qualname.rsplit('.', 1)[-1]}` (line {call.lineno})"
+        return None
 
     def _keras_normalization_in_file(self) -> Optional[str]:
         """A normalizing layer or preprocessing anywhere in the file that builds the model."""

@@ -3,7 +3,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.data_sinks import EVALUATION, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.scale import RAW, STANDARDIZED, UNIT, UNSCALED, ModelInput, Scale, Scales
 from dllint.semantic.values import MODEL
 
@@ -88,12 +88,13 @@ class UnnormalizedModelInput(Rule):
                 trained.setdefault(feed.model_key, []).append(feed)
         reported = set()
         for feed in feeds:
-            message = self._judge(feed, trained.get(feed.model_key, []) if feed.model_key is not None else [])
-            if not message:
+            judged = self._judge(feed, trained.get(feed.model_key, []) if feed.model_key is not None else [])
+            if judged is None:
                 continue
-            # One finding per place, and one per (data source, model) for the same mistake:
-            # the raw MNIST arrays fed at five forward calls are one bug.
-            keys = {("node", id(feed.sink.node)), ("source", id(feed.scale.origin), feed.model_key, message.split(" scale")[0].split("`")[-1])}
+            kind, message = judged
+            # One finding per place, and one per (data source, model, mistake): the raw
+            # MNIST arrays fed at five forward calls of one model are one bug.
+            keys = {("node", id(feed.sink.node)), ("source", id(feed.scale.origin), feed.model_key, kind)}
             if keys & reported:
                 continue
             reported |= keys
@@ -101,7 +102,7 @@ class UnnormalizedModelInput(Rule):
 
     # -- what reaches the model -------------------------------------------------
     def _feeds(self, sink: DataSink) -> List[_Feed]:
-        if sink.role not in (TRAINING,) + _INFERENCE or sink.framework in ("hf", "lightning"):
+        if sink.role not in (TRAINING, FIT_TRANSFORM) + _INFERENCE or sink.framework in ("hf", "lightning"):
             return []
         scales: Scales = self.semantic.scale
         found: List[_Feed] = []
@@ -138,38 +139,42 @@ class UnnormalizedModelInput(Rule):
         return [(scales, argument, env, callee) for argument, callee in _forward_calls(scales, loop)]
 
     # -- judging ----------------------------------------------------------------
-    def _judge(self, feed: _Feed, training: List[_Feed]) -> Optional[str]:
+    def _judge(self, feed: _Feed, training: List[_Feed]) -> Optional[Tuple[str, str]]:
         scale, model, sink = feed.scale, feed.model, feed.sink
         data = self._data_text(sink)
         where = sink.description
         origin = scale.source
         if scale.problem is not None:
-            return f"`{data}` reaches {where} through a wrong normalization: {scale.problem[0]} (line {scale.problem[1].lineno}); its scale comes from {origin}"
+            return "wrong", f"`{data}` reaches {where} through a wrong normalization: {scale.problem[0]} (line {scale.problem[1].lineno}); its scale comes from {origin}"
         if model.framework == "sklearn":
             return self._judge_estimator(feed, training, data, where)
+        if sink.role == FIT_TRANSFORM:
+            return None
         if model.framework not in _NETWORKS or model.normalizes_inside or model.opaque:
             return None
         if sink.role in _INFERENCE:
             disagreement = self._disagreement(feed, training, data, where)
             if disagreement:
-                return disagreement
+                return "disagree", disagreement
             if any(other.scale.level == RAW for other in training) or (training and scale.level != RAW):
                 return None  # reported at the training site, or the training data is not known to differ
+        if scale.level == RAW and any(text.startswith("* ") for text, _ in scale.steps):
+            return None  # brought to 0-255 on purpose (`x.mul(255)`): the model is built for it
         if scale.level == RAW:
             advice = ("divide it by 255 (or put `layers.Rescaling(1/255)` first in the model)" if model.framework == "keras"
                       else "divide it by 255 or apply `transforms.ToTensor()` / `v2.ToDtype(torch.float32, scale=True)`, then `Normalize`")
             if model.pretrained:
                 advice = ("pass it through the application's `preprocess_input`" if model.framework == "keras"
                           else "use the weights' own `weights.transforms()` (or `ToTensor()` and `Normalize` with the ImageNet mean and std)")
-            return f"`{data}` reaches {where} at raw 0-255 scale: it comes from {origin}{_steps(scale)} and nothing normalizes it; {advice}"
+            return "raw", f"`{data}` reaches {where} at raw 0-255 scale: it comes from {origin}{_steps(scale)} and nothing normalizes it; {advice}"
         if model.pretrained and scale.level == UNIT:
             advice = ("pass 0-255 images through the application's `preprocess_input` instead of dividing them" if model.framework == "keras"
                       else "add `transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])` or use `weights.transforms()`")
-            return (f"`{data}` reaches {where} scaled to 0-1 only ({origin}{_steps(scale)}), but {model.pretrained} expects the mean/std "
+            return "pretrained", (f"`{data}` reaches {where} scaled to 0-1 only ({origin}{_steps(scale)}), but {model.pretrained} expects the mean/std "
                     f"normalization it was trained with; {advice}")
         return None
 
-    def _judge_estimator(self, feed: _Feed, training: List[_Feed], data: str, where: str) -> Optional[str]:
+    def _judge_estimator(self, feed: _Feed, training: List[_Feed], data: str, where: str) -> Optional[Tuple[str, str]]:
         scale, model, sink = feed.scale, feed.model, feed.sink
         if not model.scale_sensitive or model.pipeline_unknown or model.preprocessing is None:
             return None
@@ -177,9 +182,10 @@ class UnnormalizedModelInput(Rule):
         if effective is None:
             return None
         if sink.role in _INFERENCE:
-            return self._disagreement(feed, training, data, where)
+            disagreement = self._disagreement(feed, training, data, where)
+            return ("disagree", disagreement) if disagreement else None
         if effective.level == UNSCALED:
-            return (f"`{data}` reaches {where} with unscaled features from {scale.source}{_steps(effective)}, and `{model.estimator}` "
+            return "unscaled", (f"`{data}` reaches {where} with unscaled features from {scale.source}{_steps(effective)}, and `{model.estimator}` "
                     f"is sensitive to feature scale; put a scaler in front of it (`make_pipeline(StandardScaler(), {model.estimator}(...))`)")
         return None
 
@@ -575,6 +581,26 @@ class UnnormalizedModelInput(Rule):
             probabilities = vgg(tf.image.resize(x, (224, 224))[tf.newaxis])
             """,
             title="Keras: a 0-1 image brought back to 0-255 before `preprocess_input` (tensorflow/docs style transfer)",
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+
+            from transformer_net import TransformerNet
+
+            transform = transforms.Compose([transforms.Resize(256), transforms.ToTensor(), transforms.Lambda(lambda x: x.mul(255))])
+            train_loader = DataLoader(datasets.ImageFolder("coco", transform), batch_size=4)
+            transformer = torch.nn.Sequential(torch.nn.Conv2d(3, 32, 9), torch.nn.InstanceNorm2d(32), torch.nn.ReLU())
+            optimizer = torch.optim.Adam(transformer.parameters(), 1e-3)
+            for x, _ in train_loader:
+                optimizer.zero_grad()
+                loss = transformer(x).pow(2).mean()
+                loss.backward()
+                optimizer.step()
+            """,
+            title="images brought back to 0-255 on purpose (`x.mul(255)`, pytorch/examples fast_neural_style)",
         ),
     ]
 

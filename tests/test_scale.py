@@ -48,6 +48,7 @@ KERAS_MNIST = "from tensorflow import keras\n(x_train, y_train), (x_test, y_test
         (KERAS_MNIST + "PIXELS = 255.0\nx = x_train / PIXELS\nx", UNIT),
         (KERAS_MNIST + "x = my_library.preprocess(x_train)\nx", None),
         (KERAS_MNIST + "x = (x_train / 255.0) * 255\nx", RAW),
+        ("import tensorflow as tf\nfashion = tf.keras.datasets.fashion_mnist\n(x, y), _ = fashion.load_data()\nx", RAW),
         ("from tensorflow import keras\n(x, y), _ = keras.datasets.imdb.load_data()\nx", TOKEN_IDS),
         ("import cv2\nimg = cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB)\nimg", RAW),
         ("import numpy as np\nfrom PIL import Image\nx = np.asarray(Image.open(p).convert('RGB'), dtype=np.float32)\nx", RAW),

@@ -264,7 +264,7 @@ class Scales:
                 return self._element(node.elts[index], rest, depth + 1, env)
             return None
         if isinstance(node, ast.Call):
-            qualname = self.semantic.qualified_name(node.func) or ""
+            qualname = self._qualified(node.func) or ""
             if qualname.startswith("keras.datasets.") and qualname.endswith(".load_data"):
                 # (x_train, y_train), (x_test, y_test) = mnist.load_data()
                 level = catalog.KERAS_DATASET_SCALES.get(qualname.split(".")[2])
@@ -386,9 +386,34 @@ class Scales:
         return None
 
     # -- calls -------------------------------------------------------------------
+    def _qualified(self, func: ast.AST) -> Optional[str]:
+        """`qualified_name`, also through a module alias assigned to a variable
+        (`fashion_mnist = tf.keras.datasets.fashion_mnist; fashion_mnist.load_data()`)."""
+        found = self.semantic.qualified_name(func)
+        if found is not None or not isinstance(func, ast.Attribute):
+            return found
+        head, attrs = func, []
+        while isinstance(head, ast.Attribute):
+            attrs.insert(0, head.attr)
+            head = head.value
+        if not isinstance(head, ast.Name):
+            return None
+        scopes = self.semantic.scopes
+        _, binding = scopes.lookup(head.id, scopes.scope_at(head), head.lineno)
+        if binding is None or binding.kind != "assign" or binding.path or not isinstance(binding.value, ast.Attribute):
+            return None
+        base = self.semantic.qualified_name(binding.value)
+        if base is None or not base.startswith(("keras.", "tensorflow.", "torchvision.", "sklearn.")):
+            return None
+        from dllint.semantic.imports import canonical
+
+        return canonical(".".join([base] + attrs))
+
     def _call(self, node: ast.Call, depth: int, env: Env) -> Optional[Scale]:
-        qualname = self.semantic.qualified_name(node.func)
+        qualname = self._qualified(node.func)
         first = node.args[0] if node.args and not isinstance(node.args[0], ast.Starred) else None
+        if first is None:  # albumentations `transform(image=img)`, image processors `processor(images=img)`
+            first = keyword_value(node, "image") or keyword_value(node, "images")
         if qualname is not None:
             found = self._library_call(node, qualname, first, depth, env)
             if found is not False:
@@ -1111,6 +1136,10 @@ class Scales:
             model, class_node = resolved
             return model.scale._torch_class(class_node, qualname, origin)
         if isinstance(origin, ast.Call) and qualname == "torch.nn.Sequential":
+            first_layer = origin.args[0] if origin.args and isinstance(origin.args[0], ast.Call) else None
+            first_name = (self.semantic.qualified_name(first_layer.func) or "") if first_layer is not None else ""
+            if first_name.startswith("torch.nn.") and first_name.rsplit(".", 1)[-1].startswith(("BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm")):
+                return ModelInput("torch", qualname, origin, normalizes_inside=f"`{first_name.rsplit('.', 1)[-1]}` is the model's first layer")
             for element in origin.args:
                 made = element if isinstance(element, ast.Call) else None
                 if made is None:
@@ -1127,8 +1156,15 @@ class Scales:
                     return ModelInput("torch", qualname, origin, pretrained=f"`{_short(name)}` with pretrained weights (line {made.lineno})")
         return ModelInput("torch", qualname, origin)
 
-    def _torch_class(self, class_node: ast.ClassDef, qualname: str, origin: ast.AST) -> ModelInput:
+    def _torch_class(self, class_node: ast.ClassDef, qualname: str, origin: ast.AST, depth: int = 0) -> ModelInput:
         pretrained = None
+        for base in class_node.bases:  # a project base class that normalizes, or holds a pretrained backbone
+            resolved = self.semantic.resolve_class(base) if depth < 4 else None
+            if resolved is not None and resolved[1] is not class_node:
+                inherited = resolved[0].scale._torch_class(resolved[1], qualname, origin, depth + 1)
+                if inherited.normalizes_inside:
+                    return inherited
+                pretrained = pretrained or inherited.pretrained
         for node in ast.walk(class_node):
             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
                 value = self._number(node.right, 0)

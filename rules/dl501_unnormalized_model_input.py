@@ -602,6 +602,54 @@ class UnnormalizedModelInput(Rule):
             """,
             title="images brought back to 0-255 on purpose (`x.mul(255)`, pytorch/examples fast_neural_style)",
         ),
+        Valid(
+            """
+            import timm
+            import torch
+            from timm.data import create_transform, resolve_data_config
+            from torch.utils.data import DataLoader
+            from torchvision import datasets
+
+            model = timm.create_model("resnet50", pretrained=True, num_classes=5)
+            transform = create_transform(**resolve_data_config({}, model=model))
+            loader = DataLoader(datasets.ImageFolder("data/train", transform=transform), batch_size=32, shuffle=True)
+            optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4)
+            for images, labels in loader:
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(images), labels).backward()
+                optimizer.step()
+            """,
+            title="PyTorch: a timm pretrained model fed through its own data config",
+        ),
+        Valid(
+            """
+            import albumentations as A
+            import cv2
+            import torch
+            from albumentations.pytorch import ToTensorV2
+            from torch.utils.data import DataLoader, Dataset
+
+            class Cells(Dataset):
+                def __init__(self, paths, transform):
+                    self.paths, self.transform = paths, transform
+
+                def __len__(self):
+                    return len(self.paths)
+
+                def __getitem__(self, i):
+                    image = cv2.cvtColor(cv2.imread(self.paths[i]), cv2.COLOR_BGR2RGB)
+                    return self.transform(image=image)["image"], 0
+
+            transform = A.Compose([A.HorizontalFlip(), A.Normalize(), ToTensorV2()])
+            model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.Flatten(), torch.nn.LazyLinear(2))
+            optimizer = torch.optim.Adam(model.parameters())
+            for x, y in DataLoader(Cells(paths, transform), batch_size=16):
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            """,
+            title="PyTorch: albumentations `Normalize` in the dataset's transform",
+        ),
     ]
 
     INVALID = [
@@ -983,7 +1031,60 @@ class UnnormalizedModelInput(Rule):
             "11:15",
             title="training and inference disagree: the scaler transforms the training features but not the test features",
         ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            from torch.utils.data import DataLoader
+            from torchvision import datasets
+            from torchvision.transforms import v2
+
+            transform = v2.Compose([v2.ToImage(), v2.RandomHorizontalFlip(), v2.ToDtype(torch.float32)])
+            loader = DataLoader(datasets.CIFAR10(".", transform=transform), batch_size=64, shuffle=True)
+            model = nn.Sequential(nn.Flatten(), nn.Linear(3072, 10))
+            optimizer = torch.optim.Adam(model.parameters())
+            for x, y in loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            """,
+            "11:13",
+            title="PyTorch: `v2.ToDtype(torch.float32)` without `scale=True` keeps the 0-255 values",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+
+            def load(path, label):
+                image = tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
+                return tf.image.resize(image, (128, 128)), label
+
+            train = tf.data.Dataset.from_tensor_slices((paths, labels)).map(load).batch(32)
+            model = keras.Sequential([keras.Input((128, 128, 3)), keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(3)])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.fit(train, epochs=3)
+            """,
+            "11:1",
+            title="Keras: the `tf.data` `.map` function decodes the files and only resizes them",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+
+            train = keras.utils.image_dataset_from_directory("dogs", image_size=(224, 224))
+            base = keras.applications.MobileNetV2(include_top=False, weights="imagenet")
+            inputs = keras.Input((224, 224, 3))
+            outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling2D()(base(inputs, training=False)))
+            model = keras.Model(inputs, outputs)
+            model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+            model.fit(train, epochs=5)
+            """,
+            "9:1",
+            title="Keras: a pretrained MobileNetV2 base without its `preprocess_input`",
+        ),
     ]
+
 
 def _input_of(scale: Scale) -> Scale:
     from dataclasses import replace

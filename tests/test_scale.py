@@ -48,6 +48,8 @@ KERAS_MNIST = "from tensorflow import keras\n(x_train, y_train), (x_test, y_test
         (KERAS_MNIST + "PIXELS = 255.0\nx = x_train / PIXELS\nx", UNIT),
         (KERAS_MNIST + "x = my_library.preprocess(x_train)\nx", None),
         (KERAS_MNIST + "x = (x_train / 255.0) * 255\nx", RAW),
+        ("from sklearn.preprocessing import StandardScaler\nimport pandas as pd\nX = pd.read_csv('a.csv')\n"
+         "scaler = StandardScaler().fit(X)\nscaler.transform(X)", STANDARDIZED),
         ("import tensorflow as tf\nfashion = tf.keras.datasets.fashion_mnist\n(x, y), _ = fashion.load_data()\nx", RAW),
         ("from tensorflow import keras\n(x, y), _ = keras.datasets.imdb.load_data()\nx", TOKEN_IDS),
         ("import cv2\nimg = cv2.cvtColor(cv2.imread(p), cv2.COLOR_BGR2RGB)\nimg", RAW),
@@ -265,3 +267,19 @@ def test_scikit_learn_estimators(estimator, sensitive, invariant):
     assert found.scale_sensitive == sensitive and found.scale_invariant == invariant
     if "make_pipeline" in estimator:
         assert [kind for kind, *_ in found.preprocessing] == ["standardize"]
+
+
+def test_transform_constants_imported_from_another_file():
+    transforms_module = """
+        from torchvision import transforms
+
+        EVAL_TF = transforms.Compose([transforms.Resize(224), transforms.ToTensor()])
+    """
+    train = """
+        from torchvision import datasets
+        from transforms_lib import EVAL_TF
+
+        ds = datasets.ImageFolder('val', transform=EVAL_TF)
+        ds
+    """
+    assert level(train, transforms_lib=transforms_module) == UNIT

@@ -204,6 +204,9 @@ class Scales:
         scope, binding = scopes.lookup(node.id, scopes.scope_at(node), node.lineno)
         if binding is None:
             return None
+        if binding.kind == "import":
+            imported = self._imported(node)
+            return imported[0]._scale(imported[1], depth + 1, {}) if imported is not None else None
         return self._binding(binding, scope, depth, env)
 
     def _binding(self, binding, scope, depth: int, env: Env) -> Optional[Scale]:
@@ -343,6 +346,23 @@ class Scales:
                 inner[(id(function), item.arg)] = _Arg(caller, item.value, env)
         return inner
 
+    def _imported(self, node: ast.Name) -> Optional[Tuple["Scales", ast.AST]]:
+        """A module-level variable of another project file (`from transforms import TRAIN_TF`):
+        that file's Scales and the expression assigned to it."""
+        qualname = self.semantic.qualified_name(node)
+        if not qualname or "." not in qualname:
+            return None
+        module_name, attribute = qualname.rsplit(".", 1)
+        info = self.semantic.project.module(module_name, self.semantic.info)
+        if info is None or info is self.semantic.info:
+            return None
+        other = self.semantic.project.model_for(info)
+        bindings = other.scopes.module_scope.bindings.get(attribute)
+        if not bindings or bindings[-1].kind != "assign":
+            return None
+        value = _unpacked(bindings[-1].value, bindings[-1].path)
+        return (other.scale, value) if value is not None else None
+
     # -- attributes --------------------------------------------------------------
     def _attribute(self, node: ast.Attribute, depth: int, env: Env) -> Optional[Scale]:
         if isinstance(node.value, ast.Name):
@@ -422,8 +442,9 @@ class Scales:
         if isinstance(func, ast.Attribute):
             method = func.attr
             if method in ("map", "map_batches") and first is not None:
+                # the function may read the data itself (`map(load)` over file names)
                 base = self._scale(func.value, depth + 1, env)
-                return self._map(base, first, depth, env) if base is not None else None
+                return self._map(base, first, depth, env)
             if method in ("flow", "flow_from_directory", "flow_from_dataframe"):
                 return self._image_generator(node, func.value, method, depth, env)
             if method in ("fit_transform", "transform") and not (
@@ -552,9 +573,19 @@ class Scales:
             return None
         return Scale(UNSCALED, node, self.here, f"`{_short(qualname)}` (line {node.lineno}), whose features span very different ranges")
 
-    def _map(self, base: Scale, function: ast.AST, depth: int, env: Env) -> Optional[Scale]:
+    def _map(self, base: Optional[Scale], function: ast.AST, depth: int, env: Env) -> Optional[Scale]:
         """`dataset.map(fn)`: fn applied to each element (its first parameter gets the input)."""
         target = self._function_expr(function)
+        if base is None:
+            if target is None:
+                return None
+            scales, node = target
+            returned = _returns(node) if not isinstance(node, ast.Lambda) else [node.body]
+            for expr in returned:
+                found = scales._scale(expr, depth + 1, {})
+                if found is not None:
+                    return found
+            return None
         if target is None:
             effect = self._effect(function, depth + 1, env)
             return self._apply(effect, base, depth) if effect is not None else None
@@ -777,6 +808,9 @@ class Scales:
                 return self._parameter_effect(binding, scope, depth)
             if binding.kind == "assign" and not binding.path:
                 return self._effect(binding.value, depth + 1, env)
+            if binding.kind == "import":
+                imported = self._imported(node)
+                return imported[0]._effect(imported[1], depth + 1, {}) if imported is not None else None
             if binding.kind == "def":
                 return (("call", binding.value, f"`{node.id}`", (self, binding.value)),)
             return None
@@ -788,9 +822,12 @@ class Scales:
                 if not bindings:
                     return None
                 binding = bindings[-1]
-                if binding.kind != "assign" or binding.path:
+                if binding.kind != "assign":
                     return None
-                return self._effect(binding.value, depth + 1, env)
+                value = _unpacked(binding.value, binding.path)
+                if value is None:
+                    return None
+                return self._effect(value, depth + 1, env)
         if isinstance(node, ast.Lambda):
             return (("call", node, "a lambda", (self, node)),)
         if isinstance(node, ast.IfExp):
@@ -802,6 +839,8 @@ class Scales:
             return self._sequence_effect(node.elts, depth, env)
         if not isinstance(node, ast.Call):
             return None
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("fit", "set_output", "set_params"):
+            return self._effect(node.func.value, depth + 1, env)  # `StandardScaler().fit(X_train)` returns the scaler
         qualname = self.semantic.qualified_name(node.func) or ""
         last = qualname.rsplit(".", 1)[-1]
         if isinstance(node.func, ast.Attribute) and node.func.attr == "transforms" and not qualname.startswith("torchvision.transforms"):
@@ -1101,7 +1140,8 @@ class Scales:
                 return ModelInput("keras", qualname, origin, opaque=f"built on `{ast.unparse(inputs)}`")
         evidence = self._keras_normalization_in_file()
         opaque = self._loaded_models_in_file()
-        return ModelInput("keras", qualname, origin, normalizes_inside=evidence, opaque=opaque)
+        pretrained = self._keras_pretrained_base_in_file() if evidence is None else None
+        return ModelInput("keras", qualname, origin, normalizes_inside=evidence, opaque=opaque, pretrained=pretrained)
 
     def _loaded_models_in_file(self) -> Optional[str]:
         """A model loaded from disk or a hub in the file: its layers (and any Rescaling) are not visible."""
@@ -1120,8 +1160,17 @@ class Scales:
                 return f"`{last}` (line {call.lineno})"
             if qualname.startswith("keras.applications.") and _self_normalizing_keras(last):
                 return f"`{last}` (line {call.lineno}) normalizes inside the graph"
-            if qualname.startswith("keras.applications.") and last[:1].isupper():
-                return f"`{last}` (line {call.lineno})"  # a pretrained base: judged by its preprocess_input
+        return None
+
+    def _keras_pretrained_base_in_file(self) -> Optional[str]:
+        """A Keras application with ImageNet weights built in the file (a base inside the model)."""
+        for call in self.semantic.nodes_of(ast.Call):
+            qualname = self.semantic.qualified_name(call.func) or ""
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith("keras.applications.") and last[:1].isupper() and not _self_normalizing_keras(last):
+                weights = keyword_value(call, "weights")
+                if weights is None or not (isinstance(weights, ast.Constant) and weights.value is None):
+                    return f"the pretrained `{last}` base (line {call.lineno}, expects `preprocess_input`)"
         return None
 
     def _torch_model(self, origin: ast.AST, qualname: str, last: str) -> ModelInput:
@@ -1202,6 +1251,15 @@ def _yields(function: FunctionNode) -> List[ast.expr]:
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def _unpacked(value: ast.AST, path: Tuple[int, ...]) -> Optional[ast.AST]:
+    """The part of an assigned tuple literal a target gets (`self.a, self.t = a, t`)."""
+    for index in path:
+        if not isinstance(value, (ast.Tuple, ast.List)) or not 0 <= index < len(value.elts):
+            return None
+        value = value.elts[index]
+    return value
 
 
 def _returns_pair(function: FunctionNode) -> bool:

@@ -15,7 +15,7 @@ _MAX_HELPER_DEPTH = 3
 class _Feed:
     """Data reaching one model at one sink: its scale and what the model does with it."""
 
-    def __init__(self, sink: DataSink, scale: Scale, model: ModelInput, model_key: Optional[int], owner: Scales):
+    def __init__(self, sink: DataSink, scale: Scale, model: ModelInput, model_key: object, owner: Scales):
         self.sink, self.scale, self.model, self.model_key, self.owner = sink, scale, model, model_key, owner
 
 
@@ -82,7 +82,7 @@ class UnnormalizedModelInput(Rule):
 
     def finish(self) -> None:
         feeds = [feed for sink in self.semantic.data_sinks.all() for feed in self._feeds(sink)]
-        trained: Dict[Optional[int], List[_Feed]] = {}
+        trained: Dict[object, List[_Feed]] = {}
         for feed in feeds:
             if feed.sink.role == TRAINING:
                 trained.setdefault(feed.model_key, []).append(feed)
@@ -114,9 +114,7 @@ class UnnormalizedModelInput(Rule):
             model = owner.model_input(model_expr)
             if model is None:
                 continue
-            value = owner.semantic.value_of(model_expr)
-            key = id(value.origin) if value is not None and value.origin is not None else None
-            found.append(_Feed(sink, scale, model, key, owner))
+            found.append(_Feed(sink, scale, model, _model_key(owner, model_expr), owner))
         return found
 
     def _reaching(self, sink: DataSink, scales: Scales, env, depth: int):
@@ -201,12 +199,12 @@ class UnnormalizedModelInput(Rule):
             if there.level in (UNIT, STANDARDIZED) and here.level in (RAW, UNSCALED, UNIT) and _rank(here.level) < _rank(there.level):
                 missing = ", ".join(t for t in normalizing if t not in here.step_names()) or normalizing[-1]
                 return (f"`{data}` reaches {where} at {_level_text(here.level)} scale ({here.source}{_steps(here)}), but the training data "
-                        f"of this model ({other.sink.description}) goes through {missing}; apply the same normalization here")
+                        f"of this model ({other.sink.innermost.description}) goes through {missing}; apply the same normalization here")
             mine = [t for t in here.step_names() if t.startswith("`Normalize(")]
             theirs = [t for t in normalizing if t.startswith("`Normalize(")]
             if mine and theirs and mine[-1] != theirs[-1]:
                 return (f"`{data}` reaches {where} normalized with {mine[-1]}, but the training data of this model "
-                        f"({other.sink.description}) uses {theirs[-1]}; use the training statistics here too")
+                        f"({other.sink.innermost.description}) uses {theirs[-1]}; use the training statistics here too")
         return None
 
     def _data_text(self, sink: DataSink) -> str:
@@ -1084,6 +1082,23 @@ class UnnormalizedModelInput(Rule):
             title="Keras: a pretrained MobileNetV2 base without its `preprocess_input`",
         ),
     ]
+
+
+# Containers built inline: two of them are two different models.
+_GENERIC_MODELS = ("keras.Sequential", "keras.Model", "torch.nn.Sequential", "torch.nn.ModuleList")
+
+
+def _model_key(owner: Scales, model_expr: ast.AST):
+    """Which model a feed goes to, so that training and inference of one model are compared:
+    a project network class or a library network (`resnet50`) is one model wherever it is
+    built (the training function and the predict function each make their own); an
+    inline container or a scikit-learn estimator is the one built at its place."""
+    value = owner.semantic.value_of(model_expr)
+    if value is None or value.origin is None:
+        return None
+    if value.framework in _NETWORKS and value.qualname and value.qualname not in _GENERIC_MODELS:
+        return value.qualname
+    return id(value.origin)
 
 
 def _input_of(scale: Scale) -> Scale:

@@ -1340,8 +1340,8 @@ def _literal(scales: Scales, node: Optional[ast.AST], depth: int = 0) -> Optiona
     if isinstance(node, ast.Name):
         s = scales.semantic.scopes
         _, binding = s.lookup(node.id, s.scope_at(node), node.lineno)
-        if binding is not None and binding.kind == "assign" and not binding.path:
-            return _literal(scales, binding.value, depth + 1)
+        if binding is not None and binding.kind == "assign":
+            return _literal(scales, _unpacked(binding.value, binding.path), depth + 1)
         return None
     if isinstance(node, (ast.List, ast.Tuple)):
         values = [scales._number(e, 0) for e in node.elts]

@@ -144,3 +144,21 @@ def test_a_forward_call_in_a_training_loop_over_indices_is_training():
             optimizer.step()
         """)["train"]
     assert table(m) == [(TRAINING, 8, "images[start:start + 64]")]
+
+
+def test_an_evaluation_inside_the_epoch_loop_is_not_training():
+    m = project(train="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(10):
+            for xb, yb in train_loader:
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(xb), yb).backward()
+                opt.step()
+            with torch.no_grad():
+                acc = (model(X_val).argmax(1) == y_val).float().mean()
+        """)["train"]
+    assert [(role, line) for role, line, _ in table(m) if line == 12] == [(PREDICTION, 12)]

@@ -177,6 +177,7 @@ def test_parameters_take_the_union_of_every_caller_and_returns_carry_rows():
 
 def test_names_are_the_weakest_evidence():
     m = project(train="""
+        import pandas as pd
         X_test = load_whatever()
         X_holdout = pd.read_csv(path)
         print(X_test, X_holdout)

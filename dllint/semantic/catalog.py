@@ -849,6 +849,13 @@ MODEL_KEEPING_METHODS: FrozenSet[str] = frozenset(
 INDEX_SOURCES: FrozenSet[str] = frozenset(
     {"numpy.random.permutation", "numpy.arange", "torch.randperm", "torch.arange", "range", "numpy.random.choice"}
 )
+# Library functions that, unless listed above, work row by row on their first argument.
+ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
+    "numpy.", "pandas.", "torch.", "tensorflow.", "keras.preprocessing.", "keras.utils.", "keras.applications.",
+    "scipy.sparse.", "cv2.",
+)
+
+
 # -- input scale --------------------------------------------------------------
 # What semantic/scale.py knows about the value scale of data: where raw scale
 # comes from, which steps keep it and which normalize it. Names are canonical

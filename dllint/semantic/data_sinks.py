@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
-from dllint.semantic.values import MODEL
+from dllint.semantic.values import MODEL, Value
+
+_NO_VALUE = Value("")
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -52,6 +54,9 @@ TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
 _MAX_ROOT_STEPS = 40
+# Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
+_EVALUATION_NAME = re.compile(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
+                              r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
 _TRANSFORMER_NAME = re.compile(r"(?i)(scaler|vectori[sz]er|encoder|imputer|pca|svd|tfidf|normali[sz]er|selector|tokenizer|standardi[sz]er|preprocessor|transformer)$")
 
 
@@ -98,6 +103,59 @@ class DataSinks:
     def of_role(self, *roles: str) -> List[DataSink]:
         return [sink for sink in self.all() if sink.role in roles]
 
+    def feeds(self, nodes, *roles: str) -> bool:
+        """Whether a value computed at one of `nodes` flows (through this file's
+        assignments, loops and calls) into the data of a sink of `roles`:
+        `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
+        `X_train, X_test = train_test_split(X)`."""
+        wanted = {id(node) for node in nodes}
+        for sink in self.of_role(*roles or (TRAINING,)):
+            if wanted & self._derivation(sink):
+                return True
+        return False
+
+    def transformer_uses(self, receiver: ast.AST) -> List[ast.Call]:
+        """Calls on the same transformer object as `receiver` (`scaler.transform(X_test)`)."""
+        model = self.model
+        if isinstance(receiver, ast.Call):
+            return [call for call in model.nodes_of(ast.Call) if isinstance(call.func, ast.Attribute) and call.func.value is receiver]
+        if not isinstance(receiver, ast.Name):
+            return []
+        _, binding = model.scopes.lookup(receiver.id, model.scopes.scope_at(receiver), receiver.lineno)
+        found = []
+        for call in model.calls("transform") + model.calls("texts_to_sequences") + model.calls("texts_to_matrix") + model.calls("fit_transform") + model.calls("__call__"):
+            value = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if isinstance(value, ast.Name) and value.id == receiver.id:
+                _, other = model.scopes.lookup(value.id, model.scopes.scope_at(value), value.lineno)
+                if other is binding:
+                    found.append(call)
+        return found
+
+    def _derivation(self, sink: DataSink) -> set:
+        """The ids of the nodes `sink.data` is computed from, in this file."""
+        cache = self.__dict__.setdefault("_derivations", {})
+        key = id(sink)
+        if key in cache:
+            return cache[key]
+        model = self.model
+        seen: set = set()
+        stack: List[ast.AST] = [sink.data]
+        visited_bindings: set = set()
+        budget = 2000
+        while stack and budget > 0:
+            node = stack.pop()
+            for child in ast.walk(node):
+                budget -= 1
+                seen.add(id(child))
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                    _, binding = model.scopes.lookup(child.id, model.scopes.scope_at(child), child.lineno)
+                    if binding is not None and binding.kind in ("assign", "for", "with", "augassign") and binding.value is not None \
+                            and id(binding) not in visited_bindings:
+                        visited_bindings.add(id(binding))
+                        stack.append(binding.value)
+        cache[key] = seen
+        return seen
+
     def parameter_sinks(self, function: FunctionNode, depth: int = 0) -> List[Tuple[DataSink, int, str]]:
         """Sinks that one call of `function` reaches with data from one of its
         parameters: (the sink, the parameter's index, its name)."""
@@ -125,6 +183,7 @@ class DataSinks:
         if self._raw is None:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
+            found.extend(self._statistic_sinks())
             found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
@@ -164,6 +223,10 @@ class DataSinks:
             if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
                 return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
         func = call.func
+        if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id) and qualname is None and model.resolve_function(call) is None:
+            # evaluate(model, test_loader) of a helper dllint cannot read: its data arguments are evaluated
+            return [DataSink(call, argument, EVALUATION, None, None, f"`{_call_text(call)}` (line {call.lineno})", model)
+                    for argument in call.args if (model.value_of(argument) or _NO_VALUE).kind != MODEL]
         if not isinstance(func, ast.Attribute):
             return []
         method, receiver = func.attr, func.value
@@ -238,6 +301,31 @@ class DataSinks:
         name = self.model.qualified_name(last.func) if isinstance(last, ast.Call) else None
         return bool(name and name.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES))
 
+    def _statistic_sinks(self) -> List[DataSink]:
+        """`(X - X.mean(0)) / X.std(0)`, `mean = X.mean(axis=0)` ... `X / mean`:
+        the rows a mean / std / min / max over rows, subtracted from or
+        dividing data, was computed over. Statistics along other axes
+        (`x.mean(dim=1)`, a softmax's sum) and arithmetic between statistics
+        (a metric, a plot's range `X.min() - 1`) are not normalisation."""
+        model = self.model
+        found: List[DataSink] = []
+        seen: set = set()
+        for operation in model.nodes_of(ast.BinOp):
+            if not isinstance(operation.op, (ast.Sub, ast.Div)) or isinstance(operation.left, ast.Constant):
+                continue
+            if _statistics_in(model, operation.left, expand=False) or model.provenance.rows_of(operation.left) is None:
+                continue
+            for statistic in _statistics_in(model, operation.right):
+                if id(statistic) in seen:
+                    continue
+                seen.add(id(statistic))
+                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                if data is None:
+                    continue
+                description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+        return found
+
     def _loop_sinks(self) -> List[DataSink]:
         model = self.model
         loops = model.training_loops
@@ -281,6 +369,9 @@ class DataSinks:
                 continue
             text = ast.unparse(call.func)
             training = loops.innermost_training_loop(call)
+            if training is not None and (_under_no_grad(model, call) or any(
+                    training in loops.enclosing_loops(inner) for inner in loops.training_loops() if inner is not training)):
+                training = None  # an evaluation inside the epoch loop, beside the loop that steps
             if training is not None:  # `for step in range(...)`: batches cut by index
                 found.append(DataSink(call, call.args[0], TRAINING, callee, value.framework,
                                       f"`{text}(...)` in the training loop on line {training.lineno}", model))
@@ -318,7 +409,10 @@ class DataSinks:
             if argument is None:
                 continue
             description = f"`{_call_text(call)}` (line {call.lineno}), whose {inner.innermost.description} gets its `{name}`"
-            found.append(DataSink(call, argument, inner.role, inner.model, inner.framework, description, self.model, inner))
+            role = inner.role
+            if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
+                role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
+            found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
         return found
 
     def _has_callers(self, sink: DataSink) -> bool:
@@ -365,6 +459,113 @@ class DataSinks:
         return None
 
 
+def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) -> List[ast.Call]:
+    """The statistic calls an operand is (`X.mean(0)`, `np.std(X, 0)`), directly
+    or through the name it was assigned to (`mean, std = X.mean(0), X.std(0)`)."""
+    found: List[ast.Call] = []
+    candidates: List[ast.AST] = [operand]
+    if isinstance(operand, ast.BinOp) and expand:  # X.std(0) + 1e-8
+        candidates = [operand.left, operand.right]
+    for candidate in candidates:
+        if isinstance(candidate, ast.Name):
+            _, binding = model.scopes.lookup(candidate.id, model.scopes.scope_at(candidate), candidate.lineno)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                continue
+            value = binding.value
+            if binding.path and isinstance(value, ast.Tuple) and len(binding.path) == 1 and binding.path[0] < len(value.elts):
+                value = value.elts[binding.path[0]]
+            elif binding.path:
+                continue
+            candidate = value.left if isinstance(value, ast.BinOp) and isinstance(value.left, ast.Call) else value
+        if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
+            found.append(candidate)
+    return found
+
+
+def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:
+    """A mean / std / min / max taken over rows (axis 0, or over everything)."""
+    qualname = model.qualified_name(call.func)
+    if qualname is not None:
+        if qualname not in catalog.DATA_STATISTIC_FUNCTIONS:
+            return False
+        axis = positional_or_keyword(call, 1, "axis") or keyword_value(call, "dim")
+    elif isinstance(call.func, ast.Attribute) and call.func.attr in catalog.DATA_STATISTIC_METHODS and call.func.attr != "sum":
+        axis = positional_or_keyword(call, 0, "axis") or keyword_value(call, "dim")
+    else:
+        return False
+    if axis is None:
+        return True
+    if isinstance(axis, ast.Tuple):
+        return any(isinstance(e, ast.Constant) and e.value == 0 for e in axis.elts)
+    return isinstance(axis, ast.Constant) and axis.value == 0
+
+
+def _steps_disabled(model: "ModuleModel", function: FunctionNode, sink: DataSink, call: ast.Call) -> bool:
+    """The training loop of `sink` (in `function`) takes no optimizer step
+    when `call` runs it: every step uses an optimizer parameter the call
+    leaves at None, or sits under `if <flag>:` for a flag the call leaves false
+    (`run_epoch(model, val_loader, loss_fn)` with `optimizer=None`)."""
+    from dllint.semantic.module import _call_argument
+
+    loop = model.parent(sink.node)
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    steps = model.training_loops.iteration(loop).steps
+    if not steps or any(not step.direct for step in steps):
+        return False
+    parameters = _parameter_defaults(function)
+
+    def passed_value(name: str) -> Optional[ast.AST]:
+        index, default = parameters[name]
+        argument = _call_argument(call, function, index, name)
+        return argument if argument is not None else default
+
+    def is_false(node: Optional[ast.AST]) -> bool:
+        return isinstance(node, ast.Constant) and not node.value
+
+    def disabled_by(test: ast.AST, depth: int = 0) -> bool:
+        if depth > 3:
+            return False
+        if isinstance(test, ast.Name):
+            if test.id in parameters:
+                return is_false(passed_value(test.id))
+            _, binding = model.scopes.lookup(test.id, model.scopes.scope_at(test), test.lineno)
+            if binding is not None and binding.kind == "assign" and not binding.path and binding.value is not None:
+                return disabled_by(binding.value, depth + 1)
+            return False
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.left, ast.Name) and test.left.id in parameters and is_false(test.comparators[0]):
+            return is_false(passed_value(test.left.id))
+        return False
+
+    for step in steps:
+        subject = step.subject
+        root = subject
+        while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if isinstance(root, ast.Name) and root.id in parameters and is_false(passed_value(root.id)):
+            continue
+        guarded = False
+        child, parent = step.node, model.parent(step.node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, ast.If) and child in parent.body and disabled_by(parent.test):
+                guarded = True
+                break
+            child, parent = parent, model.parent(parent)
+        if not guarded:
+            return False
+    return True
+
+
+def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional[ast.AST]]]:
+    positional = function.args.posonlyargs + function.args.args
+    defaults = [None] * (len(positional) - len(function.args.defaults)) + list(function.args.defaults)
+    found: Dict[str, Tuple[int, Optional[ast.AST]]] = {arg.arg: (index, default) for index, (arg, default) in enumerate(zip(positional, defaults))}
+    for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
+        found[arg.arg] = (-1, default)
+    return found
+
+
 def _data_names(node: ast.AST) -> List[ast.Name]:
     """The names data flows from in an expression: not the functions called,
     not the receivers of model calls (`model(x)` flows from `x`)."""
@@ -403,6 +604,18 @@ def _constructor(model: "ModuleModel", expression: ast.AST) -> Optional[ast.Call
     return None
 
 
+def _under_no_grad(model: "ModuleModel", node: ast.AST) -> bool:
+    current = model.parent(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                name = model.qualified_name(item.context_expr) or ""
+                if name.endswith(("no_grad", "inference_mode")):
+                    return True
+        current = model.parent(current)
+    return False
+
+
 def _is_self_attribute(node: ast.AST) -> bool:
     return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
 
@@ -417,6 +630,8 @@ def _call_text(call: ast.Call) -> str:
         head = ast.unparse(func)
     except Exception:  # pragma: no cover
         head = "..."
+    if len(head) > 40 and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        head = f"{ast.unparse(func.value.func)}(...).{func.attr}"
     if len(head) > 40:
-        head = head[-40:]
+        head = "..." + head[-37:]
     return f"{head}(...)"

@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ALL = "all"
 HELD_OUT = frozenset({VALIDATION, TEST})
 _MAX_DEPTH = 24
+_MAX_CONTEXTS = 3  # how many calls deep parameters are bound to one call's arguments
 _BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed"})
 _SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
 # A path component or file name that names a split: "data/val", "test.csv", "valid_images".
@@ -71,6 +72,9 @@ class Rows:
     by_name: bool = False
     pool: Optional[ast.AST] = None
     parts: Tuple["Rows", ...] = ()
+    # the split was named by whoever published the data (`train=False`, `split="test"`,
+    # `ds["test"]`, a `test/` folder, `load_data()`), not cut by this script
+    designated: bool = False
 
     @property
     def held_out(self) -> bool:
@@ -94,8 +98,34 @@ class Rows:
         return replace(self, splits=frozenset({split}), evidence=evidence, by_name=by_name, parts=())
 
 
+def group_of(rows: Rows) -> int:
+    """Rows cut from one pool (or decided at one node) belong to one group:
+    parts of one group are siblings (train vs held-out of the same split)."""
+    return id(rows.pool) if rows.pool is not None else id(rows.origin)
+
+
+def overlaps(first: Rows, second: Rows) -> bool:
+    """Whether two Rows may share rows: a part of one group with a common split."""
+    for a in first.parts or (first,):
+        for b in second.parts or (second,):
+            if group_of(a) == group_of(b) and (a.splits & b.splits or ALL in a.splits or ALL in b.splits):
+                return True
+    return False
+
+
 def split_label(split: str) -> str:
     return _SPLIT_LABEL.get(split, split)
+
+
+_TRAIN_AND_VALIDATION = re.compile(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
+
+
+def split_of_name(name: str) -> Optional[str]:
+    """`X_test` -> test, `val_loader` -> validation; `X_train_valid`, `trainval_idx`:
+    the training rows (train + validation, cut before a validation split)."""
+    if _TRAIN_AND_VALIDATION.search(name):
+        return TRAIN
+    return split_from_name(name)
 
 
 def split_in_text(text: str) -> Optional[str]:
@@ -116,7 +146,7 @@ def union(parts: Iterable[Optional[Rows]], origin: ast.AST, module: str) -> Opti
     flat: List[Rows] = []
     for part in known:
         flat.extend(part.parts or (part,))
-    if all(part.splits == flat[0].splits and part.pool is flat[0].pool for part in flat):
+    if all(part.splits == flat[0].splits for part in flat):
         return flat[0]  # (x_val, y_val): the same rows, not a concatenation
     splits = frozenset().union(*(part.splits for part in flat))
     pools = {id(part.pool) for part in flat if part.pool is not None}
@@ -130,6 +160,10 @@ class Provenance:
         self.model = model
         self._cache: Dict[Tuple[int, Tuple[int, ...]], Optional[Rows]] = {}
         self._active: set = set()
+        # The calls being followed into this file's functions, innermost last:
+        # while one is, a parameter of its function holds what that call passes
+        # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
+        self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
         self._split_points: Optional[Dict[int, ast.AST]] = None
 
     # -- the questions ---------------------------------------------------
@@ -151,7 +185,28 @@ class Provenance:
                     rows = model.provenance.rows_of(source)
                     if rows is not None and rows.pool is not None:
                         self._split_points.setdefault(id(rows.pool), call)
+                for node, rows in model.provenance._held_out_slices():
+                    self._split_points.setdefault(id(rows.pool), node)
         return self._split_points.get(id(pool))
+
+    def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
+        """Slices bound to a held-out name (`x_val = data[10000:]`): a split by hand."""
+        found: List[Tuple[ast.AST, Rows]] = []
+        for statement in self.model.nodes_of(ast.Assign):
+            for target in statement.targets:
+                pairs = [(target, statement.value)]
+                if isinstance(target, ast.Tuple) and isinstance(statement.value, ast.Tuple) and len(target.elts) == len(statement.value.elts):
+                    pairs = list(zip(target.elts, statement.value.elts))
+                for name, value in pairs:
+                    if not isinstance(name, ast.Name) or not isinstance(value, ast.Subscript):
+                        continue
+                    key = value.slice.value if isinstance(value.slice, ast.Index) else value.slice  # type: ignore[attr-defined]
+                    if not isinstance(key, ast.Slice):
+                        continue
+                    rows = self._named(self._element(value, (), 0), name.id, name)
+                    if rows is not None and rows.held_out and not rows.by_name and rows.pool is not None:
+                        found.append((value, rows))
+        return found
 
     def is_split_later(self, expr: ast.AST) -> bool:
         rows = self.rows_of(expr)
@@ -181,17 +236,33 @@ class Provenance:
         if node is None or depth > _MAX_DEPTH:
             return None
         key = (id(node), path)
-        if key in self._cache:
+        contextual = bool(self._context)
+        if not contextual and key in self._cache:
             return self._cache[key]
-        if key in self._active:
+        active_key = (id(node), path, len(self._context))
+        if active_key in self._active:
             return None
-        self._active.add(key)
+        self._active.add(active_key)
         try:
             rows = self._evaluate_element(node, path, depth)
         finally:
-            self._active.discard(key)
-        self._cache[key] = rows
+            self._active.discard(active_key)
+        if not contextual:
+            self._cache[key] = rows
         return rows
+
+    def _returned(self, callee: "Provenance", call: ast.Call, function: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        """What `function` (of `callee`'s file) returns when this file's
+        `call` runs it: its parameters hold what this call passes."""
+        from dllint.semantic.module import return_expressions
+
+        if len(callee._context) >= _MAX_CONTEXTS:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        callee._context.append((function, call, self))
+        try:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        finally:
+            callee._context.pop()
 
     def _evaluate_element(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
         if not path:
@@ -207,11 +278,8 @@ class Provenance:
                 return rows
             resolved = self.model.resolve_function(node)
             if resolved is not None:
-                from dllint.semantic.module import return_expressions
-
                 other, function = resolved
-                found = [other.provenance._element(returned, path, depth + 1) for returned in return_expressions(function)]
-                return _first(found)
+                return self._returned(other.provenance, node, function, path, depth)
         # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
         whole = self._element(node, (), depth + 1)
         return whole
@@ -249,14 +317,44 @@ class Provenance:
             if binding.kind in ("import", "def", "class"):
                 return None
             rows = self._binding(binding, scope, depth)
-            return self._named(rows, node.id, node)
-        return self._from_name(node.id, node)
+            named = self._named(rows, node.id, node)
+            if named is None and _opaque_binding(binding):
+                return self._split_source_rows(node, binding)
+            return named
+        return self._from_name(node.id, node) or self._split_source_rows(node, binding)
+
+    def _split_source_rows(self, node: ast.Name, binding: Optional[Binding]) -> Optional[Rows]:
+        """A name whose value dllint cannot see (`X = build()`, an unbound
+        name, a parameter without callers): all the rows of some data set,
+        one pool per binding, so that a split of it further on is recognised
+        (`features = scaler.fit_transform(X)` ... `train_test_split(features)`)."""
+        pool = binding.node if binding is not None and binding.node is not None else self._first_use(node.id)
+        if pool is None:
+            return None
+        return Rows(frozenset({ALL}), node, self.model.info.name, f"`{node.id}` (line {node.lineno})", pool=pool)
+
+    def _first_use(self, name: str) -> Optional[ast.AST]:
+        uses = self.__dict__.setdefault("_first_uses", {})
+        if name not in uses:
+            uses[name] = next((n for n in self.model.nodes_of(ast.Name) if n.id == name), None)
+        return uses[name]
+
+    def _split_sources(self) -> Dict[str, List[Tuple[ast.Call, ast.Name]]]:
+        cached = self.__dict__.get("_sources")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                source = self._split_source(call)
+                if isinstance(source, ast.Name):
+                    cached.setdefault(source.id, []).append((call, source))
+            self.__dict__["_sources"] = cached
+        return cached
 
     def _named(self, rows: Optional[Rows], name: str, node: ast.AST) -> Optional[Rows]:
         """What a binding's rows become under the name they are bound to:
         an unlabelled part (a slice) or an unsplit load takes the name's
         split; a held-out part of a split takes the name's kind of held-out."""
-        named = split_from_name(name)
+        named = split_of_name(name)
         if rows is None:
             return self._from_name(name, node)
         if named is None or rows.parts:
@@ -268,10 +366,13 @@ class Provenance:
             return rows.relabel(named, f"{where}, by its name", True)
         if rows.splits <= HELD_OUT and named in HELD_OUT and named not in rows.splits and rows.evidence.startswith("the held-out"):
             return replace(rows, splits=frozenset({named}))
+        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
+            # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
+            return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
         return rows
 
     def _from_name(self, name: str, node: ast.AST) -> Optional[Rows]:
-        split = split_from_name(name)
+        split = split_of_name(name)
         if split is None:
             return None
         return Rows(frozenset({split}), node, self.model.info.name, f"`{name}` (line {getattr(node, 'lineno', 0)}), by its name", by_name=True)
@@ -293,6 +394,18 @@ class Provenance:
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not binding.path:
             return None
         index = binding.path[0]
+        for position in range(len(self._context) - 1, -1, -1):
+            called, call, caller = self._context[position]
+            if called is function:
+                argument = _call_argument(call, function, index, binding.name)
+                if argument is None:
+                    return None
+                saved = self._context
+                self._context = saved[:position]  # the argument is evaluated where the call is
+                try:
+                    return caller._element(argument, (), depth + 1)
+                finally:
+                    self._context = saved
         found: List[Optional[Rows]] = []
         callers = [(self.model, call) for call in self.model.callers_of(function)]
         if not callers:
@@ -322,6 +435,8 @@ class Provenance:
             other = self._project_module(node.value)
             if other is not None:
                 return other.provenance._module_level(node.attr, depth + 1)
+            if model.scopes.lookup(node.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                return None  # `mglearn.datasets`: a module from a star import, not data
         if node.attr in catalog.DATA_OPAQUE_ATTRIBUTES:
             return None
         return self._element(node.value, (), depth + 1)
@@ -349,7 +464,7 @@ class Provenance:
             split = split_in_text(text) if text.lower() not in ("text", "label", "labels", "target") else None
             if split is not None and (base is not None or _is_split_dict_name(node.value)):
                 pool = base.pool if base is not None else None
-                return Rows(frozenset({split}), node, here, f"the `{text}` split (line {node.lineno})", pool=pool)
+                return Rows(frozenset({split}), node, here, f"the `{text}` split (line {node.lineno})", pool=pool, designated=True)
             return base
         if base is None:
             return None
@@ -404,6 +519,9 @@ class Provenance:
                 return self._loaded(node, qualname, depth)
             if qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES) or qualname in catalog.PIPELINE_CLASSES:
                 return None
+            if qualname.startswith(catalog.ROW_PRESERVING_PREFIXES) and node.args:
+                # np.digitize(X), pad_sequences(sequences), preprocess_input(x): row by row
+                return self._element(node.args[0], (), depth + 1)
         func = node.func
         if qualname is None and isinstance(func, ast.Name) and func.id in _BUILTIN_WRAPPERS:
             return self._first_data_argument(node, depth)
@@ -423,6 +541,12 @@ class Provenance:
                 return union([self._element(func.value, (), depth + 1)] + [self._element(a, (), depth + 1) for a in node.args], node, here)
             if method == "from_tensor_slices" or method == "from_tensors":
                 return self._first_data_argument(node, depth)
+            if isinstance(func.value, ast.Name) and model.scopes.lookup(func.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                # `datasets.MNIST(..., train=False)` with `datasets` from a star import or never imported
+                named = _split_in_arguments(node)
+                if named is not None:
+                    return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
+                return None  # a module (`np.digitize(X)`), not data
             receiver = self._element(func.value, (), depth + 1)
             if receiver is not None:
                 return receiver  # .to(device), .batch(32), .astype(...), .map(f), .dropna() ...
@@ -433,17 +557,15 @@ class Provenance:
             # a project Dataset: it holds what its arguments hold, or the split its arguments name
             named = _split_in_arguments(node)
             if named is not None:
-                return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})")
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
             return self._union_of_arguments(node, depth)
         resolved = model.resolve_function(node)
         if resolved is not None:
-            from dllint.semantic.module import return_expressions
-
             other, function = resolved
             named = _split_in_arguments(node)
-            returned = _first(other.provenance._element(value, (), depth + 1) for value in return_expressions(function))
+            returned = self._returned(other.provenance, node, function, (), depth)
             if named is not None and (returned is None or returned.splits == {ALL} or returned.by_name):
-                return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})",
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})", designated=True,
                             pool=returned.pool if returned is not None else None)
             return returned
         return None
@@ -463,7 +585,7 @@ class Provenance:
         here = self.model.info.name
         named = _split_in_arguments(node)
         if named is not None:
-            return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None)
+            return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
         for argument in node.args[:1]:
             rows = self._element(argument, (), depth + 1)
             if rows is not None and rows.splits != {ALL}:
@@ -508,7 +630,8 @@ class Provenance:
         if qualname and qualname.startswith(catalog.KERAS_LOAD_DATA_PREFIX) and qualname.endswith(".load_data") and index < 2:
             split = (TRAIN, TEST)[index]
             part = "training" if index == 0 else "test"
-            return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node)
+            return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node,
+                        designated=True)
         if isinstance(node.func, ast.Attribute) and node.func.attr == "prepare" and index < len(node.args):
             return self._element(node.args[index], rest, depth + 1)
         return None
@@ -555,6 +678,16 @@ class Provenance:
             return False
         qualname = self.model.qualified_name(constructor.func)
         return qualname in catalog.CV_SPLITTERS
+
+
+def _opaque_binding(binding: Binding) -> bool:
+    """A binding whose value dllint cannot see into: a parameter, or the
+    result of a plain function call (`X = build_features()`, `X, y = get_data()`)."""
+    if binding.kind == "param":
+        return True
+    if binding.kind == "assign" and isinstance(binding.value, ast.List) and not binding.value.elts and not binding.path:
+        return True  # texts = [] ... texts.append(...): a collection filled by hand
+    return binding.kind == "assign" and isinstance(binding.value, ast.Call) and isinstance(binding.value.func, ast.Name)
 
 
 def _first(found: Iterable[Optional[Rows]]) -> Optional[Rows]:

@@ -73,11 +73,14 @@ class UnnormalizedModelInput(Rule):
 
     code = "DL501"
     name = "unnormalized-model-input"
-    message = "{message}"
+    message = "{text}"
+    # A raw source, a table reader, or a pretrained model / normalizing step to compare against.
     triggers = re.compile(
-        r"load_data|imread|imdecode|read_image|decode_image|decode_jpeg|decode_png|Image\.open|image_dataset_from_directory"
-        r"|flow_from|\.data\b|read_csv|read_table|read_excel|read_parquet|loadtxt|genfromtxt|load_breast_cancer|load_wine"
-        r"|fetch_california|fetch_covtype|fetch_kddcup|pretrained|weights|Normalize|transforms|fit_transform|\.transform\("
+        r"load_data|imread|imdecode|read_image|decode_image|decode_jpeg|decode_png|Image\.open|load_img"
+        r"|image_dataset_from_directory|flow_from|MNIST|CIFAR|SVHN|STL10|USPS|read_csv|read_table|read_excel"
+        r"|read_parquet|read_json|read_feather|loadtxt|genfromtxt|load_breast_cancer|load_wine|fetch_california"
+        r"|fetch_covtype|fetch_kddcup|pretrained|weights=|Normalize|ToTensor|ToDtype|Rescaling|preprocess_input"
+        r"|Scaler|fit_transform|255|DataLoader|\.fit\(|\.predict\(|\.evaluate\(|transforms\.|transform="
     )
 
     def finish(self) -> None:
@@ -98,7 +101,7 @@ class UnnormalizedModelInput(Rule):
             if keys & reported:
                 continue
             reported |= keys
-            self.report(feed.sink.node, message=message)
+            self.report(feed.sink.node, text=message)
 
     # -- what reaches the model -------------------------------------------------
     def _feeds(self, sink: DataSink) -> List[_Feed]:
@@ -166,8 +169,12 @@ class UnnormalizedModelInput(Rule):
                           else "use the weights' own `weights.transforms()` (or `ToTensor()` and `Normalize` with the ImageNet mean and std)")
             return "raw", f"`{data}` reaches {where} at raw 0-255 scale: it comes from {origin}{_steps(scale)} and nothing normalizes it; {advice}"
         if model.pretrained and scale.level == UNIT:
-            advice = ("pass 0-255 images through the application's `preprocess_input` instead of dividing them" if model.framework == "keras"
-                      else "add `transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])` or use `weights.transforms()`")
+            if model.framework == "keras":
+                advice = "pass 0-255 images through the application's `preprocess_input` instead of dividing them"
+            elif (model.qualname or "").startswith("timm") or "timm" in model.pretrained:
+                advice = "build the transform from the model's data config (`timm.data.create_transform(**timm.data.resolve_data_config({}, model=model))`)"
+            else:
+                advice = "add `transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])` or use `weights.transforms()`"
             return "pretrained", (f"`{data}` reaches {where} scaled to 0-1 only ({origin}{_steps(scale)}), but {model.pretrained} expects the mean/std "
                     f"normalization it was trained with; {advice}")
         return None
@@ -198,7 +205,7 @@ class UnnormalizedModelInput(Rule):
             normalizing = [text for text, _ in there.steps]
             if there.level in (UNIT, STANDARDIZED) and here.level in (RAW, UNSCALED, UNIT) and _rank(here.level) < _rank(there.level):
                 missing = ", ".join(t for t in normalizing if t not in here.step_names()) or normalizing[-1]
-                return (f"`{data}` reaches {where} at {_level_text(here.level)} scale ({here.source}{_steps(here)}), but the training data "
+                return (f"`{data}` reaches {where} {_level_text(here.level)} ({here.source}{_steps(here)}), but the training data "
                         f"of this model ({other.sink.innermost.description}) goes through {missing}; apply the same normalization here")
             mine = [t for t in here.step_names() if t.startswith("`Normalize(")]
             theirs = [t for t in normalizing if t.startswith("`Normalize(")]
@@ -1146,4 +1153,5 @@ def _rank(level: str) -> int:
 
 
 def _level_text(level: str) -> str:
-    return {RAW: "raw 0-255", UNSCALED: "unscaled", UNIT: "0-1", STANDARDIZED: "standardized"}.get(level, level)
+    return {RAW: "at raw 0-255 scale", UNSCALED: "with unscaled features", UNIT: "scaled to 0-1 only",
+            STANDARDIZED: "standardized"}.get(level, level)

@@ -1019,7 +1019,7 @@ class Scales:
             elif kind == "unit":
                 current = current.step(UNIT if current.level in (RAW, UNIT) else current.level, text, node, floating=True)
             elif kind == "float":
-                current = replace(current, floating=True)
+                current = replace(current, floating=True, steps=current.steps + ((f"{text} (a cast: the values stay)", node),))
             elif kind == "standardize":
                 if current.level == RAW and isinstance(extra, ast.Call) and _small_means(self, extra):
                     current = current.step(RAW, text, node, problem=(f"{text} expects 0-1 input but gets 0-255 values", node))

@@ -118,12 +118,19 @@ class HeldOutDataInTraining(Rule):
                 if piece.splits & part.splits:
                     evaluated = True
                 elif alone and piece.splits == {TRAIN}:
-                    return False  # the sibling training part is evaluated: roles swapped (cross-validation by hand)
+                    # the sibling training part is evaluated: if it is trained on too, the halves swap
+                    # roles (cross-validation by hand); if not, the two parts were passed the wrong way round
+                    return not self._sibling_trained(sink, group)
         if evaluated or (alone and part.designated):
             return True  # evaluated, or a split its publisher holds out (`train=False`, `ds["test"]`)
         if not alone:
             return False
-        for other in sinks.of_role(TRAINING):
+        return self._sibling_trained(sink, group)
+
+    def _sibling_trained(self, sink: DataSink, group: int) -> bool:
+        """A training part of the same pool reaches another training sink."""
+        provenance = self.semantic.provenance
+        for other in self.semantic.data_sinks.of_role(TRAINING):
             if other is sink or other.node is sink.node:
                 continue
             rows = provenance.rows_of(other.data)
@@ -577,6 +584,31 @@ class HeldOutDataInTraining(Rule):
             """,
             expect=["7:1"],
             title="Lightning: the test set as the training loader",
+        ),
+        Invalid(
+            """
+            import lightning.pytorch as pl
+            from torch.utils.data import DataLoader, random_split
+
+            train_part, val_part = random_split(full, [0.9, 0.1])
+            trainer = pl.Trainer(max_epochs=5)
+            trainer.fit(module, DataLoader(val_part), DataLoader(train_part, shuffle=True))
+            """,
+            expect=["6:1"],
+            title="Lightning: the training and validation loaders passed the wrong way round",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=10000)
+            x_val, y_val = x_train[:10000], y_train[:10000]
+            partial_x, partial_y = x_train[10000:], y_train[10000:]
+            model.fit(x_val, y_val, epochs=20, validation_data=(partial_x, partial_y))
+            print(model.evaluate(x_test, y_test))
+            """,
+            expect=["6:1"],
+            title="Keras: the validation slice is fitted, the training slice only monitored",
         ),
         Invalid(
             files={

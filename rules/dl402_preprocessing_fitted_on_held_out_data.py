@@ -81,9 +81,9 @@ class PreprocessingFittedOnHeldOutData(Rule):
             reported.add(id(sink.node))
 
     def _feeds_training(self, sink: DataSink) -> bool:
-        return self._feeds_model(sink, alone=False)
+        return self._feeds_model(sink, alone=False, parts_only=True)
 
-    def _feeds_model(self, sink: DataSink, alone: bool) -> bool:
+    def _feeds_model(self, sink: DataSink, alone: bool, parts_only: bool = False) -> bool:
         """The fitted output (or the fitted transformer) reaches training data; for
         a fit on held-out rows alone, also data that is evaluated or predicted."""
         roles = (TRAINING, MONITORING, EVALUATION, PREDICTION) if alone else (TRAINING,)
@@ -94,7 +94,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
             if isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute) and sink.node.func.attr in ("adapt", "fit_on_texts", "fit_on_sequences"):
                 return True  # the layer or tokenizer is part of the model's input path
             targets = [sink.node] + sinks.transformer_uses(sink.model)
-        return sinks.feeds(targets, *roles)
+        return sinks.feeds(targets, *roles, parts_only=parts_only)
 
     VALID = [
         Valid(
@@ -210,6 +210,24 @@ class PreprocessingFittedOnHeldOutData(Rule):
                 print(regressor.score(X_test, target[184:]))
             """,
             title="names from a star import (`mglearn`) are modules, not one data set",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LinearRegression
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+
+            df = pd.read_csv("housing.csv")
+            X = df[["rooms"]].values
+            X_std = StandardScaler().fit_transform(X)
+            LinearRegression().fit(X_std, df["price"].values)
+
+            X = df.drop(columns="price").values
+            X_train, X_test, y_train, y_test = train_test_split(X, df["price"].values)
+            print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="a scaled copy of the full data fits an illustration; the split data is never scaled",
         ),
         Valid(
             files={
@@ -344,6 +362,34 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             expect=["9:1"],
             title="Keras: the tokenizer's vocabulary comes from all texts, split by slicing afterwards",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            import torch
+            from torch.utils.data import DataLoader, Dataset, random_split
+
+            class Tabular(Dataset):
+                def __init__(self, frame):
+                    values = torch.tensor(frame.drop(columns="label").values, dtype=torch.float32)
+                    self.x = (values - values.mean(0)) / values.std(0)
+                    self.y = torch.tensor(frame["label"].values)
+
+                def __len__(self):
+                    return len(self.y)
+
+                def __getitem__(self, i):
+                    return self.x[i], self.y[i]
+
+            full = Tabular(pd.read_csv("data.csv"))
+            train_part, test_part = random_split(full, [0.8, 0.2])
+            for x, y in DataLoader(train_part, shuffle=True):
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            """,
+            expect=["17:8"],
+            title="PyTorch: a Dataset standardises all rows before `random_split`",
         ),
         Invalid(
             files={

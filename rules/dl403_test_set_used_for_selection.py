@@ -147,7 +147,7 @@ class TestSetUsedForSelection(Rule):
         statements = self._derived_statements(scope, statements)
         found = []
         for node in ast.walk(scope):
-            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and self._reads(node.test, statements):
+            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and _orders(node.test) and self._reads(node.test, statements):
                 kept = _keeps(model, node.body)
                 if kept is not None:
                     found.append((node.test, kept))
@@ -185,9 +185,13 @@ class TestSetUsedForSelection(Rule):
     def _derived_statements(self, scope: ast.AST, statements: Set[int]) -> Set[int]:
         """With the assignments computed from those (one step: `acc = correct / total`)."""
         found = set(statements)
+        accumulated = {node.target.id for node in ast.walk(scope)
+                       if id(node) in statements and isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)}
         for node in ast.walk(scope):
             if isinstance(node, ast.Assign) and id(node) not in found and self._reads(node.value, statements):
                 found.add(id(node))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in accumulated:
+                found.add(id(node))  # test_loss /= len(test_loader)
         return found
 
     VALID = [
@@ -260,6 +264,20 @@ class TestSetUsedForSelection(Rule):
                     print("that is good")
             """,
             title="PyTorch: the test score is only printed",
+        ),
+        Valid(
+            """
+            import torch
+            from torchvision import datasets
+
+            test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
+            for epoch in range(10):
+                train_one_epoch(model, train_loader, optimizer)
+                test_acc = evaluate(model, test_loader)
+                if test_acc == 1.0 or test_acc is None:
+                    flagged = True
+            """,
+            title="a test score checked for a special value, not compared to keep the best",
         ),
         Valid(
             """
@@ -445,6 +463,33 @@ class TestSetUsedForSelection(Rule):
             title="Lightning: the checkpoint is chosen on the test loader",
         ),
         Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+
+            test_loader = DataLoader(datasets.CIFAR10("data", train=False, transform=transforms.ToTensor()))
+            best_loss = float("inf")
+            for epoch in range(20):
+                model.train()
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                test_loss = 0.0
+                with torch.no_grad():
+                    for x, y in test_loader:
+                        test_loss += criterion(model(x), y).item()
+                test_loss /= len(test_loader)
+                if test_loss < best_loss:
+                    best_loss = test_loss
+                    torch.save(model.state_dict(), "best.pt")
+            """,
+            expect=["19:8"],
+            title="PyTorch: an inline test loop inside the epoch loop decides which weights are saved",
+        ),
+        Invalid(
             files={
                 "data.py": '''
                     from torch.utils.data import DataLoader
@@ -476,6 +521,11 @@ class TestSetUsedForSelection(Rule):
 
 def _is_test(rows: Optional[Rows]) -> bool:
     return rows is not None and rows.splits == {TEST}
+
+
+def _orders(compare: ast.Compare) -> bool:
+    """`acc > best`, `loss <= best_loss`: a comparison that can keep the best (not `is None`, `==`)."""
+    return any(isinstance(op, (ast.Gt, ast.GtE, ast.Lt, ast.LtE)) for op in compare.ops)
 
 
 def _true(node: Optional[ast.AST]) -> bool:

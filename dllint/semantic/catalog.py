@@ -750,7 +750,8 @@ DATA_SOURCE_PREFIXES: Tuple[str, ...] = (
     "torchvision.datasets.", "torchtext.datasets.", "torchaudio.datasets.", "datasets.load_dataset",
     "datasets.load_from_disk", "keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from_directory",
     "keras.preprocessing.image_dataset_from_directory", "keras.preprocessing.text_dataset_from_directory",
-    "tensorflow_datasets.load", "h5py.File", "scipy.io.loadmat", "polars.read_",
+    "tensorflow_datasets.load", "h5py.File", "scipy.io.loadmat", "polars.read_", "torch.load", "joblib.load",
+    "pickle.load",
 )
 # keras.datasets.<name>.load_data() -> (train), (test)
 KERAS_LOAD_DATA_PREFIX = "keras.datasets."

@@ -54,6 +54,8 @@ TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
 _MAX_ROOT_STEPS = 40
+_SINK_METHODS = (catalog.FIT_TRANSFORM_METHODS | catalog.EVALUATION_METHODS | catalog.PREDICTION_METHODS
+                 | {"fit", "partial_fit", "fit_generator", "train_on_batch", "validate", "test", "predict"})
 # Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
 _EVALUATION_NAME = re.compile(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
                               r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
@@ -103,13 +105,19 @@ class DataSinks:
     def of_role(self, *roles: str) -> List[DataSink]:
         return [sink for sink in self.all() if sink.role in roles]
 
-    def feeds(self, nodes, *roles: str) -> bool:
+    def feeds(self, nodes, *roles: str, parts_only: bool = False) -> bool:
         """Whether a value computed at one of `nodes` flows (through this file's
         assignments, loops and calls) into the data of a sink of `roles`:
         `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
-        `X_train, X_test = train_test_split(X)`."""
+        `X_train, X_test = train_test_split(X)`. With `parts_only`, only sinks
+        whose data is a part of a split count (the value went through the split)."""
         wanted = {id(node) for node in nodes}
         for sink in self.of_role(*roles or (TRAINING,)):
+            if parts_only:
+                # only sinks that get a part of a split: the value reached them through the split
+                rows = self.model.provenance.rows_of(sink.data)
+                if rows is None or not rows.splits or "all" in rows.splits:
+                    continue
             if wanted & self._derivation(sink):
                 return True
         return False
@@ -167,7 +175,7 @@ class DataSinks:
         self._active.add(key)
         try:
             found: List[Tuple[DataSink, int, str]] = []
-            candidates = [sink for sink in self._raw_sinks() if self.model.enclosing_function(sink.node) is function]
+            candidates = [sink for sink in self._raw_sinks() if self._function_of(sink.node) is function]
             candidates += self._lifted_in(function, depth + 1)
             for sink in candidates:
                 root = self._parameter_root(sink.data, function)
@@ -195,7 +203,7 @@ class DataSinks:
         return cached
 
     def _with_parameter(self, sink: DataSink) -> DataSink:
-        function = self.model.enclosing_function(sink.node)
+        function = self._function_of(sink.node)
         if function is None:
             return sink
         root = self._parameter_root(sink.data, function)
@@ -230,6 +238,8 @@ class DataSinks:
         if not isinstance(func, ast.Attribute):
             return []
         method, receiver = func.attr, func.value
+        if method not in _SINK_METHODS:
+            return []
         receiver_name = self._receiver_qualname(receiver)
         framework = self._framework(receiver, receiver_name)
         if receiver_name in catalog.LIGHTNING_TRAINERS or (receiver_name is None and _looks_like_trainer(receiver) and method in ("fit", "validate", "test", "predict") and len(call.args) >= 2):
@@ -337,8 +347,9 @@ class DataSinks:
                 continue
             if loops.is_training_loop(loop):
                 found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
-            elif not loops.iteration(loop).steps and not any(_inside(model, call, loop) for call in training_calls) and not any(loops.is_training_loop(outer) for outer in loops.enclosing_loops(loop)) \
-                    and model.provenance.rows_of(iterable) is not None:
+            elif model.provenance.rows_of(iterable) is not None \
+                    and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
+                    and not any(_inside(model, call, loop) for call in training_calls):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
 
@@ -382,16 +393,34 @@ class DataSinks:
     # -- sinks of helpers, at the calls that pass them their data -----------------
     def _lifted_in_module(self) -> List[DataSink]:
         found: List[DataSink] = []
-        for call in self.model.nodes_of(ast.Call):
-            found.extend(self._lift(call, 0))
+        for calls in self._calls_by_function().values():
+            for call in calls:
+                found.extend(self._lift(call, 0))
         return [self._with_parameter(sink) for sink in found]
 
     def _lifted_in(self, function: FunctionNode, depth: int) -> List[DataSink]:
         found: List[DataSink] = []
-        for call in self.model.nodes_of(ast.Call):
-            if self.model.enclosing_function(call) is function:
-                found.extend(self._lift(call, depth))
+        for call in self._calls_by_function().get(id(function), ()):
+            found.extend(self._lift(call, depth))
         return found
+
+    def _calls_by_function(self) -> Dict[int, List[ast.Call]]:
+        """The file's calls with at least one argument, by the function they are in (one pass)."""
+        cached = self.__dict__.get("_by_function")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                if call.args or call.keywords:
+                    cached.setdefault(id(self._function_of(call)), []).append(call)
+            self.__dict__["_by_function"] = cached
+        return cached
+
+    def _function_of(self, node: ast.AST) -> Optional[ast.AST]:
+        cache = self.__dict__.setdefault("_functions", {})
+        key = id(node)
+        if key not in cache:
+            cache[key] = self.model.enclosing_function(node)
+        return cache[key]
 
     def _lift(self, call: ast.Call, depth: int) -> List[DataSink]:
         from dllint.semantic.module import _call_argument
@@ -399,7 +428,7 @@ class DataSinks:
 
         if depth > _MAX_LIFT_DEPTH:
             return []
-        resolved = resolve_callee(self.model, call)
+        resolved = resolve_callee(self.model, call) or self._constructor_of(call)
         if resolved is None:
             return []
         other, function = resolved
@@ -408,15 +437,26 @@ class DataSinks:
             argument = _call_argument(call, function, index, name)
             if argument is None:
                 continue
-            description = f"`{_call_text(call)}` (line {call.lineno}), whose {inner.innermost.description} gets its `{name}`"
+            description = f"`{_call_text(call)}` (line {call.lineno}; its `{name}` reaches {inner.innermost.description})"
             role = inner.role
             if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
                 role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
             found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
         return found
 
+    def _constructor_of(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """`Tabular(frame)` runs `Tabular.__init__` (a project Dataset that normalises what it is given)."""
+        found = self.model.resolve_class(call.func)
+        if found is None:
+            return None
+        class_model, class_node = found
+        for statement in class_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "__init__":
+                return class_model, statement
+        return None
+
     def _has_callers(self, sink: DataSink) -> bool:
-        function = self.model.enclosing_function(sink.node)
+        function = self._function_of(sink.node)
         if function is None:
             return False
         return bool(self.model.callers_of(function) or self.model.callers_elsewhere(function) or self._called_as_method(function))

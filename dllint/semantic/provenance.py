@@ -472,6 +472,13 @@ class Provenance:
             if base.splits == {ALL}:
                 # X[:n] and X[n:]: disjoint parts of one pool; the name they are bound to says which
                 return Rows(frozenset(), node, here, f"a slice of the data (line {node.lineno})", pool=base.pool)
+            if base.splits == {TRAIN}:
+                # x_val = x_train[:10000]: a held-out part cut from the training rows, when its name says so
+                target = _target_name(self.model, node)
+                named = split_of_name(target) if target else None
+                if named in HELD_OUT:
+                    return Rows(frozenset({named}), node, here,
+                                f"`{target}`, a part of the training rows cut by slicing (line {node.lineno})", pool=base.pool)
             return base
         if isinstance(key, ast.Tuple) and key.elts:
             key = key.elts[0]
@@ -678,6 +685,20 @@ class Provenance:
             return False
         qualname = self.model.qualified_name(constructor.func)
         return qualname in catalog.CV_SPLITTERS
+
+
+def _target_name(model: "ModuleModel", node: ast.AST) -> Optional[str]:
+    """The name `node` is assigned to: `x_val = node`, `x_val, y_val = node, other`."""
+    parent = model.parent(node)
+    if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        return parent.targets[0].id
+    if isinstance(parent, ast.Tuple):
+        owner = model.parent(parent)
+        if isinstance(owner, ast.Assign) and owner.value is parent and len(owner.targets) == 1 and isinstance(owner.targets[0], ast.Tuple) \
+                and len(owner.targets[0].elts) == len(parent.elts):
+            target = owner.targets[0].elts[parent.elts.index(node)]
+            return target.id if isinstance(target, ast.Name) else None
+    return None
 
 
 def _opaque_binding(binding: Binding) -> bool:

@@ -102,13 +102,21 @@ class Effect:
     `exit`: the modes at return (ENTRY = unchanged); `yields`: at a `yield`
     (for generator context managers); `forwards_entry`: the mode the model had
     on entry reaches a forward pass with gradients (a training step);
-    `forwards`: the function runs such a forward pass at all.
+    `forwards`: the function runs such a forward pass at all; `returns_entry`
+    and `returns_forward`: the same for a forward pass whose output is only
+    returned (`validation(model, loader)` returning a loss it never
+    backpropagates is not a training step unless its caller does).
     """
 
     exit: State
     yields: State = EMPTY
     forwards_entry: bool = False
     forwards: bool = False
+    # The same for a forward pass whose output the function only returns (it
+    # has no backward() of its own): a training step only where the caller
+    # backpropagates through the returned value.
+    returns_entry: bool = False
+    returns_forward: bool = False
 
 
 _UNKNOWN_EFFECT = Effect(exit=frozenset({Mode(UNKNOWN)}))
@@ -226,6 +234,8 @@ class _Flow:
         self.yields: State = EMPTY
         # forward passes with gradients of this model (and calls that lead to one)
         self.points: Dict[ast.AST, State] = {}
+        # forward passes whose output is only returned, in a function without backward()
+        self.pending: Dict[ast.AST, State] = {}
         # the state after each `return` value is evaluated
         self.returns: Dict[ast.AST, State] = {}
         self._loops: List[List[State]] = []  # [breaks, continues] per enclosing loop
@@ -245,7 +255,7 @@ class _Flow:
             return state
         if isinstance(node, ast.If):
             state = self._expr(node.test, state)
-            return self._block(node.body, state) | self._block(node.orelse, state)
+            return _phase_switch(self._block(node.body, state), self._block(node.orelse, state), state)
         if isinstance(node, (ast.For, ast.AsyncFor)):
             state = self._expr(node.iter, state)
             return self._loop(node, state, lambda s: self._bind(node.target, None, s, node))
@@ -453,7 +463,7 @@ class _Flow:
         forward = modes.forward_key(call)
         if forward is not None and _relation(forward, key) == "same" and not modes.in_no_grad(call) \
                 and modes.feeds_training(call):
-            self.points[call] = self.points.get(call, EMPTY) | state
+            self._add_point(call, state)
         if isinstance(func, ast.Attribute):
             receiver_expr = modes.alias_base(func.value)
             receiver = modes.key_of(receiver_expr) if receiver_expr is not None else None
@@ -514,8 +524,16 @@ class _Flow:
                 continue
             if effect.forwards_entry:
                 self.points[call] = self.points.get(call, EMPTY) | state
+            elif effect.returns_entry and not self.modes.in_no_grad(call) and self.modes.feeds_training(call):
+                self._add_point(call, state)
             state = self._substitute(effect.exit, state, call, slot)
         return state
+
+    def _add_point(self, call: ast.Call, state: State) -> None:
+        """A forward pass (or a call returning one) whose value reaches a
+        backward() here, or is returned from a function without one."""
+        points = self.points if self.modes.has_backward(self.function) else self.pending
+        points[call] = points.get(call, EMPTY) | state
 
     @staticmethod
     def _substitute(modes: State, current: State, call: ast.AST, slot: Key) -> State:
@@ -531,6 +549,18 @@ class _Flow:
             else:
                 result.add(Mode(mode.kind, call))
         return frozenset(result)
+
+
+def _phase_switch(body: State, orelse: State, before: State) -> State:
+    """`if phase == "train": model.train() else: model.eval()` is
+    `model.train(phase == "train")`: the mode follows a condition dllint does
+    not decide (the same one that guards the training step), so either."""
+    ends = [[m for m in branch if m.kind != ESCAPED] for branch in (body, orelse)]
+    if all(len(end) == 1 and end[0] not in before for end in ends) \
+            and sorted(end[0].kind for end in ends) == sorted((EVAL, TRAIN)):
+        switch = next(end[0] for end in ends if end[0].kind == EVAL)
+        return _keep_escaped(body | orelse) | {Mode(EITHER, switch.node)}
+    return body | orelse
 
 
 def _is_generator(function: FunctionNode) -> bool:
@@ -555,6 +585,7 @@ class ModeModel:
         self._loads: Optional[Dict[str, List[ast.AST]]] = None
         self._reaches_backward: Optional[bool] = None
         self._sinks: Dict[ast.AST, Set[int]] = {}
+        self._backward: Dict[ast.AST, bool] = {}
         self._dependence: Optional["ModeDependence"] = None
 
     @property
@@ -930,6 +961,8 @@ class ModeModel:
             yields=flow.yields,
             forwards_entry=any(entry in state for state in flow.points.values()),
             forwards=bool(flow.points),
+            returns_entry=any(entry in state for state in flow.pending.values()),
+            returns_forward=bool(flow.pending),
         )
         self._effects[token] = effect
         return effect
@@ -1265,6 +1298,15 @@ class ModeModel:
                 return True
             current = self.semantic.parent(current)
         return False
+
+    def has_backward(self, function: Body) -> bool:
+        """Whether `function`'s own body calls backward()."""
+        cached = self._backward.get(function)
+        if cached is None:
+            cached = self._backward[function] = any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward"
+                for node in _body_walk(function))
+        return cached
 
     def _training_sinks(self, function: Body) -> Set[int]:
         """Ids of the expressions whose value reaches a backward() (or the
@@ -1638,7 +1680,8 @@ class ModeModel:
                 if key is None or key in keys:
                     continue
                 for slot, relation in self.slots_for(node, module, callee, key):
-                    if relation == "same" and module.modes.effect(callee, slot).forwards:
+                    effect = module.modes.effect(callee, slot)
+                    if relation == "same" and (effect.forwards or effect.returns_forward and self.feeds_training(node)):
                         keys[key] = base
                         break
             for slot_key in self._self_keys_forwarded(node, module, callee):

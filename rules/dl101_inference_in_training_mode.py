@@ -997,4 +997,111 @@ class InferenceInTrainingMode(Rule):
             "21:15",
             title="a prediction script: weights loaded by a helper, no eval()",
         ),
+        Invalid(
+            """
+            import argparse
+            import torch
+            from torch import nn
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--model", default="gru", choices=["gru", "lstm"])
+            args = parser.parse_args()
+            model = args.model
+
+            class Tagger(nn.Module):
+                def __init__(self, cell, hidden):
+                    super().__init__()
+                    rnn = nn.GRU if cell == "gru" else nn.LSTM
+                    self.rnn = rnn(32, hidden, batch_first=True)
+                    self.drop = nn.Dropout(0.3)
+                    self.out = nn.Linear(hidden, 12)
+
+                def forward(self, x):
+                    return self.out(self.drop(self.rnn(x)[0]))
+
+            tagger = Tagger(model, hidden=128)
+            optimizer = torch.optim.Adam(tagger.parameters())
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(tagger(x).flatten(0, 1), y.flatten()).backward()
+                optimizer.step()
+            with torch.no_grad():
+                for x, y in test_loader:
+                    print((tagger(x).argmax(-1) == y).float().mean())
+            """,
+            "29:16",
+            title="a command-line option named `model` is a string, not a model",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self, model="transformer", dim=256):
+                    super().__init__()
+                    self.model = model
+                    self.net = nn.TransformerEncoder(nn.TransformerEncoderLayer(dim, 4), 2)
+
+                def forward(self, x):
+                    return self.net(x)
+
+            def main(model="transformer", epochs=3):
+                encoder = Encoder(model)
+                optimizer = torch.optim.AdamW(encoder.parameters())
+                for epoch in range(epochs):
+                    for x, y in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.mse_loss(encoder(x), y).backward()
+                        optimizer.step()
+                val_error = 0.0
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        val_error += nn.functional.mse_loss(encoder(x), y).item()
+                print(val_error)
+
+            main()
+            """,
+            "24:49",
+            title="a parameter `model` whose default is a string names an architecture",
+        ),
+        Invalid(
+            files={
+                "networks.py": """
+                    from torch import nn
+
+                    class ConvNet(nn.Module):
+                        def __init__(self, model_type, classes=10):
+                            super().__init__()
+                            width = 64 if model_type == "wide" else 32
+                            self.body = nn.Sequential(nn.Conv2d(3, width, 3), nn.BatchNorm2d(width), nn.ReLU(),
+                                                      nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                            self.head = nn.Linear(width, classes)
+
+                        def forward(self, x):
+                            return self.head(self.body(x))
+                    """,
+                "train.py": """
+                    import json
+                    import torch
+                    from networks import ConvNet
+
+                    with open("config.json") as f:
+                        config = json.load(f)
+                    model = config["model"]
+                    model_path = f"checkpoints/{model}.pt"
+                    net = ConvNet(model)
+                    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+                    for images, labels in train_loader:
+                        optimizer.zero_grad()
+                        torch.nn.functional.cross_entropy(net(images), labels).backward()
+                        optimizer.step()
+                    torch.save(net.state_dict(), model_path)
+                    with torch.no_grad():
+                        accuracy = sum((net(x).argmax(1) == y).sum().item() for x, y in test_loader)
+                    """,
+            },
+            expect=("train.py:17:21",),
+            title="a configuration entry and a checkpoint path named like models",
+        ),
     ]

@@ -336,9 +336,105 @@ class ModuleModel:
             value = self.value_of_binding(binding, scope, depth)
             if value is not None:
                 return value
-            if binding.kind in ("import", "def", "class"):
+            if binding.kind in ("import", "def", "class") or self._binds_plain_data(binding, scope, depth):
                 return None
         return self._value_from_name(node.id, node)
+
+    # -- evidence against a name ------------------------------------------
+    def _binds_plain_data(self, binding: Binding, scope: Optional[Scope], depth: int) -> bool:
+        """Whether what a binding assigns says the name holds a string, a
+        number, a path or a command-line option (`model_name = args.model`,
+        `model = "resnet"`, a parameter whose callers pass strings): evidence
+        that beats the name."""
+        if binding.kind == "assign" and not binding.path:
+            return self.is_plain_data(binding.value, depth + 1)
+        if binding.kind == "param":
+            if binding.value is not None and self.is_plain_data(binding.value, depth + 1):
+                return True  # def __init__(self, model="mlp")
+            function = scope.node if scope is not None else None
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.path and depth <= _MAX_DEPTH:
+                for call in self.callers_of(function):
+                    argument = _call_argument(call, function, binding.path[0], binding.name)
+                    if argument is not None and self.is_plain_data(argument, depth + 1):
+                        return True
+        return False
+
+    def is_plain_data(self, node: ast.AST, depth: int = 0) -> bool:
+        """A string, number, path or command-line option: never a model,
+        whatever the name it is bound to (`"resnet18"`, `f"{name}.pt"`,
+        `os.path.join(...)`, `args.model`, `str(x)`)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, ast.Constant):
+            return node.value is not None and node.value is not Ellipsis
+        if isinstance(node, ast.JoinedStr):
+            return True
+        if isinstance(node, ast.BinOp):
+            # "runs/" + name, "%s.pt" % name: string building (not `x / 255.0`)
+            return any(isinstance(side, ast.JoinedStr) or isinstance(side, ast.Constant) and isinstance(side.value, str)
+                       for side in (node.left, node.right))
+        if isinstance(node, ast.IfExp):
+            return self.is_plain_data(node.body, depth + 1) and self.is_plain_data(node.orelse, depth + 1)
+        if isinstance(node, ast.Name):
+            scope, binding = self.scopes.lookup(node.id, self.scopes.scope_at(node), node.lineno)
+            return binding is not None and self._binds_plain_data(binding, scope, depth + 1)
+        if isinstance(node, ast.Attribute):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            return isinstance(root, ast.Name) and self._is_option_namespace(root, depth + 1)
+        if isinstance(node, ast.Subscript):
+            if self.qualified_name(node.value) == "sys.argv":
+                return True
+            return isinstance(node.value, ast.Name) and self._is_option_namespace(node.value, depth + 1)
+        if isinstance(node, ast.Call):
+            qualname = self.qualified_name(node.func)
+            if qualname is not None:
+                return qualname in catalog.PLAIN_DATA_FUNCTIONS or qualname.startswith(catalog.PLAIN_DATA_PREFIXES)
+            if isinstance(node.func, ast.Name):
+                _, binding = self.scopes.lookup(node.func.id, self.scopes.scope_at(node), node.lineno)
+                return binding is None and node.func.id in catalog.PLAIN_DATA_FUNCTIONS
+            if isinstance(node.func, ast.Attribute) and node.func.attr in catalog.STRING_METHODS:
+                return self.is_plain_data(node.func.value, depth + 1)
+        return False
+
+    def _is_option_namespace(self, name: ast.Name, depth: int) -> bool:
+        """`args` of `args = parser.parse_args()` (or `vars(...)` of it, or a
+        parameter its callers pass it to): its attributes are options."""
+        if depth > _MAX_DEPTH:
+            return False
+        scope, binding = self.scopes.lookup(name.id, self.scopes.scope_at(name), name.lineno)
+        if binding is None:
+            return False
+        if binding.kind == "assign":
+            value = binding.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "vars" and value.args:
+                value = value.args[0]
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr in ("parse_args", "parse_known_args"):
+                return True
+            if isinstance(value, ast.Call) and self.qualified_name(value.func) in catalog.CONFIG_READERS:
+                return True  # cfg = json.load(f); cfg["model"]
+            if isinstance(value, ast.Name):
+                return self._is_option_namespace(value, depth + 1)
+            if isinstance(value, ast.Call) and not binding.path:
+                resolved = self.resolve_function(value)
+                if resolved is not None:
+                    module, function = resolved
+                    return any(isinstance(r, ast.Name) and module._is_option_namespace(r, depth + 1) or
+                               isinstance(r, ast.Call) and isinstance(r.func, ast.Attribute) and r.func.attr == "parse_args"
+                               for r in return_expressions(function))
+            return False
+        if binding.kind == "param":
+            function = scope.node if scope is not None else None
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.path:
+                calls = self.callers_of(function)
+                for call in calls:
+                    argument = _call_argument(call, function, binding.path[0], binding.name)
+                    if not (isinstance(argument, ast.Name) and self._is_option_namespace(argument, depth + 1)):
+                        return False
+                return bool(calls)
+        return False
 
     def _value_from_name(self, name: str, node: ast.AST) -> Optional[Value]:
         kind = kind_from_name(name)
@@ -376,9 +472,12 @@ class ModuleModel:
                 class_scope = self.scopes.scopes.get(class_node)
                 bindings = class_scope.attributes.get(node.attr) if class_scope else None
                 if bindings:
-                    value = self.value_of_binding(pick_binding(bindings, None), class_scope, depth)
+                    binding = pick_binding(bindings, None)
+                    value = self.value_of_binding(binding, class_scope, depth)
                     if value is not None:
                         return value
+                    if binding.kind == "assign" and not binding.path and self.is_plain_data(binding.value, depth + 1):
+                        return None  # self.model = args.model
                 return self._value_from_name(node.attr, node)
         base = self.value_of(node.value, depth + 1)
         if base is not None:
@@ -590,6 +689,8 @@ class ModuleModel:
                         value = caller.value_of(argument, depth + 1)
                         if value is not None:
                             return value
+        if self._binds_plain_data(binding, scope, depth):
+            return None
         return self._value_from_name(binding.name, binding.node)
 
     def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:

@@ -43,8 +43,8 @@ class InferenceInTrainingMode(Rule):
       without them (Linear, Conv, ReLU, LayerNorm, an LSTM without dropout
       ...) is never reported.
     - Whenever the model may have been switched by something dllint cannot
-      follow (a library function or object it was handed to, a pickled model
-      from `torch.load`, a callback, `.train(flag)`), nothing is reported; so
+      follow (a library function or object it was handed to, a callback,
+      `.train(flag)`), nothing is reported; so
       also when only some paths to the use leave it in training mode.
     - A function that uses a model it receives is judged through its callers
       in the linted files; with no caller it is not reported.
@@ -71,7 +71,7 @@ class InferenceInTrainingMode(Rule):
         "behave as in training; call `{model}.eval()` before this"
     )
     triggers = re.compile(
-        r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict"
+        r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict|load\("
     )
 
     def finish(self) -> None:
@@ -475,11 +475,72 @@ class InferenceInTrainingMode(Rule):
             """
             import torch
 
-            model = torch.load("full_model.pt")
+            model = torch.load("full_model.pt", map_location="cpu", weights_only=False)
+            model.eval()
             with torch.no_grad():
                 print(model(batch))
             """,
-            title="a pickled model keeps the mode it was saved in",
+            title="a pickled model put into eval mode after loading",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            checkpoint = torch.load("last.ckpt", map_location="cpu")
+            net = nn.Sequential(nn.Linear(16, 32), nn.Dropout(0.1), nn.Linear(32, 4))
+            net.load_state_dict(checkpoint["model"])
+            net.train(False)
+            with torch.no_grad():
+                for x, _ in test_loader:
+                    print(net(x).argmax(1))
+            """,
+            title="a checkpoint dictionary from `torch.load` is not a model; `train(False)` is eval()",
+        ),
+        Valid(
+            """
+            import torch
+
+            def save():
+                net = torch.nn.Sequential(torch.nn.Linear(1, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
+                optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+                for _ in range(100):
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(net(x), y).backward()
+                    optimizer.step()
+                torch.save(net, "net.pkl")
+
+            def restore():
+                net = torch.load("net.pkl")
+                return net(x)
+            """,
+            title="the pickled model saved in this file has no dropout or batch norm",
+        ),
+        Valid(
+            files={
+                "model.py": """
+                    from torch import nn
+
+                    class Upscaler(nn.Module):
+                        def __init__(self, factor):
+                            super().__init__()
+                            self.conv = nn.Conv2d(1, factor ** 2, 3, padding=1)
+                            self.shuffle = nn.PixelShuffle(factor)
+
+                        def forward(self, x):
+                            return self.shuffle(self.conv(x).relu())
+                    """,
+                "upscale.py": """
+                    import sys
+                    import torch
+                    from model import Upscaler
+
+                    with torch.serialization.safe_globals([Upscaler]):
+                        model = torch.load(sys.argv[1])
+                    print(model(read_image(sys.argv[2])).shape)
+                    """,
+            },
+            title="a pickled model whose only possible class (imported for unpickling) is mode-free",
         ),
         Valid(
             """
@@ -1103,5 +1164,52 @@ class InferenceInTrainingMode(Rule):
             },
             expect=("train.py:17:21",),
             title="a configuration entry and a checkpoint path named like models",
+        ),
+        Invalid(
+            """
+            import torch
+
+            model = torch.load("full_model.pt")
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            "5:11",
+            title="a pickled model from `torch.load` is in the mode it was saved in: training",
+        ),
+        Invalid(
+            """
+            import sys
+            import torch
+
+            def classify(path, images):
+                net = torch.load(path, map_location="cpu", weights_only=False).to("cuda")
+                scores = net(images.cuda())
+                return scores.softmax(-1)
+
+            print(classify(sys.argv[1], read_images(sys.argv[2:])))
+            """,
+            "6:14",
+            title="a whole model loaded in a prediction function, moved to the GPU but never switched",
+        ),
+        Invalid(
+            files={
+                "checkpoints.py": """
+                    import torch
+
+                    def restore(path):
+                        return torch.load(path, weights_only=False)
+                    """,
+                "evaluate.py": """
+                    import torch
+                    from checkpoints import restore
+
+                    detector = restore("runs/best.pt")
+                    with torch.no_grad():
+                        for images, targets in val_loader:
+                            print(detector(images))
+                    """,
+            },
+            expect=("evaluate.py:7:15",),
+            title="a helper of another file returns the unpickled model",
         ),
     ]

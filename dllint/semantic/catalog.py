@@ -457,6 +457,15 @@ STRING_METHODS: FrozenSet[str] = frozenset(
 )
 
 MODEL_LOADED_IN_EVAL_MODE: FrozenSet[str] = frozenset({"from_pretrained"})
+# `torch.load(path)` of a whole pickled model: it keeps the mode it was saved
+# in, which for a model saved during or right after training is training mode.
+MODEL_LOADED_IN_SAVED_MODE: FrozenSet[str] = frozenset({"torch.load"})
+# What an unpickled object is used as, when it is used as a model or as a checkpoint.
+MODEL_USE_METHODS: FrozenSet[str] = frozenset(
+    {"eval", "train", "forward", "parameters", "named_parameters", "modules", "children", "state_dict",
+     "generate", "encode", "decode", "predict", "sample", "embed"}
+)
+CHECKPOINT_USE_METHODS: FrozenSet[str] = frozenset({"keys", "items", "values", "get", "pop", "update", "__getitem__"})
 MODEL_LOADED_IN_UNKNOWN_MODE: FrozenSet[str] = frozenset(
     {"torch.load", "torch.jit.load", "torch.hub.load", "torch.export.load", "torch.package.PackageImporter"}
 )

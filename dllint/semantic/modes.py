@@ -1054,6 +1054,8 @@ class ModeModel:
         resolved = self.resolve_callee(expr)
         if resolved is not None:
             return self._returned_state(expr, resolved, (), function, key, current, depth)
+        if qualname in catalog.MODEL_LOADED_IN_SAVED_MODE and self.semantic.loads_whole_model(expr):
+            return frozenset({Mode(TRAIN, expr)})
         if qualname in catalog.MODEL_LOADED_IN_UNKNOWN_MODE:
             return unknown
         if isinstance(func, ast.Attribute) and func.attr in catalog.MODEL_LOADED_IN_EVAL_MODE:
@@ -1582,6 +1584,12 @@ class ModeModel:
                     and _relation(self.key_of(other.func.value), key) in ("same", "parent"):
                 return True
             parent = self.semantic.parent(other)
+            while isinstance(parent, ast.Attribute) and isinstance(self.semantic.parent(parent), ast.Call):
+                parent = self.semantic.parent(self.semantic.parent(parent))  # torch.load(p).to(device)
+            if isinstance(parent, ast.Assign) and self.semantic.qualified_name(other.func) in catalog.MODEL_LOADED_IN_SAVED_MODE \
+                    and any(_relation(self.key_of(element), key) == "same"
+                            for target in parent.targets for element, _ in _target_names(target)):
+                return True  # model = torch.load(path)
             if isinstance(parent, ast.Assign) and parent.value is other and any(
                     _relation(self.key_of(element), key) == "same"
                     for target in parent.targets for element, _ in _target_names(target)):

@@ -576,9 +576,55 @@ class ModuleModel:
             return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
         if qualname in ("sklearn.pipeline.make_pipeline",):
             return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
-        if qualname in ("torch.load",):
-            return None
+        if qualname in catalog.MODEL_LOADED_IN_SAVED_MODE and self.loads_whole_model(node, depth):
+            return Value(MODEL, qualname=qualname, framework="torch", origin=node, module=here)
         return None
+
+    def loads_whole_model(self, call: ast.Call, depth: int = 0) -> bool:
+        """Whether `torch.load(...)` unpickles a whole model rather than a
+        state dict or checkpoint: what it is bound to is called or switched
+        (`model(x)`, `model.eval()`) and never indexed, iterated as a dict or
+        handed to `load_state_dict`."""
+        if depth > _MAX_DEPTH or any(k.arg == "weights_only" and not _is_false_constant(k.value) for k in call.keywords):
+            return False
+        node: ast.AST = call
+        parent = self.parent(node)
+        while isinstance(parent, ast.Attribute) and parent.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+            node = self.parent(parent)  # torch.load(p).to(device)
+            if not isinstance(node, ast.Call):
+                return False
+            parent = self.parent(node)
+        if isinstance(parent, ast.Return):
+            function = self.enclosing_function(parent)
+            if function is None:
+                return False
+            callers = [(self, c) for c in self.callers_of(function)] + self.callers_elsewhere(function)
+            return any(module.loads_whole_model(c, depth + 1) for module, c in callers)
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return True  # torch.load(p)(x)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+            return False
+        name = parent.targets[0].id
+        scope = self.scopes.scope_at(parent)
+        as_model = False
+        for use in self.nodes_of(ast.Name):
+            if use.id != name or not isinstance(use.ctx, ast.Load) or self.scopes.lookup(name, self.scopes.scope_at(use), use.lineno)[0] is not scope:
+                continue
+            outer = self.parent(use)
+            if isinstance(outer, ast.Subscript) and outer.value is use:
+                return False
+            if isinstance(outer, ast.Compare) and use in outer.comparators:
+                return False  # "state_dict" in checkpoint
+            if isinstance(outer, ast.Attribute) and outer.attr in catalog.CHECKPOINT_USE_METHODS:
+                return False
+            if isinstance(outer, ast.Call) and use in outer.args and isinstance(outer.func, ast.Attribute) \
+                    and outer.func.attr in ("load_state_dict", "update"):
+                return False
+            if isinstance(outer, ast.Call) and outer.func is use:
+                as_model = True
+            elif isinstance(outer, ast.Attribute) and outer.attr in catalog.MODEL_USE_METHODS:
+                as_model = True
+        return as_model
 
     def _value_of_method_call(self, node: ast.Call, receiver: Value, method: str, depth: int) -> Optional[Value]:
         here = self.info.name
@@ -733,6 +779,10 @@ def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str
     if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return call.args[position]
     return None
+
+
+def _is_false_constant(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and not node.value
 
 
 def _split_from_arguments(call: ast.Call) -> Optional[str]:

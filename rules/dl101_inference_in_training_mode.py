@@ -12,7 +12,9 @@ class InferenceInTrainingMode(Rule):
     reaches the use since the model was created or last put into training
     mode.
 
-    Inference is a forward call (`model(x)`, `model.forward(x)`) under
+    Inference is a forward call (`model(x)`, `model.forward(x)`, a model's
+    own `generate`/`encode`/`sample`/`predict`/`embed`, or any method of a
+    project model class that runs its layers) under
     `torch.no_grad()` / `torch.inference_mode()` (or in a function decorated
     with them); in a function that evaluates (named like `evaluate`,
     `validate`, `test`, `predict`, `infer`) or over validation or test data,
@@ -515,6 +517,38 @@ class InferenceInTrainingMode(Rule):
                 return net(x)
             """,
             title="the pickled model saved in this file has no dropout or batch norm",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Translator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.GRU(64, 128, batch_first=True)
+                    self.dropout = nn.Dropout(0.3)
+                    self.decoder = nn.Linear(128, 5000)
+
+                def forward(self, src):
+                    return self.decoder(self.dropout(self.encoder(src)[0]))
+
+                @torch.no_grad()
+                def translate(self, src):
+                    self.eval()
+                    return self.forward(src).argmax(-1)
+
+                def count_parameters(self):
+                    return sum(p.numel() for p in self.parameters())
+
+            model = Translator()
+            model.load_state_dict(torch.load("translator.pt"))
+            print(model.count_parameters())
+            with torch.no_grad():
+                for src, _ in test_loader:
+                    print(model.translate(src))
+            """,
+            title="a model method that switches to eval mode itself, and one that runs no layer",
         ),
         Valid(
             files={
@@ -1211,5 +1245,113 @@ class InferenceInTrainingMode(Rule):
             },
             expect=("evaluate.py:7:15",),
             title="a helper of another file returns the unpickled model",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Seq2Seq(nn.Module):
+                def __init__(self, vocab):
+                    super().__init__()
+                    self.embed = nn.Embedding(vocab, 256)
+                    self.encoder = nn.LSTM(256, 256, num_layers=2, dropout=0.2, batch_first=True)
+                    self.out = nn.Linear(256, vocab)
+
+                def forward(self, src):
+                    return self.out(self.encoder(self.embed(src))[0])
+
+                def greedy(self, src, steps):
+                    states = self.encoder(self.embed(src))[0]
+                    return self.out(states[:, -steps:]).argmax(-1)
+
+            model = Seq2Seq(8000)
+            optimizer = torch.optim.Adam(model.parameters())
+            for src, trg in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(src).flatten(0, 1), trg.flatten()).backward()
+                optimizer.step()
+            with torch.no_grad():
+                for src, trg in test_loader:
+                    print(model.greedy(src, 20))
+            """,
+            "26:15",
+            title="a project model method that runs its layers, over test data under no_grad",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class SentenceEncoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.tokens = nn.EmbeddingBag(30000, 384)
+                    self.drop = nn.Dropout(0.1)
+                    self.proj = nn.Linear(384, 384)
+
+                def forward(self, ids, offsets):
+                    return self.proj(self.drop(self.tokens(ids, offsets)))
+
+                def encode(self, ids, offsets):
+                    return nn.functional.normalize(self(ids, offsets), dim=-1)
+
+            def evaluate_retrieval(encoder, pairs):
+                hits = 0
+                for (q_ids, q_off), (d_ids, d_off) in pairs:
+                    scores = encoder.encode(q_ids, q_off) @ encoder.encode(d_ids, d_off).T
+                    hits += (scores.argmax(1) == torch.arange(len(scores))).sum().item()
+                return hits
+
+            encoder = SentenceEncoder()
+            optimizer = torch.optim.AdamW(encoder.parameters(), lr=2e-5)
+            for epoch in range(3):
+                encoder.train()
+                for (q_ids, q_off), (d_ids, d_off) in train_pairs:
+                    optimizer.zero_grad()
+                    logits = encoder(q_ids, q_off) @ encoder(d_ids, d_off).T
+                    nn.functional.cross_entropy(logits, torch.arange(len(logits))).backward()
+                    optimizer.step()
+                print(evaluate_retrieval(encoder, dev_pairs))
+            """,
+            "20:18",
+            title="`encoder.encode(...)` in an evaluation function, as the training loop left it",
+        ),
+        Invalid(
+            files={
+                "vae.py": """
+                    import torch
+                    from torch import nn
+
+                    class VAE(nn.Module):
+                        def __init__(self, latent=32):
+                            super().__init__()
+                            self.latent = latent
+                            self.encoder = nn.Sequential(nn.Linear(784, 400), nn.BatchNorm1d(400), nn.ReLU(), nn.Linear(400, 2 * latent))
+                            self.decoder = nn.Sequential(nn.Linear(latent, 400), nn.BatchNorm1d(400), nn.ReLU(), nn.Linear(400, 784))
+
+                        def forward(self, x):
+                            mu, logvar = self.encoder(x).chunk(2, dim=-1)
+                            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+                            return self.decoder(z).sigmoid(), mu, logvar
+
+                        def sample(self, count):
+                            z = torch.randn(count, self.latent)
+                            return self.decoder(z).sigmoid()
+                    """,
+                "sample.py": """
+                    import torch
+                    from torchvision.utils import save_image
+                    from vae import VAE
+
+                    vae = VAE()
+                    vae.load_state_dict(torch.load("vae.pt"))
+                    with torch.no_grad():
+                        images = vae.sample(64)
+                    save_image(images.view(64, 1, 28, 28), "samples.png")
+                    """,
+            },
+            expect=("sample.py:8:14",),
+            title="`vae.sample(64)` of a class in another file, after loading its weights",
         ),
     ]

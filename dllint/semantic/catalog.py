@@ -465,6 +465,12 @@ MODEL_USE_METHODS: FrozenSet[str] = frozenset(
     {"eval", "train", "forward", "parameters", "named_parameters", "modules", "children", "state_dict",
      "generate", "encode", "decode", "predict", "sample", "embed"}
 )
+# Methods of library models that run the network for inference, like `model(x)`.
+MODEL_INFERENCE_METHODS: FrozenSet[str] = frozenset(
+    {"generate", "encode", "decode", "sample", "predict", "embed", "forward_features", "extract_features",
+     "encode_image", "encode_text", "get_image_features", "get_text_features", "translate", "greedy_decode",
+     "beam_search", "reconstruct", "inference", "infer"}
+)
 CHECKPOINT_USE_METHODS: FrozenSet[str] = frozenset({"keys", "items", "values", "get", "pop", "update", "__getitem__"})
 MODEL_LOADED_IN_UNKNOWN_MODE: FrozenSet[str] = frozenset(
     {"torch.load", "torch.jit.load", "torch.hub.load", "torch.export.load", "torch.package.PackageImporter"}

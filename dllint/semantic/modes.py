@@ -1398,6 +1398,10 @@ class ModeModel:
         for node in self.semantic.nodes_of(ast.Call):
             func = node.func
             target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
+            if isinstance(func, ast.Attribute) and target is func and isinstance(func.value, (ast.Name, ast.Attribute)) \
+                    and self._runs_model_method(node):
+                found.append((node, func.value))  # model.generate(x), model.encode(x)
+                continue
             if not isinstance(target, (ast.Name, ast.Attribute)):
                 continue
             if isinstance(target, ast.Attribute):
@@ -1413,6 +1417,54 @@ class ModeModel:
                 continue
             found.append((node, target))
         return found
+
+    def _runs_model_method(self, call: ast.Call) -> bool:
+        """`model.generate(x)`, `model.encode(x)`, `model.sample(n)`, or any
+        method of a project model class that runs its submodules (and does
+        not switch modes itself): inference exactly like `model(x)`."""
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if func.attr.startswith("_") or func.attr in catalog.MODEL_SELF_RETURNING_METHODS \
+                or func.attr in catalog.MODE_NEUTRAL_MODEL_METHODS and func.attr not in catalog.MODEL_INFERENCE_METHODS \
+                or func.attr in ("eval", "train", "apply"):
+            return False
+        if self._is_internal(func.value):
+            return False
+        value = self.semantic.value_of(func.value)
+        if value is None or value.kind != MODEL or value.framework not in ("torch", "lightning", "hf", None):
+            return False
+        resolved = self.resolve_callee(call)
+        if resolved is not None:
+            module, method = resolved
+            if module.enclosing_class(method) is None or module.modes.switches_modes(method):
+                return False
+            return module.modes._runs_submodules(method)
+        return not value.by_name and value.framework != "lightning" and func.attr in catalog.MODEL_INFERENCE_METHODS
+
+    def _runs_submodules(self, method: FunctionNode, _depth: int = 0) -> bool:
+        """Whether a model method calls `self(...)`, `self.forward(...)`, a
+        submodule `self.<layer>(...)`, or another method that does."""
+        class_node = self.semantic.enclosing_class(method)
+        if class_node is None:
+            return False
+        methods = {s.name: s for s in class_node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for node in _body_walk(method):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "self":
+                return True
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                if func.attr == "forward":
+                    return True
+                if func.attr in methods:
+                    if _depth < 3 and methods[func.attr] is not method and self._runs_submodules(methods[func.attr], _depth + 1):
+                        return True
+                    continue
+                value = self.semantic.value_of(func)
+                if value is not None and value.kind == MODEL:
+                    return True
+        return False
 
     def _is_internal(self, target: ast.AST) -> bool:
         """`self.layer(x)` inside a model class: the model running its parts."""
@@ -1519,6 +1571,9 @@ class ModeModel:
         arguments = list(call.args) + [k.value for k in call.keywords]
         if not arguments:
             return False
+        if isinstance(call.func, ast.Attribute) and call.func.attr not in ("forward", "__call__") \
+                and all(_is_literal(argument) for argument in arguments):
+            return False  # vae.sample(64), model.generate(ids, 20): sizes, not inputs
         key = self.key_of(call.func)
         function = self.body_of(call)
         fresh = key is None or not self._loaded_before(function, call, key)

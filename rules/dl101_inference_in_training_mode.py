@@ -48,8 +48,10 @@ class InferenceInTrainingMode(Rule):
       follow (a library function or object it was handed to, a callback,
       `.train(flag)`), nothing is reported; so
       also when only some paths to the use leave it in training mode.
-    - A function that uses a model it receives is judged through its callers
-      in the linted files; with no caller it is not reported.
+    - A function that uses a model it receives is judged through each of its
+      callers in the linted files (the finding names the caller that passes
+      a model in training mode with dropout or batch norm); with no caller
+      it is not reported.
     - Deliberate training mode is left alone: an explicit `model.train()`
       followed by a no_grad pass with no training step in between
       (batch-norm recalibration, MC dropout), and a no_grad forward pass
@@ -94,13 +96,19 @@ class InferenceInTrainingMode(Rule):
             function = modes.body_of(call)
             if (id(function), key) in seen:
                 continue
-            state = modes.mode_before(call, target)
-            if state is None or not state.surely_training or modes.switched_on_purpose(call, state):
-                continue
-            if not modes.is_mode_dependent(target):
-                continue
-            seen.add((id(function), key))
-            self.report(call, model=self.source.segment(target), reason=reason)
+            for caller, state in modes.mode_before_by_caller(call, target):
+                if not state.surely_training or modes.switched_on_purpose(call, state):
+                    continue
+                if not (modes.caller_dependent(caller, call, target) if caller else modes.is_mode_dependent(target)):
+                    continue
+                seen.add((id(function), key))
+                via = ""
+                if caller is not None:
+                    module, site = caller
+                    where = "" if module is self.semantic else f" of {module.source.path}"
+                    via = f" (called at line {site.lineno}{where})"
+                self.report(call, model=self.source.segment(target), reason=reason + via)
+                break
 
     VALID = [
         Valid(
@@ -549,6 +557,26 @@ class InferenceInTrainingMode(Rule):
                     print(model.translate(src))
             """,
             title="a model method that switches to eval mode itself, and one that runs no layer",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            @torch.no_grad()
+            def accuracy(net, loader):
+                return sum((net(x).argmax(1) == y).float().sum().item() for x, y in loader) / len(loader.dataset)
+
+            linear = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+            mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.Dropout(0.5), nn.ReLU(), nn.Linear(256, 10))
+            for epoch in range(5):
+                fit_one_epoch(linear, train_loader)
+                print("linear", accuracy(linear, test_loader))
+            fit_one_epoch(mlp, train_loader)
+            mlp.eval()
+            print("mlp", accuracy(mlp, test_loader))
+            """,
+            title="one helper, two callers: the dropout-free model, and the dropout model after eval()",
         ),
         Valid(
             files={
@@ -1353,5 +1381,104 @@ class InferenceInTrainingMode(Rule):
             },
             expect=("sample.py:8:14",),
             title="`vae.sample(64)` of a class in another file, after loading its weights",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            def evaluate(network, loader):
+                with torch.no_grad():
+                    return sum((network(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            def fit(network, loader, epochs=3):
+                optimizer = torch.optim.SGD(network.parameters(), lr=0.05)
+                network.train()
+                for _ in range(epochs):
+                    for x, y in loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(network(x), y).backward()
+                        optimizer.step()
+
+            baseline = nn.Sequential(nn.Linear(100, 64), nn.ReLU(), nn.Linear(64, 5))
+            fit(baseline, train_loader)
+            print("baseline", evaluate(baseline, val_loader))
+            regularised = nn.Sequential(nn.Linear(100, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 5))
+            fit(regularised, train_loader)
+            print("dropout", evaluate(regularised, val_loader))
+            """,
+            "6:21",
+            title="a helper called with a dropout-free model and with a dropout model: the second caller decides",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+                    self.fc = nn.Linear(16, 10)
+
+                def forward(self, x):
+                    return self.fc(self.features(x).flatten(1))
+
+            def run_eval(model, loader):
+                correct = 0
+                with torch.no_grad():
+                    for images, labels in loader:
+                        correct += (model(images).argmax(1) == labels).sum().item()
+                return correct
+
+            def main():
+                model = Classifier()
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+                for epoch in range(30):
+                    model.train()
+                    for images, labels in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(model(images), labels).backward()
+                        optimizer.step()
+                    print(epoch, run_eval(model, val_loader))
+                model.eval()
+                print("test", run_eval(model, test_loader))
+            """,
+            "17:25",
+            title="a helper whose last caller switches to eval mode, but whose per-epoch caller does not",
+        ),
+        Invalid(
+            files={
+                "metrics.py": """
+                    import torch
+
+                    @torch.no_grad()
+                    def mean_iou(segmenter, loader):
+                        scores = [iou(segmenter(images).argmax(1), masks) for images, masks in loader]
+                        return sum(scores) / len(scores)
+                    """,
+                "finetune.py": """
+                    from torch import nn
+                    from metrics import mean_iou
+
+                    head = nn.Sequential(nn.Conv2d(256, 21, 1))
+                    print(mean_iou(head, val_loader))
+                    """,
+                "train.py": """
+                    import torch
+                    from torch import nn
+                    from metrics import mean_iou
+
+                    segmenter = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.Conv2d(64, 21, 1))
+                    optimizer = torch.optim.Adam(segmenter.parameters())
+                    for images, masks in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(segmenter(images), masks).backward()
+                        optimizer.step()
+                    print(mean_iou(segmenter, val_loader))
+                    """,
+            },
+            expect=("metrics.py:5:19",),
+            title="a metric helper called from two scripts, one with a batch-norm model in training mode",
         ),
     ]

@@ -1164,6 +1164,53 @@ class ModeModel:
         function = self.body_of(node)
         return ModeAt(self.resolve(function, self.state_before(function, node, key)))
 
+    def mode_before_by_caller(self, node: ast.AST, expr: ast.AST) -> List[Tuple[Optional[Tuple["ModuleModel", ast.Call]], ModeAt]]:
+        """`mode_before`, one answer per caller of the function `node` runs in
+        when the model is one the function receives: a helper called once
+        with a model in eval mode and once with one in training mode is
+        judged for each call (the caller, the modes). (None, modes) when the
+        modes do not depend on the caller."""
+        key = self.key_of(expr)
+        if key is None:
+            return []
+        function = self.body_of(node)
+        state = self.state_before(function, node, key)
+        entries = [mode for mode in state if mode.kind == ENTRY and mode.key is not None]
+        whole = [(None, ModeAt(self.resolve(function, state)))]
+        if len(entries) != 1 or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return whole
+        slot = entries[0].key
+        assert slot is not None
+        class_node = self.semantic.enclosing_class(function)
+        if class_node is not None and slot[0] is class_node and self.project.model_framework(self.semantic.class_qualname(class_node)):
+            return whole  # hooks of a model class: Lightning decides
+        callers, referenced = self.callers(function)
+        if referenced or len(callers) < 2:
+            return whole
+        rest = self.resolve(function, frozenset(mode for mode in state if mode is not entries[0]))
+        found: List[Tuple[Optional[Tuple["ModuleModel", ast.Call]], ModeAt]] = []
+        for module, call in callers:
+            caller_key = module.modes.caller_key(call, self.semantic, function, slot)
+            if caller_key is None:
+                found.append(((module, call), ModeAt(rest | {Mode(UNKNOWN, call)})))
+                continue
+            caller_function = module.modes.body_of(call)
+            before = module.modes.state_before(caller_function, call, caller_key)
+            found.append(((module, call), ModeAt(rest | module.modes.resolve(caller_function, before, 1))))
+        return found
+
+    def caller_dependent(self, caller: Tuple["ModuleModel", ast.Call], node: ast.AST, expr: ast.AST) -> bool:
+        """Mode dependence of the model `expr` (a parameter of the function
+        `node` runs in) as one caller passes it."""
+        key = self.key_of(expr)
+        function = self.body_of(node)
+        module, call = caller
+        if key is not None and key[0] is function and len(key[1]) == 1 and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            argument = argument_for(call, function, key[1][0])
+            if argument is not None:
+                return module.modes.is_mode_dependent(argument)
+        return self.is_mode_dependent(expr)
+
     def resolve(self, function: Body, state: State, depth: int = 0) -> State:
         result: Set[Mode] = set()
         for mode in state:

@@ -1,3 +1,4 @@
+import ast
 import re
 from typing import Set, Tuple
 
@@ -23,7 +24,8 @@ class InferenceInTrainingMode(Rule):
     `torch.export.export`, or `torch.jit.script` whose result is saved.
 
     The mode is followed through helper functions and methods (in other files
-    of the project too), wrappers (`model.module`, DDP, `.to(device)`),
+    of the project too), plain objects that hold models and switch or run
+    them in their own methods (`pair.val_start()`, `pair.embed(x)`), wrappers (`model.module`, DDP, `.to(device)`),
     context managers, loops and the callers of the function that does the
     inference. Lightning hooks (`validation_step`, ...) and Hugging Face
     models from `from_pretrained` (which returns them in eval mode) are
@@ -89,11 +91,14 @@ class InferenceInTrainingMode(Rule):
         for call, target, qualname in modes.exports():
             uses.append((call, target, f"when exported with `{qualname}`"))
         uses.sort(key=lambda use: (use[0].lineno, use[0].col_offset))
+        reported: Set[int] = set()
         for call, target, reason in uses:
             key = modes.key_of(target)
-            if key is None:
+            if key is None or id(call) in reported:
                 continue
             function = modes.body_of(call)
+            if isinstance(key[0], ast.ClassDef):
+                key = (key[0], ())  # the models an object's method runs: one finding for the object
             if (id(function), key) in seen:
                 continue
             for caller, state in modes.mode_before_by_caller(call, target):
@@ -107,7 +112,11 @@ class InferenceInTrainingMode(Rule):
                     module, site = caller
                     where = "" if module is self.semantic else f" of {module.source.path}"
                     via = f" (called at line {site.lineno}{where})"
-                self.report(call, model=self.source.segment(target), reason=reason + via)
+                name = self.source.segment(target)
+                if isinstance(target, ast.Attribute) and not name.endswith(target.attr):
+                    name = ast.unparse(target)  # a model a wrapper's method runs: `pair.img_enc`
+                reported.add(id(call))
+                self.report(call, model=name, reason=reason + via)
                 break
 
     VALID = [
@@ -1480,5 +1489,74 @@ class InferenceInTrainingMode(Rule):
             },
             expect=("metrics.py:5:19",),
             title="a metric helper called from two scripts, one with a batch-norm model in training mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Recommender:
+                def __init__(self):
+                    self.user_tower = nn.Sequential(nn.Embedding(50000, 64), nn.Dropout(0.2))
+                    self.item_tower = nn.Sequential(nn.Embedding(10000, 64), nn.Dropout(0.2))
+                    params = list(self.user_tower.parameters()) + list(self.item_tower.parameters())
+                    self.optimizer = torch.optim.Adam(params)
+
+                def train_step(self, users, items, clicks):
+                    logits = (self.user_tower(users) * self.item_tower(items)).sum(-1)
+                    loss = nn.functional.binary_cross_entropy_with_logits(logits, clicks)
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+                @torch.no_grad()
+                def predict(self, users, items):
+                    return (self.user_tower(users) * self.item_tower(items)).sum(-1).sigmoid()
+
+            recommender = Recommender()
+            for users, items, clicks in train_loader:
+                recommender.train_step(users, items, clicks)
+            for users, items, clicks in test_loader:
+                print(recommender.predict(users, items))
+            """,
+            "20:17",
+            title="a wrapper object's predict() runs its towers under no_grad in training mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Captioner:
+                def __init__(self):
+                    self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                    self.decoder = nn.LSTM(32, 256, num_layers=2, dropout=0.3)
+
+                def train_start(self):
+                    self.encoder.train()
+                    self.decoder.train()
+
+                def describe(self, images):
+                    features = self.encoder(images)
+                    return self.decoder(features.unsqueeze(0))[0]
+
+                def fit_batch(self, images, targets, optimizer):
+                    optimizer.zero_grad()
+                    nn.functional.mse_loss(self.describe(images), targets).backward()
+                    optimizer.step()
+
+            def validate(captioner, loader):
+                with torch.no_grad():
+                    return [captioner.describe(images) for images, _ in loader]
+
+            captioner = Captioner()
+            optimizer = torch.optim.Adam(list(captioner.encoder.parameters()) + list(captioner.decoder.parameters()))
+            captioner.train_start()
+            for images, targets in train_loader:
+                captioner.fit_batch(images, targets, optimizer)
+            print(validate(captioner, val_loader))
+            """,
+            "24:17",
+            title="a validation helper calls a wrapper's method; nothing ever switched its models to eval",
         ),
     ]

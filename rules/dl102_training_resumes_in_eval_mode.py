@@ -469,6 +469,50 @@ class TrainingResumesInEvalMode(Rule):
             },
             title="eval() and train() around a validation helper of another file",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class RetrievalModel:
+                def __init__(self, lr):
+                    self.image_encoder = nn.Sequential(nn.Linear(2048, 512), nn.BatchNorm1d(512))
+                    self.text_encoder = nn.Sequential(nn.EmbeddingBag(20000, 512), nn.Dropout(0.1))
+                    params = list(self.image_encoder.parameters()) + list(self.text_encoder.parameters())
+                    self.optimizer = torch.optim.Adam(params, lr=lr)
+
+                def train_mode(self):
+                    self.image_encoder.train()
+                    self.text_encoder.train()
+
+                def eval_mode(self):
+                    self.image_encoder.eval()
+                    self.text_encoder.eval()
+
+                def embed(self, images, captions):
+                    return self.image_encoder(images), self.text_encoder(captions)
+
+                def train_step(self, images, captions):
+                    image_emb, text_emb = self.embed(images, captions)
+                    loss = nn.functional.cross_entropy(image_emb @ text_emb.T, torch.arange(len(images)))
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+            def recall(model, loader):
+                model.eval_mode()
+                with torch.no_grad():
+                    return [model.embed(images, captions) for images, captions in loader]
+
+            model = RetrievalModel(2e-4)
+            for epoch in range(30):
+                model.train_mode()
+                for images, captions in train_loader:
+                    model.train_step(images, captions)
+                print(recall(model, val_loader))
+            """,
+            title="a wrapper object's own train_mode()/eval_mode() around its train_step()",
+        ),
     ]
 
 
@@ -654,5 +698,83 @@ class TrainingResumesInEvalMode(Rule):
             },
             expect=("train.py:13:11",),
             title="the model class in models.py, the evaluate helper in utils.py",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class RetrievalModel:
+                def __init__(self, lr):
+                    self.image_encoder = nn.Sequential(nn.Linear(2048, 512), nn.BatchNorm1d(512))
+                    self.text_encoder = nn.Sequential(nn.EmbeddingBag(20000, 512), nn.Dropout(0.1))
+                    params = list(self.image_encoder.parameters()) + list(self.text_encoder.parameters())
+                    self.optimizer = torch.optim.Adam(params, lr=lr)
+
+                def train_mode(self):
+                    self.image_encoder.train()
+                    self.text_encoder.train()
+
+                def val_start(self):
+                    self.image_encoder.eval()
+                    self.text_encoder.eval()
+
+                def train_step(self, images, captions):
+                    scores = self.image_encoder(images) @ self.text_encoder(captions).T
+                    loss = nn.functional.cross_entropy(scores, torch.arange(len(images)))
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+            model = RetrievalModel(2e-4)
+            model.train_mode()
+            for step, (images, captions) in enumerate(train_loader):
+                model.train_step(images, captions)
+                if step % 1000 == 0:
+                    model.val_start()
+                    with torch.no_grad():
+                        for images, captions in val_loader:
+                            print(model.image_encoder(images) @ model.text_encoder(captions).T)
+            """,
+            "31:9",
+            title="a wrapper object's val_start() in the step loop, never undone",
+        ),
+        Invalid(
+            files={
+                "gan.py": """
+                    import torch
+                    from torch import nn
+
+                    class GAN:
+                        def __init__(self):
+                            self.generator = nn.Sequential(nn.Linear(100, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 784))
+                            self.discriminator = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+                            self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=2e-4)
+
+                        def set_eval(self):
+                            self.generator.eval()
+
+                        def generator_step(self, batch_size):
+                            fake = self.generator(torch.randn(batch_size, 100))
+                            loss = -self.discriminator(fake).mean()
+                            self.g_opt.zero_grad()
+                            loss.backward()
+                            self.g_opt.step()
+                    """,
+                "train.py": """
+                    import torch
+                    from gan import GAN
+
+                    gan = GAN()
+                    for epoch in range(100):
+                        for real, _ in loader:
+                            gan.generator_step(real.size(0))
+                        gan.set_eval()
+                        with torch.no_grad():
+                            samples = gan.generator(torch.randn(16, 100))
+                    """,
+            },
+            expect=("train.py:8:5",),
+            title="a GAN object of another file: its set_eval() at the end of an epoch, never undone",
         ),
     ]

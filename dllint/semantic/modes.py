@@ -385,7 +385,7 @@ class _Flow:
                 else:
                     state = _keep_escaped(state) | self.modes.value_state(self.function, statement, value, path, self.key, state)
             elif relation == "parent":
-                state = frozenset({Mode(UNKNOWN, statement)})
+                state = self.modes.constructed_part(value, path, self.key, element) or frozenset({Mode(UNKNOWN, statement)})
             elif value is not None and relation is None and self._holds_key(value, path):
                 # the model is stored somewhere else (`self.model = model`, a list)
                 state = state | {Mode(ESCAPED, statement)}
@@ -484,6 +484,10 @@ class _Flow:
                 resolved = modes.resolve_callee(call)
                 if resolved is not None:
                     return self._apply(call, resolved, state)
+                if relation == "parent" and forward is not None:
+                    value = modes.semantic.value_of(func)
+                    if value is not None and value.kind == MODEL:
+                        return state  # `gan.generator(z)`: running a part of an object switches nothing
                 if func.attr in catalog.MODEL_METHODS_SETTING_EVAL and relation == "same":
                     return _keep_escaped(state) | {Mode(EVAL, call)}
                 if func.attr in catalog.MODEL_METHODS_SETTING_TRAIN and relation == "same":
@@ -799,6 +803,10 @@ class ModeModel:
             value = self.semantic.value_of(func.value)
             if value is not None and value.kind == MODEL and value.qualname:
                 return self._method_of(value.qualname, func.attr)
+            instance = self.semantic.instance_class(func.value)
+            if instance is not None:
+                # a method of a plain project class holding models (a trainer, a GAN pair)
+                return self._method_of(instance[0].class_qualname(instance[1]), func.attr)
         return None
 
     def _method_of(self, class_qualname: str, name: str, depth: int = 0) -> Optional[Tuple["ModuleModel", FunctionNode]]:
@@ -1065,6 +1073,24 @@ class ModeModel:
         if self._builds_module(expr, qualname):
             return frozenset({Mode(TRAIN, expr)})
         return unknown
+
+    def constructed_part(self, value: Optional[ast.expr], path: Tuple[int, ...], key: Key, target: ast.AST) -> Optional[State]:
+        """The mode of `key`, a part of the object `target` is bound to, when
+        that object is built here by a project class (`gan = GAN(opt)` for
+        `gan.generator`): as the class's `__init__` leaves that attribute."""
+        if path or not isinstance(value, ast.Call):
+            return None
+        inner = self.key_of(target)
+        resolved = self.semantic.resolve_class(value.func)
+        if inner is None or resolved is None:
+            return None
+        module, class_node = resolved
+        init = self._method_of(module.class_qualname(class_node), "__init__")
+        if init is None:
+            return None
+        owner = module.enclosing_class(init[1])
+        effect = init[0].modes.effect(init[1], (owner, key[1][len(inner[1]):]))
+        return frozenset(Mode(UNKNOWN if mode.kind == ENTRY else mode.kind, value) for mode in effect.exit)
 
     def _container_state(self, function: Body, statement: ast.AST, call: ast.Call, key: Key, current: State) -> State:
         """nn.Sequential(...) is new, but the modules in it keep their mode:
@@ -1445,10 +1471,14 @@ class ModeModel:
         for node in self.semantic.nodes_of(ast.Call):
             func = node.func
             target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
-            if isinstance(func, ast.Attribute) and target is func and isinstance(func.value, (ast.Name, ast.Attribute)) \
-                    and self._runs_model_method(node):
-                found.append((node, func.value))  # model.generate(x), model.encode(x)
-                continue
+            if isinstance(func, ast.Attribute) and target is func and isinstance(func.value, (ast.Name, ast.Attribute)):
+                if self._runs_model_method(node):
+                    found.append((node, func.value))  # model.generate(x), model.encode(x)
+                    continue
+                parts = self._wrapper_parts_run(node)
+                if parts:
+                    found.extend((node, part) for part in parts)  # pair.embed(x): pair.img_enc, pair.txt_enc
+                    continue
             if not isinstance(target, (ast.Name, ast.Attribute)):
                 continue
             if isinstance(target, ast.Attribute):
@@ -1463,6 +1493,42 @@ class ModeModel:
             if value is None or value.kind != MODEL or value.framework not in ("torch", "lightning", "hf", None):
                 continue
             found.append((node, target))
+        return found
+
+    def _wrapper_parts_run(self, call: ast.Call) -> List[ast.expr]:
+        """For a method call on an instance of a plain project class holding
+        models (`pair.embed(x)` of `class Pair` with `self.img_enc`), the
+        models it runs, as expressions `pair.img_enc` at the call."""
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if func.attr.startswith("__") or self._is_internal(func.value):
+            return []
+        instance = self.semantic.instance_class(func.value)
+        if instance is None or self.project.model_framework(instance[0].class_qualname(instance[1])):
+            return []
+        resolved = self.resolve_callee(call)
+        if resolved is None or resolved[0].modes.switches_modes(resolved[1]):
+            return []
+        owner = resolved[0].enclosing_class(resolved[1])
+        if owner is None:
+            return []
+        inner = resolved[0].modes
+        for node in _walk_no_defs(resolved[1]):
+            if isinstance(node, ast.Call):
+                forward = inner.model_forward(node)
+                if forward is not None and forward[0][0] is owner and inner.inference_reason(node, forward[1]):
+                    return []  # judged inside the method (`@torch.no_grad() def predict(self, x)`)
+        found = []
+        for part in dict.fromkeys(resolved[0].modes.trained_parts(resolved[1], owner, training=False)):
+            expr = ast.Attribute(value=func.value, attr=part[0], ctx=ast.Load())
+            ast.copy_location(expr, func.value)
+            expr.end_lineno, expr.end_col_offset = func.value.end_lineno, func.value.end_col_offset  # type: ignore[attr-defined]
+            self.semantic.scopes.parents[expr] = call
+            for extra in part[1:]:
+                expr = ast.Attribute(value=expr, attr=extra, ctx=ast.Load())
+                ast.copy_location(expr, func.value)
+                self.semantic.scopes.parents[expr] = call
+            found.append(expr)
         return found
 
     def _runs_model_method(self, call: ast.Call) -> bool:
@@ -1804,16 +1870,35 @@ class ModeModel:
             return []
         receiver = self.key_of(call.func.value)
         class_node = module.enclosing_class(callee)
-        if receiver is None or class_node is None or receiver[1] or receiver[0] is not class_node:
+        if receiver is None or class_node is None:
             return []
-        keys = []
-        for node in _walk_no_defs(callee):
-            if isinstance(node, ast.Call):
-                forward = module.modes.model_forward(node)
-                if forward is not None and forward[0][0] is class_node and forward[0][1] \
-                        and not module.modes.in_no_grad(node) and module.modes.feeds_training(node):
-                    keys.append(forward[0])
-        return keys
+        if receiver[0] is not class_node and self.semantic.instance_class(call.func.value) is None:
+            return []
+        # `trainer.train_step(x)`: trainer.<model> for each self.<model> it trains
+        return [(receiver[0], receiver[1] + sub) for sub in module.modes.trained_parts(callee, class_node)]
+
+    def trained_parts(self, method: FunctionNode, class_node: ast.ClassDef, _depth: int = 0,
+                      training: bool = True) -> List[Tuple[str, ...]]:
+        """The self.<model> attribute paths a method runs forward with
+        gradients toward a backward() (or returns), also through the other
+        methods of the class it calls; with `training` false, every
+        self.<model> it runs forward at all."""
+        parts: List[Tuple[str, ...]] = []
+        for node in _walk_no_defs(method):
+            if not isinstance(node, ast.Call) or training and (self.in_no_grad(node) or not self.feeds_training(node)):
+                continue
+            forward = self.model_forward(node)
+            if forward is not None:
+                if forward[0][0] is class_node and forward[0][1]:
+                    parts.append(forward[0][1])
+                continue
+            func = node.func
+            if _depth < 3 and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                    and self.key_of(func.value) == (class_node, ()):
+                resolved = self.resolve_callee(node)
+                if resolved is not None and resolved[1] is not method:
+                    parts += resolved[0].modes.trained_parts(resolved[1], class_node, _depth + 1, training)
+        return parts
 
     def _key_dependent(self, key: Key, example: ast.AST) -> bool:
         """Mode dependence of a trained model; one reached only through a

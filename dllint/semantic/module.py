@@ -347,7 +347,7 @@ class ModuleModel:
         `model = "resnet"`, a parameter whose callers pass strings): evidence
         that beats the name."""
         if binding.kind == "assign" and not binding.path:
-            return self.is_plain_data(binding.value, depth + 1)
+            return self.is_plain_data(binding.value, depth + 1) or self._is_plain_instance(binding.value)
         if binding.kind == "param":
             if binding.value is not None and self.is_plain_data(binding.value, depth + 1):
                 return True  # def __init__(self, model="mlp")
@@ -397,6 +397,19 @@ class ModuleModel:
             if isinstance(node.func, ast.Attribute) and node.func.attr in catalog.STRING_METHODS:
                 return self.is_plain_data(node.func.value, depth + 1)
         return False
+
+    def _is_plain_instance(self, node: ast.AST) -> bool:
+        """`model = VSE(opt)` of a project class that is not a model (a
+        wrapper holding models, a trainer): its name does not make it one."""
+        if not isinstance(node, ast.Call):
+            return False
+        resolved = self.resolve_class(node.func)
+        if resolved is None:
+            return False
+        module, class_node = resolved
+        return self.project.model_framework(module.class_qualname(class_node), module.info) is None \
+            and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("__call__", "forward")
+                        for s in class_node.body)
 
     def _is_option_namespace(self, name: ast.Name, depth: int) -> bool:
         """`args` of `args = parser.parse_args()` (or `vars(...)` of it, or a
@@ -487,6 +500,15 @@ class ModuleModel:
                 return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
             if base.kind == LOSS and node.attr == "data":
                 return None
+            return None
+        instance = self.instance_class(node.value, depth + 1)
+        if instance is not None:
+            # `gan.generator` of `gan = GAN()`: what GAN.__init__ stored
+            module, class_node = instance
+            class_scope = module.scopes.scopes.get(class_node)
+            bindings = class_scope.attributes.get(node.attr) if class_scope is not None else None
+            if bindings:
+                return module.value_of_binding(pick_binding(bindings, None), class_scope, depth + 1)
         return None
 
     def _value_of_subscript(self, node: ast.Subscript, depth: int) -> Optional[Value]:
@@ -499,6 +521,36 @@ class ModuleModel:
         if base is not None and base.kind == MODEL_OUTPUT and isinstance(key, ast.Constant) and key.value in ("loss", 0):
             if key.value == "loss":
                 return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
+        return None
+
+    def instance_class(self, expr: ast.AST, depth: int = 0) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
+        """The project class `expr` is an instance of: `trainer` of
+        `trainer = Trainer(...)`, `self.gan` of `self.gan = GAN(opt)`, a
+        parameter its first caller in the file passes such an instance."""
+        if depth > 4:
+            return None
+        binding = None
+        scope = None
+        if isinstance(expr, ast.Name):
+            scope, binding = self.scopes.lookup(expr.id, self.scopes.scope_at(expr), expr.lineno)
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            class_node = self._class_of_self(expr.value, expr)
+            class_scope = self.scopes.scopes.get(class_node) if class_node is not None else None
+            bindings = class_scope.attributes.get(expr.attr) if class_scope is not None else None
+            if bindings:
+                scope, binding = class_scope, pick_binding(bindings, None)
+        if binding is None:
+            return None
+        if binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
+            return self.resolve_class(binding.value.func)
+        if binding.kind == "assign" and not binding.path and isinstance(binding.value, (ast.Name, ast.Attribute)):
+            return self.instance_class(binding.value, depth + 1)
+        if binding.kind == "param" and scope is not None and binding.path \
+                and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for call in self.callers_of(scope.node)[:1]:
+                argument = _call_argument(call, scope.node, binding.path[0], binding.name)
+                if argument is not None:
+                    return self.instance_class(argument, depth + 1)
         return None
 
     # -- calls -----------------------------------------------------------

@@ -1472,6 +1472,12 @@ class ModeModel:
             func = node.func
             target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
             if isinstance(func, ast.Attribute) and target is func and isinstance(func.value, (ast.Name, ast.Attribute)):
+                root = func.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not isinstance(root, ast.Name) or root.id in imported or func.attr in _METHODS_OF_TENSORS_AND_OTHERS \
+                        and func.attr not in catalog.MODEL_INFERENCE_METHODS:
+                    continue  # `torch.cat(...)`, `x.view(...)`, `logger.info(...)`
                 if self._runs_model_method(node):
                     found.append((node, func.value))  # model.generate(x), model.encode(x)
                     continue

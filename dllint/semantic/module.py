@@ -250,10 +250,14 @@ class ModuleModel:
     def callers_of(self, function: FunctionNode) -> List[ast.Call]:
         """Calls in this file that run `function`; for `__init__`, the
         instantiations of its class (`Trainer(model, ...)`)."""
+        cache = self.__dict__.setdefault("_callers_of", {})
+        if function in cache:
+            return cache[function]
         found = [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
         owner = self.parent(function)
         if function.name == "__init__" and isinstance(owner, ast.ClassDef):
             found += [call for call in self.calls(owner.name) if (self.resolve_class(call.func) or (None, None))[1] is owner]
+        cache[function] = found
         return found
 
     def callers_elsewhere(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
@@ -397,6 +401,16 @@ class ModuleModel:
             if isinstance(node.func, ast.Attribute) and node.func.attr in catalog.STRING_METHODS:
                 return self.is_plain_data(node.func.value, depth + 1)
         return False
+
+    def names_read(self, name: str) -> List[ast.Name]:
+        """The `ast.Name` nodes that read `name`, anywhere in the file."""
+        index = self.__dict__.get("_names_read")
+        if index is None:
+            index = self.__dict__["_names_read"] = {}
+            for node in self.nodes_of(ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    index.setdefault(node.id, []).append(node)
+        return index.get(name, [])
 
     def _is_plain_instance(self, node: ast.AST) -> bool:
         """`model = VSE(opt)` of a project class that is not a model (a
@@ -659,8 +673,8 @@ class ModuleModel:
         name = parent.targets[0].id
         scope = self.scopes.scope_at(parent)
         as_model = False
-        for use in self.nodes_of(ast.Name):
-            if use.id != name or not isinstance(use.ctx, ast.Load) or self.scopes.lookup(name, self.scopes.scope_at(use), use.lineno)[0] is not scope:
+        for use in self.names_read(name):
+            if self.scopes.lookup(name, self.scopes.scope_at(use), use.lineno)[0] is not scope:
                 continue
             outer = self.parent(use)
             if isinstance(outer, ast.Subscript) and outer.value is use:

@@ -437,7 +437,41 @@ MODEL_COPYING_CALLS: FrozenSet[str] = frozenset(
 # built modules are in training mode; Hugging Face's `from_pretrained` calls
 # eval() before returning; a pickled model or a hub entry point keeps
 # whatever mode it had, which dllint cannot know.
+# Calls whose result is a string, a number or a path: never a model, whatever
+# the name it is bound to (`model_path = os.path.join(...)`).
+PLAIN_DATA_FUNCTIONS: FrozenSet[str] = frozenset(
+    {"str", "int", "float", "bool", "repr", "format", "len", "round", "abs", "ord", "chr",
+     "os.getcwd", "os.getenv", "os.environ.get", "pathlib.Path", "pathlib.PurePath", "time.strftime", "time.time",
+     "datetime.datetime.now", "json.dumps", "glob.glob", "os.listdir"}
+)
+PLAIN_DATA_PREFIXES: Tuple[str, ...] = ("os.path.", "posixpath.", "ntpath.", "shlex.", "string.")
+# Readers of configuration files: what they return holds options, not models.
+CONFIG_READERS: FrozenSet[str] = frozenset(
+    {"json.load", "json.loads", "yaml.load", "yaml.safe_load", "yaml.full_load", "toml.load", "tomllib.load",
+     "tomli.load", "omegaconf.OmegaConf.load"}
+)
+# String methods: `name.lower()` of a string is a string.
+STRING_METHODS: FrozenSet[str] = frozenset(
+    {"format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "join", "capitalize", "title",
+     "zfill", "ljust", "rjust", "casefold", "removeprefix", "removesuffix", "format_map"}
+)
+
 MODEL_LOADED_IN_EVAL_MODE: FrozenSet[str] = frozenset({"from_pretrained"})
+# `torch.load(path)` of a whole pickled model: it keeps the mode it was saved
+# in, which for a model saved during or right after training is training mode.
+MODEL_LOADED_IN_SAVED_MODE: FrozenSet[str] = frozenset({"torch.load"})
+# What an unpickled object is used as, when it is used as a model or as a checkpoint.
+MODEL_USE_METHODS: FrozenSet[str] = frozenset(
+    {"eval", "train", "forward", "parameters", "named_parameters", "modules", "children", "state_dict",
+     "generate", "encode", "decode", "predict", "sample", "embed"}
+)
+# Methods of library models that run the network for inference, like `model(x)`.
+MODEL_INFERENCE_METHODS: FrozenSet[str] = frozenset(
+    {"generate", "encode", "decode", "sample", "predict", "embed", "forward_features", "extract_features",
+     "encode_image", "encode_text", "get_image_features", "get_text_features", "translate", "greedy_decode",
+     "beam_search", "reconstruct", "inference", "infer"}
+)
+CHECKPOINT_USE_METHODS: FrozenSet[str] = frozenset({"keys", "items", "values", "get", "pop", "update", "__getitem__"})
 MODEL_LOADED_IN_UNKNOWN_MODE: FrozenSet[str] = frozenset(
     {"torch.load", "torch.jit.load", "torch.hub.load", "torch.export.load", "torch.package.PackageImporter"}
 )

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Callable, Dict, Sequence
 
 from dllint.diagnostics import Diagnostic
-from dllint.formats import concise, github, json_array, json_lines, pylint, sarif, text
+from dllint.formats import concise, full, github, json_array, json_lines, pylint, sarif, text
 from dllint.formats.context import ReportContext
 from dllint.registry import code_names
 
@@ -20,6 +20,7 @@ Formatter = Callable[[Sequence[Diagnostic], ReportContext], str]
 FORMATTERS: Dict[str, Formatter] = {
     "text": text.render,
     "concise": concise.render,
+    "full": full.render,
     "json": json_array.render,
     "json-lines": json_lines.render,
     "sarif": sarif.render,

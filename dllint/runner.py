@@ -27,7 +27,7 @@ from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
 from dllint.tree import walk
-from dllint.suppression import file_is_skipped, remove_suppressed
+from dllint.suppression import Suppressions, file_is_skipped
 
 
 @dataclass
@@ -47,6 +47,8 @@ class RunResult:
     files_checked: int = 0
     # DL000 tracebacks, kept for --verbose
     tracebacks: List[str] = field(default_factory=list)
+    # what the user wrote that dllint could not use (an unknown code in a noqa comment)
+    warnings: List[str] = field(default_factory=list)
 
 
 def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
@@ -70,11 +72,15 @@ def read_input(item: Input) -> str:
 
 class Runner:
     """`apply_noqa=False` leaves `# noqa` comments to the caller (flake8 reads
-    them itself, and honours its own `--disable-noqa`)."""
+    them itself, and honours its own `--disable-noqa`). `resolver` (a
+    `config.SettingsResolver`) gives each file the settings of its closest
+    configuration; without it `settings` apply to every file."""
 
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True):
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True, resolver=None):
         self.settings = settings
         self.selection = CodeSelection(settings)
+        self.resolver = resolver
+        self._selections: Dict[int, Tuple[Settings, CodeSelection]] = {id(settings): (settings, self.selection)}
         self.rules = list(all_rules() if rules is None else rules)
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
@@ -144,21 +150,29 @@ class Runner:
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
         try:
             with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
-                for diagnostics, tracebacks in pool.imap_unordered(_check_chunk, chunks):
+                for diagnostics, tracebacks, warnings in pool.imap_unordered(_check_chunk, chunks):
                     result.diagnostics.extend(diagnostics)
                     result.tracebacks.extend(tracebacks)
+                    result.warnings.extend(warnings)
         finally:
             _FORKED = None
 
+    def _settings_for(self, path: Path) -> Tuple[Settings, CodeSelection]:
+        settings = self.settings if self.resolver is None else self.resolver.for_path(path, is_dir=False)
+        if id(settings) not in self._selections:
+            self._selections[id(settings)] = (settings, CodeSelection(settings))
+        return self._selections[id(settings)]
+
     def _reported(self, diagnostic: Diagnostic) -> bool:
-        return self.selection.is_enabled_for(Path(diagnostic.path), diagnostic.code)
+        return self._settings_for(Path(diagnostic.path))[1].is_enabled_for(Path(diagnostic.path), diagnostic.code)
 
     def _check(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult) -> List[Diagnostic]:
         source = info.source
         path = Path(item.display_path)
+        settings, selection = self._settings_for(path)
         active = [
             rule for rule in self.rules
-            if self.selection.is_enabled_for(path, rule.code)
+            if selection.is_enabled_for(path, rule.code)
             and (rule.triggers is None or rule.triggers.search(source.text))
         ]
         if not active:
@@ -168,7 +182,7 @@ class Runner:
         instances: List[Rule] = []
         for rule_class in active:
             try:
-                instances.append(rule_class(source, semantic, self.settings.rule_options.get(rule_class.code)))
+                instances.append(rule_class(source, semantic, settings.rule_options.get(rule_class.code)))
             except Exception:  # noqa: BLE001 - a broken rule must not stop the run
                 found.append(self._internal_error(rule_class.code, source, result))
         handlers = _handlers(instances)
@@ -193,7 +207,11 @@ class Runner:
                 found.append(self._internal_error(rule.code, source, result))
                 continue
             found.extend(rule.diagnostics)
-        return remove_suppressed(found, source.lines, source.tree) if self.apply_noqa else found
+        if not self.apply_noqa:
+            return found
+        suppressions = Suppressions.of(source.text)
+        result.warnings.extend(suppressions.warnings(source.path))
+        return suppressions.remove_suppressed(found, source.tree)
 
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
@@ -207,13 +225,13 @@ _FILES_PER_CHUNK = 16
 _FORKED: Optional[Tuple["Runner", List[Tuple[Input, ModuleInfo]], ProjectIndex]] = None
 
 
-def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str]]:
+def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str], List[str]]:
     runner, to_check, project = _FORKED  # type: ignore[misc]
     partial = RunResult()
     for index in indices:
         item, info = to_check[index]
         partial.diagnostics.extend(runner._check(item, info, project, partial))
-    return partial.diagnostics, partial.tracebacks
+    return partial.diagnostics, partial.tracebacks, partial.warnings
 
 
 def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:

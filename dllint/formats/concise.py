@@ -6,9 +6,8 @@ from typing import Sequence
 
 from dllint.diagnostics import Diagnostic
 from dllint.formats.context import ReportContext
+from dllint.formats.text import header
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
-    return "".join(
-        f"{d.path}:{d.line}:{d.column}: {d.code} {'[*] ' if d.fix else ''}{d.message}\n" for d in diagnostics
-    )
+    return "".join(header(d, context, fix_marker=True) + "\n" for d in diagnostics)

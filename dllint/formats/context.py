@@ -6,10 +6,11 @@ read that here, from the registry and the run's settings.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from dllint.discovery import repository_root
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
@@ -43,6 +44,47 @@ def code_info(code: str) -> CodeInfo:
     return CodeInfo(code, rule.name, rule.summary(), description, render_rule(rule), docs_url(code))
 
 
+class SourceLines:
+    """The text of each reported file's lines, for formats that show them.
+
+    Files are read again from disk when first asked for (only the `full`
+    format does); text that did not come from a file (stdin) is given.
+    Lines are split as the tokenizer splits them (\\n, \\r\\n, \\r), so
+    a finding's line number finds its line.
+    """
+
+    def __init__(self, known: Optional[Dict[str, str]] = None):
+        self._lines: Dict[str, Optional[List[str]]] = {
+            path: _split_lines(text) for path, text in (known or {}).items()
+        }
+
+    def line(self, path: str, number: int) -> Optional[str]:
+        if path not in self._lines:
+            self._lines[path] = self._read(path)
+        lines = self._lines[path]
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+    @staticmethod
+    def _read(path: str) -> Optional[List[str]]:
+        from dllint.source import UnreadableSource, decode_source
+
+        if path.endswith(".ipynb") or not os.path.isfile(path):
+            return None  # a notebook's lines are not its file's lines
+        try:
+            with open(path, "rb") as handle:
+                return _split_lines(decode_source(handle.read()))
+        except (OSError, UnreadableSource):
+            return None
+
+
+def _split_lines(text: str) -> List[str]:
+    from dllint.source import _LINE_SPLIT
+
+    return [line.rstrip("\r\n") for line in _LINE_SPLIT.findall(text)]
+
+
 @dataclass(frozen=True)
 class ReportContext:
     # The folder SARIF gives paths relative to: the root of the git work tree
@@ -52,13 +94,25 @@ class ReportContext:
     root: Path = field(default_factory=Path.cwd)
     # Every code the run's select/ignore lets through, sorted; None: all of them.
     selected_codes: Optional[Tuple[str, ...]] = None
+    # ANSI colours in the formats meant for people (text, concise, full)
+    color: bool = False
+    # the reported files' lines, for `full`; None: read them from disk
+    sources: Optional[SourceLines] = field(default=None, compare=False)
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> "ReportContext":
+    def for_settings(cls, settings: Settings, *, color: bool = False, sources: Optional[SourceLines] = None) -> "ReportContext":
         selection = CodeSelection(settings)
         root = repository_root(Path.cwd()) or Path(settings.root)
-        return cls(root=root, selected_codes=tuple(code for code in known_codes() if selection.is_enabled(code)))
+        selected = tuple(code for code in known_codes() if selection.is_enabled(code))
+        return cls(root=root, selected_codes=selected, color=color, sources=sources)
+
+    def source_line(self, path: str, number: int) -> Optional[str]:
+        sources = self.sources if self.sources is not None else _DISK
+        return sources.line(path, number)
 
     def selected(self) -> Tuple[CodeInfo, ...]:
         codes = known_codes() if self.selected_codes is None else self.selected_codes
         return tuple(code_info(code) for code in sorted(codes))
+
+
+_DISK = SourceLines()

@@ -130,6 +130,7 @@ def _list_rules() -> int:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the findings: auto colours a terminal unless NO_COLOR is set.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding to the files, and stop.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
 @click.version_option(__version__, "--version", prog_name="dllint")
@@ -169,6 +170,7 @@ def _run(
     color: str,
     output_file: Optional[Path],
     jobs: int,
+    add_noqa: bool,
     explain: Optional[str],
     list_rules: bool,
 ) -> None:
@@ -247,7 +249,7 @@ def _run(
         if excluded_named:
             what = "path" if len(excluded_named) == 1 else f"{len(excluded_named)} paths"
             _warn(f"{what} named on the command line excluded by the settings (--force-exclude), so not linted: {_listing(excluded_named)}")
-        if not inputs and len(missing) < len(named) + ("-" in paths):
+        if not inputs and not excluded_named and len(missing) < len(named) + ("-" in paths):
             _warn("no Python files found under the given path(s)")
 
     if show_files:
@@ -264,6 +266,8 @@ def _run(
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
+    if add_noqa:
+        raise click.exceptions.Exit(_add_noqa(diagnostics, inputs, quiet))
 
     colored = False
     if statistics:
@@ -290,6 +294,21 @@ def _run(
     if not quiet:
         click.echo(summary_line(diagnostics, result.files_checked), err=True)
     raise click.exceptions.Exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _add_noqa(diagnostics: Sequence[Diagnostic], inputs: Sequence[Input], quiet: bool) -> int:
+    from dllint.add_noqa import add_noqa
+
+    files = {item.display_path: item.path for item in inputs if item.path is not None and item.data is None}
+    done = add_noqa(diagnostics, files)
+    for path, reason in done.failed:
+        click.echo(f"dllint: error: cannot add noqa comments to {path}: {reason}", err=True)
+    if not quiet:
+        for path, line, reason in done.skipped:
+            _warn(f"{path}:{line}: no noqa comment added ({reason})")
+        comments = f"{done.added} noqa comment{'s' if done.added != 1 else ''}"
+        click.echo(f"dllint: added {comments} to {done.files} file{'s' if done.files != 1 else ''}.", err=True)
+    return EXIT_FINDINGS if done.failed else EXIT_CLEAN
 
 
 def _missing_path(path: str) -> Diagnostic:

@@ -306,3 +306,63 @@ def test_license_file_matches_pyproject_and_urls_are_declared():
 
     assert project["urls"]["Homepage"] == PROJECT_URL
     assert all(url.startswith(PROJECT_URL) for url in project["urls"].values())
+
+
+# --------------------------------------------------------------------------- --add-noqa
+
+ADOPTED = '''\
+import torch
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in loader:
+    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    optimizer.step()  # noqa: E501
+model.eval  # keep this comment
+doc = """# noqa: E1
+"""; model.train
+(model
+  .eval)
+total = 1 + \\
+    2; model.eval
+'''
+
+
+def test_add_noqa_silences_every_current_finding_and_is_idempotent(project):
+    path = project("train.py", ADOPTED)
+    path.chmod(0o640)
+    before = invoke("train.py")
+    assert before.exit_code == 1 and len(re.findall(r"^train\.py:\d+:\d+: DL", before.stdout, re.M)) == 5
+    added = invoke("--add-noqa", "train.py")
+    assert added.exit_code == 0, added.stderr
+    assert "dllint: added 5 noqa comments to 1 file." in added.stderr
+    assert path.read_text(encoding="utf-8") == ADOPTED.replace(
+        "optimizer.step()  # noqa: E501\n", "optimizer.step()  # noqa: E501, DL601\n"
+    ).replace(
+        "model.eval  # keep this comment\n", "model.eval  # keep this comment  # noqa: DL103\n"
+    ).replace(
+        # the end of this line is inside the string: the comment goes on the
+        # statement's first line, and the string is left as it was
+        'doc = """# noqa: E1\n', 'doc = """# noqa: E1\n'
+    ).replace(
+        '"""; model.train\n', '"""; model.train  # noqa: DL103\n'
+    ).replace(
+        "(model\n", "(model  # noqa: DL103\n"
+    ).replace(
+        "total = 1 + \\\n", "total = 1 + \\\n"
+    ).replace(
+        "    2; model.eval\n", "    2; model.eval  # noqa: DL103\n"
+    )
+    assert invoke("train.py").exit_code == 0
+    again = invoke("--add-noqa", "train.py")
+    assert "added 0 noqa comments to 0 files" in again.stderr
+    assert oct(path.stat().st_mode & 0o777) == oct(0o640)
+    assert sorted(p.name for p in project.root.iterdir()) == ["train.py"]  # no temporary file left
+
+
+def test_add_noqa_keeps_line_endings_and_leaves_stdin_alone(project):
+    path = project("train.py", b"import torch\r\nmodel = torch.nn.Linear(2, 2)\r\nmodel.eval\r\n")
+    assert invoke("--add-noqa", "train.py").exit_code == 0
+    assert path.read_bytes() == b"import torch\r\nmodel = torch.nn.Linear(2, 2)\r\nmodel.eval  # noqa: DL103\r\n"
+    piped = invoke("--add-noqa", "-", input=BUGGY)
+    assert piped.stdout == "" and "added 0 noqa comments" in piped.stderr

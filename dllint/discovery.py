@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ if TYPE_CHECKING:  # config imports the registry and every rule; discovery needs
     from dllint.config import SettingsResolver
 
 GITIGNORE = ".gitignore"
+# an exclude pattern that is just a name (no glob, no slash but a final one)
+_PLAIN_NAME = re.compile(r"(?!\.+/?$)[A-Za-z0-9_.-]+/?$")
 
 
 class _FixedSettings:
@@ -94,21 +97,49 @@ def is_excluded_file(path: str, settings: Union[Settings, "SettingsResolver"]) -
 
 @dataclass(frozen=True)
 class _Scope:
-    """What one settings object says about discovery, ready to match."""
+    """What one settings object says about discovery, ready to match.
+
+    Plain names among the exclude patterns (`build`, `.mypy_cache/`: most
+    of the defaults) are matched by set lookups on a path's parts instead of
+    one regular expression each, which matters once per entry of a walk.
+    That is only exact while no pattern is a `!negation` (then order
+    matters), so with one, every pattern goes to pathspec.
+    """
 
     settings: Settings
-    exclude: pathspec.GitIgnoreSpec
+    exclude: pathspec.GitIgnoreSpec  # the patterns that are not plain names
+    names: frozenset  # plain-name patterns: match any part of a path
+    folder_names: frozenset  # `name/` patterns: match any part that is a folder
     root: str  # absolute
     real_root: str
 
     @classmethod
     def of(cls, settings: Settings) -> "_Scope":
+        patterns = [*settings.exclude, *settings.extend_exclude]
+        names, folder_names, rest = set(), set(), []
+        negated = any(pattern.lstrip().startswith("!") for pattern in patterns)
+        for pattern in patterns:
+            if not negated and _PLAIN_NAME.match(pattern):
+                (folder_names if pattern.endswith("/") else names).add(pattern.rstrip("/"))
+            else:
+                rest.append(pattern)
         return cls(
             settings=settings,
-            exclude=pathspec.GitIgnoreSpec.from_lines([*settings.exclude, *settings.extend_exclude]),
+            exclude=pathspec.GitIgnoreSpec.from_lines(rest),
+            names=frozenset(names),
+            folder_names=frozenset(folder_names),
             root=os.path.abspath(settings.root),
             real_root=os.path.realpath(settings.root),
         )
+
+    def excludes(self, path: str, is_dir: bool) -> bool:
+        """Whether the exclude patterns match `path` (posix, relative)."""
+        parts = path.split("/")
+        if self.names and not self.names.isdisjoint(parts):
+            return True
+        if self.folder_names and not self.folder_names.isdisjoint(parts if is_dir else parts[:-1]):
+            return True
+        return self.exclude.match_file(path + "/" if is_dir else path)
 
     def relative_to_root(self, absolute: str) -> Optional[str]:
         for candidate, root in ((absolute, self.root), (os.path.realpath(absolute), self.real_root)):
@@ -366,12 +397,11 @@ class _Discovery:
     # ------------------------------------------------------------------ exclusion
 
     def _is_excluded(self, position: _Position, name: str, is_dir: bool) -> bool:
-        suffix = "/" if is_dir else ""
         # dict.fromkeys: the frames often agree (walking "." from the root),
-        # and each match costs a pass over every pattern.
+        # and each match costs a pass over the patterns.
         candidates = dict.fromkeys((name, position.walk_path, position.root_path))
-        exclude = position.scope.exclude
-        if any(candidate and exclude.match_file(candidate + suffix) for candidate in candidates):
+        scope = position.scope
+        if any(candidate and scope.excludes(candidate, is_dir) for candidate in candidates):
             return True
         if not position.scope.settings.respect_gitignore:
             return False

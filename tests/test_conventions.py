@@ -366,3 +366,28 @@ def test_add_noqa_keeps_line_endings_and_leaves_stdin_alone(project):
     assert path.read_bytes() == b"import torch\r\nmodel = torch.nn.Linear(2, 2)\r\nmodel.eval  # noqa: DL103\r\n"
     piped = invoke("--add-noqa", "-", input=BUGGY)
     assert piped.stdout == "" and "added 0 noqa comments" in piped.stderr
+
+
+def test_plain_name_excludes_match_as_pathspec_would():
+    """Discovery matches plain-name patterns by set lookups (speed); the
+    answers must be pathspec's, with and without a negation in the list."""
+    import itertools
+
+    import pathspec
+
+    from dllint.discovery import _Scope
+    from dllint.settings import Settings
+
+    pattern_sets = [
+        ["build", ".mypy_cache/", "notes.py", "gen/*.py"],
+        ["build", "!build/keep.py", "out/"],
+        ["src/generated", "*.pyc", "_build"],
+    ]
+    paths = ["build", "a/build", "a/build/x.py", "build.py", "x/.mypy_cache", ".mypy_cache", "notes.py", "a/notes.py",
+             "gen/a.py", "out", "a/out/b.py", "build/keep.py", "src/generated/x.py", "docs/_build/html", "a/b/c.py"]
+    for patterns in pattern_sets:
+        scope = _Scope.of(Settings(exclude=patterns))
+        spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+        for path, is_dir in itertools.product(paths, (False, True)):
+            expected = spec.match_file(path + "/" if is_dir else path)
+            assert scope.excludes(path, is_dir) == expected, (patterns, path, is_dir)

@@ -2,11 +2,14 @@
 
 An example is a `$ command` line in a fenced block without a language (or
 `console`), followed by the output it shows, up to the next `$` line or the
-end of the block. The command runs with bash in the repository root, with
-this environment's `dllint`, `flake8` and `pre-commit` first on PATH, and its
-stdout and stderr together, as a terminal shows them (never a terminal, so
-never colour). A line `...` in the shown output stands for any number of
-lines. Trailing spaces and trailing blank lines are not compared.
+end of the block. The command runs with bash at the root of a fresh copy of
+the repository (its files as they are now, committed to a new git
+repository, so `pre-commit try-repo .` works and a `--fix` example changes
+nothing for the next), with this environment's `dllint`, `flake8` and
+`pre-commit` first on PATH, and its stdout and stderr together, as a
+terminal shows them (never a terminal, so never colour). A line `...` in the
+shown output stands for any number of lines. Trailing spaces and trailing
+blank lines are not compared.
 
 Commands that cannot run here (they install packages or run this suite) are
 listed in NOT_RUN with the reason; those whose output depends on the machine
@@ -35,6 +38,7 @@ import pytest
 from dllint import __version__
 
 PROJECT = Path(__file__).resolve().parent.parent
+GIT = ["git", "-c", "user.name=dllint tests", "-c", "user.email=tests@dllint.invalid", "-c", "commit.gpgsign=false"]
 DOCUMENTS = ("README.md", "docs/editors.md")
 WILDCARD = "..."
 
@@ -110,6 +114,30 @@ def _environment(tmp_path: Path) -> Dict[str, str]:
     return env
 
 
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory) -> Path:
+    """The repository's files as they are now (tracked ones, and new ones of
+    the package and at the top), committed to a fresh git repository."""
+    def git(*args, cwd):
+        return subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+    tracked = git("ls-files", "-z", "--cached", cwd=PROJECT).split("\0")
+    untracked = [
+        path for path in git("ls-files", "-z", "--others", "--exclude-standard", cwd=PROJECT).split("\0")
+        if "/" not in path or path.split("/")[0] in ("dllint", "rules", "docs")
+    ]
+    repo = tmp_path_factory.mktemp("snapshot") / "dllint"
+    for relative in filter(None, tracked + untracked):
+        source = PROJECT / relative
+        if source.is_file():
+            (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / relative)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "snapshot for the README examples", cwd=repo)
+    return repo
+
+
 def _matches(shown: Sequence[str], printed: Sequence[str]) -> bool:
     """Whether `printed` is `shown`, each `...` line standing for any lines."""
     if not shown:
@@ -137,9 +165,11 @@ def test_the_documents_have_examples_and_the_exception_lists_are_current():
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=[example.id for example in RUNNABLE])
-def test_example_prints_what_the_document_shows(example: Example, tmp_path):
+def test_example_prints_what_the_document_shows(example: Example, snapshot, tmp_path):
+    work = tmp_path / "dllint"
+    shutil.copytree(snapshot, work, symlinks=True)
     completed = subprocess.run(
-        ["bash", "-c", example.command], cwd=PROJECT, env=_environment(tmp_path),
+        ["bash", "-c", example.command], cwd=work, env=_environment(tmp_path),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
     )
     printed = _trimmed(completed.stdout.splitlines())

@@ -278,7 +278,7 @@ def _run(
         colored = _use_color(color, to_terminal)
         context = ReportContext.for_settings(settings, color=colored, sources=SourceLines(stdin_texts))
         output = FORMATTERS[chosen](diagnostics, context)
-    if output_file is not None and not statistics:
+    if output_file is not None:
         try:
             if output_file.parent != Path(""):
                 output_file.parent.mkdir(parents=True, exist_ok=True)

@@ -391,3 +391,10 @@ def test_plain_name_excludes_match_as_pathspec_would():
         for path, is_dir in itertools.product(paths, (False, True)):
             expected = spec.match_file(path + "/" if is_dir else path)
             assert scope.excludes(path, is_dir) == expected, (patterns, path, is_dir)
+
+
+def test_statistics_go_to_the_output_file_when_one_is_given(project):
+    project("train.py", BUGGY)
+    result = invoke("--statistics", "--output-file", "stats.txt", "train.py")
+    assert result.stdout == "" and result.exit_code == 1
+    assert (project.root / "stats.txt").read_text(encoding="utf-8") == "1  DL103  method-not-called\n"

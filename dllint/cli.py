@@ -18,7 +18,9 @@ from dllint.discovery import discover, is_excluded_file
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_code
 from dllint.formats.context import ReportContext
 from dllint.reporting import FORMATTERS, format_statistics, summary_line
-from dllint.runner import Input, Runner
+from dllint.file_writer import RefusedWrite
+from dllint.fixing import fix_run, fixable_summary, unified_diff, write_fixed
+from dllint.runner import Input, Runner, read_input
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -82,6 +84,10 @@ def _list_rules() -> int:
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
+@click.option("--fix/--no-fix", "fix", default=None, help="Apply the fixes that are safe (with --unsafe-fixes, the unsafe ones too) and report what remains.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None, help="Count unsafe fixes as fixable: --fix, --diff and --fix-only apply them too.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing; exit 1 when there is something to fix.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless something goes wrong.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
 @click.version_option(__version__, "--version", prog_name="dllint")
@@ -104,6 +110,10 @@ def cli(
     output_format: str,
     output_file: Optional[Path],
     jobs: int,
+    fix: Optional[bool],
+    unsafe_fixes: Optional[bool],
+    show_diff: bool,
+    fix_only: bool,
     explain: Optional[str],
     list_rules: bool,
 ) -> None:
@@ -129,6 +139,8 @@ def cli(
             extend_ignore=_codes(extend_ignore),
             extend_exclude=_patterns(extend_exclude),
             force_exclude=force_exclude or None,
+            fix=fix,
+            unsafe_fixes=unsafe_fixes,
         )
     except ConfigError as error:
         raise _fail(str(error))
@@ -154,7 +166,19 @@ def cli(
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
-    result = Runner(settings, jobs=jobs).run(inputs, missing=found.missing if found else ())
+    runner = Runner(settings, jobs=jobs)
+    missing = found.missing if found else ()
+    if show_diff or fix_only or settings.fix:
+        raise click.exceptions.Exit(
+            _fix_and_report(runner, inputs, missing, settings, show_diff, fix_only, output_format, output_file, quiet, verbose, statistics, exit_zero)
+        )
+    result = runner.run(inputs, missing=missing)
+    _report(result, settings, output_format, output_file, quiet, verbose, statistics)
+    raise click.exceptions.Exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _report(result, settings, output_format: str, output_file: Optional[Path], quiet: bool, verbose: bool, statistics: bool, *, fixed: Optional[int] = None, to_stderr: bool = False) -> None:
+    """Write the findings (stdout or --output-file) and the summary (stderr)."""
     output = FORMATTERS[output_format](result.diagnostics, ReportContext.for_settings(settings))
     if output_file is not None:
         try:
@@ -164,15 +188,60 @@ def cli(
         except OSError as error:
             raise _fail(f"cannot write {output_file}: {error.strerror or error}")
     elif output:
-        click.echo(output, nl=False)
+        click.echo(output, nl=False, err=to_stderr)
     if verbose:
         for text in result.tracebacks:
             click.echo(text, err=True)
     if statistics:
         click.echo(format_statistics(result.diagnostics), err=True, nl=False)
     if not quiet:
-        click.echo(summary_line(result.diagnostics, result.files_checked), err=True)
-    raise click.exceptions.Exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
+        click.echo(summary_line(result.diagnostics, result.files_checked, fixed=fixed), err=True)
+        fixes = fixable_summary(result.diagnostics, settings.unsafe_fixes)
+        if fixes:
+            click.echo(f"dllint: {fixes}", err=True)
+
+
+def _fix_and_report(runner, inputs, missing, settings, show_diff: bool, fix_only: bool, output_format: str, output_file: Optional[Path], quiet: bool, verbose: bool, statistics: bool, exit_zero: bool) -> int:
+    """--fix, --diff and --fix-only. Source read from stdin is never written
+    back: --fix and --fix-only print the fixed source on stdout instead (the
+    findings that remain then go to stderr)."""
+    outcome = fix_run(runner, inputs, missing, settings.unsafe_fixes)
+    for path, reason in outcome.refused:
+        click.echo(f"dllint: warning: {path}: fixes not applied: {reason}", err=True)
+    changed_files = {id(changed.item) for changed in outcome.files}
+    stdin_output = None
+    if show_diff:
+        for changed in outcome.files:
+            click.echo(unified_diff(changed), nl=False)
+    else:
+        for changed in outcome.files:
+            if changed.item.data is not None:  # stdin
+                stdin_output = changed.text
+                continue
+            try:
+                write_fixed(changed)
+            except (RefusedWrite, OSError) as error:
+                click.echo(f"dllint: error: {changed.item.display_path}: not written: {error}", err=True)
+                return EXIT_ERROR
+        stdin_item = next((item for item in inputs if item.data is not None), None)
+        if stdin_item is not None and id(stdin_item) not in changed_files:
+            stdin_output = read_input(stdin_item)
+    files = len(outcome.files)
+    fixed_text = f"{outcome.fixed} finding{'s' if outcome.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    if stdin_output is not None:
+        click.echo(stdin_output, nl=False)
+    if show_diff or fix_only:
+        if not quiet:
+            verb = "would fix" if show_diff else "fixed"
+            click.echo(f"dllint: {verb} {fixed_text}." if outcome.fixed else f"dllint: nothing to fix in {outcome.result.files_checked} file{'s' if outcome.result.files_checked != 1 else ''} checked.", err=True)
+            hidden = fixable_summary(outcome.result.diagnostics, settings.unsafe_fixes)
+            if hidden and hidden.startswith("No fixes"):
+                click.echo(f"dllint: {hidden}", err=True)
+        if show_diff:
+            return EXIT_FINDINGS if outcome.fixed and not exit_zero else EXIT_CLEAN
+        return EXIT_CLEAN
+    _report(outcome.result, settings, output_format, output_file, quiet, verbose, statistics, fixed=outcome.fixed, to_stderr=stdin_output is not None)
+    return EXIT_FINDINGS if outcome.result.diagnostics and not exit_zero else EXIT_CLEAN
 
 
 def main() -> None:

@@ -42,6 +42,8 @@ _PATTERN_KEYS = {
 _BOOLEAN_KEYS = {
     "respect-gitignore": "respect_gitignore",
     "force-exclude": "force_exclude",
+    "fix": "fix",
+    "unsafe-fixes": "unsafe_fixes",
 }
 _PER_FILE_IGNORES_KEY = "per-file-ignores"
 KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + (_PER_FILE_IGNORES_KEY,)
@@ -296,6 +298,8 @@ def apply_cli_overrides(
     extend_ignore: Optional[Sequence[str]] = None,
     extend_exclude: Optional[Sequence[str]] = None,
     force_exclude: Optional[bool] = None,
+    fix: Optional[bool] = None,
+    unsafe_fixes: Optional[bool] = None,
 ) -> Settings:
     """A copy of `settings` with the command line's say on top, as ruff layers it.
 
@@ -329,6 +333,10 @@ def apply_cli_overrides(
         result.extend_exclude += [pattern for pattern in extend_exclude if pattern]
     if force_exclude is not None:
         result.force_exclude = force_exclude
+    if fix is not None:
+        result.fix = fix
+    if unsafe_fixes is not None:
+        result.unsafe_fixes = unsafe_fixes
     return result
 
 

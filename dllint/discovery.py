@@ -1,4 +1,4 @@
-"""Finds the Python files a run lints, from the paths given on the command line.
+"""Finds the Python files and notebooks a run lints, from the paths given on the command line.
 
 Folders are walked in sorted order, following symbolic links (each real
 folder is entered once, so a link back to an ancestor ends rather than
@@ -35,6 +35,8 @@ import pathspec
 from dllint.settings import Settings
 
 GITIGNORE = ".gitignore"
+# What a folder walk picks up: Python files and Jupyter notebooks.
+LINTED_SUFFIXES = (".py", ".ipynb")
 
 
 @dataclass
@@ -248,7 +250,7 @@ class _Discovery:
                     own = _Gitignore(position.anchor_path, spec)
                     position = dataclasses.replace(position, gitignores=position.gitignores + (own,))
             for entry in reversed(entries):
-                if not entry.is_dir and not entry.name.endswith(".py"):
+                if not entry.is_dir and not entry.name.endswith(LINTED_SUFFIXES):
                     continue
                 child = position.child(entry.name)
                 if not self._is_excluded(child, entry.name, entry.is_dir):

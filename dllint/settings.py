@@ -19,6 +19,7 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".eggs",
     "node_modules",
     "site-packages",
+    ".ipynb_checkpoints",
 )
 
 
@@ -39,3 +40,6 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    # `fix = true`: apply fixes as `--fix` does; `unsafe-fixes = true`: unsafe ones too
+    fix: bool = False
+    unsafe_fixes: bool = False

@@ -1,5 +1,6 @@
 """`concise`: the text format with ruff's `[*]` before the message of a
-finding that carries a fix (safe or not)."""
+finding that carries any fix, safe or not (the text format marks only the
+fixes `--fix` would apply)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -10,5 +11,5 @@ from dllint.formats.context import ReportContext
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
     return "".join(
-        f"{d.path}:{d.line}:{d.column}: {d.code} {'[*] ' if d.fix else ''}{d.message}\n" for d in diagnostics
+        f"{d.location}: {d.code} {'[*] ' if d.fix else ''}{d.message}\n" for d in diagnostics
     )

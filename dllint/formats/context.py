@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional, Tuple
 
 from dllint.discovery import repository_root
+from dllint.fixes import is_applicable
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
 from dllint.selection import CodeSelection
 from dllint.settings import Settings
@@ -52,12 +53,19 @@ class ReportContext:
     root: Path = field(default_factory=Path.cwd)
     # Every code the run's select/ignore lets through, sorted; None: all of them.
     selected_codes: Optional[Tuple[str, ...]] = None
+    # whether `--unsafe-fixes` is on: unsafe fixes then count as applicable
+    unsafe_fixes: bool = False
+
+    def fix_marker(self, diagnostic) -> str:
+        """ruff's `[*] ` for a finding whose fix `--fix` would apply, else ""."""
+        return "[*] " if is_applicable(diagnostic.fix, self.unsafe_fixes) else ""
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "ReportContext":
         selection = CodeSelection(settings)
         root = repository_root(Path.cwd()) or Path(settings.root)
-        return cls(root=root, selected_codes=tuple(code for code in known_codes() if selection.is_enabled(code)))
+        codes = tuple(code for code in known_codes() if selection.is_enabled(code))
+        return cls(root=root, selected_codes=codes, unsafe_fixes=settings.unsafe_fixes)
 
     def selected(self) -> Tuple[CodeInfo, ...]:
         codes = known_codes() if self.selected_codes is None else self.selected_codes

@@ -5,6 +5,9 @@ one program, so a model built in cell 2 and evaluated in cell 9 is one model.
 The program keeps each cell's lines where they are, so a position in the
 program maps back to (cell, line in the cell, column) by a table lookup:
 
+* a cell whose first line is indented loses that indentation on every line,
+  as IPython's `leading_indent` transform does (columns are shifted back
+  when a finding is reported);
 * IPython syntax that is not Python (`%magic`, `!shell`, `x = !cmd`,
   `obj?` / `??obj` help, `get_ipython()` calls) becomes `pass` at the same
   indentation, so the block around it still parses and no line moves;
@@ -38,7 +41,8 @@ NOTEBOOK_SUFFIX = ".ipynb"
 
 # Cell magics whose body is Python that runs in the kernel's namespace.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
-_HELP = re.compile(r"^\s*(\?{1,2}[\w.\[\]]+|[\w.\[\]()]+\?{1,2})\s*$")
+# `obj?`, `??obj`, and the wildcard search `torch.*Tensor?`
+_HELP = re.compile(r"^\s*(\?{1,2}[\w.\[\]*]+|[\w.\[\]()*]+\?{1,2})\s*$")
 _SHELL_OR_MAGIC_ASSIGNMENT = re.compile(r"^\s*[\w.,\s\[\]()]+?=\s*[!%]")
 
 
@@ -58,6 +62,10 @@ class CodeCell:
     first_line: int  # 1-based line of the program where this cell starts
     line_count: int
     python: str  # the source with IPython syntax blanked, as the program holds it
+    # IPython removes the first line's indentation from every line of a cell
+    # that starts indented; the program holds the dedented lines, so columns
+    # in this cell are this much further right in the source
+    indent: int = 0
 
 
 @dataclass
@@ -120,19 +128,31 @@ def read_notebook(text: str) -> Notebook:
         if raw.get("cell_type") != "code":
             continue
         source = _joined(raw.get("source", ""), index)
-        python = python_of_cell(source)
+        dedented, indent = _without_leading_indent(source)
+        python = python_of_cell(dedented)
         count = python.count("\n")
-        cell = CodeCell(index + 1, index, source, line, count, python)
+        cell = CodeCell(index + 1, index, source, line, count, python, indent)
         try:
             parse_source(python, "<cell>")
         except (InvalidSyntax, UnreadableSource) as error:
-            where = (error.line, error.column) if isinstance(error, InvalidSyntax) else (1, 1)
+            where = (error.line, error.column + indent) if isinstance(error, InvalidSyntax) else (1, 1)
             reason = error.reason if isinstance(error, InvalidSyntax) else str(error)
             errors.append(CellError(cell.number, where[0], where[1], reason))
             cell.python = "\n" * count
         cells.append(cell)
         line += count
     return Notebook(cells, errors)
+
+
+def _without_leading_indent(source: str) -> Tuple[str, int]:
+    """IPython's `leading_indent` transform: when a cell's first line is
+    indented, that indentation is removed from every line that has it."""
+    match = re.match(r"[ \t]+", source)
+    if match is None:
+        return source, 0
+    prefix = match.group(0)
+    lines = source.split("\n")
+    return "\n".join(text[len(prefix) :] if text.startswith(prefix) else text for text in lines), len(prefix)
 
 
 def _is_python(metadata: object) -> bool:
@@ -254,6 +274,8 @@ def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:
     """The finding with its position (and its fix's edits) given as cell,
     line in the cell and column, as every output shows it."""
     cell, line = notebook.locate(diagnostic.line)
+    found = notebook.cell_numbered(cell)
+    shift = found.indent if found is not None else 0
     end_line = None
     if diagnostic.end_line is not None:
         end_cell, end_line = notebook.locate(diagnostic.end_line)
@@ -265,10 +287,18 @@ def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:
         for edit in fix.edits:
             edit_cell, start_line = notebook.locate(edit.start[0])
             _, stop_line = notebook.locate(edit.end[0])
-            edits.append(dataclasses.replace(edit, start=(start_line, edit.start[1]), end=(stop_line, edit.end[1]), cell=edit_cell))
+            edit_found = notebook.cell_numbered(edit_cell)
+            edit_shift = edit_found.indent if edit_found is not None else 0
+            edits.append(dataclasses.replace(
+                edit, start=(start_line, edit.start[1] + edit_shift), end=(stop_line, edit.end[1] + edit_shift), cell=edit_cell
+            ))
         fix = dataclasses.replace(fix, edits=tuple(edits))
     statement_line = notebook.locate(diagnostic.statement_line)[1] if diagnostic.statement_line else None
-    return dataclasses.replace(diagnostic, cell=cell, line=line, end_line=end_line, fix=fix, statement_line=statement_line)
+    end_column = diagnostic.end_column + shift if diagnostic.end_column is not None else None
+    return dataclasses.replace(
+        diagnostic, cell=cell, line=line, column=diagnostic.column + shift, end_line=end_line, end_column=end_column,
+        fix=fix, statement_line=statement_line,
+    )
 
 
 # --------------------------------------------------------------------------- writing back

@@ -170,3 +170,11 @@ def test_real_process_on_a_notebook(project):
     completed = subprocess.run([sys.executable, "-m", "dllint", "nb.ipynb"], capture_output=True, text=True, cwd=project.root)
     assert completed.returncode == 1
     assert completed.stdout.startswith("nb.ipynb:cell 2:1:1: DL103 [*] `loss.backward`")
+
+
+def test_an_indented_cell_is_dedented_as_ipython_does_and_columns_stay_true(project):
+    path = project("nb.ipynb", notebook(code(MODEL), code("  for x in data:\n      loss = model(x).sum()\n      loss.backward\n"), code("torch.*Tensor?\n")))
+    result = run("nb.ipynb")
+    assert result.stdout.startswith("nb.ipynb:cell 2:3:7: DL103 [*] `loss.backward`"), result.stdout
+    run("--fix", "nb.ipynb")
+    assert json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"][2] == "      loss.backward()"

@@ -44,7 +44,10 @@ def test_fix_applies_safe_fixes_and_reports_what_remains(project):
     result = run("--fix", "train.py")
     assert path.read_text() == CLEAN.replace("    optimizer.zero_grad()\n", "") + "model.eval()\n"
     assert result.stdout.startswith("train.py:8:5: DL601 ")
-    assert result.stderr == "dllint: 3 findings in 1 file checked (2 fixed, 1 remaining).\n"
+    assert result.stderr == (
+        "dllint: 3 findings in 1 file checked (2 fixed, 1 remaining).\n"
+        "dllint: No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
     assert result.exit_code == 1
 
 
@@ -75,7 +78,7 @@ def test_diff_prints_and_writes_nothing(project):
         "+    loss.backward()\n"
         "     optimizer.step()\n"
     )
-    assert result.stderr == "dllint: would fix 1 finding in 1 file.\n"
+    assert result.stderr == "dllint: would fix 1 finding in 1 file (1 more fix available with the `--unsafe-fixes` option).\n"
     project("clean.py", CLEAN)
     nothing = run("--diff", "clean.py")
     assert (nothing.exit_code, nothing.stdout) == (0, "")
@@ -86,7 +89,7 @@ def test_fix_only_reports_nothing_else(project):
     path = project("train.py", BUGGY)
     result = run("--fix-only", "train.py")
     assert (result.exit_code, result.stdout) == (0, "")
-    assert result.stderr == "dllint: fixed 1 finding in 1 file.\n"
+    assert result.stderr == "dllint: fixed 1 finding in 1 file (1 more fix available with the `--unsafe-fixes` option).\n"
     assert "loss.backward()\n" in path.read_text()
 
 

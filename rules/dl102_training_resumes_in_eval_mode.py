@@ -67,7 +67,17 @@ class TrainingResumesInEvalMode(Rule):
             else:
                 callee = self.source.segment(node.func) if isinstance(node, ast.Call) else "this call"
                 what = f"`{callee}(...)` puts `{model}` into eval mode inside the training loop and nothing switches it back"
-            self.report(node, what=what, model=model, fix=self._fix(loop, model))
+            self.report(node, what=what, model=model, fix=self._fix(self._innermost_training_loop(node, loop), model))
+
+    def _innermost_training_loop(self, node: ast.AST, loop: ast.AST) -> ast.AST:
+        """The training loop nearest the eval switch: `model.train()` at the
+        top of an epoch does not help an evaluation every N batches."""
+        current = self.semantic.parent(node)
+        while current is not None and current is not loop:
+            if isinstance(current, (ast.For, ast.AsyncFor, ast.While)) and self.semantic.modes.trains(current) == (True, True):
+                return current
+            current = self.semantic.parent(current)
+        return loop
 
     def _fix(self, loop: ast.AST, model: str) -> Optional[Fix]:
         """`model.train()` at the top of every iteration of the training loop."""
@@ -75,6 +85,8 @@ class TrainingResumesInEvalMode(Rule):
         root = model.split(".")[0].split("[")[0]
         if not body or not root.isidentifier() or binds_name(loop, root):
             return None
+        if self.source.segment(body[0]).replace(" ", "") == f"{model}.train()":
+            return None  # already there: the mode is lost elsewhere, and this would not help
         edit = insert_before(self.source, body[0], f"{model}.train()")
         return Fix(f"Call `{model}.train()` at the start of each iteration", (edit,), safe=False) if edit else None
 

@@ -153,8 +153,13 @@ def test_a_fix_that_would_break_the_file_is_refused(project, monkeypatch):
     from dllint import fixes
 
     path = project("train.py", BUGGY)
-    original = fixes.apply_fixes_counting
-    monkeypatch.setattr("dllint.fixing.apply_fixes_counting", lambda text, found: (original(text, found)[0] + "(\n", 1))
+    original = fixes.apply_fixes_selecting
+
+    def breaking(text, found):
+        new_text, applied = original(text, found)
+        return new_text + "(\n", applied
+
+    monkeypatch.setattr("dllint.fixing.apply_fixes_selecting", breaking)
     result = run("--fix", "train.py")
     assert path.read_text() == BUGGY
     assert "train.py: fixes not applied: fixing would leave a syntax error" in result.stderr
@@ -166,3 +171,26 @@ def test_real_process_fix(project):
     assert completed.returncode == 1  # DL601 remains
     assert "loss.backward()" in path.read_text()
     assert completed.stderr.startswith("dllint: 2 findings in 1 file checked (1 fixed, 1 remaining).")
+
+
+def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
+    """Rounds stop when the only fixes left were applied before: without
+    that, a fix that leaves its finding would repeat its edit every round."""
+    from dllint.diagnostics import Edit, Fix
+    from dllint.fixing import fix_run
+    from dllint.rule import Rule
+    from dllint.runner import Input, Runner
+    from dllint.settings import Settings
+
+    class Stubborn(Rule):
+        code = "DL999"
+        name = "stubborn"
+
+        def visit_Module(self, node):
+            self.report(node, "always", fix=Fix("Add a comment", (Edit((1, 1), (1, 1), "# again\n"),), safe=True))
+
+    path = tmp_path / "train.py"
+    path.write_text("import torch\n")
+    outcome = fix_run(Runner(Settings(root=tmp_path), rules=[Stubborn]), [Input("train.py", path)], (), unsafe_fixes=False)
+    assert [changed.text for changed in outcome.files] == ["# again\nimport torch\n"]
+    assert outcome.fixed == 1

@@ -373,10 +373,12 @@ def _fix_and_report(runner, inputs, missing, settings, show_diff: bool, fix_only
     if show_diff or fix_only:
         if not quiet:
             verb = "would fix" if show_diff else "fixed"
-            click.echo(f"dllint: {verb} {fixed_text}." if outcome.fixed else f"dllint: nothing to fix in {outcome.result.files_checked} file{'s' if outcome.result.files_checked != 1 else ''} checked.", err=True)
-            hidden = fixable_summary(outcome.result.diagnostics, settings.unsafe_fixes)
-            if hidden and hidden.startswith("No fixes"):
-                click.echo(f"dllint: {hidden}", err=True)
+            checked = outcome.result.files_checked
+            text = f"{verb} {fixed_text}" if outcome.fixed else f"nothing to fix in {checked} file{'s' if checked != 1 else ''} checked"
+            hidden = 0 if settings.unsafe_fixes else sum(1 for d in outcome.result.diagnostics if d.fix is not None and not d.fix.safe)
+            if hidden:
+                text += f" ({hidden} more fix{'es' if hidden != 1 else ''} available with the `--unsafe-fixes` option)"
+            click.echo(f"dllint: {text}.", err=True)
         if show_diff:
             return EXIT_FINDINGS if outcome.fixed and not exit_zero else EXIT_CLEAN
         return EXIT_CLEAN

@@ -34,20 +34,26 @@ def _offset(line_starts: Sequence[int], position: Tuple[int, int]) -> int:
 
 def apply_fixes_counting(text: str, fixes: Iterable[Fix]) -> Tuple[str, int]:
     """The text with every fix that fits applied, and how many fixes that was."""
+    new_text, applied = apply_fixes_selecting(text, fixes)
+    return new_text, len(applied)
+
+
+def apply_fixes_selecting(text: str, fixes: Iterable[Fix]) -> Tuple[str, List[Fix]]:
+    """The text with every fix that fits applied, and those fixes."""
     line_starts = _line_starts(text)
     located = []
     for fix in fixes:
         spans = sorted((_offset(line_starts, edit.start), _offset(line_starts, edit.end), edit.replacement) for edit in fix.edits)
         if spans:
-            located.append(spans)
-    located.sort(key=lambda spans: (spans[0][0], spans[0][1]))
+            located.append((spans, fix))
+    located.sort(key=lambda item: (item[0][0][0], item[0][0][1]))
     taken: List[Tuple[int, int, str]] = []
-    applied = 0
-    for spans in located:
+    applied: List[Fix] = []
+    for spans, fix in located:
         if any(_overlaps(span, other) for span in spans for other in taken):
             continue
         taken.extend(spans)
-        applied += 1
+        applied.append(fix)
     taken.sort(key=lambda span: (span[0], span[1]))
     pieces, cursor = [], 0
     for start, end, replacement in taken:

@@ -21,11 +21,11 @@ import io
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
 from dllint.file_writer import RefusedWrite, check_parses, write_text_atomically
-from dllint.fixes import apply_fixes_counting, is_applicable
+from dllint.fixes import apply_fixes_selecting, is_applicable
 from dllint.notebook import MalformedNotebook, is_notebook, read_notebook, replace_cell_sources
 from dllint.runner import Input, RunResult, Runner, read_input
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
@@ -61,12 +61,17 @@ def fix_run(runner: Runner, inputs: Sequence[Input], missing: Sequence[str], uns
     originals: Dict[int, str] = {}
     counts: Dict[int, int] = defaultdict(int)
     refused: Dict[str, str] = {}
+    # (path, code, fix message, replacements) of every fix applied: a fix that
+    # comes back after being applied did not remove its finding, and applying
+    # it again would only repeat the edit
+    applied_before: Set[Tuple[str, str, str, Tuple[str, ...]]] = set()
     for _ in range(MAX_ROUNDS):
         result = runner.run(_with_texts(inputs, current), missing)
         fixes_by_path: Dict[str, List[Diagnostic]] = defaultdict(list)
         for diagnostic in result.diagnostics:
             if is_applicable(diagnostic.fix, unsafe_fixes) and diagnostic.path not in refused:
-                fixes_by_path[diagnostic.path].append(diagnostic)
+                if _identity(diagnostic) not in applied_before:
+                    fixes_by_path[diagnostic.path].append(diagnostic)
         applied_any = False
         for index, item in enumerate(inputs):
             found = fixes_by_path.get(item.display_path)
@@ -80,8 +85,10 @@ def fix_run(runner: Runner, inputs: Sequence[Input], missing: Sequence[str], uns
                 refused[item.display_path] = str(error)
                 continue
             if applied and new_text != text:
+                taken = {id(fix) for fix in applied}
+                applied_before.update(_identity(d) for d in found if id(d.fix) in taken)
                 current[index] = new_text
-                counts[index] += applied
+                counts[index] += len(applied)
                 applied_any = True
         if not applied_any:
             break
@@ -91,16 +98,22 @@ def fix_run(runner: Runner, inputs: Sequence[Input], missing: Sequence[str], uns
     return FixOutcome(result, files, sorted(refused.items()))
 
 
+def _identity(diagnostic: Diagnostic) -> Tuple[str, str, str, Tuple[str, ...]]:
+    fix = diagnostic.fix
+    assert fix is not None
+    return (diagnostic.path, diagnostic.code, fix.message, tuple(edit.replacement for edit in fix.edits))
+
+
 def _with_texts(inputs: Sequence[Input], texts: Dict[int, str]) -> List[Input]:
     return [replace(item, text=texts[index], data=None, tree=None) if index in texts else item for index, item in enumerate(inputs)]
 
 
-def apply_to_file(path: str, text: str, fixes: Sequence[Fix]) -> Tuple[str, int]:
-    """`text` with the fixes applied, and how many were; RefusedWrite when
+def apply_to_file(path: str, text: str, fixes: Sequence[Fix]) -> Tuple[str, List[Fix]]:
+    """`text` with the fixes applied, and those that were; RefusedWrite when
     the result would not parse (nothing is applied then)."""
     if is_notebook(path):
         return _apply_to_notebook(text, fixes)
-    new_text, applied = apply_fixes_counting(text, fixes)
+    new_text, applied = apply_fixes_selecting(text, fixes)
     try:
         parse_source(new_text, path)
     except (InvalidSyntax, UnreadableSource) as error:
@@ -108,7 +121,7 @@ def apply_to_file(path: str, text: str, fixes: Sequence[Fix]) -> Tuple[str, int]
     return new_text, applied
 
 
-def _apply_to_notebook(text: str, fixes: Sequence[Fix]) -> Tuple[str, int]:
+def _apply_to_notebook(text: str, fixes: Sequence[Fix]) -> Tuple[str, List[Fix]]:
     try:
         notebook = read_notebook(text)
     except MalformedNotebook as error:
@@ -119,17 +132,17 @@ def _apply_to_notebook(text: str, fixes: Sequence[Fix]) -> Tuple[str, int]:
         if len(cells) == 1 and None not in cells:  # a fix spread over cells is left alone
             by_cell[cells.pop()].append(fix)
     new_sources: Dict[int, str] = {}
-    applied = 0
+    applied: List[Fix] = []
     for number, cell_fixes in sorted(by_cell.items()):
         cell = notebook.cell_numbered(number)
         if cell is None:
             continue
-        source, count = apply_fixes_counting(cell.source, cell_fixes)
-        if count and source != cell.source:
+        source, taken = apply_fixes_selecting(cell.source, cell_fixes)
+        if taken and source != cell.source:
             new_sources[cell.index] = source
-            applied += count
+            applied += taken
     if not new_sources:
-        return text, 0
+        return text, []
     new_text = replace_cell_sources(text, new_sources)
     check_parses(new_text, "notebook.ipynb")
     if len(read_notebook(new_text).errors) > len(notebook.errors):

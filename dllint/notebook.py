@@ -282,6 +282,8 @@ def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:
         if end_cell != cell:  # cannot happen for a node; keep the output sane
             end_line = line
     fix = diagnostic.fix
+    if fix is not None and shift and any("\n" in edit.replacement for edit in fix.edits):
+        fix = None  # a new line would lack the indentation IPython took away
     if fix is not None:
         edits = []
         for edit in fix.edits:

@@ -44,7 +44,10 @@ def test_fix_applies_safe_fixes_and_reports_what_remains(project):
     result = run("--fix", "train.py")
     assert path.read_text() == CLEAN.replace("    optimizer.zero_grad()\n", "") + "model.eval()\n"
     assert result.stdout.startswith("train.py:8:5: DL601 ")
-    assert result.stderr == "dllint: 3 findings in 1 file checked (2 fixed, 1 remaining).\n"
+    assert result.stderr == (
+        "dllint: 3 findings in 1 file checked (2 fixed, 1 remaining).\n"
+        "dllint: No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
     assert result.exit_code == 1
 
 
@@ -75,7 +78,7 @@ def test_diff_prints_and_writes_nothing(project):
         "+    loss.backward()\n"
         "     optimizer.step()\n"
     )
-    assert result.stderr == "dllint: would fix 1 finding in 1 file.\n"
+    assert result.stderr == "dllint: would fix 1 finding in 1 file (1 more fix available with the `--unsafe-fixes` option).\n"
     project("clean.py", CLEAN)
     nothing = run("--diff", "clean.py")
     assert (nothing.exit_code, nothing.stdout) == (0, "")
@@ -86,7 +89,7 @@ def test_fix_only_reports_nothing_else(project):
     path = project("train.py", BUGGY)
     result = run("--fix-only", "train.py")
     assert (result.exit_code, result.stdout) == (0, "")
-    assert result.stderr == "dllint: fixed 1 finding in 1 file.\n"
+    assert result.stderr == "dllint: fixed 1 finding in 1 file (1 more fix available with the `--unsafe-fixes` option).\n"
     assert "loss.backward()\n" in path.read_text()
 
 
@@ -150,8 +153,13 @@ def test_a_fix_that_would_break_the_file_is_refused(project, monkeypatch):
     from dllint import fixes
 
     path = project("train.py", BUGGY)
-    original = fixes.apply_fixes_counting
-    monkeypatch.setattr("dllint.fixing.apply_fixes_counting", lambda text, found: (original(text, found)[0] + "(\n", 1))
+    original = fixes.apply_fixes_selecting
+
+    def breaking(text, found):
+        new_text, applied = original(text, found)
+        return new_text + "(\n", applied
+
+    monkeypatch.setattr("dllint.fixing.apply_fixes_selecting", breaking)
     result = run("--fix", "train.py")
     assert path.read_text() == BUGGY
     assert "train.py: fixes not applied: fixing would leave a syntax error" in result.stderr
@@ -163,3 +171,26 @@ def test_real_process_fix(project):
     assert completed.returncode == 1  # DL601 remains
     assert "loss.backward()" in path.read_text()
     assert completed.stderr.startswith("dllint: 2 findings in 1 file checked (1 fixed, 1 remaining).")
+
+
+def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
+    """Rounds stop when the only fixes left were applied before: without
+    that, a fix that leaves its finding would repeat its edit every round."""
+    from dllint.diagnostics import Edit, Fix
+    from dllint.fixing import fix_run
+    from dllint.rule import Rule
+    from dllint.runner import Input, Runner
+    from dllint.settings import Settings
+
+    class Stubborn(Rule):
+        code = "DL999"
+        name = "stubborn"
+
+        def visit_Module(self, node):
+            self.report(node, "always", fix=Fix("Add a comment", (Edit((1, 1), (1, 1), "# again\n"),), safe=True))
+
+    path = tmp_path / "train.py"
+    path.write_text("import torch\n")
+    outcome = fix_run(Runner(Settings(root=tmp_path), rules=[Stubborn]), [Input("train.py", path)], (), unsafe_fixes=False)
+    assert [changed.text for changed in outcome.files] == ["# again\nimport torch\n"]
+    assert outcome.fixed == 1

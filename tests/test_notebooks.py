@@ -178,3 +178,10 @@ def test_an_indented_cell_is_dedented_as_ipython_does_and_columns_stay_true(proj
     assert result.stdout.startswith("nb.ipynb:cell 2:3:7: DL103 [*] `loss.backward`"), result.stdout
     run("--fix", "nb.ipynb")
     assert json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"][2] == "      loss.backward()"
+
+
+def test_a_fix_that_adds_a_line_to_an_indented_cell_is_not_offered(project):
+    training = "  for x, y in loader:\n      loss = nn.functional.mse_loss(model(x), y)\n      loss.backward()\n      optimizer.step()\n"
+    project("nb.ipynb", notebook(code(MODEL + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"), code(training)))
+    findings = json.loads(run("--format", "json", "nb.ipynb").stdout)
+    assert [(f["code"], f["cell"], f["fix"]) for f in findings] == [("DL601", 2, None)]

@@ -23,7 +23,9 @@ from dllint.discovery import discover, is_excluded_file
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_code
 from dllint.formats.context import ReportContext, SourceLines
 from dllint.reporting import FORMATTERS, format_statistics, summary_line
-from dllint.runner import Input, Runner
+from dllint.file_writer import RefusedWrite
+from dllint.fixing import fix_run, fixable_summary, unified_diff, write_fixed
+from dllint.runner import Input, Runner, read_input
 from dllint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -130,6 +132,10 @@ def _list_rules() -> int:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the findings: auto colours a terminal unless NO_COLOR is set.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
+@click.option("--fix/--no-fix", "fix", default=None, help="Apply the fixes that are safe (with --unsafe-fixes, the unsafe ones too) and report what remains.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None, help="Count unsafe fixes as fixable: --fix, --diff and --fix-only apply them too.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing; exit 1 when there is something to fix.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else; exit 0 unless something goes wrong.")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments for every current finding to the files, and stop.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
@@ -170,6 +176,10 @@ def _run(
     color: str,
     output_file: Optional[Path],
     jobs: int,
+    fix: Optional[bool],
+    unsafe_fixes: Optional[bool],
+    show_diff: bool,
+    fix_only: bool,
     add_noqa: bool,
     explain: Optional[str],
     list_rules: bool,
@@ -194,6 +204,8 @@ def _run(
             exclude=_patterns(exclude),
             extend_exclude=_patterns(extend_exclude),
             force_exclude=force_exclude or None,
+            fix=fix,
+            unsafe_fixes=unsafe_fixes,
             respect_gitignore=respect_gitignore,
         )
 
@@ -257,43 +269,121 @@ def _run(
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
-    result = Runner(settings, jobs=jobs, resolver=resolver).run(inputs)
-    # A path that does not exist is reported whatever is selected: a typo
-    # must never pass as "no findings".
-    diagnostics = sorted(
-        [_missing_path(path) for path in missing] + result.diagnostics, key=lambda d: d.sort_key
-    )
+    runner = Runner(settings, jobs=jobs, resolver=resolver)
+    chosen = output_format or settings.output_format or DEFAULT_FORMAT
+    report = _Report(chosen, color, output_file, quiet, verbose, statistics, SourceLines(stdin_texts))
+    if show_diff or fix_only or settings.fix:
+        raise click.exceptions.Exit(
+            _fix_and_report(runner, inputs, missing, settings, show_diff, fix_only, report, exit_zero)
+        )
+    result = runner.run(inputs)
+    result.diagnostics = _with_missing(result.diagnostics, missing)
     if not quiet:
         for warning in result.warnings:
             _warn(warning)
     if add_noqa:
-        raise click.exceptions.Exit(_add_noqa(diagnostics, inputs, quiet))
+        raise click.exceptions.Exit(_add_noqa(result.diagnostics, inputs, quiet))
+    report.write(result, settings)
+    raise click.exceptions.Exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
 
-    colored = False
-    if statistics:
-        output = format_statistics(diagnostics)
-    else:
-        chosen = output_format or settings.output_format or DEFAULT_FORMAT
-        to_terminal = output_file is None and sys.stdout.isatty()
-        colored = _use_color(color, to_terminal)
-        context = ReportContext.for_settings(settings, color=colored, sources=SourceLines(stdin_texts))
-        output = FORMATTERS[chosen](diagnostics, context)
-    if output_file is not None:
-        try:
-            if output_file.parent != Path(""):
-                output_file.parent.mkdir(parents=True, exist_ok=True)
-            output_file.write_text(output, encoding="utf-8")
-        except OSError as error:
-            raise _fail(f"cannot write {output_file}: {error.strerror or error}")
-    elif output:
-        # color=True: click would strip the codes `--color always` asked for
-        click.echo(output, nl=False, color=colored or None)
-    if verbose:
-        for text in result.tracebacks:
-            click.echo(text, err=True)
+
+def _with_missing(diagnostics: Sequence[Diagnostic], missing: Sequence[str]) -> List[Diagnostic]:
+    """A path that does not exist is reported whatever is selected: a typo
+    must never pass as "no findings"."""
+    return sorted([_missing_path(path) for path in missing] + list(diagnostics), key=lambda d: d.sort_key)
+
+
+class _Report:
+    """How the findings of a run are written: the format, colour, where to."""
+
+    def __init__(self, output_format: str, color: str, output_file: Optional[Path], quiet: bool, verbose: bool, statistics: bool, sources: SourceLines):
+        self.output_format = output_format
+        self.color = color
+        self.output_file = output_file
+        self.quiet = quiet
+        self.verbose = verbose
+        self.statistics = statistics
+        self.sources = sources
+
+    def write(self, result, settings: Settings, *, fixed: Optional[int] = None, to_stderr: bool = False) -> None:
+        """The findings (stdout or --output-file; --statistics: the table
+        instead) and the summary (stderr)."""
+        colored = False
+        if self.statistics:
+            output = format_statistics(result.diagnostics)
+        else:
+            to_terminal = self.output_file is None and (sys.stderr if to_stderr else sys.stdout).isatty()
+            colored = _use_color(self.color, to_terminal)
+            context = ReportContext.for_settings(settings, color=colored, sources=self.sources)
+            output = FORMATTERS[self.output_format](result.diagnostics, context)
+        if self.output_file is not None:
+            try:
+                if self.output_file.parent != Path(""):
+                    self.output_file.parent.mkdir(parents=True, exist_ok=True)
+                self.output_file.write_text(output, encoding="utf-8")
+            except OSError as error:
+                raise _fail(f"cannot write {self.output_file}: {error.strerror or error}")
+        elif output:
+            # color=True: click would strip the codes `--color always` asked for
+            click.echo(output, nl=False, err=to_stderr, color=colored or None)
+        if self.verbose:
+            for text in result.tracebacks:
+                click.echo(text, err=True)
+        if not self.quiet:
+            click.echo(summary_line(result.diagnostics, result.files_checked, fixed=fixed), err=True)
+            fixes = fixable_summary(result.diagnostics, settings.unsafe_fixes)
+            if fixes:
+                click.echo(f"dllint: {fixes}", err=True)
+
+
+def _fix_and_report(runner, inputs, missing, settings, show_diff: bool, fix_only: bool, report: _Report, exit_zero: bool) -> int:
+    """--fix, --diff and --fix-only. Source read from stdin is never written
+    back: --fix and --fix-only print the fixed source on stdout instead (the
+    findings that remain then go to stderr)."""
+    quiet = report.quiet
+    outcome = fix_run(runner, inputs, (), settings.unsafe_fixes)
+    outcome.result.diagnostics = _with_missing(outcome.result.diagnostics, missing)
     if not quiet:
-        click.echo(summary_line(diagnostics, result.files_checked), err=True)
-    raise click.exceptions.Exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+        for warning in outcome.result.warnings:
+            _warn(warning)
+    for path, reason in outcome.refused:
+        click.echo(f"dllint: warning: {path}: fixes not applied: {reason}", err=True)
+    changed_files = {id(changed.item) for changed in outcome.files}
+    stdin_output = None
+    if show_diff:
+        for changed in outcome.files:
+            click.echo(unified_diff(changed), nl=False)
+    else:
+        for changed in outcome.files:
+            if changed.item.data is not None:  # stdin
+                stdin_output = changed.text
+                continue
+            try:
+                write_fixed(changed)
+            except (RefusedWrite, OSError) as error:
+                click.echo(f"dllint: error: {changed.item.display_path}: not written: {error}", err=True)
+                return EXIT_ERROR
+        stdin_item = next((item for item in inputs if item.data is not None), None)
+        if stdin_item is not None and id(stdin_item) not in changed_files:
+            stdin_output = read_input(stdin_item)
+    files = len(outcome.files)
+    fixed_text = f"{outcome.fixed} finding{'s' if outcome.fixed != 1 else ''} in {files} file{'s' if files != 1 else ''}"
+    if stdin_output is not None:
+        click.echo(stdin_output, nl=False)
+    if show_diff or fix_only:
+        if not quiet:
+            verb = "would fix" if show_diff else "fixed"
+            checked = outcome.result.files_checked
+            text = f"{verb} {fixed_text}" if outcome.fixed else f"nothing to fix in {checked} file{'s' if checked != 1 else ''} checked"
+            hidden = 0 if settings.unsafe_fixes else sum(1 for d in outcome.result.diagnostics if d.fix is not None and not d.fix.safe)
+            if hidden:
+                text += f" ({hidden} more fix{'es' if hidden != 1 else ''} available with the `--unsafe-fixes` option)"
+            click.echo(f"dllint: {text}.", err=True)
+        if show_diff:
+            return EXIT_FINDINGS if outcome.fixed and not exit_zero else EXIT_CLEAN
+        return EXIT_CLEAN
+    report.write(outcome.result, settings, fixed=outcome.fixed, to_stderr=stdin_output is not None)
+    return EXIT_FINDINGS if outcome.result.diagnostics and not exit_zero else EXIT_CLEAN
 
 
 def _add_noqa(diagnostics: Sequence[Diagnostic], inputs: Sequence[Input], quiet: bool) -> int:

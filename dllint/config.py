@@ -47,6 +47,8 @@ _PATTERN_KEYS = {
 _BOOLEAN_KEYS = {
     "respect-gitignore": "respect_gitignore",
     "force-exclude": "force_exclude",
+    "fix": "fix",
+    "unsafe-fixes": "unsafe_fixes",
 }
 _PER_FILE_IGNORES_KEY = "per-file-ignores"
 _OUTPUT_FORMAT_KEY = "output-format"
@@ -406,6 +408,8 @@ def apply_cli_overrides(
     force_exclude: Optional[bool] = None,
     exclude: Optional[Sequence[str]] = None,
     respect_gitignore: Optional[bool] = None,
+    fix: Optional[bool] = None,
+    unsafe_fixes: Optional[bool] = None,
 ) -> Settings:
     """A copy of `settings` with the command line's say on top, as ruff layers it.
 
@@ -445,6 +449,10 @@ def apply_cli_overrides(
         result.respect_gitignore = respect_gitignore
     if force_exclude is not None:
         result.force_exclude = force_exclude
+    if fix is not None:
+        result.fix = fix
+    if unsafe_fixes is not None:
+        result.unsafe_fixes = unsafe_fixes
     return result
 
 

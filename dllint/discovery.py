@@ -1,4 +1,4 @@
-"""Finds the Python files a run lints, from the paths given on the command line.
+"""Finds the Python files and notebooks a run lints, from the paths given on the command line.
 
 Folders are walked in sorted order, following symbolic links (each real
 folder is entered once, so a link back to an ancestor ends rather than
@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # config imports the registry and every rule; discovery needs
     from dllint.config import SettingsResolver
 
 GITIGNORE = ".gitignore"
+# What a folder walk picks up: Python files and Jupyter notebooks.
+LINTED_SUFFIXES = (".py", ".ipynb")
 # an exclude pattern that is just a name (no glob, no slash but a final one)
 _PLAIN_NAME = re.compile(r"(?!\.+/?$)[A-Za-z0-9_.-]+/?$")
 
@@ -359,7 +361,7 @@ class _Discovery:
                     own = _Gitignore(position.anchor_path, spec)
                     position = dataclasses.replace(position, gitignores=position.gitignores + (own,))
             for entry in reversed(entries):
-                if not entry.is_dir and not entry.name.endswith(".py"):
+                if not entry.is_dir and not entry.name.endswith(LINTED_SUFFIXES):
                     continue
                 child = position.child(entry.name)
                 if not self._is_excluded(child, entry.name, entry.is_dir):

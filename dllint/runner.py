@@ -14,11 +14,12 @@ import gc
 import multiprocessing
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
+from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
 from dllint.registry import ENGINE_CODES, all_rules
 from dllint.rule import Rule
 from dllint.selection import CodeSelection
@@ -92,6 +93,7 @@ class Runner:
             result.diagnostics.append(_engine_diagnostic(path, "DL002", "no such file or directory"))
         project = ProjectIndex()
         parsed: List[Tuple[Input, ModuleInfo]] = []
+        notebooks: Dict[str, Notebook] = {}
         for item in inputs:
             result.files_checked += 1
             try:
@@ -99,9 +101,24 @@ class Runner:
             except UnreadableSource as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
                 continue
+            if is_notebook(item.display_path):
+                try:
+                    notebook = read_notebook(text)
+                except MalformedNotebook as error:
+                    result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
+                    continue
+                notebooks[item.display_path] = notebook
+                for problem in notebook.errors:
+                    result.diagnostics.append(
+                        replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
+                    )
+                text = notebook.program
+                item = replace(item, text=text, data=None)
             if file_is_skipped(text):
                 continue
             module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+            if item.display_path in notebooks:
+                module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
             try:
                 tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
             except InvalidSyntax as error:
@@ -129,6 +146,8 @@ class Runner:
                 result.diagnostics.extend(self._check(item, info, project, result))
 
         kept = [d for d in result.diagnostics if self._reported(d)]
+        if notebooks:
+            kept = [to_cell_positions(d, notebooks[d.path]) if d.path in notebooks and d.cell is None else d for d in kept]
         kept.sort(key=lambda d: d.sort_key)
         result.diagnostics = kept
         return result

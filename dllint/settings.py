@@ -51,3 +51,6 @@ class Settings:
     output_format: Optional[str] = None
     # what the file says that dllint can use but that looks wrong (an unknown code)
     warnings: List[str] = field(default_factory=list)
+    # `fix = true`: apply fixes as `--fix` does; `unsafe-fixes = true`: unsafe ones too
+    fix: bool = False
+    unsafe_fixes: bool = False

@@ -7,7 +7,7 @@ import pytest
 from dllint import __version__
 from tests.conftest import BUGGY, CLEAN, invoke
 
-FINDING = "7:5: DL103 `loss.backward` is not called"
+FINDING = "7:5: DL103 [*] `loss.backward` is not called"
 
 
 run = invoke

@@ -18,10 +18,22 @@ def paint(text: str, *styles: str, enabled: bool) -> str:
     return f"\x1b[{';'.join(styles)}m{text}\x1b[0m"
 
 
-def location(path: str, line: int, column: int, *, enabled: bool) -> str:
-    """`path:line:col:`, the path bold and the separators cyan, as ruff paints it."""
+def location(where: str, *, enabled: bool) -> str:
+    """`path:line:col:` (or `path:cell N:line:col:`), the path bold and the
+    separators cyan, as ruff paints it."""
+    if not enabled:
+        return where + ":"
     colon = paint(":", CYAN, enabled=enabled)
-    return f"{paint(path, BOLD, enabled=enabled)}{colon}{line}{colon}{column}{colon}"
+    path, *position = _split_location(where)
+    return colon.join([paint(path, BOLD, enabled=enabled), *position]) + colon
+
+
+def _split_location(where: str):
+    """`path:line:col` -> [path, line, col]; the path may hold colons."""
+    parts = where.rsplit(":", 3)
+    if len(parts) == 4 and parts[1].startswith("cell "):
+        return parts
+    return where.rsplit(":", 2)
 
 
 def code(text: str, *, enabled: bool) -> str:

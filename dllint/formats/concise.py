@@ -1,5 +1,6 @@
 """`concise`: the text format with ruff's `[*]` before the message of a
-finding that carries a fix (safe or not)."""
+finding that carries any fix, safe or not (the text format marks only the
+fixes `--fix` would apply)."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -10,4 +11,4 @@ from dllint.formats.text import header
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
-    return "".join(header(d, context, fix_marker=True) + "\n" for d in diagnostics)
+    return "".join(header(d, context, any_fix=True) + "\n" for d in diagnostics)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from dllint.discovery import repository_root
+from dllint.fixes import is_applicable
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
 from dllint.selection import CodeSelection
 from dllint.settings import Settings
@@ -94,17 +95,23 @@ class ReportContext:
     root: Path = field(default_factory=Path.cwd)
     # Every code the run's select/ignore lets through, sorted; None: all of them.
     selected_codes: Optional[Tuple[str, ...]] = None
+    # whether `--unsafe-fixes` is on: unsafe fixes then count as applicable
+    unsafe_fixes: bool = False
     # ANSI colours in the formats meant for people (text, concise, full)
     color: bool = False
     # the reported files' lines, for `full`; None: read them from disk
     sources: Optional[SourceLines] = field(default=None, compare=False)
 
+    def fix_marker(self, diagnostic) -> str:
+        """ruff's `[*] ` for a finding whose fix `--fix` would apply, else ""."""
+        return "[*] " if is_applicable(diagnostic.fix, self.unsafe_fixes) else ""
+
     @classmethod
     def for_settings(cls, settings: Settings, *, color: bool = False, sources: Optional[SourceLines] = None) -> "ReportContext":
         selection = CodeSelection(settings)
         root = repository_root(Path.cwd()) or Path(settings.root)
-        selected = tuple(code for code in known_codes() if selection.is_enabled(code))
-        return cls(root=root, selected_codes=selected, color=color, sources=sources)
+        codes = tuple(code for code in known_codes() if selection.is_enabled(code))
+        return cls(root=root, selected_codes=codes, unsafe_fixes=settings.unsafe_fixes, color=color, sources=sources)
 
     def source_line(self, path: str, number: int) -> Optional[str]:
         sources = self.sources if self.sources is not None else _DISK

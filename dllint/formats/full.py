@@ -55,7 +55,7 @@ def _snippet(d: Diagnostic, context: ReportContext) -> List[str]:
 
 
 def _finding(d: Diagnostic, context: ReportContext) -> str:
-    lines = [header(d, context, fix_marker=True), *_snippet(d, context)]
+    lines = [header(d, context), *_snippet(d, context)]
     if d.fix is not None:
         gutter = " " * len(str(d.line))
         lines.append(f"{gutter} {colors.paint('= help', colors.BOLD, enabled=context.color)}: {d.fix.message}")

@@ -13,11 +13,14 @@ Files are read again from disk, changed line by line (line endings,
 encoding and a byte-order mark kept) and written with
 `file_writer.write_text_atomically`, which refuses text that no longer
 parses. Running it twice adds nothing the second time: the first run's
-comments silence the findings. The engine's own findings (DL000 to DL002)
-are not silenced this way, and notebooks and stdin are left alone.
+comments silence the findings. In a notebook the comment goes into the
+finding's cell (only the changed cells' `source` is rewritten). The
+engine's own findings (DL000 to DL002) are not silenced this way, and stdin
+is left alone.
 """
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -28,6 +31,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from dllint.diagnostics import Diagnostic
 from dllint.file_writer import RefusedWrite, write_text_atomically
+from dllint.notebook import MalformedNotebook, read_notebook, replace_cell_sources
 from dllint.registry import ENGINE_CODES
 from dllint.source import UnreadableSource, decode_source, parse_source
 from dllint.suppression import NOQA_INLINE, statement_first_lines
@@ -56,12 +60,12 @@ def add_noqa(diagnostics: Iterable[Diagnostic], paths: Dict[str, Path]) -> AddNo
     result = AddNoqaResult()
     for shown, found in sorted(by_file.items()):
         path = paths[shown]
-        if str(path).endswith(".ipynb"):
-            result.skipped += [(shown, d.line, "in a notebook") for d in found]
-            continue
         try:
-            added = _add_to_file(path, shown, found, result)
-        except (OSError, UnreadableSource, RefusedWrite) as error:
+            if str(path).endswith(".ipynb"):
+                added = _add_to_notebook(path, shown, found, result)
+            else:
+                added = _add_to_file(path, shown, found, result)
+        except (OSError, UnreadableSource, RefusedWrite, MalformedNotebook) as error:
             result.failed.append((shown, getattr(error, "strerror", None) or str(error)))
             continue
         if added:
@@ -76,8 +80,54 @@ def _add_to_file(path: Path, shown: str, found: Sequence[Diagnostic], result: Ad
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     bom = data.startswith(b"\xef\xbb\xbf")
     lines = _LINE.findall(text)
-    unsafe, comments = _read_tokens(text, lines)
-    first_lines = statement_first_lines(parse_source(text, shown))
+    added = _add_to_lines(lines, text, parse_source(text, shown), shown, found, result)
+    if added:
+        write_text_atomically(path, "".join(lines), encoding="utf-8" if encoding == "utf-8-sig" else encoding, bom=bom)
+    return added
+
+
+def _add_to_notebook(path: Path, shown: str, found: Sequence[Diagnostic], result: AddNoqaResult) -> int:
+    """The comments go into the cells' sources; the findings' lines are
+    counted within their cells. A cell is read as the program holds it
+    (IPython syntax blanked, lines kept), so tokens and statements are
+    Python's; columns move back by the cell's leading indent, if any."""
+    text = decode_source(path.read_bytes())
+    notebook = read_notebook(text)
+    by_cell: Dict[int, List[Diagnostic]] = defaultdict(list)
+    for diagnostic in found:
+        by_cell[diagnostic.cell or 0].append(diagnostic)
+    new_sources: Dict[int, str] = {}
+    added = 0
+    for number, in_cell in sorted(by_cell.items()):
+        cell = notebook.cell_numbered(number)
+        if cell is None:
+            result.skipped += [(shown, d.line, "not in a code cell") for d in in_cell]
+            continue
+        lines = _LINE.findall(cell.source)
+        try:
+            tree = ast.parse(cell.python)
+        except (SyntaxError, ValueError):
+            tree = None
+        count = _add_to_lines(lines, cell.python, tree, shown, in_cell, result, indent=cell.indent)
+        if count:
+            new_sources[cell.index] = "".join(lines)
+            added += count
+    if added:
+        write_text_atomically(path, replace_cell_sources(text, new_sources))
+    return added
+
+
+def _add_to_lines(
+    lines: List[str], python: str, tree, shown: str, found: Sequence[Diagnostic], result: AddNoqaResult, indent: int = 0
+) -> int:
+    """Adds the comments to `lines` in place; how many lines changed."""
+    try:
+        unsafe, comments = _read_tokens(python, _LINE.findall(python))
+    except (tokenize.TokenError, SyntaxError):
+        result.skipped += [(shown, d.line, "the code around it cannot be read") for d in found]
+        return 0
+    comments = {line: column + indent for line, column in comments.items()}
+    first_lines = statement_first_lines(tree) if tree is not None else {}
 
     codes_by_line: Dict[int, List[str]] = defaultdict(list)
     for diagnostic in found:
@@ -87,13 +137,13 @@ def _add_to_file(path: Path, shown: str, found: Sequence[Diagnostic], result: Ad
             if target is None or target in unsafe:
                 result.skipped.append((shown, diagnostic.line, "no line of its statement can take a comment"))
                 continue
+        if not 1 <= target <= len(lines):
+            result.skipped.append((shown, diagnostic.line, "its line is not in the file"))
+            continue
         if diagnostic.code not in codes_by_line[target]:
             codes_by_line[target].append(diagnostic.code)
-    if not codes_by_line:
-        return 0
     for number, codes in codes_by_line.items():
         lines[number - 1] = _with_noqa(lines[number - 1], sorted(codes), comments.get(number))
-    write_text_atomically(path, "".join(lines), encoding="utf-8" if encoding == "utf-8-sig" else encoding, bom=bom)
     return len(codes_by_line)
 
 

@@ -400,3 +400,25 @@ def test_statistics_go_to_the_output_file_when_one_is_given(project):
     result = invoke("--statistics", "--output-file", "stats.txt", "train.py")
     assert result.stdout == "" and result.exit_code == 1
     assert (project.root / "stats.txt").read_text(encoding="utf-8") == "1  DL103  method-not-called\n"
+
+
+def test_full_format_in_a_notebook_shows_the_line_of_the_cell(project):
+    notebook = (PROJECT / "docs" / "examples" / "explore_digits.ipynb").read_text(encoding="utf-8")
+    project("explore.ipynb", notebook)
+    shown = invoke("--format", "full", "explore.ipynb").stdout
+    assert "explore.ipynb:cell 5:5:5: DL103" in shown
+    assert "5 |     optimizer.step\n  |     ^^^^^^^^^^^^^^ DL103\n" in shown
+    piped = invoke("--format", "full", "--stdin-filename", "piped.ipynb", "-", input=notebook).stdout
+    assert "5 |     optimizer.step\n" in piped
+
+
+def test_add_noqa_in_a_notebook_writes_into_the_cells(project):
+    original = (PROJECT / "docs" / "examples" / "explore_digits.ipynb").read_text(encoding="utf-8")
+    path = project("explore.ipynb", original)
+    assert invoke("explore.ipynb").exit_code == 1
+    added = invoke("--add-noqa", "explore.ipynb")
+    assert "added 2 noqa comments to 1 file" in added.stderr
+    assert invoke("explore.ipynb").exit_code == 0
+    changed = [(old, new) for old, new in zip(original.splitlines(), path.read_text(encoding="utf-8").splitlines()) if old != new]
+    assert len(changed) == 2 and len(original.splitlines()) == len(path.read_text(encoding="utf-8").splitlines())
+    assert all(re.search(r"  # noqa: DL10[13](\\n)?\",?$", new) for _, new in changed)

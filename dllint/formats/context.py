@@ -51,31 +51,48 @@ class SourceLines:
     Files are read again from disk when first asked for (only the `full`
     format does); text that did not come from a file (stdin) is given.
     Lines are split as the tokenizer splits them (\\n, \\r\\n, \\r), so
-    a finding's line number finds its line.
+    a finding's line number finds its line. In a notebook a finding's line
+    is counted within its cell, so the line is taken from that cell.
     """
 
     def __init__(self, known: Optional[Dict[str, str]] = None):
-        self._lines: Dict[str, Optional[List[str]]] = {
-            path: _split_lines(text) for path, text in (known or {}).items()
-        }
+        self._texts: Dict[str, Optional[str]] = dict(known or {})
+        self._lines: Dict[Tuple[str, Optional[int]], Optional[List[str]]] = {}
 
-    def line(self, path: str, number: int) -> Optional[str]:
-        if path not in self._lines:
-            self._lines[path] = self._read(path)
-        lines = self._lines[path]
+    def line(self, path: str, number: int, cell: Optional[int] = None) -> Optional[str]:
+        key = (path, cell)
+        if key not in self._lines:
+            self._lines[key] = self._lines_of(path, cell)
+        lines = self._lines[key]
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
 
+    def _lines_of(self, path: str, cell: Optional[int]) -> Optional[List[str]]:
+        if path not in self._texts:
+            self._texts[path] = self._read(path)
+        text = self._texts[path]
+        if text is None:
+            return None
+        if cell is None:
+            return _split_lines(text)
+        from dllint.notebook import MalformedNotebook, read_notebook
+
+        try:
+            code_cell = read_notebook(text).cell_numbered(cell)
+        except MalformedNotebook:
+            return None
+        return _split_lines(code_cell.source) if code_cell is not None else None
+
     @staticmethod
-    def _read(path: str) -> Optional[List[str]]:
+    def _read(path: str) -> Optional[str]:
         from dllint.source import UnreadableSource, decode_source
 
-        if path.endswith(".ipynb") or not os.path.isfile(path):
-            return None  # a notebook's lines are not its file's lines
+        if not os.path.isfile(path):
+            return None
         try:
             with open(path, "rb") as handle:
-                return _split_lines(decode_source(handle.read()))
+                return decode_source(handle.read())
         except (OSError, UnreadableSource):
             return None
 
@@ -113,9 +130,9 @@ class ReportContext:
         codes = tuple(code for code in known_codes() if selection.is_enabled(code))
         return cls(root=root, selected_codes=codes, unsafe_fixes=settings.unsafe_fixes, color=color, sources=sources)
 
-    def source_line(self, path: str, number: int) -> Optional[str]:
+    def source_line(self, path: str, number: int, cell: Optional[int] = None) -> Optional[str]:
         sources = self.sources if self.sources is not None else _DISK
-        return sources.line(path, number)
+        return sources.line(path, number, cell)
 
     def selected(self) -> Tuple[CodeInfo, ...]:
         codes = known_codes() if self.selected_codes is None else self.selected_codes

@@ -11,8 +11,9 @@ The header is the `concise` line; below it the reported line of source
 with carets under the finding (from its column to its end column when it
 ends on the same line, else to the end of the line; one caret for a finding
 without an extent, such as a syntax error), and the title of its
-fix when it has one. A finding whose line cannot be shown (a file gone
-since, a notebook) keeps its header and help. Tabs in the line are shown as
+fix when it has one; in a notebook, the line of the finding's cell. A
+finding whose line cannot be shown (a file gone since) keeps its header
+and help. Tabs in the line are shown as
 four spaces, the carets moved to match.
 """
 from __future__ import annotations
@@ -28,7 +29,7 @@ TAB = "    "
 
 
 def _snippet(d: Diagnostic, context: ReportContext) -> List[str]:
-    line = context.source_line(d.path, d.line)
+    line = context.source_line(d.path, d.line, d.cell)
     if line is None:
         return []
     start = max(d.column - 1, 0)

@@ -137,6 +137,8 @@ class Runner:
             info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
             parsed.append((item, info))
 
+        # for the second pass (forked workers inherit it): noqa warnings in cells
+        self._notebooks = notebooks
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
         to_check = [(item, info) for item, info in parsed if id(info) in ml_modules]
         if self._parallel_jobs(len(to_check)) > 1:
@@ -229,7 +231,8 @@ class Runner:
         if not self.apply_noqa:
             return found
         suppressions = Suppressions.of(source.text)
-        result.warnings.extend(suppressions.warnings(source.path))
+        notebook = getattr(self, "_notebooks", {}).get(item.display_path)
+        result.warnings.extend(suppressions.warnings(source.path, notebook.locate if notebook is not None else None))
         return suppressions.remove_suppressed(found, source.tree)
 
     @staticmethod

@@ -21,7 +21,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic
 
@@ -78,8 +78,14 @@ class Suppressions:
                 found.unknown += [(line, code) for code in codes if code.startswith("DL") and not is_known_selector(code)]
         return found
 
-    def warnings(self, path: str) -> List[str]:
-        return [f"{path}:{line}: unknown code {code} in a noqa comment; it silences nothing" for line, code in self.unknown]
+    def warnings(self, path: str, locate: Optional[Callable[[int], Tuple[int, int]]] = None) -> List[str]:
+        """One line per unknown code; `locate` turns a notebook program's line
+        into (cell, line in the cell)."""
+        found = []
+        for line, code in self.unknown:
+            where = f"cell {locate(line)[0]}:{locate(line)[1]}" if locate is not None else str(line)
+            found.append(f"{path}:{where}: unknown code {code} in a noqa comment; it silences nothing")
+        return found
 
     def remove_suppressed(self, diagnostics: Iterable[Diagnostic], tree: Optional[ast.AST]) -> List[Diagnostic]:
         diagnostics = list(diagnostics)

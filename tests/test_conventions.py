@@ -422,3 +422,10 @@ def test_add_noqa_in_a_notebook_writes_into_the_cells(project):
     changed = [(old, new) for old, new in zip(original.splitlines(), path.read_text(encoding="utf-8").splitlines()) if old != new]
     assert len(changed) == 2 and len(original.splitlines()) == len(path.read_text(encoding="utf-8").splitlines())
     assert all(re.search(r"  # noqa: DL10[13](\\n)?\",?$", new) for _, new in changed)
+
+
+def test_unknown_noqa_code_in_a_notebook_is_named_by_cell(project):
+    notebook = (PROJECT / "docs" / "examples" / "explore_digits.ipynb").read_text(encoding="utf-8")
+    project("explore.ipynb", notebook.replace('"    optimizer.step"', '"    optimizer.step  # noqa: DL999"'))
+    result = invoke("explore.ipynb")
+    assert "dllint: warning: explore.ipynb:cell 5:5: unknown code DL999 in a noqa comment" in result.stderr

@@ -9,7 +9,9 @@ program maps back to (cell, line in the cell, column) by a table lookup:
   as IPython's `leading_indent` transform does (columns are shifted back
   when a finding is reported);
 * IPython syntax that is not Python (`%magic`, `!shell`, `x = !cmd`,
-  `obj?` / `??obj` help, `get_ipython()` calls) becomes `pass` at the same
+  `obj?` / `??obj` help, `get_ipython()` calls, and magics written without
+  their `%` (`ls data/`, `pip install x`) on a line that is not Python)
+  becomes `pass` at the same
   indentation, so the block around it still parses and no line moves;
 * a cell magic (`%%time`, `%%capture` keep their body; any other, such as
   `%%bash` or `%%writefile`, holds no Python) blanks its first line or the
@@ -43,6 +45,13 @@ NOTEBOOK_SUFFIX = ".ipynb"
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 # `obj?`, `??obj`, and the wildcard search `torch.*Tensor?`
 _HELP = re.compile(r"^\s*(\?{1,2}[\w.\[\]*]+|[\w.\[\]()*]+\?{1,2})\s*$")
+# Magics IPython runs without the `%` (automagic, on by default), when the
+# line is not Python: `ls ./data`, `pip install timm`, `cd ..`.
+_AUTOMAGICS = frozenset({
+    "ls", "cd", "pwd", "pip", "conda", "cat", "mkdir", "rmdir", "rm", "cp", "mv", "less", "more", "man", "clear",
+    "env", "load_ext", "reload_ext", "matplotlib", "time", "timeit", "run", "who", "whos", "history", "store",
+    "reset", "autoreload", "pylab", "config", "alias", "bookmark", "dhist", "pushd", "popd", "sx", "system",
+})
 _SHELL_OR_MAGIC_ASSIGNMENT = re.compile(r"^\s*[\w.,\s\[\]()]+?=\s*[!%]")
 
 
@@ -267,7 +276,17 @@ def _is_ipython_line(text: str) -> bool:
         return True
     if _HELP.match(stripped):
         return True
-    return bool(_SHELL_OR_MAGIC_ASSIGNMENT.match(text))
+    if _SHELL_OR_MAGIC_ASSIGNMENT.match(text):
+        return True
+    return stripped.split(maxsplit=1)[0] in _AUTOMAGICS and not _parses(stripped)
+
+
+def _parses(line: str) -> bool:
+    try:
+        parse_source(line, "<line>")
+        return True
+    except (InvalidSyntax, UnreadableSource):
+        return False
 
 
 def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:

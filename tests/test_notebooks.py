@@ -51,6 +51,8 @@ def test_ipython_syntax_is_skipped_without_moving_lines(project):
         "model?\n"
         "??nn.Linear\n"
         "get_ipython().system('ls')\n"
+        "ls ./data/train/\n"
+        "pip install timm\n"
         "for epoch in range(3):\n"
         "    !echo epoch\n"
         "    %time step()\n"
@@ -61,7 +63,7 @@ def test_ipython_syntax_is_skipped_without_moving_lines(project):
     project("nb.ipynb", notebook(code(MODEL), code(cell)))
     result = run("--select", "DL0,DL103", "nb.ipynb")
     assert result.stdout.splitlines() == [
-        "nb.ipynb:cell 2:9:5: DL103 [*] `loss.backward` is not called, so this statement does nothing;"
+        "nb.ipynb:cell 2:11:5: DL103 [*] `loss.backward` is not called, so this statement does nothing;"
         " write `loss.backward()` to compute the gradients"
     ]
 

@@ -1,8 +1,10 @@
 import ast
 import re
-from typing import Set, Tuple
+from typing import Optional, Set, Tuple
 
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
+from dllint.statement_edits import binds_name, insert_before
 
 
 class InferenceInTrainingMode(Rule):
@@ -68,6 +70,13 @@ class InferenceInTrainingMode(Rule):
     - `torch.onnx.export(..., dynamo=False)` (the TorchScript exporter
       switches to eval mode itself) and an explicit `training=` are not
       reported. Test files (`test_*.py`, `*_test.py`) are not checked.
+
+    ## Fix safety
+    The fix inserts `model.eval()` on its own line before the inference: before
+    the `with torch.no_grad():` block or the evaluation loop that holds it
+    (never outside a loop that trains, an `if` or the function). It is unsafe:
+    when training goes on afterwards the model must be switched back
+    (DL102 then reports it, and its fix inserts the `model.train()`).
     """
 
     code = "DL101"
@@ -116,8 +125,42 @@ class InferenceInTrainingMode(Rule):
                 if isinstance(target, ast.Attribute) and not name.endswith(target.attr):
                     name = ast.unparse(target)  # a model a wrapper's method runs: `pair.img_enc`
                 reported.add(id(call))
-                self.report(call, model=name, reason=reason + via)
+                fix = self._fix(call, target, name) if caller is None else None
+                self.report(call, model=name, reason=reason + via, fix=fix)
                 break
+
+    def _fix(self, call: ast.AST, target: ast.AST, model: str) -> Optional[Fix]:
+        """`model.eval()` inserted before the block that does the inference."""
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None  # `models[i]`, `make_model()`: no name to call .eval() on up there
+        statement = self._inference_block(call)
+        if statement is None or binds_name(statement, root.id):
+            return None
+        edit = insert_before(self.source, statement, f"{model}.eval()")
+        return Fix(f"Call `{model}.eval()` before the inference", (edit,), safe=False) if edit else None
+
+    def _inference_block(self, node: ast.AST) -> Optional[ast.stmt]:
+        """The statement holding `node`, widened to the `with` blocks and the
+        loops that do not train around it."""
+        parent = self.semantic.parent
+        current: Optional[ast.AST] = node
+        while current is not None and not isinstance(current, ast.stmt):
+            current = parent(current)
+        if current is None:
+            return None
+        while True:
+            outer = parent(current)
+            if isinstance(outer, (ast.With, ast.AsyncWith)) or (
+                isinstance(outer, (ast.For, ast.AsyncFor, ast.While))
+                and current in outer.body
+                and self.semantic.modes.trains(outer) == (False, False)
+            ):
+                current = outer
+                continue
+            return current
 
     VALID = [
         Valid(
@@ -799,6 +842,37 @@ class InferenceInTrainingMode(Rule):
             """,
             "22:17",
             title="validate() runs the model as train_epoch() left it",
+            fix="""
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.3))
+                    self.head = nn.Linear(64, 10)
+
+                def forward(self, x):
+                    return self.head(self.body(x))
+
+            def train_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            @torch.no_grad()
+            def validate(model, loader):
+                model.eval()
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            model = Classifier()
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(10):
+                train_epoch(model, train_loader, optimizer)
+                print(validate(model, val_loader))
+            """,
         ),
         Invalid(
             """
@@ -834,6 +908,15 @@ class InferenceInTrainingMode(Rule):
             """,
             "6:11",
             title="`model.forward(x)` under inference_mode",
+            fix="""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.eval()
+            with torch.inference_mode():
+                print(model.forward(batch))
+            """,
         ),
         Invalid(
             """

@@ -1,7 +1,10 @@
 import ast
 import re
+from typing import Optional
 
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
+from dllint.statement_edits import binds_name, insert_before
 
 
 class TrainingResumesInEvalMode(Rule):
@@ -36,6 +39,12 @@ class TrainingResumesInEvalMode(Rule):
       possibly restoring the mode.
     - Lightning and Hugging Face `Trainer` loops switch modes themselves and
       are not analysed.
+
+    ## Fix safety
+    The fix inserts `model.train()` as the first statement of the training
+    loop's body, so every iteration starts in training mode. It is unsafe:
+    a model meant to stay partly frozen (an encoder kept in eval mode) needs
+    the switch written by hand.
     """
 
     code = "DL102"
@@ -48,7 +57,7 @@ class TrainingResumesInEvalMode(Rule):
 
     def finish(self) -> None:
         modes = self.semantic.modes
-        for node, key, _loop in modes.unrestored_evals():
+        for node, key, loop in modes.unrestored_evals():
             model = ".".join(key[1])
             if isinstance(key[0], ast.ClassDef):
                 model = ".".join(("self",) + key[1])
@@ -58,7 +67,28 @@ class TrainingResumesInEvalMode(Rule):
             else:
                 callee = self.source.segment(node.func) if isinstance(node, ast.Call) else "this call"
                 what = f"`{callee}(...)` puts `{model}` into eval mode inside the training loop and nothing switches it back"
-            self.report(node, what=what, model=model)
+            self.report(node, what=what, model=model, fix=self._fix(self._innermost_training_loop(node, loop), model))
+
+    def _innermost_training_loop(self, node: ast.AST, loop: ast.AST) -> ast.AST:
+        """The training loop nearest the eval switch: `model.train()` at the
+        top of an epoch does not help an evaluation every N batches."""
+        current = self.semantic.parent(node)
+        while current is not None and current is not loop:
+            if isinstance(current, (ast.For, ast.AsyncFor, ast.While)) and self.semantic.modes.trains(current) == (True, True):
+                return current
+            current = self.semantic.parent(current)
+        return loop
+
+    def _fix(self, loop: ast.AST, model: str) -> Optional[Fix]:
+        """`model.train()` at the top of every iteration of the training loop."""
+        body = getattr(loop, "body", None)
+        root = model.split(".")[0].split("[")[0]
+        if not body or not root.isidentifier() or binds_name(loop, root):
+            return None
+        if self.source.segment(body[0]).replace(" ", "") == f"{model}.train()":
+            return None  # already there: the mode is lost elsewhere, and this would not help
+        edit = insert_before(self.source, body[0], f"{model}.train()")
+        return Fix(f"Call `{model}.train()` at the start of each iteration", (edit,), safe=False) if edit else None
 
     VALID = [
         Valid(
@@ -537,6 +567,24 @@ class TrainingResumesInEvalMode(Rule):
             """,
             "12:5",
             title="model.train() only once, before the epoch loop",
+            fix="""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(10))
+            optimizer = torch.optim.Adadelta(model.parameters())
+            model.train()
+            for epoch in range(15):
+                model.train()
+                for data, target in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(data), target).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    correct = sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader)
+                print(epoch, correct)
+            """,
         ),
         Invalid(
             """

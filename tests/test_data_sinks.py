@@ -105,3 +105,60 @@ def test_a_helper_without_known_callers_keeps_its_sink():
             model.fit(features, labels)
         """)["engine"]
     assert table(m) == [(TRAINING, 2, "features")]
+
+
+def test_a_forward_call_outside_data_loops_is_a_prediction():
+    m = project(predict="""
+        import torch
+        import torchvision
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        model = Net()
+        backbone = torchvision.models.resnet18()
+        with torch.no_grad():
+            out = model(torch.ones(1, 4))
+            features = backbone.forward(images)
+        """)["predict"]
+    assert table(m) == [(PREDICTION, 16, "torch.ones(1, 4)"), (PREDICTION, 17, "images")]
+
+
+def test_a_forward_call_in_a_training_loop_over_indices_is_training():
+    m = project(train="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(784, 10)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for start in range(0, len(images), 64):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(images[start:start + 64]), labels[start:start + 64])
+            loss.backward()
+            optimizer.step()
+        """)["train"]
+    assert table(m) == [(TRAINING, 8, "images[start:start + 64]")]
+
+
+def test_an_evaluation_inside_the_epoch_loop_is_not_training():
+    m = project(train="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(4, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(10):
+            for xb, yb in train_loader:
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(xb), yb).backward()
+                opt.step()
+            with torch.no_grad():
+                acc = (model(X_val).argmax(1) == y_val).float().mean()
+        """)["train"]
+    assert [(role, line) for role, line, _ in table(m) if line == 12] == [(PREDICTION, 12)]

@@ -398,6 +398,8 @@ class Autograd:
         if binding.kind == "augassign":
             graph = self.graph(binding.value.value, depth + 1)
             return graph if graph.attached else _UNKNOWN
+        if binding.kind == "for" and binding.path[:1] == (0,) and len(binding.path) == 1 and _is_enumerate(binding.value):
+            return _DETACHED  # the count of `for i, batch in enumerate(...)`: an int
         return _UNKNOWN
 
     def _element_graph(self, value: ast.AST, path: Tuple[int, ...], depth: int) -> Graph:
@@ -538,3 +540,7 @@ def _reduces(call: ast.Call) -> bool:
         if keyword.arg in ("reduce", "size_average"):
             return False
     return True
+
+
+def _is_enumerate(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "enumerate"

@@ -200,6 +200,7 @@ class DataSinks:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
             found.extend(self._statistic_sinks())
+            found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
 
@@ -384,6 +385,43 @@ class DataSinks:
                     and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
                     and not any(_inside(model, call, loop) for call in training_calls):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
+        return found
+
+    def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
+        """`model(x)` / `model.forward(x)` on a network outside the loops above: one
+        prediction (an inference script, a single batch), or training when a loop
+        that trains runs it without iterating over data (`for step in range(n)`). Calls inside a model's own
+        code (`self.fc(x)`, a class that is a model) are layers at work, not sinks."""
+        model = self.model
+        loops = model.training_loops
+        loop_iterables = {id(sink.node) for sink in known if not isinstance(sink.node, ast.Call) or sink.description.startswith("the ")}
+        found: List[DataSink] = []
+        for call in model.nodes_of(ast.Call):
+            if not call.args or isinstance(call.args[0], ast.Starred):
+                continue
+            callee = call.func
+            if isinstance(callee, ast.Attribute) and callee.attr == "forward":
+                callee = callee.value
+            if not isinstance(callee, (ast.Name, ast.Attribute)) or _is_self_attribute(callee):
+                continue
+            enclosing_class = model.enclosing_class(call)
+            if enclosing_class is not None and model.project.model_framework(model.class_qualname(enclosing_class), model.info):
+                continue
+            value = model.value_of(callee)
+            if value is None or value.kind != MODEL or value.by_name or value.framework not in ("torch", "keras"):
+                continue
+            if any(isinstance(outer, (ast.For, ast.AsyncFor)) and id(outer.iter) in loop_iterables for outer in loops.enclosing_loops(call)):
+                continue
+            text = ast.unparse(call.func)
+            training = loops.innermost_training_loop(call)
+            if training is not None and (_under_no_grad(model, call) or any(
+                    training in loops.enclosing_loops(inner) for inner in loops.training_loops() if inner is not training)):
+                training = None  # an evaluation inside the epoch loop, beside the loop that steps
+            if training is not None:  # `for step in range(...)`: batches cut by index
+                found.append(DataSink(call, call.args[0], TRAINING, callee, value.framework,
+                                      f"`{text}(...)` in the training loop on line {training.lineno}", model))
+                continue
+            found.append(DataSink(call, call.args[0], PREDICTION, callee, value.framework, f"`{text}(...)` (line {call.lineno})", model))
         return found
 
     # -- sinks of helpers, at the calls that pass them their data -----------------
@@ -638,6 +676,22 @@ def _constructor(model: "ModuleModel", expression: ast.AST) -> Optional[ast.Call
         if binding is not None and binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
             return binding.value
     return None
+
+
+def _under_no_grad(model: "ModuleModel", node: ast.AST) -> bool:
+    current = model.parent(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                name = model.qualified_name(item.context_expr) or ""
+                if name.endswith(("no_grad", "inference_mode")):
+                    return True
+        current = model.parent(current)
+    return False
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
 
 
 def _looks_like_trainer(receiver: ast.AST) -> bool:

@@ -264,8 +264,14 @@ def notebook_cells(text: str) -> List[Tuple[int, str]]:
 
 
 def _python_lines(source: str) -> List[str]:
-    """The cell's lines with IPython syntax replaced by `pass` (same count)."""
+    """The cell's lines with IPython syntax replaced by `pass` (same count).
+    A cell that is plain Python is kept as it is (`%` can be an operator)."""
     lines = source.splitlines()
+    try:
+        ast.parse(source)
+        return lines
+    except (SyntaxError, ValueError):
+        pass
     first = lines[0].strip() if lines else ""
     if first.startswith("%%"):
         magic = first[2:].split()[0] if first[2:].split() else ""
@@ -273,15 +279,17 @@ def _python_lines(source: str) -> List[str]:
             return [""] * len(lines)
         lines[0] = ""
     out = []
+    continued = False  # the previous line ends with a backslash
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith(("%", "!")) or (stripped.endswith("?") and not stripped.startswith("#")):
-            out.append(indent + "pass")
-        elif re.match(r"^[\w.\[\], ]+=\s*[!%]", stripped):  # files = !ls
-            out.append(indent + "pass")
-        else:
-            out.append(line)
+        magic = not continued and (
+            stripped.startswith(("%", "!"))
+            or re.match(r"^[\w.]+\?{1,2}$", stripped)  # help: obj? obj??
+            or re.match(r"^[\w.\[\], ]+=\s*[!%]", stripped)  # files = !ls
+        )
+        out.append(indent + "pass" if magic else line)
+        continued = line.endswith("\\")
     return out
 
 

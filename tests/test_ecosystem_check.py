@@ -85,6 +85,7 @@ def test_notebook_conversion_keeps_cell_positions(eco):
         ("code", "%%bash\necho hi\n"),
         ("code", "def broken(:\n"),
         ("code", "if True:\n    %timeit f()\ny = 1\n"),
+        ("code", "print('%d' \\\n      %(1))\n%time z = 2\n"),  # `%` after a backslash is an operator
     )
     script, origin = eco.notebook_to_script(text)
     compile(script, "nb", "exec")  # every line is Python now
@@ -92,6 +93,7 @@ def test_notebook_conversion_keeps_cell_positions(eco):
     assert lines[origin.index((2, 2))] == "import torch"
     assert lines[origin.index((5, 3))] == "y = 1"
     assert "echo" not in script and "broken" not in script
+    assert lines[origin.index((6, 2))] == "      %(1))"
 
 
 def test_first_run_lists_new_findings_and_update_writes_untriaged_rows(eco, world, capsys):

@@ -19,8 +19,12 @@ class LogitsIntoProbabilityLoss(Rule):
 
     The model may be a `Sequential` (layers listed or added with `.add`), a
     functional `keras.Model(inputs, outputs)` built in a helper, or a
-    subclassed model whose `call()` returns a layer without activation. The
-    loss may be given to `compile()` or called in a custom training loop.
+    subclassed model whose `call()` returns a layer without activation. "No
+    activation" is `activation=None` or left out, `"linear"`, or the
+    function given as an object: `keras.activations.linear`, `tf.identity`,
+    `keras.activations.get("linear")`, or a variable assigned one of them
+    once. The loss may be given to `compile()` or called in a custom
+    training loop.
 
     ## Why is this bad?
     With `from_logits=False` Keras treats the outputs as probabilities: it
@@ -190,6 +194,30 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             title="the activation may be among **kwargs",
         ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation=tf.nn.relu),
+                tf.keras.layers.Dense(10, activation=tf.nn.softmax),
+            ])
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy())
+            """,
+            title="softmax given as an object (`tf.nn.softmax`) before a probability loss",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            final = tf.keras.activations.linear
+            if not from_logits:
+                final = tf.keras.activations.sigmoid
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation=final)])
+            model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy())
+            """,
+            title="an activation variable set in a branch: not certain",
+        ),
     ]
 
     INVALID = [
@@ -325,6 +353,37 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             "8:31",
             title="the loss function called in a GradientTape loop",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(4, activation=tf.keras.activations.relu),
+                tf.keras.layers.Dense(1, activation=tf.keras.activations.linear),
+            ])
+            model.compile(loss=tf.keras.losses.binary_crossentropy, optimizer=tf.keras.optimizers.Adam())
+            """,
+            "7:1",
+            title="the activation given as an object: `keras.activations.linear` is no activation",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            def build(num_classes):
+                head = keras.activations.get("linear")
+                inputs = keras.Input(shape=(128,))
+                hidden = layers.Dense(64, activation=keras.activations.relu)(inputs)
+                outputs = layers.Dense(num_classes, activation=head)(hidden)
+                return keras.Model(inputs, outputs)
+
+            model = build(10)
+            model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy())
+            """,
+            "12:1",
+            title="an activation object held in a variable, in a functional model built by a helper",
         ),
     ]
 

@@ -462,8 +462,21 @@ class TrainingLoops:
         return any(
             event.module is self.model and event.direct and event.subject is not None and target_key(event.subject) == key
             and not (isinstance(event.node, ast.Call) and _explicit_gradient(event.node))
+            and self._same_binding(event.subject, expression)
             for event in summary.backward
         )
+
+    def _same_binding(self, first: ast.expr, second: ast.expr) -> bool:
+        """Two uses of one name see the same assignment (a notebook reuses
+        `cost` for the training loss and, later, for a float it computes)."""
+        while isinstance(first, (ast.Attribute, ast.Subscript)) and isinstance(second, (ast.Attribute, ast.Subscript)):
+            first, second = first.value, second.value
+        if not (isinstance(first, ast.Name) and isinstance(second, ast.Name)):
+            return True
+        scopes = self.model.scopes
+        _, one = scopes.lookup(first.id, scopes.scope_at(first), first.lineno)
+        _, other = scopes.lookup(second.id, scopes.scope_at(second), second.lineno)
+        return one is other
 
     def _keys_feeding(self, expression: ast.AST, depth: int) -> set:
         keys = set()

@@ -4,6 +4,7 @@ import re
 from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS
+from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import BINARY, EXPECTS_PROBS
 
 
@@ -74,8 +75,11 @@ class LogitsIntoProbabilityLoss(Rule):
             assumes = "expects probabilities (`from_logits` defaults to False)"
         suggestion = f"`{spec.class_name}(from_logits=True)`" if spec.class_name else "`from_logits=True`"
         final = "sigmoid" if site.family == BINARY else "softmax"
-        text = (f"{subject} logits ({activation.describe(self.semantic)}), but {site.loss} {assumes}, so the scores are "
-                f"clipped as if they were probabilities and training stalls: use {suggestion}, or end the model with a {final} activation")
+        evaluation = no_gradient_reason(self.semantic, node)
+        cost = "training stalls" if evaluation is None else "the loss reported here is wrong"
+        context = "" if evaluation is None else f" {evaluation}, where no gradients flow"
+        text = (f"{subject} logits ({activation.describe(self.semantic)}){context}, but {site.loss} {assumes}, so the scores are "
+                f"clipped as if they were probabilities and {cost}: use {suggestion}, or end the model with a {final} activation")
         self.report(node, text, fix=self._fix(spec))
 
     def _fix(self, spec):
@@ -384,6 +388,19 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             "12:1",
             title="an activation object held in a variable, in a functional model built by a helper",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10)])
+            loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+
+            def test_step(x, y):
+                return loss_fn(y, model(x, training=False))
+            """,
+            "7:12",
+            title="in a Keras test step: the reported loss is wrong (no gradients flow there)",
         ),
     ]
 

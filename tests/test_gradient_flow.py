@@ -28,11 +28,11 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 """
 
 
-def dl201_messages(tmp_path, code):
+def dl201_messages(tmp_path, code, header=MODEL, select="DL201"):
     path = tmp_path / "train.py"
-    path.write_text(textwrap.dedent(MODEL) + textwrap.dedent(code))
-    rule = next(rule for rule in all_rules() if rule.code == "DL201")
-    settings = Settings(select=["DL201"], root=tmp_path)
+    path.write_text(textwrap.dedent(header) + textwrap.dedent(code))
+    rule = next(rule for rule in all_rules() if rule.code == select)
+    settings = Settings(select=[select], root=tmp_path)
     result = Runner(settings, rules=[rule]).run([Input(display_path="train.py", path=path)])
     return [d.message for d in result.diagnostics]
 
@@ -90,3 +90,24 @@ def test_evaluation_function_that_takes_gradients_keeps_the_training_wording(tmp
         """
     (message,) = dl201_messages(tmp_path, code)
     assert "squashes the gradients" in message
+
+
+BINARY_AND_NLL = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+model = nn.Sequential(nn.Linear(16, 1), nn.Sigmoid())
+tagger = nn.Sequential(nn.Linear(16, 5))
+"""
+
+
+@pytest.mark.parametrize("select, code, training, evaluation", [
+    ("DL202", "nn.BCEWithLogitsLoss()(model(x), y)", "the gradients vanish", "the loss reported here is wrong"),
+    ("DL203", "F.nll_loss(tagger(x), y)", "falls without bound", "the loss reported here is not a negative log-likelihood"),
+])
+def test_other_activation_rules_word_the_cost_by_context(tmp_path, select, code, training, evaluation):
+    (message,) = dl201_messages(tmp_path, f"loss = {code}\nloss.backward()\n", BINARY_AND_NLL, select)
+    assert training in message
+    (message,) = dl201_messages(tmp_path, f"with torch.no_grad():\n    print({code}.item())\n", BINARY_AND_NLL, select)
+    assert evaluation in message and "under `torch.no_grad()`" in message

@@ -337,6 +337,21 @@ class SoftmaxIntoCrossEntropy(Rule):
             """,
             title="a validation function: softmax for a confidence metric, the loss gets the logits",
         ),
+        Valid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            inputs = keras.Input(shape=(784,))
+            x = layers.Dense(64, activation="relu")(inputs)
+            x = layers.Dense(10)(x)
+            x = layers.Activation("softmax", dtype="float32")(x)
+            outputs = layers.Activation("linear", dtype="float32")(x)
+            model = keras.Model(inputs=inputs, outputs=outputs)
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="rmsprop")
+            """,
+            title="a linear Activation layer (a cast to float32) keeps the softmax before it",
+        ),
     ]
 
     INVALID = [

@@ -729,7 +729,9 @@ class _Walk:
         if qualname in catalog.KERAS_FIXED_ACTIVATION_LAYERS:
             return Activation(catalog.KERAS_FIXED_ACTIVATION_LAYERS[qualname], constructor, model, label=label)
         if qualname == catalog.KERAS_ACTIVATION_LAYER:
-            return self.keras_activation_argument(positional_or_keyword(constructor, 0, "activation"), constructor, model, label)
+            effect = self.keras_activation_argument(positional_or_keyword(constructor, 0, "activation"), constructor, model, label)
+            # `Activation("linear", dtype="float32")` is the identity (a cast): its input's activation goes through
+            return "preserve" if effect.kind == LOGITS else effect
         if qualname in catalog.KERAS_LAYERS_WITH_ACTIVATION:
             if _unpacks_arguments(constructor):
                 return unknown("arguments passed with * or **")

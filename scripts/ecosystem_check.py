@@ -508,7 +508,6 @@ def command_run(args: argparse.Namespace) -> int:
     lines = sum(run.lines for run in runs)
     print(f"{'total':<55} {sum(run.files for run in runs):>6} {lines:>8} {len(findings):>8}")
 
-    verdict_of = {(v.repo, v.location): v.verdict for v in baseline}
     per_rule: Dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for verdict, finding in comparison.kept:
         per_rule[finding.code][verdict.verdict] += 1

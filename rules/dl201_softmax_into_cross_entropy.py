@@ -3,6 +3,7 @@ import re
 
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOG_SOFTMAX, SOFTMAX
+from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import CATEGORICAL, EXPECTS_LOGITS
 
 
@@ -19,8 +20,10 @@ class SoftmaxIntoCrossEntropy(Rule):
     The softmax can be applied anywhere on the way: `F.softmax`,
     `torch.softmax`, `Tensor.softmax`, `nn.Softmax` (also as the last layer
     of an `nn.Sequential`), `F.log_softmax`, `nn.LogSoftmax`; in Keras
-    `activation="softmax"`, `tf.nn.softmax`, a `Softmax()` or
-    `Activation("softmax")` layer. dllint follows the value through
+    `activation="softmax"`, the function given as an object
+    (`activation=tf.nn.softmax`, `keras.activations.softmax`,
+    `keras.activations.get("softmax")`, or a variable assigned one of them
+    once), a `Softmax()` or `Activation("softmax")` layer. dllint follows the value through
     variables, helper functions, the `forward()` / `call()` of a model class
     (also one defined in another file), `nn.Sequential` / `keras.Sequential`
     and functional Keras graphs.
@@ -33,6 +36,12 @@ class SoftmaxIntoCrossEntropy(Rule):
     error. Fed log-probabilities, the extra `log_softmax` is redundant
     (log-softmax is idempotent, so the loss is unchanged) but wasted work and
     a sign that the `nll_loss` and `cross_entropy` recipes were mixed.
+
+    In a validation or test step (under `torch.no_grad()`, in an evaluation
+    function that takes no gradients, in a loop over held-out data) no
+    gradient flows, so the cost is different: the loss reported there is not
+    the model's cross-entropy and cannot be compared with the training loss.
+    The message says so.
 
     ## Known limits
     Only what dllint can prove is reported: the softmax must be applied on
@@ -68,8 +77,13 @@ class SoftmaxIntoCrossEntropy(Rule):
             return
         prediction = _shorten(site.prediction_text())
         where = activation.describe(self.semantic)
+        evaluation = no_gradient_reason(self.semantic, node)
         if site.framework == "torch":
-            if activation.kind == SOFTMAX:
+            if activation.kind == SOFTMAX and evaluation is not None:
+                text = (f"`{prediction}` reaches {site.loss} already passed through softmax ({where}) {evaluation}, where no "
+                        "gradients flow; cross-entropy applies log-softmax itself, so the loss reported here is not the "
+                        "model's cross-entropy and cannot be compared with the training loss: pass the raw logits")
+            elif activation.kind == SOFTMAX:
                 text = (f"`{prediction}` reaches {site.loss} already passed through softmax ({where}); cross-entropy applies "
                         "log-softmax itself, so this softmax changes the loss and squashes the gradients: pass the raw logits")
             else:
@@ -78,7 +92,10 @@ class SoftmaxIntoCrossEntropy(Rule):
         else:
             subject = f"the model `{prediction}` already outputs" if site.prediction is None else f"`{prediction}` is already"
             remedy = "the final softmax or `from_logits=True`" if site.keras_loss is not None else "the final softmax"
-            if activation.kind == SOFTMAX:
+            if activation.kind == SOFTMAX and evaluation is not None:
+                text = (f"{site.loss} expects logits, but {subject} softmax probabilities ({where}) {evaluation}, "
+                        f"so softmax is applied twice and the loss reported here is wrong: remove {remedy}")
+            elif activation.kind == SOFTMAX:
                 text = (f"{site.loss} expects logits, but {subject} softmax probabilities ({where}), "
                         f"so softmax is applied twice and the gradients are squashed: remove {remedy}")
             else:
@@ -288,6 +305,52 @@ class SoftmaxIntoCrossEntropy(Rule):
             loss = nn.CrossEntropyLoss()(model(x), y)
             """,
             title="a Sequential built from a list dllint cannot follow",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation=tf.keras.activations.relu),
+                tf.keras.layers.Dense(10, activation=tf.keras.activations.linear),
+            ])
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            """,
+            title="`activation=keras.activations.linear` leaves logits",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+
+            def validate(model, loader):
+                criterion = nn.CrossEntropyLoss()
+                model.eval()
+                with torch.no_grad():
+                    logits = torch.cat([model(x) for x, _ in loader])
+                    labels = torch.cat([y for _, y in loader])
+                    probabilities = logits.softmax(dim=1)
+                    return criterion(logits, labels).item(), probabilities.max(dim=1).values.mean().item()
+
+            model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+            print(validate(model, val_loader))
+            """,
+            title="a validation function: softmax for a confidence metric, the loss gets the logits",
+        ),
+        Valid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            inputs = keras.Input(shape=(784,))
+            x = layers.Dense(64, activation="relu")(inputs)
+            x = layers.Dense(10)(x)
+            x = layers.Activation("softmax", dtype="float32")(x)
+            outputs = layers.Activation("linear", dtype="float32")(x)
+            model = keras.Model(inputs=inputs, outputs=outputs)
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="rmsprop")
+            """,
+            title="a linear Activation layer (a cast to float32) keeps the softmax before it",
         ),
     ]
 
@@ -630,6 +693,76 @@ class SoftmaxIntoCrossEntropy(Rule):
             """,
             "10:31",
             title="tf.nn.softmax_cross_entropy_with_logits fed softmax output",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+
+            head = keras.activations.softmax
+            model = keras.Sequential([
+                keras.layers.Dense(128, activation=keras.activations.relu),
+                keras.layers.Dense(10, activation=head),
+            ])
+            model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            """,
+            "8:1",
+            title="softmax given as an object held in a variable (`keras.activations.softmax`)",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(784, 128)
+                    self.fc2 = nn.Linear(128, 10)
+
+                def forward(self, x):
+                    return F.softmax(self.fc2(F.relu(self.fc1(x))), dim=1)
+
+            def evaluate(model, loader):
+                criterion = nn.CrossEntropyLoss()
+                model.eval()
+                total = 0.0
+                with torch.no_grad():
+                    for x, y in loader:
+                        total += criterion(model(x), y).item()
+                return total / len(loader)
+
+            model = Net()
+            print(evaluate(model, test_loader))
+            """,
+            "20:22",
+            title="in an evaluation function: the reported loss is wrong (no gradients flow there)",
+        ),
+        Invalid(
+            files={
+                "model.py": """
+                    import tensorflow as tf
+
+                    def build_classifier(num_classes):
+                        return tf.keras.Sequential([
+                            tf.keras.layers.Dense(64, activation=tf.nn.relu),
+                            tf.keras.layers.Dense(num_classes, activation=tf.nn.softmax),
+                        ])
+                    """,
+                "evaluate.py": """
+                    import tensorflow as tf
+                    from model import build_classifier
+
+                    model = build_classifier(10)
+                    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+                    def test_step(images, labels):
+                        predictions = model(images, training=False)
+                        return loss_fn(labels, predictions)
+                    """,
+            },
+            expect=("evaluate.py:9:12",),
+            title="a Keras test step in another file than the model: the reported loss is wrong",
         ),
     ]
 

@@ -3,6 +3,7 @@ import re
 
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import SIGMOID
+from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import BINARY, EXPECTS_LOGITS
 
 
@@ -57,14 +58,17 @@ class SigmoidIntoBceWithLogits(Rule):
             return
         prediction = _shorten(site.prediction_text())
         where = activation.describe(self.semantic)
+        evaluation = no_gradient_reason(self.semantic, node)
+        cost = "the gradients vanish" if evaluation is None else "the loss reported here is wrong"
+        context = "" if evaluation is None else f" {evaluation}, where no gradients flow"
         if site.framework == "torch":
-            text = (f"`{prediction}` reaches {site.loss} already passed through a sigmoid ({where}); the loss applies the "
-                    "sigmoid itself, so it is applied twice and the gradients vanish: pass the raw logits")
+            text = (f"`{prediction}` reaches {site.loss} already passed through a sigmoid ({where}){context}; the loss applies the "
+                    f"sigmoid itself, so it is applied twice and {cost}: pass the raw logits")
         else:
             subject = f"the model `{prediction}` already outputs" if site.prediction is None else f"`{prediction}` is already"
             remedy = "the final sigmoid or `from_logits=True`" if site.keras_loss is not None else "the final sigmoid"
-            text = (f"{site.loss} expects logits, but {subject} sigmoid probabilities ({where}), so the sigmoid is "
-                    f"applied twice and the gradients vanish: remove {remedy}")
+            text = (f"{site.loss} expects logits, but {subject} sigmoid probabilities ({where}){context}, so the sigmoid is "
+                    f"applied twice and {cost}: remove {remedy}")
         self.report(node, text, fix=self._fix(site))
 
     def _fix(self, site):

@@ -4,6 +4,7 @@ import re
 from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS, SOFTMAX
+from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import EXPECTS_LOG_PROBS
 
 
@@ -56,6 +57,14 @@ class NllLossWithoutLogSoftmax(Rule):
             return
         prediction = _shorten(site.prediction_text())
         where = activation.describe(self.semantic)
+        evaluation = no_gradient_reason(self.semantic, node)
+        if evaluation is not None:
+            what = "raw logits (from " + where + ")" if activation.kind == LOGITS else f"softmax probabilities ({where})"
+            remedy = "apply `log_softmax` first, or use `cross_entropy`" if activation.kind == LOGITS else "use `log_softmax` instead"
+            text = (f"`{prediction}` reaches {site.loss} as {what} {evaluation}, where no gradients flow, but NLL loss expects "
+                    f"log-probabilities, so the loss reported here is not a negative log-likelihood: {remedy}")
+            self.report(node, text, fix=None if activation.kind == LOGITS else self._fix(site))
+            return
         if activation.kind == LOGITS:
             text = (f"`{prediction}` reaches {site.loss} as raw logits (from {where}), but NLL loss expects log-probabilities, "
                     "so the loss falls without bound instead of fitting a distribution: apply `log_softmax` first, or use `cross_entropy`")

@@ -4,6 +4,7 @@ import re
 from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS
+from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import BINARY, EXPECTS_PROBS
 
 
@@ -19,8 +20,12 @@ class LogitsIntoProbabilityLoss(Rule):
 
     The model may be a `Sequential` (layers listed or added with `.add`), a
     functional `keras.Model(inputs, outputs)` built in a helper, or a
-    subclassed model whose `call()` returns a layer without activation. The
-    loss may be given to `compile()` or called in a custom training loop.
+    subclassed model whose `call()` returns a layer without activation. "No
+    activation" is `activation=None` or left out, `"linear"`, or the
+    function given as an object: `keras.activations.linear`, `tf.identity`,
+    `keras.activations.get("linear")`, or a variable assigned one of them
+    once. The loss may be given to `compile()` or called in a custom
+    training loop.
 
     ## Why is this bad?
     With `from_logits=False` Keras treats the outputs as probabilities: it
@@ -70,8 +75,11 @@ class LogitsIntoProbabilityLoss(Rule):
             assumes = "expects probabilities (`from_logits` defaults to False)"
         suggestion = f"`{spec.class_name}(from_logits=True)`" if spec.class_name else "`from_logits=True`"
         final = "sigmoid" if site.family == BINARY else "softmax"
-        text = (f"{subject} logits ({activation.describe(self.semantic)}), but {site.loss} {assumes}, so the scores are "
-                f"clipped as if they were probabilities and training stalls: use {suggestion}, or end the model with a {final} activation")
+        evaluation = no_gradient_reason(self.semantic, node)
+        cost = "training stalls" if evaluation is None else "the loss reported here is wrong"
+        context = "" if evaluation is None else f" {evaluation}, where no gradients flow"
+        text = (f"{subject} logits ({activation.describe(self.semantic)}){context}, but {site.loss} {assumes}, so the scores are "
+                f"clipped as if they were probabilities and {cost}: use {suggestion}, or end the model with a {final} activation")
         self.report(node, text, fix=self._fix(spec))
 
     def _fix(self, spec):
@@ -189,6 +197,30 @@ class LogitsIntoProbabilityLoss(Rule):
             model.compile(optimizer="adam", loss="categorical_crossentropy")
             """,
             title="the activation may be among **kwargs",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation=tf.nn.relu),
+                tf.keras.layers.Dense(10, activation=tf.nn.softmax),
+            ])
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy())
+            """,
+            title="softmax given as an object (`tf.nn.softmax`) before a probability loss",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            final = tf.keras.activations.linear
+            if not from_logits:
+                final = tf.keras.activations.sigmoid
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation=final)])
+            model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy())
+            """,
+            title="an activation variable set in a branch: not certain",
         ),
     ]
 
@@ -325,6 +357,50 @@ class LogitsIntoProbabilityLoss(Rule):
             """,
             "8:31",
             title="the loss function called in a GradientTape loop",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(4, activation=tf.keras.activations.relu),
+                tf.keras.layers.Dense(1, activation=tf.keras.activations.linear),
+            ])
+            model.compile(loss=tf.keras.losses.binary_crossentropy, optimizer=tf.keras.optimizers.Adam())
+            """,
+            "7:1",
+            title="the activation given as an object: `keras.activations.linear` is no activation",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            def build(num_classes):
+                head = keras.activations.get("linear")
+                inputs = keras.Input(shape=(128,))
+                hidden = layers.Dense(64, activation=keras.activations.relu)(inputs)
+                outputs = layers.Dense(num_classes, activation=head)(hidden)
+                return keras.Model(inputs, outputs)
+
+            model = build(10)
+            model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy())
+            """,
+            "12:1",
+            title="an activation object held in a variable, in a functional model built by a helper",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10)])
+            loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+
+            def test_step(x, y):
+                return loss_fn(y, model(x, training=False))
+            """,
+            "7:12",
+            title="in a Keras test step: the reported loss is wrong (no gradients flow there)",
         ),
     ]
 

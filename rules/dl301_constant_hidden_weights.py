@@ -17,7 +17,12 @@ class ConstantHiddenWeights(Rule):
     `nn.init.zeros_`, `ones_`, `constant_`, `.fill_()`, `.zero_()`,
     `.copy_(torch.zeros(...))` on a layer's weight, directly, in a loop over
     the model's modules or parameters, or in a function passed to
-    `model.apply()` (in any file linted together);
+    `model.apply()` (in any file linted together). A loop that tests the
+    module's type (`isinstance`, the class name) or the name that
+    `named_modules()` / `named_parameters()` yields (`"fc2" in name`,
+    `name.endswith("proj.weight")`, `name == "head"`, also through an
+    earlier `if ...: continue`) zeroes only what passes the test, and only
+    those layers are reported;
     `nn.Parameter(torch.zeros(out, in))` (or `ones`, `full`) used as a weight
     matrix and never drawn again; Keras `kernel_initializer` /
     `recurrent_initializer` of `"zeros"`, `"ones"`, `Zeros()`, `Ones()`,
@@ -51,7 +56,11 @@ class ConstantHiddenWeights(Rule):
     together. A layer whose output is combined with another computed value
     (a sum, a product, attention) is treated as ending there. Models built by
     code dllint cannot follow (factories taking a class as an argument,
-    `setattr`, layers made in a library) are not reported.
+    `setattr`, layers made in a library) are not reported. A name test is
+    read against what dllint knows of each name: the attribute holding the
+    layer, and the whole name only for layers the iterated model holds
+    directly; a layer whose passing depends on the rest (`name.startswith`
+    on a nested layer, `name.split(".")`) is not reported.
 
     ## Fix safety
     `nn.init.zeros_(w)`, `nn.init.ones_(w)` and `nn.init.constant_(w, c)` are
@@ -427,6 +436,112 @@ class ConstantHiddenWeights(Rule):
             """,
             title="a zero-conv: the last layer of a block, zeroed by a helper where it is built",
         ),
+        Valid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Block(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.norm = nn.LayerNorm(dim)
+                    self.fc1 = nn.Linear(dim, 4 * dim)
+                    self.fc2 = nn.Linear(4 * dim, dim)
+
+                def forward(self, x):
+                    return x + self.fc2(F.gelu(self.fc1(self.norm(x))))
+
+            class Net(nn.Module):
+                def __init__(self, dim=64, depth=4):
+                    super().__init__()
+                    self.stem = nn.Linear(784, dim)
+                    self.blocks = nn.ModuleList([Block(dim) for _ in range(depth)])
+                    self.head = nn.Linear(dim, 10)
+                    for name, p in self.named_parameters():
+                        if name.endswith("fc2.weight"):
+                            nn.init.zeros_(p)
+
+                def forward(self, x):
+                    x = self.stem(x)
+                    for block in self.blocks:
+                        x = block(x)
+                    return self.head(x)
+            """,
+            title="a parameter loop filtered by name zeroes only the last layer of each residual branch",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Block(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.fc1 = nn.Linear(dim, 4 * dim)
+                    self.fc2 = nn.Linear(4 * dim, dim)
+
+                def forward(self, x):
+                    return x + self.fc2(F.gelu(self.fc1(x)))
+
+            class Net(nn.Module):
+                def __init__(self, dim=64):
+                    super().__init__()
+                    self.stem = nn.Linear(784, dim)
+                    self.blocks = nn.Sequential(Block(dim), Block(dim))
+                    self.head = nn.Linear(dim, 10)
+                    self.reset_parameters()
+
+                def reset_parameters(self):
+                    for name, module in self.named_modules():
+                        if not name.endswith("fc2"):
+                            continue
+                        nn.init.constant_(module.weight, 0.0)
+
+                def forward(self, x):
+                    return self.head(self.blocks(self.stem(x)))
+            """,
+            title="a module loop that skips every module whose name does not end in fc2",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class ResNetLike(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.conv1 = nn.Conv2d(3, 64, 3)
+                    self.bn1 = nn.BatchNorm2d(64)
+                    self.conv2 = nn.Conv2d(64, 64, 3)
+                    self.bn2 = nn.BatchNorm2d(64)
+                    self.fc = nn.Linear(64, 10)
+                    for name, m in self.named_modules():
+                        if "bn2" in name:
+                            nn.init.zeros_(m.weight)
+
+                def forward(self, x):
+                    y = self.bn2(self.conv2(self.bn1(self.conv1(x))))
+                    return self.fc((x + y).mean((2, 3)))
+            """,
+            title="zero-init-residual by name: only the last norm layer's scale",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64))
+                    self.head = nn.Linear(64, 10)
+                    for name, p in self.named_parameters():
+                        if name.split(".")[0] == "head":
+                            nn.init.zeros_(p)
+
+                def forward(self, x):
+                    return self.head(self.encoder(x))
+            """,
+            title="a name test dllint does not read: not reported",
+        ),
     ]
 
     INVALID = [
@@ -750,5 +865,70 @@ class ConstantHiddenWeights(Rule):
             """,
             "4:5",
             title="a zeroing helper applied to a layer inside the block, not only to its last one",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Block(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.fc1 = nn.Linear(dim, 4 * dim)
+                    self.fc2 = nn.Linear(4 * dim, dim)
+
+                def forward(self, x):
+                    return x + self.fc2(F.gelu(self.fc1(x)))
+
+            class Net(nn.Module):
+                def __init__(self, dim=64):
+                    super().__init__()
+                    self.stem = nn.Linear(784, dim)
+                    self.blocks = nn.ModuleList([Block(dim) for _ in range(4)])
+                    self.head = nn.Linear(dim, 10)
+                    for name, m in self.named_modules():
+                        if isinstance(m, nn.Linear) and "fc" in name:
+                            nn.init.zeros_(m.weight)
+
+                def forward(self, x):
+                    x = self.stem(x)
+                    for block in self.blocks:
+                        x = block(x)
+                    return self.head(x)
+            """,
+            "21:17",
+            title="a filter that lets the first layer of each branch through (fc1 and fc2 match, stem and head do not)",
+        ),
+        Invalid(
+            files={
+                "models.py": """
+                    import torch.nn as nn
+
+                    class MLP(nn.Module):
+                        def __init__(self):
+                            super().__init__()
+                            self.fc1 = nn.Linear(784, 256)
+                            self.fc2 = nn.Linear(256, 128)
+                            self.out = nn.Linear(128, 10)
+
+                        def forward(self, x):
+                            return self.out(self.fc2(self.fc1(x).relu()).relu())
+                    """,
+                "train.py": """
+                    import torch
+                    import torch.nn as nn
+                    from models import MLP
+
+                    model = MLP()
+                    for name, param in model.named_parameters():
+                        if "weight" not in name:
+                            continue
+                        if name.startswith("fc"):
+                            nn.init.zeros_(param)
+                    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+                    """,
+            },
+            expect=("train.py:10:9",),
+            title="a name filter in another file than the model: fc1 and fc2 pass it",
         ),
     ]

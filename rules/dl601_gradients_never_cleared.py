@@ -36,8 +36,11 @@ class GradientsNeverCleared(Rule):
     drives (a Lightning `training_step`, a Hugging Face `Trainer`). A reset
     counts unless it provably concerns other parameters: `opt_g.zero_grad()`
     or `generator.zero_grad()` does not clear what `opt_d.step()` applies when
-    both optimizers (and `opt_d`'s model) are built in sight; otherwise any
-    `zero_grad()` counts.
+    both optimizers (and `opt_d`'s model) are built in sight and hold
+    different models' parameters (an optimizer over
+    `itertools.chain(G.parameters(), D.parameters())` is cleared by
+    `opt_d.zero_grad()` as much as by its own); otherwise any `zero_grad()`
+    counts.
     `torch.autograd.grad` and distributed autograd fill no `.grad` and are
     not training steps here.
 
@@ -378,6 +381,35 @@ class GradientsNeverCleared(Rule):
             """,
             title="a GAN: each network cleared before its own step",
         ),
+        Valid(
+            """
+            import itertools
+            import torch
+            import torch.nn as nn
+
+            G = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784))
+            D = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 1 + 10))
+            opt_g = torch.optim.Adam(G.parameters(), lr=2e-4)
+            opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+            opt_info = torch.optim.Adam(itertools.chain(G.parameters(), D.parameters()), lr=2e-4)
+            bce, ce = nn.BCEWithLogitsLoss(), nn.CrossEntropyLoss()
+            for real, _ in loader:
+                z, code = torch.randn(real.size(0), 54), torch.randint(0, 10, (real.size(0),))
+                opt_d.zero_grad()
+                d_loss = bce(D(real)[:, 0], ones) + bce(D(G(z).detach())[:, 0], zeros)
+                d_loss.backward()
+                opt_d.step()
+                opt_g.zero_grad()
+                out = D(G(z))
+                g_loss = bce(out[:, 0], ones)
+                g_loss.backward(retain_graph=True)
+                opt_g.step()
+                info_loss = ce(out[:, 1:], code)
+                info_loss.backward()
+                opt_info.step()
+            """,
+            title="an optimizer over two models whose own optimizers clear them every iteration (InfoGAN)",
+        ),
     ]
 
     INVALID = [
@@ -553,5 +585,31 @@ class GradientsNeverCleared(Rule):
             """,
             "19:5",
             title="a GAN whose discriminator is never cleared",
+        ),
+        Invalid(
+            """
+            import itertools
+            import torch
+            import torch.nn as nn
+
+            G = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784))
+            D = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 1))
+            Q = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+            opt_d = torch.optim.Adam(D.parameters(), lr=2e-4)
+            opt_q = torch.optim.Adam(Q.parameters(), lr=2e-4)
+            bce, ce = nn.BCEWithLogitsLoss(), nn.CrossEntropyLoss()
+            for real, _ in loader:
+                z, code = torch.randn(real.size(0), 54), torch.randint(0, 10, (real.size(0),))
+                opt_d.zero_grad()
+                fake = G(z)
+                d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+                d_loss.backward()
+                opt_d.step()
+                q_loss = ce(Q(fake.detach()), code)
+                q_loss.backward()
+                opt_q.step()
+            """,
+            "20:5",
+            title="another optimizer's reset does not clear a head it does not hold",
         ),
     ]

@@ -16,7 +16,9 @@ class LossAccumulatedWithGraph(Rule):
     to the next (`total += loss`, `running = running + loss`,
     `losses.append(loss)`, a `torch.tensor(0.)` sum) while the loss still
     carries its autograd graph: it comes from a loss function, `outputs.loss`
-    or a model's output, and no `.item()`, `.detach()`, `float(...)`,
+    or a model's output (or it is a one-number term returned next to a loss
+    by a project function, as a tuple or a dict: `return recon_loss, kl`,
+    `{"cls": cls, "box": box}`), and no `.item()`, `.detach()`, `float(...)`,
     `.cpu().numpy()` or `torch.no_grad()` stands in between. The loop is a
     training loop (it calls `backward()`, directly or through helpers), or a
     loop over batches of data (an evaluation loop) that dllint knows runs
@@ -324,6 +326,71 @@ class LossAccumulatedWithGraph(Rule):
             """,
             title="a float divided by the count of `enumerate()` (stat453's mlp-pytorch_softmax-crossentr notebook)",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def vae_losses(model, x):
+                recon, mu, logvar = model(x)
+                recon_loss = F.mse_loss(recon, x)
+                kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+                return recon_loss, kl
+
+            totals = [0.0, 0.0]
+            for x, _ in loader:
+                recon_loss, kl = vae_losses(model, x)
+                optimizer.zero_grad()
+                (recon_loss + kl).backward()
+                optimizer.step()
+                totals[0] += recon_loss.item()
+                totals[1] += kl.item()
+            """,
+            title="each loss term a helper returns, accumulated with .item()",
+        ),
+        Valid(
+            """
+            import torch.nn.functional as F
+
+            def step(model, images, labels):
+                logits = model(images)
+                loss = F.cross_entropy(logits, labels)
+                return loss, logits
+
+            kept = []
+            for images, labels in loader:
+                optimizer.zero_grad()
+                loss, logits = step(model, images, labels)
+                loss.backward()
+                optimizer.step()
+                kept.append(logits.detach())
+            """,
+            title="a helper returning the loss and the logits: the logits are not a loss term",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def evaluate(model, loader):
+                total = 0.0
+                with torch.no_grad():
+                    for x, y in loader:
+                        total += F.cross_entropy(model(x), y)
+                return float(total) / len(loader)
+
+            history = []
+            for epoch in range(10):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    cost = F.cross_entropy(model(x), y)
+                    cost.backward()
+                    optimizer.step()
+                cost = evaluate(model, val_loader)
+                history.append(cost)
+            """,
+            title="a name reused for a float a helper computes (the backward() was on another binding)",
+        ),
     ]
 
     INVALID = [
@@ -502,5 +569,85 @@ class LossAccumulatedWithGraph(Rule):
             """,
             "7:9",
             title="an evaluation loop that never disables gradients",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def vae_losses(model, x):
+                recon, mu, logvar = model(x)
+                recon_loss = F.mse_loss(recon, x)
+                kl = -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+                return recon_loss, kl
+
+            total_recon, total_kl = 0.0, 0.0
+            for x, _ in loader:
+                recon_loss, kl = vae_losses(model, x)
+                optimizer.zero_grad()
+                (recon_loss + kl).backward()
+                optimizer.step()
+                total_recon += recon_loss.item()
+                total_kl += kl
+            print(total_recon, total_kl)
+            """,
+            "17:5",
+            title="a loss term returned in a tuple next to a loss, not named `loss`",
+        ),
+        Invalid(
+            files={
+                "losses.py": """
+                    import torch.nn.functional as F
+
+                    def detection_losses(outputs, targets):
+                        cls = F.cross_entropy(outputs["logits"], targets["labels"])
+                        box = F.smooth_l1_loss(outputs["boxes"], targets["boxes"])
+                        return {"cls": cls, "box": box, "total": cls + box}
+                    """,
+                "train.py": """
+                    from losses import detection_losses
+
+                    history = {"cls": [], "box": []}
+                    for images, targets in loader:
+                        losses = detection_losses(model(images), targets)
+                        optimizer.zero_grad()
+                        losses["total"].backward()
+                        optimizer.step()
+                        history["cls"].append(losses["cls"])
+                        history["box"].append(losses["box"].item())
+                    """,
+            },
+            expect=("train.py:9:5",),
+            title="a dict of losses returned by a function in another file",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Trainer:
+                def __init__(self, model, optimizer):
+                    self.model, self.optimizer = model, optimizer
+                    self.criterion = nn.CrossEntropyLoss()
+
+                def train_step(self, x, y):
+                    logits, aux = self.model(x)
+                    main = self.criterion(logits, y)
+                    auxiliary = 0.4 * self.criterion(aux, y)
+                    self.optimizer.zero_grad()
+                    (main + auxiliary).backward()
+                    self.optimizer.step()
+                    return main, auxiliary
+
+                def fit(self, loader, epochs):
+                    for epoch in range(epochs):
+                        main_total = aux_total = 0.0
+                        for x, y in loader:
+                            main, auxiliary = self.train_step(x, y)
+                            main_total += main.item()
+                            aux_total += auxiliary
+                        print(epoch, main_total, aux_total)
+            """,
+            "23:17",
+            title="a trainer method returning the main and auxiliary losses",
         ),
     ]

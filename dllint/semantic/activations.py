@@ -729,7 +729,9 @@ class _Walk:
         if qualname in catalog.KERAS_FIXED_ACTIVATION_LAYERS:
             return Activation(catalog.KERAS_FIXED_ACTIVATION_LAYERS[qualname], constructor, model, label=label)
         if qualname == catalog.KERAS_ACTIVATION_LAYER:
-            return self.keras_activation_argument(positional_or_keyword(constructor, 0, "activation"), constructor, model, label)
+            effect = self.keras_activation_argument(positional_or_keyword(constructor, 0, "activation"), constructor, model, label)
+            # `Activation("linear", dtype="float32")` is the identity (a cast): its input's activation goes through
+            return "preserve" if effect.kind == LOGITS else effect
         if qualname in catalog.KERAS_LAYERS_WITH_ACTIVATION:
             if _unpacks_arguments(constructor):
                 return unknown("arguments passed with * or **")
@@ -742,11 +744,20 @@ class _Walk:
         return None
 
     def keras_activation_argument(self, argument: Optional[ast.AST], constructor: ast.Call, model: "ModuleModel", label: str) -> Activation:
+        """What a Keras `activation=` argument applies: a name (`"softmax"`),
+        an activation function given as an object (`keras.activations.linear`,
+        `tf.nn.softmax`), `keras.activations.get("softmax")`, or a variable
+        assigned one of these."""
+        argument = _keras_activation_value(argument, model)
         name = constant_string(argument)
         if name is None and argument is not None:
+            if isinstance(argument, ast.Constant) and argument.value is None:
+                return Activation(LOGITS, constructor, model, label=label)
             qualname = model.qualified_name(argument)
             if qualname in catalog.ACTIVATION_FUNCTIONS:
                 return Activation(catalog.ACTIVATION_FUNCTIONS[qualname], constructor, model, label=label)
+            if qualname in catalog.KERAS_ACTIVATION_OBJECTS:
+                return Activation(catalog.KERAS_ACTIVATION_OBJECTS[qualname], constructor, model, label=label)
             return unknown("activation given by an expression")
         kind = catalog.KERAS_ACTIVATION_NAMES.get((name or "").lower())
         if kind is None:
@@ -1251,3 +1262,20 @@ def _replaced_heads(constructor: ast.Call, model: "ModuleModel", head_attributes
             replaced.append((node.value, indexed, node.lineno))
     replaced.sort(key=lambda entry: entry[2])
     return [(value, indexed) for value, indexed, _ in replaced]
+
+
+def _keras_activation_value(argument: Optional[ast.AST], model: "ModuleModel", depth: int = 0) -> Optional[ast.AST]:
+    """The expression an activation argument stands for: a variable's
+    assigned value (`act = tf.nn.softmax`), the name inside
+    `keras.activations.get("softmax")`."""
+    if argument is None or depth > 3:
+        return argument
+    if isinstance(argument, ast.Name):
+        scope, binding = model.scopes.lookup(argument.id, model.scopes.scope_at(argument), getattr(argument, "lineno", None))
+        if binding is not None and binding.kind == "assign" and not binding.path and binding.value is not None \
+                and scope is not None and len(scope.bindings.get(argument.id, ())) == 1:  # assigned once: no branch decides
+            return _keras_activation_value(binding.value, model, depth + 1)
+        return argument
+    if isinstance(argument, ast.Call) and argument.args and model.qualified_name(argument.func) in catalog.KERAS_ACTIVATION_GETTERS:
+        return _keras_activation_value(argument.args[0], model, depth + 1)
+    return argument

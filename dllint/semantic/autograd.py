@@ -90,7 +90,9 @@ def combine(graphs: Iterable[Graph]) -> Graph:
     graphs = list(graphs)
     attached = [graph for graph in graphs if graph.attached]
     if attached:
-        return Graph(ATTACHED, loss=any(g.loss for g in attached), scalar=False, origin=attached[0].origin)
+        # one number only when every part is one number with a graph (a sum of loss terms)
+        scalar = all(g.attached and g.scalar for g in graphs)
+        return Graph(ATTACHED, loss=any(g.loss for g in attached), scalar=scalar, origin=attached[0].origin)
     if graphs and all(graph.detached for graph in graphs):
         return _DETACHED
     return _UNKNOWN
@@ -334,6 +336,9 @@ class Autograd:
         if isinstance(node, ast.Name):
             return self._graph_of_name(node, depth)
         if isinstance(node, ast.BinOp):
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if _is_number(side):  # `-0.5 * torch.mean(...)`: still one number, still a loss
+                    return self.graph(other, depth + 1)
             return combine((self.graph(node.left, depth + 1), self.graph(node.right, depth + 1)))
         if isinstance(node, ast.UnaryOp):
             operand = self.graph(node.operand, depth + 1)
@@ -423,6 +428,9 @@ class Autograd:
                 result = combine(graphs) if graphs else _UNKNOWN
                 if result.attached and self.grad_disabled_here(value):
                     return _DETACHED
+                if result.attached and result.scalar and not result.loss and len(path) == 1 \
+                        and callee_model.autograd.returns_loss_terms(function, depth + 1):
+                    result = replace(result, loss=True)
                 return result
             whole = self.graph(value, depth + 1)
             if whole.attached:
@@ -452,10 +460,55 @@ class Autograd:
             if self.grad_disabled_here(node):
                 return _DETACHED
             return Graph(ATTACHED, loss=True, scalar=True, origin=node)
+        key = _constant_key(node.slice)
+        if key is not None:
+            item = self._item_graph(node.value, key, depth + 1)
+            if item is not None:
+                return item
         base = self.graph(node.value, depth + 1)
         if base.attached:
             return Graph(ATTACHED, loss=base.loss, origin=base.origin)
         return _UNKNOWN
+
+    # -- several losses returned together -------------------------------------
+    def _item_graph(self, container: ast.expr, key: Union[str, int], depth: int) -> Optional[Graph]:
+        """`parts["kl"]` / `parts[1]` where `parts` holds what a project
+        function returns as a dict or tuple literal; None when not known."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(container, ast.Name):
+            _, binding = self.model.scopes.lookup(container.id, self.model.scopes.scope_at(container), container.lineno)
+            if binding is None or binding.kind != "assign" or binding.path:
+                return None
+            container = binding.value
+        if not isinstance(container, ast.Call):
+            return None
+        from dllint.semantic.training_loops import resolve_callee
+
+        target = resolve_callee(self.model, container)
+        if target is None:
+            return None
+        callee_model, function = target
+        autograd = callee_model.autograd
+        items = [_literal_item(returned, key) for returned in return_expressions(function)]
+        if not items or any(item is None for item in items):
+            return None
+        result = combine(autograd.graph(item, depth + 1) for item in items)
+        if result.attached and self.grad_disabled_here(container):
+            return _DETACHED
+        if result.attached and result.scalar and not result.loss and autograd.returns_loss_terms(function, depth + 1):
+            result = replace(result, loss=True)
+        return result
+
+    def returns_loss_terms(self, function: FunctionNode, depth: int = 0) -> bool:
+        """The function returns several values as a tuple or dict literal and
+        one of them is a loss: its other one-number parts with a graph are
+        loss terms too (`return recon_loss, kl`, `{"cls": cls, "box": box}`)."""
+        for returned in return_expressions(function):
+            parts = returned.elts if isinstance(returned, ast.Tuple) else returned.values if isinstance(returned, ast.Dict) else []
+            if len(parts) > 1 and any(self.graph(part, depth + 1).loss for part in parts if part is not None):
+                return True
+        return False
 
     def _graph_of_call(self, node: ast.Call, depth: int) -> Graph:
         model = self.model
@@ -544,3 +597,28 @@ def _reduces(call: ast.Call) -> bool:
 
 def _is_enumerate(node: Optional[ast.AST]) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "enumerate"
+
+
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+
+
+def _constant_key(node: ast.AST) -> Optional[Union[str, int]]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _literal_item(returned: ast.expr, key: Union[str, int]) -> Optional[ast.expr]:
+    """The expression at `key` of a returned dict or tuple literal."""
+    if isinstance(returned, ast.Dict) and isinstance(key, str):
+        for name, value in zip(returned.keys, returned.values):
+            if isinstance(name, ast.Constant) and name.value == key:
+                return value
+        return None
+    if isinstance(returned, (ast.Tuple, ast.List)) and isinstance(key, int) \
+            and not any(isinstance(e, ast.Starred) for e in returned.elts) and -len(returned.elts) <= key < len(returned.elts):
+        return returned.elts[key]
+    return None

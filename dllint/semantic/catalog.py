@@ -295,6 +295,15 @@ KERAS_ACTIVATION_NAMES: Dict[str, str] = {
     "sigmoid": _SIGMOID,
     "linear": _LOGITS,
 }
+# Activation functions given as objects (`activation=keras.activations.linear`)
+# beyond ACTIVATION_FUNCTIONS: the identity ones leave logits.
+KERAS_ACTIVATION_OBJECTS: Dict[str, str] = {
+    "keras.activations.linear": _LOGITS,
+    "tensorflow.identity": _LOGITS,
+    "keras.ops.identity": _LOGITS,
+}
+# `keras.activations.get("softmax")`: the activation named by its argument.
+KERAS_ACTIVATION_GETTERS: FrozenSet[str] = frozenset({"keras.activations.get", "keras.activations.deserialize"})
 # keras.applications models end in `classifier_activation` (default "softmax")
 # when `include_top` is left True.
 KERAS_APPLICATIONS_PREFIX = "keras.applications."

@@ -4,6 +4,10 @@
     guard.admits(layer_ref)                      # the layer passes the `isinstance` /
                                                  #   `classname.find("Conv")` / `type(m) == ...` tests
     parameter_guard(semantic, at, {"name", "p"}, stop) -> "all" | "weights" | "bias" | None
+    name_filter(semantic, at, {"name"}, stop)    -> NameFilter | None
+    filter.admits(suffix, full)                  # the name a `named_modules()` /
+                                                 #   `named_parameters()` loop yields passes
+                                                 #   its `in` / `endswith` / `==` tests
 
 Read from the `if` tests around `at` (up to `stop`, the loop or function
 that binds the variables), `elif` chains, and earlier `if ...: continue` /
@@ -75,6 +79,8 @@ def parameter_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], s
         if not _mentions(test, variables):
             continue
         kind = _parameter_test(test, variables)
+        if kind is None and _is_name_test(test, variables):
+            continue  # `name.endswith("fc2.weight")`: which layers, read by `name_filter`
         if kind is None:
             return None
         if not positive:
@@ -86,12 +92,123 @@ def parameter_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], s
     return selection
 
 
+class NameFilter:
+    """The tests on the name a `named_modules()` / `named_parameters()` loop
+    yields (`"fc2" in name`, `name.endswith("proj.weight")`, `name == "head"`).
+
+    A layer passes only when every test surely holds for its name. dllint
+    knows a suffix of each name (the attribute that holds the layer, plus
+    `.weight` for a parameter) and, for a layer held directly by the
+    iterated model, the whole name; what depends on the unknown rest counts
+    as not passing, so nothing is reported for it."""
+
+    def __init__(self, tests: List[Tuple[ast.expr, bool]], variables: Set[str]):
+        self.tests, self.variables = tests, variables
+
+    def admits(self, suffix: Optional[str], full: Optional[str]) -> bool:
+        return all(_name_value(test, self.variables, suffix, full) is positive for test, positive in self.tests)
+
+
+def name_filter(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop: ast.AST) -> Optional[NameFilter]:
+    """The name tests on `variables` between `stop` and `at`; None when a
+    test uses the name in a way dllint does not read."""
+    tests: List[Tuple[ast.expr, bool]] = []
+    for test, positive in _conditions(semantic, at, stop):
+        for part in _conjuncts(test, positive):
+            if not _mentions(part, variables):
+                continue  # a type test on the module, read by `module_guard`
+            if not _is_name_test(part, variables):
+                return None
+            tests.append((part, positive))
+    return NameFilter(tests, variables)
+
+
+def _conjuncts(test: ast.expr, positive: bool) -> List[ast.expr]:
+    """What must each hold (or each fail): `a and b` that holds, `a or b` that fails."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And if positive else ast.Or):
+        return [part for value in test.values for part in _conjuncts(value, positive)]
+    return [test]
+
+
+def _strings(node: ast.AST) -> Optional[List[str]]:
+    elements = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elements):
+        return [e.value for e in elements]
+    return None
+
+
+def _is_name_variable(node: ast.AST, variables: Set[str]) -> bool:
+    return isinstance(node, ast.Name) and node.id in variables
+
+
+def _is_name_test(test: ast.expr, variables: Set[str]) -> bool:
+    """A test dllint can evaluate on a known name (parts that do not mention
+    the name are allowed: they count as unknown)."""
+    if not _mentions(test, variables):
+        return True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _is_name_test(test.operand, variables)
+    if isinstance(test, ast.BoolOp):
+        return all(_is_name_test(value, variables) for value in test.values)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(op, (ast.In, ast.NotIn)) and _is_name_variable(right, variables) and _strings(left) is not None \
+                and not isinstance(left, (ast.Tuple, ast.List, ast.Set)):
+            return True  # "fc2" in name
+        if isinstance(op, (ast.In, ast.NotIn, ast.Eq, ast.NotEq)) and _is_name_variable(left, variables) \
+                and _strings(right) is not None:
+            return True  # name == "head", name in ("head", "fc")
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and test.func.attr in ("startswith", "endswith") \
+            and _is_name_variable(test.func.value, variables) and len(test.args) == 1 and _strings(test.args[0]) is not None:
+        return True
+    return False
+
+
+def _name_value(test: ast.expr, variables: Set[str], suffix: Optional[str], full: Optional[str]) -> Optional[bool]:
+    """Whether `test` holds for a name ending in `suffix` (None: unknown)
+    whose whole text is `full` (None: unknown); None when it depends on
+    what is not known."""
+    if not _mentions(test, variables):
+        return None
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _name_value(test.operand, variables, suffix, full)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [_name_value(value, variables, suffix, full) for value in test.values]
+        decisive = isinstance(test.op, ast.Or)  # True decides an `or`, False an `and`
+        if decisive in values:
+            return decisive
+        return None if None in values else not decisive
+    if isinstance(test, ast.Compare):
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        negated = isinstance(op, (ast.NotIn, ast.NotEq))
+        if _is_name_variable(right, variables):
+            (text,) = _strings(left) or [""]
+            if suffix is not None and text in suffix:
+                result: Optional[bool] = True
+            else:
+                result = None if full is None else text in full
+        else:
+            result = None if full is None else full in (_strings(right) or [])
+        return None if result is None else result != negated
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute):
+        texts = _strings(test.args[0]) or []
+        if full is not None:
+            return any(getattr(full, test.func.attr)(text) for text in texts)
+        if test.func.attr == "endswith" and suffix is not None:
+            if any(suffix.endswith(text) for text in texts):
+                return True
+            if all(len(text) <= len(suffix) for text in texts):
+                return False
+    return None
+
+
 def _conditions(semantic: "ModuleModel", at: ast.AST, stop: ast.AST) -> Iterable[Tuple[ast.expr, bool]]:
     """(test, holds) for every `if` around `at` up to `stop`, and for every
     earlier `if test: continue/return` in the blocks on the way."""
     child, node = at, semantic.parent(at)
-    while node is not None and node is not stop:
-        if isinstance(node, ast.If) and child is not node.test:
+    while node is not None:
+        if isinstance(node, ast.If) and child is not node.test and node is not stop:
             in_body = any(child is statement for statement in node.body)
             yield node.test, in_body
         body = _statement_list_holding(node, child)
@@ -102,6 +219,8 @@ def _conditions(semantic: "ModuleModel", at: ast.AST, stop: ast.AST) -> Iterable
                 if isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1 \
                         and isinstance(statement.body[0], (ast.Continue, ast.Return)):
                     yield statement.test, False
+        if node is stop:
+            break  # its own body counts: `for m in model.modules(): if ...: continue`
         child, node = node, semantic.parent(node)
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Un
 
 from dllint.semantic import catalog
 from dllint.semantic.callsites import apply_sites, function_named, project_callers
-from dllint.semantic.guards import class_name_aliases, module_guard, parameter_guard
+from dllint.semantic.guards import class_name_aliases, module_guard, name_filter, parameter_guard
 from dllint.semantic.initializers import InitOp, strip_data
 from dllint.tree import walk
 
@@ -436,11 +436,15 @@ class LayerModel:
             guard = module_guard(self.semantic, at, {variable} | class_name_aliases(self.semantic, variable, loop), loop)
             if guard is None:
                 return None
+            names = name_filter(self.semantic, at, _loop_name_variables(loop, variable), loop)
+            if names is None:
+                return None
             direct = iterable.func.attr in ("children", "named_children")
-            members = []
+            found = []
             for owner in owners:
-                members.extend(_direct_members(owner) if direct else owner.model.layers.within(owner))
-            return [ref for ref in members if guard.admits(ref)]
+                members = _direct_members(owner) if direct else owner.model.layers.within(owner)
+                found.extend(ref for ref in members if guard.admits(ref) and names.admits(*_module_name(ref, owner)))
+            return found
         if path:
             return None
         if isinstance(iterable, (ast.Tuple, ast.List)):
@@ -550,6 +554,9 @@ class LayerModel:
             return None
         if selection == "bias":
             return []
+        filter_ = name_filter(semantic, op.node, names - {name.id}, loop)
+        if filter_ is None:
+            return None
         owners = self.denoted(iterable.func.value, op.node)
         if owners is None:
             return None
@@ -557,9 +564,13 @@ class LayerModel:
         for owner in owners:
             for ref in owner.model.layers.within(owner):
                 if ref.kind == PARAM:
-                    found.append(WeightTarget(ref, ref.attr or "weight"))
+                    target = WeightTarget(ref, ref.attr or "weight")
                 elif ref.kind in (WEIGHTED, NORM, EMBEDDING) and not (ref.class_node is not None and ref.kind == WEIGHTED and ref.node is ref.class_node):
-                    found.append(WeightTarget(ref, "weight"))
+                    target = WeightTarget(ref, "weight")
+                else:
+                    continue
+                if filter_.admits(*_parameter_name(ref, owner)):
+                    found.append(target)
         return found
 
     def drawn_again(self, op: InitOp) -> bool:
@@ -786,6 +797,39 @@ def _member_named(container: LayerRef, child: Child, member: LayerRef) -> LayerR
                     member.class_node, member.class_model)
     copy.site = member.site
     return copy
+
+
+def _loop_name_variables(loop: ast.AST, variable: str) -> Set[str]:
+    """`name` in `for name, m in model.named_modules()` (also under `enumerate`)."""
+    target = getattr(loop, "target", None)
+    for node in walk(target) if target is not None else ():
+        if isinstance(node, ast.Tuple) and len(node.elts) == 2 and isinstance(node.elts[0], ast.Name) \
+                and isinstance(node.elts[1], ast.Name) and node.elts[1].id == variable:
+            return {node.elts[0].id}
+    return set()
+
+
+def _module_name(ref: LayerRef, root: LayerRef) -> Tuple[Optional[str], Optional[str]]:
+    """(known suffix, whole name) of `ref` as `root.named_modules()` names it:
+    the attribute holding it, and the whole name for the root itself ("")
+    and for a layer the root's class holds directly."""
+    if ref.key() == root.key():
+        return "", ""
+    if ref.attr is None:
+        return None, None
+    top = root.class_node is not None and ref.owner is root.class_node
+    return ref.attr, (ref.attr if top else None)
+
+
+def _parameter_name(ref: LayerRef, root: LayerRef) -> Tuple[Optional[str], Optional[str]]:
+    """(known suffix, whole name) of the weight `root.named_parameters()`
+    yields for `ref`: `fc2.weight`, a parameter's own name."""
+    if ref.kind == PARAM:
+        suffix = ref.attr
+    else:
+        suffix = f"{ref.attr}.weight" if ref.attr is not None else "weight"
+    top = ref.attr is not None and root.class_node is not None and ref.owner is root.class_node
+    return suffix, (suffix if top else None)
 
 
 def _direct_members(ref: LayerRef) -> List[LayerRef]:

@@ -83,7 +83,7 @@ import ast
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
@@ -358,7 +358,12 @@ class TrainingLoops:
         reset_optimizer = optimizer_value(reset.module, reset.subject)
         if reset_optimizer is not None:
             other = constructor_of(reset.module, reset.subject)
-            return reset_optimizer.by_name or other is None or other is stepped
+            if reset_optimizer.by_name or other is None or other is stepped:
+                return True
+            # two optimizers over some of the same models (`info_opt` over
+            # `chain(G.parameters(), D.parameters())`, `opt_d` over `D`)
+            mine, theirs = _parameter_owners(step.module, stepped), _parameter_owners(reset.module, other)
+            return bool(mine and theirs and mine & theirs)
         reset_value = reset.module.value_of(reset.subject)
         if reset_value is None or reset_value.kind != MODEL or reset_value.by_name or not isinstance(reset_value.origin, ast.Call):
             return True
@@ -462,8 +467,21 @@ class TrainingLoops:
         return any(
             event.module is self.model and event.direct and event.subject is not None and target_key(event.subject) == key
             and not (isinstance(event.node, ast.Call) and _explicit_gradient(event.node))
+            and self._same_binding(event.subject, expression)
             for event in summary.backward
         )
+
+    def _same_binding(self, first: ast.expr, second: ast.expr) -> bool:
+        """Two uses of one name see the same assignment (a notebook reuses
+        `cost` for the training loss and, later, for a float it computes)."""
+        while isinstance(first, (ast.Attribute, ast.Subscript)) and isinstance(second, (ast.Attribute, ast.Subscript)):
+            first, second = first.value, second.value
+        if not (isinstance(first, ast.Name) and isinstance(second, ast.Name)):
+            return True
+        scopes = self.model.scopes
+        _, one = scopes.lookup(first.id, scopes.scope_at(first), first.lineno)
+        _, other = scopes.lookup(second.id, scopes.scope_at(second), second.lineno)
+        return one is other
 
     def _keys_feeding(self, expression: ast.AST, depth: int) -> set:
         keys = set()
@@ -867,6 +885,31 @@ def optimizer_value(model: "ModuleModel", expression: ast.expr) -> Optional[Valu
     if qualname is not None and qualname.split(".")[0] not in ("self",) and "optim" not in qualname.rsplit(".", 1)[-1].lower():
         return None
     return value
+
+
+def _parameter_owners(model: "ModuleModel", constructor: ast.Call) -> Optional[Set[ast.AST]]:
+    """The calls that built every model whose parameters an optimizer
+    constructor takes: `Adam(net.parameters())`, `chain(a.parameters(),
+    b.parameters())`, `list(a.parameters()) + list(b.parameters())`; None
+    when any part is something else."""
+    params = constructor.args[0] if constructor.args else next((k.value for k in constructor.keywords if k.arg == "params"), None)
+    owners: Set[ast.AST] = set()
+
+    def collect(node: Optional[ast.AST]) -> bool:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return collect(node.left) and collect(node.right)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "parameters":
+            value = model.value_of(node.func.value)
+            if value is None or value.kind != MODEL or value.by_name or not isinstance(value.origin, ast.Call):
+                return False
+            owners.add(value.origin)
+            return True
+        if isinstance(node, ast.Call) and node.args and not node.keywords and (
+                model.qualified_name(node.func) == "itertools.chain" or isinstance(node.func, ast.Name) and node.func.id == "list"):
+            return all(collect(argument) for argument in node.args)
+        return False
+
+    return owners if collect(params) else None
 
 
 def _parameters_owner(model: "ModuleModel", constructor: ast.Call) -> Optional[ast.AST]:

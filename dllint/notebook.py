@@ -318,8 +318,21 @@ def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:
     end_column = diagnostic.end_column + shift if diagnostic.end_column is not None else None
     return dataclasses.replace(
         diagnostic, cell=cell, line=line, column=diagnostic.column + shift, end_line=end_line, end_column=end_column,
-        fix=fix, statement_line=statement_line,
+        fix=fix, statement_line=statement_line, message=_cell_lines_in(diagnostic.message, notebook),
     )
+
+
+_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
+
+
+def _cell_lines_in(message: str, notebook: Notebook) -> str:
+    """Messages name other places by line ("the loop on line 27"); in a
+    notebook that line is told as "line 3 of cell 5"."""
+    def cell_line(match: "re.Match[str]") -> str:
+        cell, line = notebook.locate(int(match.group(1)))
+        return f"line {line} of cell {cell}"
+
+    return _LINE_REFERENCE.sub(cell_line, message)
 
 
 # --------------------------------------------------------------------------- writing back

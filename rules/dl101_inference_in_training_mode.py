@@ -125,7 +125,7 @@ class InferenceInTrainingMode(Rule):
                 if isinstance(target, ast.Attribute) and not name.endswith(target.attr):
                     name = ast.unparse(target)  # a model a wrapper's method runs: `pair.img_enc`
                 reported.add(id(call))
-                fix = self._fix(call, target, name) if caller is None else None
+                fix = self._fix(call, target, name) if caller is None and name == self.source.segment(target) else None
                 self.report(call, model=name, reason=reason + via, fix=fix)
                 break
 

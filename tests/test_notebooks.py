@@ -187,3 +187,13 @@ def test_a_fix_that_adds_a_line_to_an_indented_cell_is_not_offered(project):
     project("nb.ipynb", notebook(code(MODEL + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"), code(training)))
     findings = json.loads(run("--format", "json", "nb.ipynb").stdout)
     assert [(f["code"], f["cell"], f["fix"]) for f in findings] == [("DL601", 2, None)]
+
+
+def test_lines_named_in_a_message_are_told_by_cell(project):
+    training = "for x, y in loader:\n    loss = nn.functional.mse_loss(model(x), y)\n    loss.backward()\n    optimizer.step()\n"
+    project("nb.ipynb", notebook(markdown("# x"), code(MODEL + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\noptimizer.zero_grad()\n"), code(training)))
+    result = run("nb.ipynb")
+    assert result.stdout.startswith(
+        "nb.ipynb:cell 3:4:5: DL601 `optimizer.step()` runs on every iteration of the loop on line 1 of cell 3 but gradients are"
+        " only cleared outside it (line 5 of cell 2), not between its steps"
+    ), result.stdout

@@ -19,8 +19,11 @@ from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_
 from dllint.formats.context import ReportContext
 from dllint.reporting import FORMATTERS, format_statistics, summary_line
 from dllint.runner import Input, Runner
+from dllint.source import display_name
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# What the command is doing, for the last-resort internal error message.
+_STEP = ["starting"]
 
 
 def _codes(value: Optional[str]) -> Optional[List[str]]:
@@ -64,13 +67,14 @@ def _list_rules() -> int:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+# readable=False: an unreadable file is a DL002 finding for that file, not a usage error for the run
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 @click.option("--select", help="Codes or prefixes to report (comma-separated); replaces the configured list.")
 @click.option("--ignore", help="Codes or prefixes not to report (comma-separated); replaces the configured list.")
 @click.option("--extend-select", help="Codes or prefixes to report in addition to the configured ones.")
 @click.option("--extend-ignore", help="Codes or prefixes to ignore in addition to the configured ones.")
 @click.option("--extend-exclude", help="Gitignore-style patterns of paths to skip, added to the configured ones.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings from this file (pyproject.toml, dllint.toml).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False, readable=False), help="Read settings from this file (pyproject.toml, dllint.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has, on stderr.")
@@ -117,6 +121,7 @@ def cli(
     if list_rules:
         raise click.exceptions.Exit(_list_rules())
 
+    _STEP[0] = "loading the configuration"
     if isolated and config_file is not None:
         raise _fail("--config cannot be used with --isolated (which ignores every configuration file)")
     try:
@@ -133,10 +138,11 @@ def cli(
     except ConfigError as error:
         raise _fail(str(error))
 
+    _STEP[0] = "finding the files to lint"
     paths = list(paths) or ["."]
     inputs: List[Input] = []
     if "-" in paths:
-        display = stdin_filename or "stdin"
+        display = display_name(stdin_filename or "stdin")
         data = sys.stdin.buffer.read()
         # An editor or hook that pipes an excluded file gets no findings, as
         # it would naming the file with --force-exclude.
@@ -145,16 +151,18 @@ def cli(
         paths = [path for path in paths if path != "-"]
     found = discover(paths, settings) if paths else None
     if found is not None:
-        inputs += [Input(display_path=str(path), path=path) for path in found.files]
+        inputs += [Input(display_path=display_name(str(path)), path=path) for path in found.files]
         for folder, reason in found.errors:
-            click.echo(f"dllint: warning: cannot read folder {folder}: {reason}", err=True)
+            click.echo(f"dllint: warning: cannot read folder {display_name(folder)}: {reason}", err=True)
 
     if show_files:
         for item in inputs:
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
-    result = Runner(settings, jobs=jobs).run(inputs, missing=found.missing if found else ())
+    _STEP[0] = "checking the files"
+    result = Runner(settings, jobs=jobs).run(inputs, missing=[display_name(path) for path in found.missing] if found else ())
+    _STEP[0] = "writing the report"
     output = FORMATTERS[output_format](result.diagnostics, ReportContext.for_settings(settings))
     if output_file is not None:
         try:
@@ -181,5 +189,5 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
-        click.echo(f"dllint: internal error: {error.__class__.__name__}: {error}", err=True)
+        click.echo(f"dllint: internal error while {_STEP[0]}: {error.__class__.__name__}: {error}", err=True)
         sys.exit(EXIT_ERROR)

@@ -25,7 +25,9 @@ from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
-from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
+from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file
+from dllint.source import _check_size as read_file_limit_error
+from dllint.time_budget import FileTimeout, TimeBudget
 from dllint.tree import walk
 from dllint.suppression import file_is_skipped, remove_suppressed
 
@@ -53,19 +55,15 @@ def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column
     return Diagnostic(path=path, line=line, column=column, code=code, message=message, name=ENGINE_CODES[code])
 
 
-def read_input(item: Input) -> str:
+def read_input(item: Input, max_bytes: int = 0) -> str:
     if item.text is not None:
         return item.text
     if item.data is not None:
+        if max_bytes and len(item.data) > max_bytes:
+            read_file_limit_error(len(item.data), max_bytes)
         return decode_source(item.data)
     assert item.path is not None
-    try:
-        data = item.path.read_bytes()
-    except IsADirectoryError:
-        raise UnreadableSource("is a directory") from None
-    except OSError as error:
-        raise UnreadableSource(error.strerror or str(error)) from None
-    return decode_source(data)
+    return decode_source(read_file(item.path, max_bytes))
 
 
 class Runner:
@@ -89,30 +87,15 @@ class Runner:
         for item in inputs:
             result.files_checked += 1
             try:
-                text = read_input(item)
-            except UnreadableSource as error:
-                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+                added = self._read_and_index(item, project, result)
+            except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+                step = _STEP[0]
+                result.tracebacks.append(f"{item.display_path}: {step}\n{traceback.format_exc()}")
+                result.diagnostics.append(_engine_diagnostic(
+                    item.display_path, "DL000", f"internal error while {step} this file; rerun with --verbose for the traceback"))
                 continue
-            if file_is_skipped(text):
-                continue
-            module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
-            try:
-                tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
-            except InvalidSyntax as error:
-                result.diagnostics.append(
-                    _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
-                )
-                continue
-            except UnreadableSource as error:
-                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
-                continue
-            # Every tree stays alive until the run ends; freezing them keeps the
-            # cyclic garbage collector from rescanning millions of nodes after
-            # each new file (that alone made parsing a large corpus 4x slower).
-            gc.freeze()
-            source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
-            info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
-            parsed.append((item, info))
+            if added is not None:
+                parsed.append((item, added))
 
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
         to_check = [(item, info) for item, info in parsed if id(info) in ml_modules]
@@ -126,6 +109,37 @@ class Runner:
         kept.sort(key=lambda d: d.sort_key)
         result.diagnostics = kept
         return result
+
+    def _read_and_index(self, item: Input, project: ProjectIndex, result: RunResult) -> Optional[ModuleInfo]:
+        """First pass over one file: read, parse, add to the project index.
+        None when the file gets a DL001/DL002 or is skipped."""
+        _STEP[0] = "reading"
+        try:
+            text = read_input(item, int(self.settings.max_file_size * 1e6))
+        except UnreadableSource as error:
+            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+            return None
+        if file_is_skipped(text):
+            return None
+        _STEP[0] = "parsing"
+        try:
+            tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
+        except InvalidSyntax as error:
+            result.diagnostics.append(
+                _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
+            )
+            return None
+        except UnreadableSource as error:
+            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+            return None
+        _STEP[0] = "indexing"
+        module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+        # Every tree stays alive until the run ends; freezing them keeps the
+        # cyclic garbage collector from rescanning millions of nodes after
+        # each new file (that alone made parsing a large corpus 4x slower).
+        gc.freeze()
+        source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
+        return project.add(source, ImportMap(tree, module_name, is_package), is_package)
 
     def _parallel_jobs(self, files: int) -> int:
         jobs = self.jobs if self.jobs else (os.cpu_count() or 1)
@@ -154,6 +168,31 @@ class Runner:
         return self.selection.is_enabled_for(Path(diagnostic.path), diagnostic.code)
 
     def _check(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult) -> List[Diagnostic]:
+        """The rules on one file, within the file's time budget."""
+        source = info.source
+        budget = TimeBudget.for_file(self.settings.per_file_timeout, source.text)
+        running = ["the semantic model"]
+        found: List[Diagnostic] = []
+        try:
+            with budget:
+                self._check_rules(item, info, project, result, running, found, budget)
+        except FileTimeout:
+            result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
+            found.append(_engine_diagnostic(
+                source.path, "DL000",
+                f"{running[0]} exceeded this file's time budget ({budget.describe()}); the file's other checks "
+                f"were skipped (raise `per-file-timeout` to allow more)"))
+        except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+            found.append(self._internal_error(running[0], source, result))
+        if not self.apply_noqa:
+            return found
+        try:
+            return remove_suppressed(found, source.lines, source.tree)
+        except Exception:  # noqa: BLE001
+            return found + [self._internal_error("suppression", source, result)]
+
+    def _check_rules(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult,
+                     running: List[str], found: List[Diagnostic], budget: TimeBudget) -> None:
         source = info.source
         path = Path(item.display_path)
         active = [
@@ -162,11 +201,11 @@ class Runner:
             and (rule.triggers is None or rule.triggers.search(source.text))
         ]
         if not active:
-            return []
+            return
         semantic = project.model_for(info)
-        found: List[Diagnostic] = []
         instances: List[Rule] = []
         for rule_class in active:
+            running[0] = f"rule {rule_class.code}"
             try:
                 instances.append(rule_class(source, semantic, self.settings.rule_options.get(rule_class.code)))
             except Exception:  # noqa: BLE001 - a broken rule must not stop the run
@@ -174,10 +213,13 @@ class Runner:
         handlers = _handlers(instances)
         failed: set = set()
         if handlers:
-            for node in walk(source.tree):
+            for count, node in enumerate(walk(source.tree)):
+                if not count % 4096:
+                    budget.check()
                 for rule in handlers.get(type(node), ()):
                     if id(rule) in failed:
                         continue
+                    running[0] = f"rule {rule.code}"
                     try:
                         getattr(rule, "visit_" + type(node).__name__)(node)
                     except Exception:  # noqa: BLE001
@@ -186,6 +228,8 @@ class Runner:
         for rule in instances:
             if id(rule) in failed:
                 continue
+            running[0] = f"rule {rule.code}"
+            budget.check()
             try:
                 rule.finish()
             except Exception:  # noqa: BLE001
@@ -193,14 +237,17 @@ class Runner:
                 found.append(self._internal_error(rule.code, source, result))
                 continue
             found.extend(rule.diagnostics)
-        return remove_suppressed(found, source.lines, source.tree) if self.apply_noqa else found
 
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
+        """`code` is a rule's code, or what else was running ("rule DL101", "suppression")."""
         result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
-        return _engine_diagnostic(source.path, "DL000", f"internal error in rule {code} on this file; rerun with --verbose for the traceback")
+        where = f"rule {code}" if not code.startswith(("rule ", "the ", "suppression")) else code
+        return _engine_diagnostic(source.path, "DL000", f"internal error in {where} on this file; rerun with --verbose for the traceback")
 
 
+# What the first pass is doing (named by its last-resort DL000).
+_STEP = ["reading"]
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
 # What a forked process of `Runner._check_in_parallel` works on (inherited, never pickled).

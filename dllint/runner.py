@@ -275,19 +275,17 @@ def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:
 
 
 def _modules_using_ml(project: ProjectIndex, modules: Sequence[ModuleInfo]) -> set:
-    """Modules that import an ML framework, or a project module that does, and
-    the project modules such a module imports (a `train_one_epoch()` helper
-    module needs no import of its own: it gets the model and optimizer as
-    arguments)."""
+    """Modules that import an ML framework; the project modules that import
+    one of those (a `train.py` importing `models.py`); and the project modules
+    such a module imports (a `train_one_epoch()` helper module needs no import
+    of its own: it gets the model and optimizer as arguments).
+
+    One step each way, not the transitive closure: in an installed
+    site-packages, where a handful of files import torch, following every
+    importer of every importer pulled most of the tree into analysis."""
     direct = [info for info in modules if info.imports.imports_ml_framework]
     using = {id(info) for info in direct}
     for info in direct:
         using.update(id(target) for target in project.modules_imported_by(info))
-    # and, transitively, every module that imports one of those
-    todo = [info for info in modules if id(info) in using]
-    while todo:
-        for importer in project.modules_importing(todo.pop()):
-            if id(importer) not in using:
-                using.add(id(importer))
-                todo.append(importer)
+        using.update(id(importer) for importer in project.modules_importing(info))
     return using

@@ -22,6 +22,18 @@ from dllint.diagnostics import Diagnostic, Fix
 
 
 _LINE_SPLIT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> List[str]:
+    """The lines of a file as Python numbers them (what `ast` line numbers
+    index): split at \\n, \\r\\n and \\r only, without their ends. Not
+    `str.splitlines()`, which also breaks at form feeds, U+0085, U+2028 and
+    other characters the tokenizer keeps inside a line."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class UnreadableSource(Exception):
@@ -154,7 +166,7 @@ class SourceFile:
 
     def __post_init__(self) -> None:
         if not self.lines:
-            self.lines = self.text.splitlines()
+            self.lines = source_lines(self.text)
 
     @classmethod
     def from_text(cls, path: str, text: str, module_name: str = "") -> "SourceFile":

@@ -27,9 +27,12 @@ from dllint.file_writer import RefusedWrite
 from dllint.fixing import fix_run, fixable_summary, unified_diff, write_fixed
 from dllint.runner import Input, Runner, read_input
 from dllint.settings import Settings
+from dllint.source import display_name
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_FORMAT = "text"
+# What the command is doing, for the last-resort internal error message.
+_STEP = ["starting"]
 # ruff's subcommands, which people type out of habit: what to write instead
 _SUBCOMMAND_HINTS = {
     "check": "dllint has no subcommands: `dllint PATH...` checks, as `ruff check` does",
@@ -110,7 +113,8 @@ def _list_rules() -> int:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+# readable=False: an unreadable file is a DL002 finding for that file, not a usage error for the run
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 @click.option("--select", help="Codes or prefixes to report (comma-separated); replaces the configured list.")
 @click.option("--ignore", help="Codes or prefixes not to report (comma-separated); replaces the configured list.")
 @click.option("--extend-select", help="Codes or prefixes to report in addition to the configured ones.")
@@ -118,7 +122,7 @@ def _list_rules() -> int:
 @click.option("--exclude", help="Gitignore-style patterns of paths to skip (comma-separated); replaces the configured ones and the defaults.")
 @click.option("--extend-exclude", help="Gitignore-style patterns of paths to skip, added to the configured ones.")
 @click.option("--respect-gitignore/--no-respect-gitignore", default=None, help="Skip what .gitignore, .git/info/exclude and git's core.excludesFile ignore (default: on).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings for every file from this file (pyproject.toml, dllint.toml).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False, readable=False), help="Read settings for every file from this file (pyproject.toml, dllint.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has, on stdout, instead of the findings.")
@@ -194,6 +198,8 @@ def _run(
     if isolated and config_file is not None:
         raise _fail("--config cannot be used with --isolated (which ignores every configuration file)")
 
+    _STEP[0] = "loading the configuration"
+
     def overrides(settings: Settings) -> Settings:
         return apply_cli_overrides(
             settings,
@@ -223,11 +229,12 @@ def _run(
             _show_settings(target, resolver.for_path(target))
             raise click.exceptions.Exit(EXIT_CLEAN)
 
+        _STEP[0] = "finding the files to lint"
         inputs: List[Input] = []
         stdin_texts: Dict[str, str] = {}
         excluded_named: List[str] = []
         if "-" in paths:
-            display = stdin_filename or "stdin"
+            display = display_name(stdin_filename or "stdin")
             data = sys.stdin.buffer.read()
             # An editor or hook that pipes an excluded file gets no findings, as
             # it would naming the file with --force-exclude.
@@ -240,9 +247,9 @@ def _run(
         if not paths:
             named = ["."]
         found = discover(named, resolver) if named else None
-        missing = found.missing if found else []
+        missing = [display_name(path) for path in found.missing] if found else []
         if found is not None:
-            inputs += [Input(display_path=str(path), path=path) for path in found.files]
+            inputs += [Input(display_path=display_name(str(path)), path=path) for path in found.files]
             excluded_named += found.excluded_named
         # Every file's settings now, so that a broken configuration anywhere
         # is an error before any output (and forked workers inherit them).
@@ -257,7 +264,7 @@ def _run(
                 _warn(warning)
         if found is not None:
             for folder, reason in found.errors:
-                _warn(f"cannot read folder {folder}: {reason}")
+                _warn(f"cannot read folder {display_name(folder)}: {reason}")
         if excluded_named:
             what = "path" if len(excluded_named) == 1 else f"{len(excluded_named)} paths"
             _warn(f"{what} named on the command line excluded by the settings (--force-exclude), so not linted: {_listing(excluded_named)}")
@@ -269,6 +276,7 @@ def _run(
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
+    _STEP[0] = "checking the files"
     runner = Runner(settings, jobs=jobs, resolver=resolver)
     chosen = output_format or settings.output_format or DEFAULT_FORMAT
     report = _Report(chosen, color, output_file, quiet, verbose, statistics, SourceLines(stdin_texts))
@@ -283,6 +291,7 @@ def _run(
             _warn(warning)
     if add_noqa:
         raise click.exceptions.Exit(_add_noqa(result.diagnostics, inputs, quiet))
+    _STEP[0] = "writing the report"
     report.write(result, settings)
     raise click.exceptions.Exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
 
@@ -429,5 +438,5 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as error:  # noqa: BLE001 - the user gets a message, never a traceback
-        click.echo(f"dllint: internal error: {error.__class__.__name__}: {error}", err=True)
+        click.echo(f"dllint: internal error while {_STEP[0]}: {error.__class__.__name__}: {error}", err=True)
         sys.exit(EXIT_ERROR)

@@ -22,8 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
+import pathspec
+
 from dllint import registry
 from dllint.settings import Settings
+from dllint.source import UnreadableSource, read_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,9 +53,14 @@ _BOOLEAN_KEYS = {
     "fix": "fix",
     "unsafe-fixes": "unsafe_fixes",
 }
+# limits: key -> (Settings field, largest value accepted)
+_LIMIT_KEYS = {
+    "per-file-timeout": ("per_file_timeout", 86400.0),
+    "max-file-size": ("max_file_size", 1_000_000.0),
+}
 _PER_FILE_IGNORES_KEY = "per-file-ignores"
 _OUTPUT_FORMAT_KEY = "output-format"
-KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + (_PER_FILE_IGNORES_KEY, _OUTPUT_FORMAT_KEY)
+KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + tuple(_LIMIT_KEYS) + (_PER_FILE_IGNORES_KEY, _OUTPUT_FORMAT_KEY)
 
 
 class ConfigError(Exception):
@@ -197,13 +205,19 @@ def _load_file(config_file: Path) -> Settings:
     return settings
 
 
+# No configuration file is this large; /dev/zero or a runaway generator is.
+_MAX_CONFIG_BYTES = 16_000_000
+
+
 def _read_toml(path: Path) -> Dict[str, Any]:
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from error
+        # a regular file only: `--config /dev/zero` or a named pipe must not hang
+        raw = read_file(path, _MAX_CONFIG_BYTES)
+    except UnreadableSource as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: editors on Windows start files with a byte order mark
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError(f"cannot read {path}: not UTF-8 ({error.reason} at byte {error.start})") from error
     try:
@@ -211,6 +225,8 @@ def _read_toml(path: Path) -> Dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         # tomllib's message already carries "(at line N, column M)".
         raise ConfigError(f"invalid TOML in {path}: {error}") from error
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"cannot read {path}: its TOML is nested too deeply") from None
 
 
 def _dllint_table_of_pyproject(document: Mapping[str, Any], path: Path) -> Optional[Dict[str, Any]]:
@@ -246,11 +262,17 @@ def _apply_table(settings: Settings, table: Mapping[str, Any], where: _Where) ->
         if key in _SELECTOR_KEYS:
             setattr(settings, _SELECTOR_KEYS[key], _selectors(value, key, where))
         elif key in _PATTERN_KEYS:
-            setattr(settings, _PATTERN_KEYS[key], _string_list(value, key, where))
+            patterns = _string_list(value, key, where)
+            for pattern in patterns:
+                _check_pattern(pattern, f"'{key}' in {where.table()}")
+            setattr(settings, _PATTERN_KEYS[key], patterns)
         elif key in _BOOLEAN_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"'{key}' in {where.table()} must be true or false, not {_type_name(value)}")
             setattr(settings, _BOOLEAN_KEYS[key], value)
+        elif key in _LIMIT_KEYS:
+            field_name, largest = _LIMIT_KEYS[key]
+            setattr(settings, field_name, _limit(value, key, largest, where))
         elif key == _PER_FILE_IGNORES_KEY:
             settings.per_file_ignores = _per_file_ignores(value, where)
         elif key == _OUTPUT_FORMAT_KEY:
@@ -330,6 +352,21 @@ def _output_format(value: Any, where: _Where) -> str:
             f"'{_OUTPUT_FORMAT_KEY}' in {where.table()} must be one of {', '.join(sorted(FORMATTERS))}, not {value!r}"
         )
     return value
+def _limit(value: Any, key: str, largest: float, where: _Where) -> float:
+    """A number of seconds or megabytes: 0 (no limit) up to `largest`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"'{key}' in {where.table()} must be a number (0 for no limit), not {_type_name(value)}")
+    if not 0 <= value <= largest:  # also rejects nan
+        raise ConfigError(f"'{key}' in {where.table()} must be between 0 (no limit) and {largest:g}, not {value}")
+    return float(value)
+
+
+def _check_pattern(pattern: str, label: str) -> None:
+    """A gitignore-style pattern pathspec can compile, or a ConfigError naming it."""
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except Exception as error:  # noqa: BLE001 - pathspec raises ValueError, re.error, ...
+        raise ConfigError(f"invalid pattern {pattern!r} in {label}: {error}") from None
 
 
 def _string_list(value: Any, key: str, where: _Where) -> List[str]:
@@ -347,6 +384,7 @@ def _per_file_ignores(value: Any, where: _Where) -> Dict[str, List[str]]:
     ignores = {}
     for glob, codes in value.items():
         label = f"{_PER_FILE_IGNORES_KEY}.\"{glob}\""
+        _check_pattern(glob, f"'{label}' in {where.table()}")
         ignores[glob] = _selectors(codes, label, where)
     return ignores
 
@@ -444,6 +482,9 @@ def apply_cli_overrides(
     if exclude is not None:
         result.exclude = [pattern for pattern in exclude if pattern]
     if extend_exclude is not None:
+        for pattern in extend_exclude:
+            if pattern:
+                _check_pattern(pattern, "--extend-exclude")
         result.extend_exclude += [pattern for pattern in extend_exclude if pattern]
     if respect_gitignore is not None:
         result.respect_gitignore = respect_gitignore

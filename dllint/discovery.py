@@ -29,7 +29,11 @@ its contents judged only by the patterns from that folder down. With
 are listed in the result (`excluded_named`) so the caller can say so.
 
 Nothing here raises for a bad path: missing paths and unreadable folders are
-collected in the result for the caller to report.
+collected in the result for the caller to report. A named symbolic link that
+loops or leads nowhere is passed on as a file, so that reading it reports
+why (DL002). Only regular files are ever opened: a walk lists only entries
+that are files (named pipes, devices and sockets are not), and the reader
+checks again (`source.read_file`).
 """
 from __future__ import annotations
 
@@ -236,7 +240,7 @@ class _Discovery:
 
     def run(self, paths: Sequence[str]) -> DiscoveryResult:
         for given in paths:
-            if not os.path.exists(given):
+            if not os.path.exists(given) and not os.path.islink(given):
                 self._result.missing.append(given)
             elif os.path.isdir(given):
                 self._walk_named_folder(given)
@@ -420,14 +424,32 @@ class _Discovery:
             path = os.path.join(folder, GITIGNORE)
             spec = None
             try:
+                if not os.path.isfile(path):
+                    raise FileNotFoundError(path)  # a folder, a named pipe: not a .gitignore to read
                 with open(path, encoding="utf-8", errors="replace") as handle:
-                    spec = pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+                    spec = _gitignore_spec(handle.read().splitlines())
             except FileNotFoundError:
                 pass
             except OSError as error:
                 self._result.errors.append((path, error.strerror or str(error)))
             self._gitignore_cache[key] = spec
         return self._gitignore_cache[key]
+
+
+def _gitignore_spec(lines: List[str]) -> pathspec.GitIgnoreSpec:
+    """The patterns of a .gitignore; a line pathspec cannot compile is
+    skipped, as git skips a pattern it cannot use."""
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # noqa: BLE001 - pathspec raises ValueError, re.error, ...
+        usable = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except Exception:  # noqa: BLE001
+                continue
+            usable.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(usable)
 
 
 def _repository_root(folder: str) -> Optional[str]:

@@ -22,9 +22,9 @@ ENGINE_CODES: Dict[str, str] = {
 }
 
 ENGINE_SUMMARIES: Dict[str, str] = {
-    "DL000": "A rule failed on this file; the other rules and files still ran.",
+    "DL000": "A rule failed on this file, or ran over the file's time budget (per-file-timeout); the other files still ran.",
     "DL001": "The file is not valid Python; no rule could look at it.",
-    "DL002": "The file could not be read or decoded, or the path does not exist.",
+    "DL002": "The file could not be read or decoded, is not a regular file, is larger than max-file-size, or the path does not exist.",
 }
 
 

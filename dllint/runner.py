@@ -26,7 +26,9 @@ from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
-from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
+from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file
+from dllint.source import _check_size as read_file_limit_error
+from dllint.time_budget import FileTimeout, TimeBudget
 from dllint.tree import walk
 from dllint.suppression import Suppressions, file_is_skipped
 
@@ -56,19 +58,15 @@ def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column
     return Diagnostic(path=path, line=line, column=column, code=code, message=message, name=ENGINE_CODES[code])
 
 
-def read_input(item: Input) -> str:
+def read_input(item: Input, max_bytes: int = 0) -> str:
     if item.text is not None:
         return item.text
     if item.data is not None:
+        if max_bytes and len(item.data) > max_bytes:
+            read_file_limit_error(len(item.data), max_bytes)
         return decode_source(item.data)
     assert item.path is not None
-    try:
-        data = item.path.read_bytes()
-    except IsADirectoryError:
-        raise UnreadableSource("is a directory") from None
-    except OSError as error:
-        raise UnreadableSource(error.strerror or str(error)) from None
-    return decode_source(data)
+    return decode_source(read_file(item.path, max_bytes))
 
 
 class Runner:
@@ -97,45 +95,15 @@ class Runner:
         for item in inputs:
             result.files_checked += 1
             try:
-                text = read_input(item)
-            except UnreadableSource as error:
-                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+                added = self._read_and_index(item, project, result, notebooks)
+            except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+                step = _STEP[0]
+                result.tracebacks.append(f"{item.display_path}: {step}\n{traceback.format_exc()}")
+                result.diagnostics.append(_engine_diagnostic(
+                    item.display_path, "DL000", f"internal error while {step} this file; rerun with --verbose for the traceback"))
                 continue
-            if is_notebook(item.display_path):
-                try:
-                    notebook = read_notebook(text)
-                except MalformedNotebook as error:
-                    result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
-                    continue
-                notebooks[item.display_path] = notebook
-                for problem in notebook.errors:
-                    result.diagnostics.append(
-                        replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
-                    )
-                text = notebook.program
-                item = replace(item, text=text, data=None)
-            if file_is_skipped(text):
-                continue
-            module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
-            if item.display_path in notebooks:
-                module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
-            try:
-                tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
-            except InvalidSyntax as error:
-                result.diagnostics.append(
-                    _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
-                )
-                continue
-            except UnreadableSource as error:
-                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
-                continue
-            # Every tree stays alive until the run ends; freezing them keeps the
-            # cyclic garbage collector from rescanning millions of nodes after
-            # each new file (that alone made parsing a large corpus 4x slower).
-            gc.freeze()
-            source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
-            info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
-            parsed.append((item, info))
+            if added is not None:
+                parsed.append(added)
 
         # for the second pass (forked workers inherit it): noqa warnings in cells
         self._notebooks = notebooks
@@ -153,6 +121,55 @@ class Runner:
         kept.sort(key=lambda d: d.sort_key)
         result.diagnostics = kept
         return result
+
+    def _read_and_index(
+        self, item: Input, project: ProjectIndex, result: RunResult, notebooks: Dict[str, Notebook]
+    ) -> Optional[Tuple[Input, ModuleInfo]]:
+        """First pass over one file: read, parse, add to the project index.
+        None when the file gets a DL001/DL002 or is skipped."""
+        _STEP[0] = "reading"
+        try:
+            text = read_input(item, int(self.settings.max_file_size * 1e6))
+        except UnreadableSource as error:
+            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+            return None
+        if is_notebook(item.display_path):
+            _STEP[0] = "reading the notebook"
+            try:
+                notebook = read_notebook(text)
+            except MalformedNotebook as error:
+                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
+                return None
+            notebooks[item.display_path] = notebook
+            for problem in notebook.errors:
+                result.diagnostics.append(
+                    replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
+                )
+            text = notebook.program
+            item = replace(item, text=text, data=None)
+        if file_is_skipped(text):
+            return None
+        _STEP[0] = "parsing"
+        try:
+            tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
+        except InvalidSyntax as error:
+            result.diagnostics.append(
+                _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
+            )
+            return None
+        except UnreadableSource as error:
+            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+            return None
+        _STEP[0] = "indexing"
+        module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+        if item.display_path in notebooks:
+            module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
+        # Every tree stays alive until the run ends; freezing them keeps the
+        # cyclic garbage collector from rescanning millions of nodes after
+        # each new file (that alone made parsing a large corpus 4x slower).
+        gc.freeze()
+        source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
+        return item, project.add(source, ImportMap(tree, module_name, is_package), is_package)
 
     def _parallel_jobs(self, files: int) -> int:
         jobs = self.jobs if self.jobs else (os.cpu_count() or 1)
@@ -188,6 +205,35 @@ class Runner:
         return self._settings_for(Path(diagnostic.path))[1].is_enabled_for(Path(diagnostic.path), diagnostic.code)
 
     def _check(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult) -> List[Diagnostic]:
+        """The rules on one file, within the file's time budget."""
+        source = info.source
+        settings, _ = self._settings_for(Path(item.display_path))
+        budget = TimeBudget.for_file(settings.per_file_timeout, source.text)
+        running = ["the semantic model"]
+        found: List[Diagnostic] = []
+        try:
+            with budget:
+                self._check_rules(item, info, project, result, running, found, budget)
+        except FileTimeout:
+            result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
+            found.append(_engine_diagnostic(
+                source.path, "DL000",
+                f"{running[0]} exceeded this file's time budget ({budget.describe()}); the file's other checks "
+                f"were skipped (raise `per-file-timeout` to allow more)"))
+        except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+            found.append(self._internal_error(running[0], source, result))
+        if not self.apply_noqa:
+            return found
+        try:
+            suppressions = Suppressions.of(source.text)
+            notebook = getattr(self, "_notebooks", {}).get(item.display_path)
+            result.warnings.extend(suppressions.warnings(source.path, notebook.locate if notebook is not None else None))
+            return suppressions.remove_suppressed(found, source.tree)
+        except Exception:  # noqa: BLE001
+            return found + [self._internal_error("suppression", source, result)]
+
+    def _check_rules(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult,
+                     running: List[str], found: List[Diagnostic], budget: TimeBudget) -> None:
         source = info.source
         path = Path(item.display_path)
         settings, selection = self._settings_for(path)
@@ -197,11 +243,11 @@ class Runner:
             and (rule.triggers is None or rule.triggers.search(source.text))
         ]
         if not active:
-            return []
+            return
         semantic = project.model_for(info)
-        found: List[Diagnostic] = []
         instances: List[Rule] = []
         for rule_class in active:
+            running[0] = f"rule {rule_class.code}"
             try:
                 instances.append(rule_class(source, semantic, settings.rule_options.get(rule_class.code)))
             except Exception:  # noqa: BLE001 - a broken rule must not stop the run
@@ -209,10 +255,13 @@ class Runner:
         handlers = _handlers(instances)
         failed: set = set()
         if handlers:
-            for node in walk(source.tree):
+            for count, node in enumerate(walk(source.tree)):
+                if not count % 4096:
+                    budget.check()
                 for rule in handlers.get(type(node), ()):
                     if id(rule) in failed:
                         continue
+                    running[0] = f"rule {rule.code}"
                     try:
                         getattr(rule, "visit_" + type(node).__name__)(node)
                     except Exception:  # noqa: BLE001
@@ -221,6 +270,8 @@ class Runner:
         for rule in instances:
             if id(rule) in failed:
                 continue
+            running[0] = f"rule {rule.code}"
+            budget.check()
             try:
                 rule.finish()
             except Exception:  # noqa: BLE001
@@ -228,17 +279,17 @@ class Runner:
                 found.append(self._internal_error(rule.code, source, result))
                 continue
             found.extend(rule.diagnostics)
-        if not self.apply_noqa:
-            return found
-        suppressions = Suppressions.of(source.text)
-        notebook = getattr(self, "_notebooks", {}).get(item.display_path)
-        result.warnings.extend(suppressions.warnings(source.path, notebook.locate if notebook is not None else None))
-        return suppressions.remove_suppressed(found, source.tree)
 
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
+        """`code` is a rule's code, or what else was running ("rule DL101", "suppression")."""
         result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
-        return _engine_diagnostic(source.path, "DL000", f"internal error in rule {code} on this file; rerun with --verbose for the traceback")
+        where = f"rule {code}" if not code.startswith(("rule ", "the ", "suppression")) else code
+        return _engine_diagnostic(source.path, "DL000", f"internal error in {where} on this file; rerun with --verbose for the traceback")
+
+
+# What the first pass is doing (named by its last-resort DL000).
+_STEP = ["reading"]
 
 
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
@@ -268,19 +319,17 @@ def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:
 
 
 def _modules_using_ml(project: ProjectIndex, modules: Sequence[ModuleInfo]) -> set:
-    """Modules that import an ML framework, or a project module that does, and
-    the project modules such a module imports (a `train_one_epoch()` helper
-    module needs no import of its own: it gets the model and optimizer as
-    arguments)."""
+    """Modules that import an ML framework; the project modules that import
+    one of those (a `train.py` importing `models.py`); and the project modules
+    such a module imports (a `train_one_epoch()` helper module needs no import
+    of its own: it gets the model and optimizer as arguments).
+
+    One step each way, not the transitive closure: in an installed
+    site-packages, where a handful of files import torch, following every
+    importer of every importer pulled most of the tree into analysis."""
     direct = [info for info in modules if info.imports.imports_ml_framework]
     using = {id(info) for info in direct}
     for info in direct:
         using.update(id(target) for target in project.modules_imported_by(info))
-    # and, transitively, every module that imports one of those
-    todo = [info for info in modules if id(info) in using]
-    while todo:
-        for importer in project.modules_importing(todo.pop()):
-            if id(importer) not in using:
-                using.add(id(importer))
-                todo.append(importer)
+        using.update(id(importer) for importer in project.modules_importing(info))
     return using

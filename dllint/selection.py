@@ -57,7 +57,7 @@ class CodeSelection:
     def _matchable_path(self, path: Path) -> str:
         """`path` relative to the project root (posix) when it lies inside it, else as given."""
         absolute = Path(os.path.abspath(path))
-        for candidate, root in ((absolute, Path(os.path.abspath(self._root))), (absolute.resolve(), self._root.resolve())):
+        for candidate, root in ((absolute, Path(os.path.abspath(self._root))), (Path(os.path.realpath(absolute)), Path(os.path.realpath(self._root)))):
             try:
                 return candidate.relative_to(root).as_posix()
             except ValueError:

@@ -30,6 +30,10 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
 )
 
 
+DEFAULT_PER_FILE_TIMEOUT = 10.0
+DEFAULT_MAX_FILE_SIZE = 16.0
+
+
 @dataclass
 class Settings:
     select: List[str] = field(default_factory=lambda: ["DL"])
@@ -54,3 +58,8 @@ class Settings:
     # `fix = true`: apply fixes as `--fix` does; `unsafe-fixes = true`: unsafe ones too
     fix: bool = False
     unsafe_fixes: bool = False
+    # seconds of CPU time a file may take, per 1,000 lines (a shorter file
+    # counts as 1,000 lines); 0 turns the budget off
+    per_file_timeout: float = DEFAULT_PER_FILE_TIMEOUT
+    # megabytes above which a file is not read (DL002 "too large"); 0: no limit
+    max_file_size: float = DEFAULT_MAX_FILE_SIZE

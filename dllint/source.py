@@ -7,8 +7,12 @@ rule reports a node.
 from __future__ import annotations
 
 import ast
+import errno
+import gc
 import io
+import os
 import re
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +23,18 @@ from dllint.python_versions import newer_syntax_hint
 
 
 _LINE_SPLIT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> List[str]:
+    """The lines of a file as Python numbers them (what `ast` line numbers
+    index): split at \\n, \\r\\n and \\r only, without their ends. Not
+    `str.splitlines()`, which also breaks at form feeds, U+0085, U+2028 and
+    other characters the tokenizer keeps inside a line."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class UnreadableSource(Exception):
@@ -31,6 +47,72 @@ class InvalidSyntax(Exception):
         self.reason = reason
         self.line = line
         self.column = column
+
+
+def display_name(path: str) -> str:
+    """`path` as it can be printed in every output format: bytes of a file
+    name that are not UTF-8 (kept by Python as lone surrogates) become
+    `\\xNN` escapes instead of failing the output."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def read_file(path: "os.PathLike[str] | str", max_bytes: int = 0) -> bytes:
+    """The bytes of a regular file, or UnreadableSource saying why not.
+
+    Only regular files are opened: a named pipe, a device (`/dev/zero`) or
+    a socket, directly or through a symbolic link, would block or never
+    end. `max_bytes` (0: no limit) refuses larger files before reading."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise UnreadableSource(_os_reason(path, error)) from None
+    _check_regular(info)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        raise UnreadableSource(_os_reason(path, error)) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        # the path may have been replaced since the stat above
+        info = os.fstat(descriptor)
+        _check_regular(info)
+        _check_size(info.st_size, max_bytes)
+        try:
+            data = handle.read(max_bytes + 1) if max_bytes else handle.read()
+        except OSError as error:
+            raise UnreadableSource(_os_reason(path, error)) from None
+    _check_size(len(data), max_bytes)
+    return data
+
+
+def _check_regular(info: os.stat_result) -> None:
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise UnreadableSource("is a directory")
+    if not stat.S_ISREG(mode):
+        kinds = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                 (stat.S_ISSOCK, "a socket"))
+        kind = next((name for test, name in kinds if test(mode)), "a special file")
+        raise UnreadableSource(f"not a regular file ({kind})")
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if max_bytes and size > max_bytes:
+        raise UnreadableSource(
+            f"too large ({size / 1e6:.1f} MB; the limit is max-file-size = {max_bytes / 1e6:g} MB, 0 for none)"
+        )
+
+
+def _os_reason(path: "os.PathLike[str] | str", error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if error.errno == errno.ENOENT:
+        return "broken symbolic link" if os.path.islink(path) else "no such file or directory (it vanished)"
+    return error.strerror or str(error)
 
 
 def decode_source(data: bytes) -> str:
@@ -53,6 +135,11 @@ def parse_source(text: str, filename: str) -> ast.Module:
         # Invalid escape sequences and the like warn on stderr at parse time;
         # they are not ours to report and would corrupt the output.
         warnings.simplefilter("ignore")
+        # A tree is acyclic and lives as long as the run: the cyclic
+        # collector has nothing to find in it, but scanning the millions of
+        # nodes of a large file while they are made doubled its parse time.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return ast.parse(text, filename=filename)
         except SyntaxError as error:
@@ -65,6 +152,9 @@ def parse_source(text: str, filename: str) -> ast.Module:
             raise InvalidSyntax("too deeply nested for the parser", 1, 1) from None
         except ValueError as error:  # e.g. source code string cannot contain null bytes
             raise UnreadableSource(str(error)) from None
+        finally:
+            if collecting:
+                gc.enable()
 
 
 @dataclass
@@ -80,7 +170,7 @@ class SourceFile:
 
     def __post_init__(self) -> None:
         if not self.lines:
-            self.lines = self.text.splitlines()
+            self.lines = source_lines(self.text)
 
     @classmethod
     def from_text(cls, path: str, text: str, module_name: str = "") -> "SourceFile":

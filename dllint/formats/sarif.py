@@ -37,7 +37,7 @@ SRCROOT = "%SRCROOT%"
 def _artifact_location(path: str, root: Path) -> Dict[str, str]:
     """A URI relative to %SRCROOT% when `path` lies under the root, else absolute."""
     absolute = Path(os.path.abspath(path))
-    for candidate, base in ((absolute, Path(os.path.abspath(root))), (absolute.resolve(), Path(root).resolve())):
+    for candidate, base in ((absolute, Path(os.path.abspath(root))), (Path(os.path.realpath(absolute)), Path(os.path.realpath(root)))):
         try:
             relative = candidate.relative_to(base)
         except ValueError:

@@ -103,6 +103,9 @@ class Autograd:
         self.model = model
         self._graphs: Dict[int, Graph] = {}
         self._in_progress: Set[int] = set()
+        # (id(node), path) -> graph state of that element, see _element_graph
+        self._element_graphs: Dict[Tuple[int, Tuple[int, ...]], Graph] = {}
+        self._elements_in_progress: Set[Tuple[int, Tuple[int, ...]]] = set()
         self._modes: Dict[int, Optional[str]] = {}
         self._callers: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
         self._may_see_losses: Optional[bool] = None
@@ -413,6 +416,22 @@ class Autograd:
             return self.graph(value, depth)
         if depth > _MAX_DEPTH:
             return _UNKNOWN
+        # Memoized per (node, path): a function whose returns call itself
+        # would otherwise be chased through every return at every level.
+        key = (id(value), path)
+        if key in self._element_graphs:
+            return self._element_graphs[key]
+        if key in self._elements_in_progress:
+            return _UNKNOWN
+        self._elements_in_progress.add(key)
+        try:
+            result = self._element_graph_uncached(value, path, depth)
+        finally:
+            self._elements_in_progress.discard(key)
+        self._element_graphs[key] = result
+        return result
+
+    def _element_graph_uncached(self, value: ast.AST, path: Tuple[int, ...], depth: int) -> Graph:
         index = path[0]
         if isinstance(value, (ast.Tuple, ast.List)):
             if 0 <= index < len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):

@@ -188,9 +188,10 @@ class _Query:
         if found:
             return found
         scope = model.scopes.scope_at(target)
-        for use in walk(scope_node):
-            if isinstance(use, ast.Name) and use.id == target.id and isinstance(use.ctx, ast.Load) \
-                    and use.lineno >= target.lineno and model.scopes.scope_at(use) is scope:
+        # (the reads in `scope` all lie inside `scope_node`; an index of the
+        # file's reads, not a walk of the whole module for every layer)
+        for use in model.reads_of(target.id):
+            if use.lineno >= target.lineno and model.scopes.scope_at(use) is scope:
                 parent = model.parent(use)
                 if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is use):
                     continue

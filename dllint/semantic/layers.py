@@ -139,6 +139,8 @@ class LayerModel:
         self.semantic = semantic
         self._class_layers: Dict[int, Dict[str, List[LayerRef]]] = {}
         self._class_kind: Dict[int, str] = {}
+        # id(function) -> layer -> (line, column) of the last random init of its weight
+        self._redrawn: Optional[Dict[int, Dict[LayerRef, Tuple[int, int]]]] = None
         self._children: Dict[int, Tuple[List[Child], bool]] = {}
         self._flow = None
 
@@ -638,17 +640,25 @@ class LayerModel:
 
         semantic = self.semantic
         function = semantic.enclosing_function(op.node)
-        scope = function if function is not None else semantic.tree
-        for other in initializer_ops(semantic):
-            if other.kind == CONSTANT or semantic.enclosing_function(other.node) is not function \
-                    or not _after(other.node, op.node):
-                continue
-            targets = self.weight_targets(other) or []
-            if any(t.layer == ref and t.slot == "weight" or t.layer == ref and other.slot in ("reset",) for t in targets):
-                return True
+        if self._redrawn is None:
+            # per function, the last place each layer's weight is drawn at
+            # random: built once, not scanned again for every constant init
+            self._redrawn = {}
+            for other in initializer_ops(semantic):
+                if other.kind == CONSTANT:
+                    continue
+                last = self._redrawn.setdefault(id(semantic.enclosing_function(other.node)), {})
+                where = (other.node.lineno, other.node.col_offset)
+                for t in self.weight_targets(other) or []:
+                    if (t.slot == "weight" or other.slot in ("reset",)) and last.get(t.layer, where) <= where:
+                        last[t.layer] = where
+        last_drawn = self._redrawn.get(id(function), {}).get(ref)
+        if last_drawn is not None and last_drawn > (op.node.lineno, op.node.col_offset):
+            return True
         for call in semantic.calls("apply"):
+            # (a call whose enclosing function is `function` lies inside it)
             if not _after(call, op.node) or not isinstance(call.func, ast.Attribute) or len(call.args) != 1 \
-                    or semantic.enclosing_function(call) is not function or not _contains(scope, call):
+                    or semantic.enclosing_function(call) is not function:
                 continue
             named = function_named(semantic, call.args[0], call)
             if named is None:
@@ -735,10 +745,6 @@ def _project_models_mentioning(semantic: "ModuleModel", words: Sequence[str], el
         if elsewhere in text and all(word in text for word in words):
             models.append(project.model_for(info))
     return models
-
-
-def _contains(root: ast.AST, node: ast.AST) -> bool:
-    return any(child is node for child in walk(root))
 
 
 def _after(node: ast.AST, other: ast.AST) -> bool:

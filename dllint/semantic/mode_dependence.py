@@ -116,11 +116,18 @@ class ModeDependence:
         model classes this file defines or imports (unpickling needs the
         class); mode-free only when every candidate is."""
         path = positional_or_keyword(load, 0, "f")
-        if isinstance(path, ast.Constant):
-            for call in self.semantic.calls("save"):
-                if self.semantic.qualified_name(call.func) == "torch.save" and len(call.args) >= 2 \
-                        and isinstance(call.args[1], ast.Constant) and call.args[1].value == path.value:
-                    return self.is_mode_dependent(call.args[0])
+        # `model = torch.load(p)` ... `torch.save(model, p)`: the saved model
+        # is the loaded one, so its answer cannot come from itself.
+        unpickling = self.__dict__.setdefault("_unpickling", set())
+        if isinstance(path, ast.Constant) and id(load) not in unpickling:
+            unpickling.add(id(load))
+            try:
+                for call in self.semantic.calls("save"):
+                    if self.semantic.qualified_name(call.func) == "torch.save" and len(call.args) >= 2 \
+                            and isinstance(call.args[1], ast.Constant) and call.args[1].value == path.value:
+                        return self.is_mode_dependent(call.args[0])
+            finally:
+                unpickling.discard(id(load))
         candidates = []
         info = self.semantic.info
         names = [f"{info.name}.{name}" if info.name else name for name in info.classes]

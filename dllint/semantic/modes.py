@@ -47,6 +47,7 @@ from dllint.tree import children, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.mode_dependence import ModeDependence
+    from dllint.semantic.mode_relevance import BodyIndex
     from dllint.semantic.module import ModuleModel
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -57,6 +58,7 @@ Key = Tuple[ast.AST, Tuple[str, ...]]
 
 TRAIN, EVAL, EITHER, UNKNOWN, ENTRY, ESCAPED = "train", "eval", "either", "unknown", "entry", "escaped"
 _MAX_DEPTH = 8
+_MAX_ALIASES = 32  # how many `a = b` links key_of follows
 
 
 @dataclass(frozen=True)
@@ -239,15 +241,47 @@ class _Flow:
         # the state after each `return` value is evaluated
         self.returns: Dict[ast.AST, State] = {}
         self._loops: List[List[State]] = []  # [breaks, continues] per enclosing loop
+        # Runs of statements that cannot touch this model are jumped over
+        # (semantic/mode_relevance.py): (their list, first, stop, the state).
+        self._index = modes.body_index(function)
+        self._relevant = self._index.relevant_positions(key)
+        self._skipped: List[Tuple[List[ast.stmt], int, int, State]] = []
+        self._replaying = False
         start = frozenset({Mode(ENTRY, None, key)})
         end = self._block(function.body, start)
         self.exit |= end
 
     # -- statements -----------------------------------------------------------
     def _block(self, statements: List[ast.stmt], state: State) -> State:
-        for statement in statements:
-            state = self._statement(statement, state)
+        index = 0
+        while index < len(statements):
+            if not self._replaying and not any(mode.kind == ESCAPED for mode in state):
+                stop = self._index.first_relevant(statements, index, self._relevant)
+                if stop > index:
+                    self._skipped.append((statements, index, stop, state))
+                    index = stop
+                    continue
+            state = self._statement(statements[index], state)
+            index += 1
         return state
+
+    def state_at(self, node: ast.AST) -> Optional[State]:
+        """The state right before a statement or call, None if the flow never
+        reaches it. A jumped-over statement is walked again on demand (its
+        state passes through unchanged)."""
+        found = self.before.get(node)
+        if found is not None or not self._skipped:
+            return found
+        for statements, first, stop, state in reversed(self._skipped):
+            at = self._index.statement_at(statements, first, stop, node)
+            if at is not None:
+                self._replaying = True
+                try:
+                    self._statement(statements[at], state)
+                finally:
+                    self._replaying = False
+                return self.before.get(node)
+        return None
 
     def _statement(self, node: ast.stmt, state: State) -> State:
         self.before[node] = state
@@ -591,6 +625,10 @@ class ModeModel:
         self._sinks: Dict[ast.AST, Set[int]] = {}
         self._backward: Dict[ast.AST, bool] = {}
         self._dependence: Optional["ModeDependence"] = None
+        self._callees: Dict[int, Optional[Tuple["ModuleModel", FunctionNode]]] = {}
+        self._body_indexes: Dict[int, "BodyIndex"] = {}
+        self._load_events_of: Dict[int, Dict[Tuple[int, Optional[str]], List[Tuple[int, ast.Call, Key, str]]]] = {}
+        self._weight_loaders: Dict[int, bool] = {}
 
     @property
     def nodes(self) -> List[ast.AST]:
@@ -671,7 +709,9 @@ class ModeModel:
             return None
         owner = scope.node if scope is not None else semantic.tree
         token = hash((id(scope), root.id))
-        if scope is not None and token not in seen:
+        # (a bounded number of aliases: `m1 = m0.to(d)`, `m2 = m1.to(d)`, ...
+        # thousands deep in a generated file must not exhaust the stack)
+        if scope is not None and token not in seen and len(seen) < _MAX_ALIASES:
             alias = self._alias_of(scope, root.id, seen | {token})
             if alias is not None:
                 return alias[0], alias[1] + tuple(parts[1:])
@@ -795,6 +835,21 @@ class ModeModel:
     def resolve_callee(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         """The project function or method a call runs: `helper(...)`,
         `self.method(...)`, `model.method(...)` of a project model class."""
+        cached = self._callees.get(id(call), False)
+        if cached is False:
+            cached = self._callees[id(call)] = self._resolve_callee(call)
+        return cached  # type: ignore[return-value]
+
+    def body_index(self, function: Body) -> "BodyIndex":
+        """Which statements of `function` can touch which model (semantic/mode_relevance.py)."""
+        index = self._body_indexes.get(id(function))
+        if index is None:
+            from dllint.semantic.mode_relevance import BodyIndex
+
+            index = self._body_indexes[id(function)] = BodyIndex(self, function)
+        return index
+
+    def _resolve_callee(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         resolved = self.semantic.resolve_function(call)
         if resolved is not None:
             return resolved
@@ -953,7 +1008,8 @@ class ModeModel:
         flow = self.flow(function, key)
         if flow is None:
             return frozenset({Mode(UNKNOWN, node)})
-        return flow.before.get(node, frozenset({Mode(UNKNOWN, node)}))
+        state = flow.state_at(node)
+        return state if state is not None else frozenset({Mode(UNKNOWN, node)})
 
     def effect(self, function: FunctionNode, slot: Key) -> Effect:
         """The summary of `function` for the model in `slot`."""
@@ -1751,28 +1807,63 @@ class ModeModel:
         earlier in the function, or it came from a project function that loads
         them (`model = load_model(path)`)."""
         line = getattr(node, "lineno", 0)
+        events = self._load_events(function)
+        owner = id(key[0])
+        for head in ((owner, key[1][0]), (owner, None)) if key[1] else ((owner, None),):
+            for other_line, other, inner, kind in events.get(head, ()):
+                if other_line >= line:
+                    continue
+                if kind == "load" and _relation(inner, key) in ("same", "parent"):
+                    return True
+                if kind == "saved" and _relation(inner, key) == "same":
+                    return True  # model = torch.load(path)
+                if kind == "assign" and _relation(inner, key) == "same" and self._loads_weights(other):
+                    return True
+        return False
+
+    def _load_events(self, function: Body) -> Dict[Tuple[int, Optional[str]], List[Tuple[int, ast.Call, Key, str]]]:
+        """The calls of `function` that may give a model trained weights, by the
+        model's (owner, first name): `m.load_state_dict(...)` ("load"),
+        `m = torch.load(path)` possibly through `.to(device)` ("saved") and
+        `m = helper(...)` ("assign", when the helper loads). Built once per
+        function: asking for each forward call made module-level scripts
+        quadratic."""
+        found = self._load_events_of.get(id(function))
+        if found is not None:
+            return found
+        found = {}
         for other in _body_walk(function):
-            if not isinstance(other, ast.Call) or other.lineno >= line:
+            if not isinstance(other, ast.Call):
                 continue
-            if isinstance(other.func, ast.Attribute) and other.func.attr in ("load_state_dict", "load_from_checkpoint") \
-                    and _relation(self.key_of(other.func.value), key) in ("same", "parent"):
-                return True
+            inners: List[Tuple[Optional[Key], str]] = []
+            if isinstance(other.func, ast.Attribute) and other.func.attr in ("load_state_dict", "load_from_checkpoint"):
+                inners.append((self.key_of(other.func.value), "load"))
             parent = self.semantic.parent(other)
             while isinstance(parent, ast.Attribute) and isinstance(self.semantic.parent(parent), ast.Call):
                 parent = self.semantic.parent(self.semantic.parent(parent))  # torch.load(p).to(device)
-            if isinstance(parent, ast.Assign) and self.semantic.qualified_name(other.func) in catalog.MODEL_LOADED_IN_SAVED_MODE \
-                    and any(_relation(self.key_of(element), key) == "same"
-                            for target in parent.targets for element, _ in _target_names(target)):
-                return True  # model = torch.load(path)
-            if isinstance(parent, ast.Assign) and parent.value is other and any(
-                    _relation(self.key_of(element), key) == "same"
-                    for target in parent.targets for element, _ in _target_names(target)):
-                resolved = self.resolve_callee(other)
-                if resolved is not None and any(
-                        isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_state_dict"
-                        for n in _body_walk(resolved[1])):
-                    return True
-        return False
+            if isinstance(parent, ast.Assign) and self.semantic.qualified_name(other.func) in catalog.MODEL_LOADED_IN_SAVED_MODE:
+                inners += [(self.key_of(element), "saved") for target in parent.targets for element, _ in _target_names(target)]
+            parent = self.semantic.parent(other)
+            if isinstance(parent, ast.Assign) and parent.value is other:
+                inners += [(self.key_of(element), "assign") for target in parent.targets for element, _ in _target_names(target)]
+            for inner, kind in inners:
+                if inner is not None:
+                    head = (id(inner[0]), inner[1][0] if inner[1] else None)
+                    found.setdefault(head, []).append((other.lineno, other, inner, kind))
+        self._load_events_of[id(function)] = found
+        return found
+
+    def _loads_weights(self, call: ast.Call) -> bool:
+        """`call` runs a project function that calls `load_state_dict`."""
+        resolved = self.resolve_callee(call)
+        if resolved is None:
+            return False
+        known = self._weight_loaders.get(id(resolved[1]))
+        if known is None:
+            known = self._weight_loaders[id(resolved[1])] = any(
+                isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "load_state_dict"
+                for n in _body_walk(resolved[1]))
+        return known
 
     # -- DL102: eval inside a training loop -----------------------------------------
     def unrestored_evals(self) -> List[Tuple[ast.AST, Key, ast.AST]]:

@@ -62,7 +62,8 @@ class ModuleModel:
         self.info = info
         self.imports = info.imports
         self._scopes: Optional[ScopeTable] = None
-        self._value_cache: Dict[Tuple[int, Optional[int]], Optional[Value]] = {}
+        # (id(node), None) for value_of, (id(node), path) for _element_value
+        self._value_cache: Dict[Tuple[int, Optional[Tuple[int, ...]]], Optional[Value]] = {}
         self._in_progress: set = set()
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
         self._callers_elsewhere: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
@@ -88,6 +89,18 @@ class ModuleModel:
             return self._nodes_by_type.get(types[0], [])
         wanted = set(types)
         return [node for node in self.nodes if type(node) in wanted]
+
+    def reads_of(self, name: str) -> List[ast.Name]:
+        """Every read of the variable `name` in the file (`ast.Name` in a
+        Load context), in `nodes` order, which inside any subtree is the
+        order a walk of that subtree gives."""
+        found = self.__dict__.get("_reads")
+        if found is None:
+            found = self.__dict__["_reads"] = {}
+            for node in self.nodes_of(ast.Name):
+                if isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                    found.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+        return found.get(name, [])
 
     @property
     def layers(self) -> "LayerModel":
@@ -746,6 +759,23 @@ class ModuleModel:
             return self.value_of(node, depth)
         if depth > _MAX_DEPTH:
             return None
+        # Memoized per (node, path), like value_of per node: a function whose
+        # returns call itself (`return f(x - 1)`) otherwise fans out through
+        # every return at every level, exponential in the chase depth.
+        key = (id(node), path)
+        if key in self._value_cache:
+            return self._value_cache[key]
+        if key in self._in_progress:
+            return None
+        self._in_progress.add(key)
+        try:
+            value = self._element_value_uncached(node, path, depth)
+        finally:
+            self._in_progress.discard(key)
+        self._value_cache[key] = value
+        return value
+
+    def _element_value_uncached(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Value]:
         index, rest = path[0], path[1:]
         if isinstance(node, (ast.Tuple, ast.List)):
             if 0 <= index < len(node.elts) and not any(isinstance(e, ast.Starred) for e in node.elts):
@@ -843,6 +873,10 @@ def return_expressions(function: Union[FunctionNode, ast.Lambda]) -> List[ast.ex
     """What a function (not its nested functions) returns; a lambda's body."""
     if isinstance(function, ast.Lambda):
         return [function.body]
+    # Kept on the node: value chasing asks once per call site of the function.
+    cached = function.__dict__.get("_dllint_returns")
+    if cached is not None:
+        return cached
     found: List[ast.expr] = []
     stack: List[ast.AST] = list(function.body)
     while stack:
@@ -851,6 +885,7 @@ def return_expressions(function: Union[FunctionNode, ast.Lambda]) -> List[ast.ex
             found.append(node.value)
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(children(node))
+    function.__dict__["_dllint_returns"] = found
     return found
 
 

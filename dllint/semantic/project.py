@@ -190,18 +190,29 @@ class ProjectIndex:
         return names
 
     def class_ancestry(self, qualname: str, _seen: Optional[set] = None, near: Optional[ModuleInfo] = None) -> Iterator[str]:
-        """The qualified names of a class's bases, transitively through project classes."""
+        """The qualified names of a class's bases, transitively through project
+        classes, depth first (each base, then its own ancestry). Iterative: a
+        generated file may chain hundreds of classes."""
         seen = _seen if _seen is not None else set()
+        stack = [self._bases_to_visit(qualname, seen, near)]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                continue
+            base, info = step
+            yield base
+            stack.append(self._bases_to_visit(base, seen, info))
+
+    def _bases_to_visit(self, qualname: str, seen: set, near: Optional[ModuleInfo]) -> Iterator[Tuple[str, ModuleInfo]]:
         if qualname in seen:
-            return
+            return iter(())
         seen.add(qualname)
         found = self.definition(qualname, near)
         if found is None or not isinstance(found[1], ast.ClassDef):
-            return
+            return iter(())
         info, node = found
-        for base in self.base_names(info, node):
-            yield base
-            yield from self.class_ancestry(base, seen, info)
+        return iter([(base, info) for base in self.base_names(info, node)])
 
     def model_framework(self, qualname: str, near: Optional[ModuleInfo] = None) -> Optional[str]:
         """"torch", "lightning", "keras" or "hf" when the class is a model."""

@@ -77,6 +77,8 @@ class ScopeTable:
         self.parents: Dict[ast.AST, ast.AST] = {}
         self.order: List[ast.AST] = []  # every node, in `ast.walk` order
         self.module_scope = Scope(tree, None)
+        self._scope_cache: Dict[ast.AST, Scope] = {}
+        self._enclosing_cache: Dict[object, Dict[ast.AST, Optional[ast.AST]]] = {}
         self.scopes: Dict[ast.AST, Scope] = {tree: self.module_scope}
         self._walk(tree, self.module_scope)
         # The walk is breadth first, so bindings arrive out of source order;
@@ -182,20 +184,55 @@ class ScopeTable:
 
     # -- queries ---------------------------------------------------------
     def scope_at(self, node: ast.AST) -> Scope:
-        """The scope a node's code runs in (found through its parents)."""
+        """The scope a node's code runs in (found through its parents).
+
+        Every node passed on the way up runs in the same scope, and is
+        remembered: a 1,000-branch elif chain is 1,000 levels deep, and
+        climbing all of them for each question made it quadratic."""
+        cache = self._scope_cache
+        found = cache.get(node)
+        if found is not None:
+            return found
+        passed = [node]
         child, parent = node, self.parents.get(node)
+        result = self.module_scope
         while parent is not None:
             scope = self.scopes.get(parent)
-            if scope is not None and not _is_outer_part(parent, child):
-                return scope
+            if scope is not None:
+                if not _is_outer_part(parent, child):
+                    result = scope
+                    break
+            else:
+                known = cache.get(parent)
+                if known is not None:
+                    result = known
+                    break
+            passed.append(parent)
             child, parent = parent, self.parents.get(parent)
-        return self.module_scope
+        for item in passed:
+            cache[item] = result
+        return result
 
     def enclosing(self, node: ast.AST, types) -> Optional[ast.AST]:
+        """The nearest proper ancestor of one of `types` (remembered, like scope_at)."""
+        cache = self._enclosing_cache.get(types)
+        if cache is None:
+            cache = self._enclosing_cache[types] = {}
+        if node in cache:
+            return cache[node]
+        passed = [node]
         current = self.parents.get(node)
         while current is not None and not isinstance(current, types):
+            if current in cache:
+                result = cache[current]
+                break
+            passed.append(current)
             current = self.parents.get(current)
-        return current
+        else:
+            result = current
+        for item in passed:
+            cache[item] = result
+        return result
 
     def lookup(self, name: str, scope: Scope, line: Optional[int] = None) -> Tuple[Optional[Scope], Optional[Binding]]:
         """The binding of `name` visible from `scope` at `line` (Python's LEGB

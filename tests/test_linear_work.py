@@ -1,0 +1,135 @@
+"""Each file's work grows linearly with its size (issue 15, first rows).
+
+Time is a poor oracle on a shared machine, so these tests count work: the
+number of Python function calls one lint of a file makes (cProfile's
+count, deterministic for a given input). A file twice as long should cost
+about twice as much; the shapes below were quadratic or exponential before.
+"""
+from __future__ import annotations
+
+import cProfile
+import pstats
+
+from dllint.runner import Input, Runner
+from dllint.settings import Settings
+
+_RUNNER = Runner(Settings(), jobs=1)
+
+# A training script written at module level, as a notebook exported to a
+# script is: one realistic block, repeated with renamed names.
+_HEAD = """\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 2)
+        self.drop = nn.Dropout(0.5)
+    def forward(self, x):
+        return self.fc(self.drop(x))
+
+train_set = TensorDataset(torch.randn(64, 10), torch.randint(0, 2, (64,)))
+"""
+_BLOCK = """\
+model_{i} = Net()
+optimizer_{i} = torch.optim.SGD(model_{i}.parameters(), lr=0.1)
+criterion_{i} = nn.CrossEntropyLoss()
+loader_{i} = DataLoader(train_set, batch_size=32, shuffle=True)
+for epoch in range(3):
+    model_{i}.train()
+    for inputs, labels in loader_{i}:
+        optimizer_{i}.zero_grad()
+        loss_{i} = criterion_{i}(model_{i}(inputs), labels)
+        loss_{i}.backward()
+        optimizer_{i}.step()
+    model_{i}.eval()
+    with torch.no_grad():
+        for inputs, labels in loader_{i}:
+            preds_{i} = model_{i}(inputs).argmax(1)
+torch.save(model_{i}.state_dict(), "m_{i}.pt")
+model_{i}.load_state_dict(torch.load("m_{i}.pt"))
+with torch.no_grad():
+    y_{i} = model_{i}(torch.randn(1, 10))
+"""
+
+
+def _work(text: str) -> int:
+    profile = cProfile.Profile()
+    profile.enable()
+    result = _RUNNER.run([Input(display_path="generated.py", text=text)])
+    profile.disable()
+    assert not [d for d in result.diagnostics if d.code in ("DL000", "DL001", "DL002")], result.diagnostics
+    return pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+
+
+def _growth(make, small: int, large: int) -> float:
+    """How much more work a file `large/small` times longer takes, per unit of length."""
+    _work(make(2))  # warm the caches of the rules' first use
+    return _work(make(large)) / _work(make(small)) / (large / small)
+
+
+def test_a_module_level_script_is_linear_in_its_length():
+    def script(blocks: int) -> str:
+        return _HEAD + "".join(_BLOCK.format(i=i) for i in range(blocks))
+
+    assert _growth(script, 8, 32) < 1.5
+
+
+def test_a_long_elif_chain_is_linear():
+    def chain(branches: int) -> str:
+        lines = ["import torch", "model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout())", "x = 0",
+                 "if x == 0:", "    model.eval()"]
+        for k in range(1, branches):
+            lines += [f"elif x == {k}:", f"    y_{k} = model(torch.randn(1, 2))"]
+        return "\n".join(lines) + "\n"
+
+    assert _growth(chain, 50, 200) < 1.5
+
+
+def test_values_chased_through_recursive_returns_are_not_exponential():
+    def recursive(returns: int) -> str:
+        lines = ["import torch", "", "def f(x):"]
+        for k in range(returns):
+            lines += [f"    if x == {k}:", "        return f(x - 1)"]
+        lines += ["    return x, x", "", "a, b = f(3)", "with torch.no_grad():", "    print(a.sum(), b)"]
+        return "\n".join(lines) + "\n"
+
+    # 3 returns took 4 s and 4 returns minutes: every return at every level
+    assert _growth(recursive, 2, 6) < 2.0
+
+
+def test_a_generated_module_of_layers_and_constant_inits_is_linear():
+    def generated(pairs: int) -> str:
+        lines = ["import torch", "import torch.nn as nn", "", "class Big(nn.Module):", "    def __init__(self):",
+                 "        super().__init__()"]
+        for i in range(pairs):
+            lines += [f"        self.layer_{i} = nn.Linear({i % 9 + 1}, {i % 5 + 1})",
+                      f"        nn.init.zeros_(self.layer_{i}.weight)"]
+        lines += ["    def forward(self, x):", "        return x"]
+        return "\n".join(lines) + "\n"
+
+    assert _growth(generated, 50, 200) < 1.5
+
+
+def test_module_level_layers_with_constant_inits_are_linear():
+    # DL301's local_name walked the whole module once per layer
+    def layers(count: int) -> str:
+        lines = ["import torch", "import torch.nn as nn"]
+        for i in range(count):
+            lines += [f"layer_{i} = nn.Linear(10, 10)", f"nn.init.zeros_(layer_{i}.weight)",
+                      f"h_{i} = layer_{i}(torch.randn(1, 10))"]
+        return "\n".join(lines) + "\n"
+
+    assert _growth(layers, 25, 100) < 1.5
+
+
+def test_a_deep_class_chain_and_a_long_alias_chain_are_no_internal_error():
+    lines = ["import torch", "import torch.nn as nn", "class C0(nn.Module):", "    def forward(self, x):",
+             "        return x"]
+    for k in range(1, 1200):
+        lines += [f"class C{k}(C{k - 1}):", "    def forward(self, x):", "        return super().forward(x)"]
+    lines += ["m = C1199()", "opt = torch.optim.SGD(m.parameters(), lr=0.1)", "m(1).sum().backward()",
+              "m0 = m"] + [f"m{k} = m{k - 1}.to('cpu')" for k in range(1, 3000)] + ["m2999.eval()", "m2999(1)"]
+    _work("\n".join(lines) + "\n")

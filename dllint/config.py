@@ -1,10 +1,14 @@
 """Turns configuration files and command-line options into `Settings`.
 
-dllint reads one configuration file, found as ruff finds its own: walking up
-from the working folder, the first folder holding `dllint.toml`,
-`.dllint.toml` or a `pyproject.toml` with a `[tool.dllint]` table wins. There
-is no merging of several files: what you see in that one file (over the
-defaults) is what runs.
+Each file is linted with the configuration closest to it, as ruff does:
+walking up from the file's folder, the first folder holding `dllint.toml`,
+`.dllint.toml` or a `pyproject.toml` with a `[tool.dllint]` table wins
+(`SettingsResolver`). A file with no configuration above it gets the one
+found from the working folder, else the defaults. `--config FILE` (one file
+for everything) and `--isolated` (defaults for everything) override the
+search. There is no merging of several files: what you see in the one file
+that governs a path (over the defaults) is what runs there, with the
+command line's options on top.
 
 Every mistake in a file is a `ConfigError` naming the file and the key, so a
 typo never silently turns a rule off.
@@ -13,9 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from dllint import registry
 from dllint.settings import Settings
@@ -42,9 +47,12 @@ _PATTERN_KEYS = {
 _BOOLEAN_KEYS = {
     "respect-gitignore": "respect_gitignore",
     "force-exclude": "force_exclude",
+    "fix": "fix",
+    "unsafe-fixes": "unsafe_fixes",
 }
 _PER_FILE_IGNORES_KEY = "per-file-ignores"
-KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + (_PER_FILE_IGNORES_KEY,)
+_OUTPUT_FORMAT_KEY = "output-format"
+KNOWN_KEYS = tuple(_SELECTOR_KEYS) + tuple(_PATTERN_KEYS) + tuple(_BOOLEAN_KEYS) + (_PER_FILE_IGNORES_KEY, _OUTPUT_FORMAT_KEY)
 
 
 class ConfigError(Exception):
@@ -58,16 +66,90 @@ def find_config_file(start: Optional[Path] = None) -> Optional[Path]:
     """The configuration file that governs `start` (default: the working folder), if any."""
     folder = Path(start if start is not None else Path.cwd()).absolute()
     for candidate_folder in (folder, *folder.parents):
-        for name in CONFIG_FILE_NAMES:
-            candidate = candidate_folder / name
-            if not candidate.is_file():
-                continue
-            # A pyproject.toml is everybody's file: it only speaks for dllint
-            # when it has a [tool.dllint] table, else we keep looking upward.
-            if name == "pyproject.toml" and _dllint_table_of_pyproject(_read_toml(candidate), candidate) is None:
-                continue
-            return candidate
+        found = _config_file_in(candidate_folder)
+        if found is not None:
+            return found
     return None
+
+
+def _config_file_in(folder: Path) -> Optional[Path]:
+    """The configuration file in `folder` itself, if it has one."""
+    for name in CONFIG_FILE_NAMES:
+        candidate = folder / name
+        if not candidate.is_file():
+            continue
+        # A pyproject.toml is everybody's file: it only speaks for dllint
+        # when it has a [tool.dllint] table, else we keep looking upward.
+        if name == "pyproject.toml" and _dllint_table_of_pyproject(_read_toml(candidate), candidate) is None:
+            continue
+        return candidate
+    return None
+
+
+class SettingsResolver:
+    """The settings for each path: its closest configuration file's, with the
+    command line's options on top (`overrides`).
+
+    `fixed` settings (from `--config` or `--isolated`) apply everywhere.
+    Otherwise each folder's configuration file is looked up once and each
+    file loaded once; `default` (the working folder's settings) covers paths
+    with no configuration above them. A `ConfigError` in any file that
+    governs a linted path is raised when that path is first resolved.
+    """
+
+    def __init__(
+        self,
+        default: Settings,
+        overrides: Callable[[Settings], Settings] = lambda settings: settings,
+        *,
+        fixed: bool = False,
+    ):
+        self.default = overrides(default)
+        self._overrides = overrides
+        self._fixed = fixed
+        self._config_of_folder: Dict[str, Optional[Path]] = {}
+        self._settings_of_config: Dict[Path, Settings] = {}
+        if default.config_path is not None:
+            self._settings_of_config[default.config_path] = self.default
+
+    def for_path(self, path: "str | Path", is_dir: Optional[bool] = None) -> Settings:
+        """The settings for a file or folder (it need not exist: `--stdin-filename`)."""
+        if self._fixed:
+            return self.default
+        absolute = os.path.abspath(path)
+        if is_dir is None:
+            is_dir = os.path.isdir(absolute)
+        config = self._config_for_folder(absolute if is_dir else os.path.dirname(absolute))
+        if config is None:
+            return self.default
+        if config not in self._settings_of_config:
+            self._settings_of_config[config] = self._overrides(_load_file(config))
+        return self._settings_of_config[config]
+
+    def loaded(self) -> List[Settings]:
+        """Every settings object handed out so far, the default first."""
+        found = [self.default]
+        found += [settings for settings in self._settings_of_config.values() if settings is not self.default]
+        return found
+
+    def _config_for_folder(self, folder: str) -> Optional[Path]:
+        chain = []
+        current = folder
+        while current not in self._config_of_folder:
+            chain.append(current)
+            found = _config_file_in(Path(current))
+            if found is not None:
+                self._config_of_folder[current] = found
+                break
+            parent = os.path.dirname(current)
+            if parent == current:
+                self._config_of_folder[current] = None
+                break
+            current = parent
+        answer = self._config_of_folder[current]
+        for visited in chain:
+            self._config_of_folder[visited] = answer
+        return answer
 
 
 # --------------------------------------------------------------------------- loading
@@ -97,7 +179,10 @@ def load_settings(
         config_file = find_config_file(cwd)
         if config_file is None:
             return Settings(root=cwd)
+    return _load_file(config_file)
 
+
+def _load_file(config_file: Path) -> Settings:
     document = _read_toml(config_file)
     if config_file.name == "pyproject.toml":
         table = _dllint_table_of_pyproject(document, config_file)
@@ -108,6 +193,7 @@ def load_settings(
 
     settings = Settings(root=config_file.parent, config_path=config_file)
     _apply_table(settings, table or {}, where)
+    settings.warnings = where.warnings
     return settings
 
 
@@ -143,6 +229,8 @@ class _Where:
 
     path: Path
     section_prefix: str  # "tool.dllint" in a pyproject.toml, "" in dllint.toml
+    # what is usable but looks wrong, for the caller to print as warnings
+    warnings: List[str] = dataclasses.field(default_factory=list)
 
     def table(self, section: str = "") -> str:
         name = ".".join(part for part in (self.section_prefix, section) if part)
@@ -165,6 +253,8 @@ def _apply_table(settings: Settings, table: Mapping[str, Any], where: _Where) ->
             setattr(settings, _BOOLEAN_KEYS[key], value)
         elif key == _PER_FILE_IGNORES_KEY:
             settings.per_file_ignores = _per_file_ignores(value, where)
+        elif key == _OUTPUT_FORMAT_KEY:
+            settings.output_format = _output_format(value, where)
         else:
             rule = rules_by_code.get(key.upper()) or rules_by_name.get(key)
             if rule is None:
@@ -206,10 +296,19 @@ def _selectors(value: Any, key: str, where: _Where) -> List[str]:
             f"'{key}' in {where.table()} must be a list of codes or a comma-separated string, "
             f"not {_type_name(value)}"
         )
-    return _validated_codes(items, lambda code: f"unknown code '{code}' in '{key}' of {where.table()}")
+    # An unknown code in a file is a warning, not an error: the file may be
+    # shared with a newer dllint, or name another tool's codes; what is known
+    # still applies, and the warning names what is not.
+    unknown: List[str] = []
+    codes = _validated_codes(items, unknown.append)
+    for code in unknown:
+        where.warnings.append(f"unknown code '{code}' in '{key}' of {where.table()}; it selects nothing")
+    return codes
 
 
-def _validated_codes(items: Iterable[str], describe_unknown) -> List[str]:
+def _validated_codes(items: Iterable[str], on_unknown) -> List[str]:
+    """The known codes among `items`; each unknown one goes to `on_unknown`
+    (which may raise)."""
     codes = []
     for item in items:
         code = item.strip().upper()
@@ -217,9 +316,20 @@ def _validated_codes(items: Iterable[str], describe_unknown) -> List[str]:
             # "DL1, DL2," and "" are harmless leftovers of comma splitting.
             continue
         if not registry.is_known_selector(code):
-            raise ConfigError(describe_unknown(item.strip()))
+            on_unknown(item.strip())
+            continue
         codes.append(code)
     return codes
+
+
+def _output_format(value: Any, where: _Where) -> str:
+    from dllint.reporting import FORMATTERS
+
+    if not isinstance(value, str) or value not in FORMATTERS:
+        raise ConfigError(
+            f"'{_OUTPUT_FORMAT_KEY}' in {where.table()} must be one of {', '.join(sorted(FORMATTERS))}, not {value!r}"
+        )
+    return value
 
 
 def _string_list(value: Any, key: str, where: _Where) -> List[str]:
@@ -296,13 +406,18 @@ def apply_cli_overrides(
     extend_ignore: Optional[Sequence[str]] = None,
     extend_exclude: Optional[Sequence[str]] = None,
     force_exclude: Optional[bool] = None,
+    exclude: Optional[Sequence[str]] = None,
+    respect_gitignore: Optional[bool] = None,
+    fix: Optional[bool] = None,
+    unsafe_fixes: Optional[bool] = None,
 ) -> Settings:
     """A copy of `settings` with the command line's say on top, as ruff layers it.
 
     `--select` replaces the file's `select` *and* its `extend-select` (they
     were one decision, which the command line now overrides); `--ignore`
-    likewise replaces `ignore` and `extend-ignore`. The `--extend-*` options
-    add to whatever is in force.
+    likewise replaces `ignore` and `extend-ignore`; `--exclude` replaces
+    `exclude` (the defaults included). The `--extend-*` options add to
+    whatever is in force.
     """
     result = dataclasses.replace(
         settings,
@@ -314,6 +429,7 @@ def apply_cli_overrides(
         extend_exclude=list(settings.extend_exclude),
         per_file_ignores={glob: list(codes) for glob, codes in settings.per_file_ignores.items()},
         rule_options={code: dict(options) for code, options in settings.rule_options.items()},
+        warnings=list(settings.warnings),
     )
     if select is not None:
         result.select = _cli_codes(select, "--select")
@@ -325,13 +441,25 @@ def apply_cli_overrides(
         result.extend_select += _cli_codes(extend_select, "--extend-select")
     if extend_ignore is not None:
         result.extend_ignore += _cli_codes(extend_ignore, "--extend-ignore")
+    if exclude is not None:
+        result.exclude = [pattern for pattern in exclude if pattern]
     if extend_exclude is not None:
         result.extend_exclude += [pattern for pattern in extend_exclude if pattern]
+    if respect_gitignore is not None:
+        result.respect_gitignore = respect_gitignore
     if force_exclude is not None:
         result.force_exclude = force_exclude
+    if fix is not None:
+        result.fix = fix
+    if unsafe_fixes is not None:
+        result.unsafe_fixes = unsafe_fixes
     return result
 
 
 def _cli_codes(values: Sequence[str], option: str) -> List[str]:
     items = [part for value in values for part in value.split(",")]
-    return _validated_codes(items, lambda code: f"{option}: unknown code '{code}'")
+
+    def refuse(code: str) -> None:
+        raise ConfigError(f"{option}: unknown code '{code}'")
+
+    return _validated_codes(items, refuse)

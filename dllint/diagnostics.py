@@ -12,11 +12,15 @@ from typing import Optional, Tuple
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the text between two positions (1-based line, 1-based column)."""
+    """Replace the text between two positions (1-based line, 1-based column).
+
+    In a notebook, `cell` is the cell (1-based, as Jupyter numbers them) and
+    the positions are within it; elsewhere it is None."""
 
     start: Tuple[int, int]
     end: Tuple[int, int]
     replacement: str
+    cell: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,16 @@ class Diagnostic:
     # The first line of the statement that holds the finding: a `# noqa` there
     # also suppresses it (multi-line calls put the comment on their first line).
     statement_line: Optional[int] = field(default=None, compare=False)
+    # In a notebook: the cell (1-based, every cell counted, as Jupyter shows
+    # them); `line` and `end_line` are then lines within that cell.
+    cell: Optional[int] = None
+
+    @property
+    def location(self) -> str:
+        """`path:line:col`, or `path:cell N:line:col` in a notebook (ruff's form)."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     @property
     def sort_key(self):
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)

@@ -1,4 +1,4 @@
-"""Finds the Python files a run lints, from the paths given on the command line.
+"""Finds the Python files and notebooks a run lints, from the paths given on the command line.
 
 Folders are walked in sorted order, following symbolic links (each real
 folder is entered once, so a link back to an ancestor ends rather than
@@ -14,10 +14,19 @@ loops). A walk does not enter what is excluded:
   too, a deeper file overriding a shallower one, `!negation` included.
   Outside a repository, only the .gitignore files met by the walk apply.
 
+* the repository's `.git/info/exclude` and git's global `core.excludesFile`
+  (default `~/.config/git/ignore`) apply as a .gitignore at the repository
+  root would, below every .gitignore file.
+
+Each path is judged by the settings that govern it (see
+`config.SettingsResolver`): a folder with its own configuration file brings
+its own `exclude` patterns, relative to itself, for everything below it.
+
 What the user names is what they mean: a named file is linted even when
 excluded, `.py` or not, and a named folder that is itself excluded is walked,
 its contents judged only by the patterns from that folder down. With
-`force-exclude`, named paths are judged like any other.
+`force-exclude`, named paths are judged like any other, and those it drops
+are listed in the result (`excluded_named`) so the caller can say so.
 
 Nothing here raises for a bad path: missing paths and unreadable folders are
 collected in the result for the caller to report.
@@ -26,15 +35,34 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import pathspec
 
 from dllint.settings import Settings
 
+if TYPE_CHECKING:  # config imports the registry and every rule; discovery needs neither
+    from dllint.config import SettingsResolver
+
 GITIGNORE = ".gitignore"
+# What a folder walk picks up: Python files and Jupyter notebooks.
+LINTED_SUFFIXES = (".py", ".ipynb")
+# an exclude pattern that is just a name (no glob, no slash but a final one)
+_PLAIN_NAME = re.compile(r"(?!\.+/?$)[A-Za-z0-9_.-]+/?$")
+
+
+class _FixedSettings:
+    """The same settings for every path (what `SettingsResolver` does with --config)."""
+
+    def __init__(self, settings: Settings):
+        self.default = settings
+
+    def for_path(self, path, is_dir=None) -> Settings:
+        return self.default
 
 
 @dataclass
@@ -44,9 +72,13 @@ class DiscoveryResult:
     missing: List[str] = field(default_factory=list)
     # (folder, the operating system's reason) for each folder that could not be read
     errors: List[Tuple[str, str]] = field(default_factory=list)
+    # files named on the command line that force-exclude dropped, as given
+    excluded_named: List[str] = field(default_factory=list)
 
 
-def discover(paths: Sequence[str], settings: Settings) -> DiscoveryResult:
+def discover(paths: Sequence[str], settings: Union[Settings, "SettingsResolver"]) -> DiscoveryResult:
+    """`settings`: one `Settings` for every path, or a `config.SettingsResolver`
+    that gives each path the settings of its closest configuration file."""
     return _Discovery(settings).run(paths)
 
 
@@ -56,13 +88,70 @@ def repository_root(folder: Path) -> Optional[Path]:
     return Path(found) if found is not None else None
 
 
-def is_excluded_file(path: str, settings: Settings) -> bool:
+def is_excluded_file(path: str, settings: Union[Settings, "SettingsResolver"]) -> bool:
     """Whether a file named on the command line is excluded, judged as
     `force-exclude` judges named files. The file need not exist: this is how
     `--stdin-filename` is judged."""
     discovery = _Discovery(settings)
     position = discovery._position_of_named(path, is_dir=False, detached=False)
     return discovery._is_excluded(position, discovery._name_of_named(path, position), is_dir=False)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one settings object says about discovery, ready to match.
+
+    Plain names among the exclude patterns (`build`, `.mypy_cache/`: most
+    of the defaults) are matched by set lookups on a path's parts instead of
+    one regular expression each, which matters once per entry of a walk.
+    That is only exact while no pattern is a `!negation` (then order
+    matters), so with one, every pattern goes to pathspec.
+    """
+
+    settings: Settings
+    exclude: pathspec.GitIgnoreSpec  # the patterns that are not plain names
+    names: frozenset  # plain-name patterns: match any part of a path
+    folder_names: frozenset  # `name/` patterns: match any part that is a folder
+    root: str  # absolute
+    real_root: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> "_Scope":
+        patterns = [*settings.exclude, *settings.extend_exclude]
+        names, folder_names, rest = set(), set(), []
+        negated = any(pattern.lstrip().startswith("!") for pattern in patterns)
+        for pattern in patterns:
+            if not negated and _PLAIN_NAME.match(pattern):
+                (folder_names if pattern.endswith("/") else names).add(pattern.rstrip("/"))
+            else:
+                rest.append(pattern)
+        return cls(
+            settings=settings,
+            exclude=pathspec.GitIgnoreSpec.from_lines(rest),
+            names=frozenset(names),
+            folder_names=frozenset(folder_names),
+            root=os.path.abspath(settings.root),
+            real_root=os.path.realpath(settings.root),
+        )
+
+    def excludes(self, path: str, is_dir: bool) -> bool:
+        """Whether the exclude patterns match `path` (posix, relative)."""
+        parts = path.split("/")
+        if self.names and not self.names.isdisjoint(parts):
+            return True
+        if self.folder_names and not self.folder_names.isdisjoint(parts if is_dir else parts[:-1]):
+            return True
+        return self.exclude.match_file(path + "/" if is_dir else path)
+
+    def relative_to_root(self, absolute: str) -> Optional[str]:
+        for candidate, root in ((absolute, self.root), (os.path.realpath(absolute), self.real_root)):
+            try:
+                relative = _posix_relpath(candidate, root)
+            except ValueError:  # another drive, on Windows
+                continue
+            if relative != os.pardir and not relative.startswith(os.pardir + "/"):
+                return relative
+        return None
 
 
 @dataclass(frozen=True)
@@ -99,6 +188,7 @@ class _Position:
     anchor_path: str
     root_path: Optional[str]
     gitignores: Tuple[_Gitignore, ...]  # those that apply, shallowest first
+    scope: _Scope  # the settings that govern this path
 
     def child(self, name: str) -> "_Position":
         return _Position(
@@ -107,6 +197,7 @@ class _Position:
             anchor_path=_join(self.anchor_path, name),
             root_path=None if self.root_path is None else _join(self.root_path, name),
             gitignores=self.gitignores,
+            scope=self.scope,
         )
 
 
@@ -126,15 +217,22 @@ def _posix_relpath(path: str, start: str) -> str:
 
 
 class _Discovery:
-    def __init__(self, settings: Settings):
-        self._settings = settings
-        self._exclude = pathspec.GitIgnoreSpec.from_lines([*settings.exclude, *settings.extend_exclude])
-        self._root = os.path.abspath(settings.root)
-        self._real_root = os.path.realpath(settings.root)
+    def __init__(self, settings):
+        self._resolver = _FixedSettings(settings) if isinstance(settings, Settings) else settings
+        self._scopes: Dict[int, _Scope] = {}
         self._result = DiscoveryResult()
         self._seen_files: Set[str] = set()
         # real folder path -> its .gitignore patterns, or None when it has none
         self._gitignore_cache: Dict[str, Optional[pathspec.GitIgnoreSpec]] = {}
+        # repository root -> the patterns of info/exclude and core.excludesFile
+        self._git_excludes_cache: Dict[str, Tuple[_Gitignore, ...]] = {}
+
+    def _scope_for(self, path: str, is_dir: bool) -> _Scope:
+        settings = self._resolver.for_path(path, is_dir=is_dir)
+        scope = self._scopes.get(id(settings))
+        if scope is None:
+            scope = self._scopes[id(settings)] = _Scope.of(settings)
+        return scope
 
     def run(self, paths: Sequence[str]) -> DiscoveryResult:
         for given in paths:
@@ -149,16 +247,18 @@ class _Discovery:
     # ------------------------------------------------------------------ named paths
 
     def _add_named_file(self, given: str) -> None:
-        if self._settings.force_exclude:
-            position = self._position_of_named(given, is_dir=False, detached=False)
+        position = self._position_of_named(given, is_dir=False, detached=False)
+        if position.scope.settings.force_exclude:
             if self._is_excluded(position, self._name_of_named(given, position), is_dir=False):
+                self._result.excluded_named.append(given)
                 return
         self._add_file(given)
 
     def _walk_named_folder(self, given: str) -> None:
         position = self._position_of_named(given, is_dir=True, detached=False)
         if self._is_excluded(position, self._name_of_named(given, position), is_dir=True):
-            if self._settings.force_exclude:
+            if position.scope.settings.force_exclude:
+                self._result.excluded_named.append(given)
                 return
             # Named on purpose: judge what is inside by the patterns from here
             # down only, not by the ancestry that excluded the folder itself.
@@ -183,11 +283,12 @@ class _Discovery:
         the ancestors' .gitignore files.
         """
         absolute = os.path.abspath(given)
+        scope = self._scope_for(absolute, is_dir)
         walk_path = "" if is_dir else os.path.basename(absolute)
-        root_path = None if detached else self._relative_to_root(absolute)
+        root_path = None if detached else scope.relative_to_root(absolute)
         folder = absolute if is_dir else os.path.dirname(absolute)
-        if detached or not self._settings.respect_gitignore:
-            return _Position(given, walk_path, walk_path, root_path, gitignores=())
+        if detached or not scope.settings.respect_gitignore:
+            return _Position(given, walk_path, walk_path, root_path, gitignores=(), scope=scope)
         # Outside a repository no .gitignore above the walk applies; a named
         # file is then judged as if its folder were walked.
         repository = _repository_root(folder) or folder
@@ -204,23 +305,30 @@ class _Discovery:
             if current == repository:
                 break
             current = os.path.dirname(current)
-        gitignores = []
+        gitignores = list(self._git_excludes(repository)) if _repository_root(folder) else []
         for ancestor in reversed(ancestors):
             spec = self._gitignore_in(ancestor)
             if spec is not None:
                 gitignores.append(_Gitignore(_posix_relpath(ancestor, repository), spec))
         anchor_path = _posix_relpath(absolute, repository)
-        return _Position(given, walk_path, anchor_path, root_path, tuple(gitignores))
+        return _Position(given, walk_path, anchor_path, root_path, tuple(gitignores), scope=scope)
 
-    def _relative_to_root(self, absolute: str) -> Optional[str]:
-        for candidate, root in ((absolute, self._root), (os.path.realpath(absolute), self._real_root)):
-            try:
-                relative = _posix_relpath(candidate, root)
-            except ValueError:  # another drive, on Windows
-                continue
-            if relative != os.pardir and not relative.startswith(os.pardir + "/"):
-                return relative
-        return None
+    def _git_excludes(self, repository: str) -> Tuple[_Gitignore, ...]:
+        """The repository's info/exclude and git's global excludes file, as
+        gitignores at the repository root (git ranks them below every
+        .gitignore, so they come first)."""
+        if repository not in self._git_excludes_cache:
+            found = []
+            for path in _git_exclude_files(repository):
+                try:
+                    with open(path, encoding="utf-8", errors="replace") as handle:
+                        lines = handle.read().splitlines()
+                except OSError:
+                    continue  # git itself ignores a missing or unreadable one
+                if any(line.strip() and not line.startswith("#") for line in lines):
+                    found.append(_Gitignore("", pathspec.GitIgnoreSpec.from_lines(lines)))
+            self._git_excludes_cache[repository] = tuple(found)
+        return self._git_excludes_cache[repository]
 
     # ------------------------------------------------------------------ walking
 
@@ -242,13 +350,18 @@ class _Discovery:
             entries = self._entries_of(position.path)
             if entries is None:
                 continue
-            if self._settings.respect_gitignore and any(entry.name == GITIGNORE for entry in entries):
+            scope = self._scope_for(position.path, is_dir=True)
+            if scope is not position.scope:
+                # A configuration file in this folder: its patterns, relative
+                # to its folder, rule below it.
+                position = dataclasses.replace(position, scope=scope, root_path=scope.relative_to_root(os.path.abspath(position.path)))
+            if scope.settings.respect_gitignore and any(entry.name == GITIGNORE for entry in entries):
                 spec = self._gitignore_in(position.path)
                 if spec is not None:
                     own = _Gitignore(position.anchor_path, spec)
                     position = dataclasses.replace(position, gitignores=position.gitignores + (own,))
             for entry in reversed(entries):
-                if not entry.is_dir and not entry.name.endswith(".py"):
+                if not entry.is_dir and not entry.name.endswith(LINTED_SUFFIXES):
                     continue
                 child = position.child(entry.name)
                 if not self._is_excluded(child, entry.name, entry.is_dir):
@@ -286,12 +399,14 @@ class _Discovery:
     # ------------------------------------------------------------------ exclusion
 
     def _is_excluded(self, position: _Position, name: str, is_dir: bool) -> bool:
-        suffix = "/" if is_dir else ""
         # dict.fromkeys: the frames often agree (walking "." from the root),
-        # and each match costs a pass over every pattern.
+        # and each match costs a pass over the patterns.
         candidates = dict.fromkeys((name, position.walk_path, position.root_path))
-        if any(candidate and self._exclude.match_file(candidate + suffix) for candidate in candidates):
+        scope = position.scope
+        if any(candidate and scope.excludes(candidate, is_dir) for candidate in candidates):
             return True
+        if not position.scope.settings.respect_gitignore:
+            return False
         # The deepest .gitignore that has a say about this path decides.
         for gitignore in reversed(position.gitignores):
             verdict = gitignore.verdict(position.anchor_path, is_dir)
@@ -325,3 +440,47 @@ def _repository_root(folder: str) -> Optional[str]:
         if parent == current:
             return None
         current = parent
+
+
+def _git_exclude_files(repository: str) -> List[str]:
+    """`info/exclude` of the repository at `repository` and git's global
+    excludes file (`core.excludesFile`, by default
+    `$XDG_CONFIG_HOME/git/ignore`), where they would be."""
+    files = []
+    dot_git = os.path.join(repository, ".git")
+    git_dir = dot_git
+    if os.path.isfile(dot_git):  # a worktree or submodule: "gitdir: <path>"
+        try:
+            with open(dot_git, encoding="utf-8") as handle:
+                text = handle.read().strip()
+        except OSError:
+            text = ""
+        if text.startswith("gitdir:"):
+            git_dir = os.path.join(repository, text[len("gitdir:"):].strip())
+    common_dir = git_dir
+    try:  # a worktree shares info/exclude with its main repository
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
+            common_dir = os.path.join(git_dir, handle.read().strip())
+    except OSError:
+        pass
+    files.append(os.path.join(common_dir, "info", "exclude"))
+    global_file = _configured_excludes_file(repository)
+    if global_file is None:
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        global_file = os.path.join(xdg, "git", "ignore")
+    files.append(global_file)
+    return files
+
+
+def _configured_excludes_file(repository: str) -> Optional[str]:
+    """`core.excludesFile` as git reads it (global, system and repository
+    configuration, `~` expanded), None when unset or git is not installed."""
+    try:
+        completed = subprocess.run(
+            ["git", "config", "--path", "--get", "core.excludesFile"],
+            cwd=repository, capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = completed.stdout.strip()
+    return os.path.join(repository, value) if completed.returncode == 0 and value else None

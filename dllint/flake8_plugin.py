@@ -13,8 +13,8 @@ Division of labour with flake8:
 * flake8 decides what is shown: `--select`, `--ignore`, `--extend-select`,
   `per-file-ignores` and `# noqa` are flake8's (the plugin reports findings
   that `# noqa` would silence, and flake8 drops them, so `--disable-noqa`
-  works). dllint's own configuration (`[tool.dllint]`, found from the
-  working folder as the CLI finds it) still applies first, rule options
+  works). dllint's own configuration (`[tool.dllint]`, the one closest to
+  each file, as the CLI finds it) still applies first, rule options
   included, so a code ignored there is not reported to flake8 either.
 * A syntax error is flake8's E999: flake8 does not call tree plugins on a
   file it cannot parse, and DL001 is never reported here.
@@ -37,16 +37,31 @@ Finding = Tuple[int, int, str, type]
 
 
 @lru_cache(maxsize=1)
-def _settings_and_problem():
-    """dllint's settings (read once per flake8 process) and, if they could
-    not be read, why: the plugin then lints with the defaults."""
-    from dllint.config import ConfigError, load_settings
+def _resolver():
+    """Finds each file's closest configuration, each read once per flake8
+    process; the working folder's covers files with none above them. Also
+    returns why the working folder's could not be read, if it could not."""
+    from dllint.config import ConfigError, SettingsResolver, load_settings
     from dllint.settings import Settings
 
     try:
-        return load_settings(None, isolated=False), None
+        return SettingsResolver(load_settings(None, isolated=False)), None
+    except ConfigError as error:
+        return SettingsResolver(Settings()), str(error)
+
+
+def _settings_and_problem(filename: str):
+    """dllint's settings for `filename` and, if they could not be read, why:
+    the plugin then lints with the defaults."""
+    from dllint.config import ConfigError
+    from dllint.settings import Settings
+
+    resolver, default_problem = _resolver()
+    try:
+        settings = resolver.default if filename in ("-", "stdin") else resolver.for_path(filename, is_dir=False)
     except ConfigError as error:
         return Settings(), str(error)
+    return settings, default_problem if settings is resolver.default else None
 
 
 class DllintChecker:
@@ -69,7 +84,7 @@ class DllintChecker:
     def _findings(self) -> List[Finding]:
         from dllint.runner import Input, Runner
 
-        settings, problem = _settings_and_problem()
+        settings, problem = _settings_and_problem(self.filename)
         found: List[Finding] = []
         if problem is not None:
             found.append((1, 0, f"DL000 dllint configuration error, linting with the defaults: {problem}", type(self)))

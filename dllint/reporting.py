@@ -8,10 +8,10 @@ stdout carries nothing else. The summary and statistics go to stderr.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Dict, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 from dllint.diagnostics import Diagnostic
-from dllint.formats import concise, github, json_array, json_lines, pylint, sarif, text
+from dllint.formats import concise, full, github, json_array, json_lines, pylint, sarif, text
 from dllint.formats.context import ReportContext
 from dllint.registry import code_names
 
@@ -20,6 +20,7 @@ Formatter = Callable[[Sequence[Diagnostic], ReportContext], str]
 FORMATTERS: Dict[str, Formatter] = {
     "text": text.render,
     "concise": concise.render,
+    "full": full.render,
     "json": json_array.render,
     "json-lines": json_lines.render,
     "sarif": sarif.render,
@@ -37,8 +38,13 @@ def format_statistics(diagnostics: Sequence[Diagnostic]) -> str:
     )
 
 
-def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int) -> str:
-    count = len(diagnostics)
+def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int, fixed: Optional[int] = None) -> str:
+    """`dllint: 3 findings in 2 files checked.`; after `--fix`, ruff's
+    `(2 fixed, 1 remaining)` counts the fixed findings in."""
+    remaining = len(diagnostics)
+    count = remaining + (fixed or 0)
     findings = "no findings" if count == 0 else f"{count} finding{'s' if count != 1 else ''}"
     files = f"{files_checked} file{'s' if files_checked != 1 else ''}"
+    if fixed:
+        return f"dllint: {findings} in {files} checked ({fixed} fixed, {remaining} remaining)."
     return f"dllint: {findings} in {files} checked."

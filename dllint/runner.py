@@ -14,11 +14,12 @@ import gc
 import multiprocessing
 import os
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
+from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
 from dllint.registry import ENGINE_CODES, all_rules
 from dllint.rule import Rule
 from dllint.selection import CodeSelection
@@ -27,7 +28,7 @@ from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source
 from dllint.tree import walk
-from dllint.suppression import file_is_skipped, remove_suppressed
+from dllint.suppression import Suppressions, file_is_skipped
 
 
 @dataclass
@@ -47,6 +48,8 @@ class RunResult:
     files_checked: int = 0
     # DL000 tracebacks, kept for --verbose
     tracebacks: List[str] = field(default_factory=list)
+    # what the user wrote that dllint could not use (an unknown code in a noqa comment)
+    warnings: List[str] = field(default_factory=list)
 
 
 def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
@@ -70,11 +73,15 @@ def read_input(item: Input) -> str:
 
 class Runner:
     """`apply_noqa=False` leaves `# noqa` comments to the caller (flake8 reads
-    them itself, and honours its own `--disable-noqa`)."""
+    them itself, and honours its own `--disable-noqa`). `resolver` (a
+    `config.SettingsResolver`) gives each file the settings of its closest
+    configuration; without it `settings` apply to every file."""
 
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True):
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True, resolver=None):
         self.settings = settings
         self.selection = CodeSelection(settings)
+        self.resolver = resolver
+        self._selections: Dict[int, Tuple[Settings, CodeSelection]] = {id(settings): (settings, self.selection)}
         self.rules = list(all_rules() if rules is None else rules)
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
@@ -86,6 +93,7 @@ class Runner:
             result.diagnostics.append(_engine_diagnostic(path, "DL002", "no such file or directory"))
         project = ProjectIndex()
         parsed: List[Tuple[Input, ModuleInfo]] = []
+        notebooks: Dict[str, Notebook] = {}
         for item in inputs:
             result.files_checked += 1
             try:
@@ -93,9 +101,24 @@ class Runner:
             except UnreadableSource as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
                 continue
+            if is_notebook(item.display_path):
+                try:
+                    notebook = read_notebook(text)
+                except MalformedNotebook as error:
+                    result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
+                    continue
+                notebooks[item.display_path] = notebook
+                for problem in notebook.errors:
+                    result.diagnostics.append(
+                        replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
+                    )
+                text = notebook.program
+                item = replace(item, text=text, data=None)
             if file_is_skipped(text):
                 continue
             module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+            if item.display_path in notebooks:
+                module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
             try:
                 tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
             except InvalidSyntax as error:
@@ -114,6 +137,8 @@ class Runner:
             info = project.add(source, ImportMap(tree, module_name, is_package), is_package)
             parsed.append((item, info))
 
+        # for the second pass (forked workers inherit it): noqa warnings in cells
+        self._notebooks = notebooks
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
         to_check = [(item, info) for item, info in parsed if id(info) in ml_modules]
         if self._parallel_jobs(len(to_check)) > 1:
@@ -123,6 +148,8 @@ class Runner:
                 result.diagnostics.extend(self._check(item, info, project, result))
 
         kept = [d for d in result.diagnostics if self._reported(d)]
+        if notebooks:
+            kept = [to_cell_positions(d, notebooks[d.path]) if d.path in notebooks and d.cell is None else d for d in kept]
         kept.sort(key=lambda d: d.sort_key)
         result.diagnostics = kept
         return result
@@ -144,21 +171,29 @@ class Runner:
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
         try:
             with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
-                for diagnostics, tracebacks in pool.imap_unordered(_check_chunk, chunks):
+                for diagnostics, tracebacks, warnings in pool.imap_unordered(_check_chunk, chunks):
                     result.diagnostics.extend(diagnostics)
                     result.tracebacks.extend(tracebacks)
+                    result.warnings.extend(warnings)
         finally:
             _FORKED = None
 
+    def _settings_for(self, path: Path) -> Tuple[Settings, CodeSelection]:
+        settings = self.settings if self.resolver is None else self.resolver.for_path(path, is_dir=False)
+        if id(settings) not in self._selections:
+            self._selections[id(settings)] = (settings, CodeSelection(settings))
+        return self._selections[id(settings)]
+
     def _reported(self, diagnostic: Diagnostic) -> bool:
-        return self.selection.is_enabled_for(Path(diagnostic.path), diagnostic.code)
+        return self._settings_for(Path(diagnostic.path))[1].is_enabled_for(Path(diagnostic.path), diagnostic.code)
 
     def _check(self, item: Input, info: ModuleInfo, project: ProjectIndex, result: RunResult) -> List[Diagnostic]:
         source = info.source
         path = Path(item.display_path)
+        settings, selection = self._settings_for(path)
         active = [
             rule for rule in self.rules
-            if self.selection.is_enabled_for(path, rule.code)
+            if selection.is_enabled_for(path, rule.code)
             and (rule.triggers is None or rule.triggers.search(source.text))
         ]
         if not active:
@@ -168,7 +203,7 @@ class Runner:
         instances: List[Rule] = []
         for rule_class in active:
             try:
-                instances.append(rule_class(source, semantic, self.settings.rule_options.get(rule_class.code)))
+                instances.append(rule_class(source, semantic, settings.rule_options.get(rule_class.code)))
             except Exception:  # noqa: BLE001 - a broken rule must not stop the run
                 found.append(self._internal_error(rule_class.code, source, result))
         handlers = _handlers(instances)
@@ -193,7 +228,12 @@ class Runner:
                 found.append(self._internal_error(rule.code, source, result))
                 continue
             found.extend(rule.diagnostics)
-        return remove_suppressed(found, source.lines, source.tree) if self.apply_noqa else found
+        if not self.apply_noqa:
+            return found
+        suppressions = Suppressions.of(source.text)
+        notebook = getattr(self, "_notebooks", {}).get(item.display_path)
+        result.warnings.extend(suppressions.warnings(source.path, notebook.locate if notebook is not None else None))
+        return suppressions.remove_suppressed(found, source.tree)
 
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
@@ -207,13 +247,13 @@ _FILES_PER_CHUNK = 16
 _FORKED: Optional[Tuple["Runner", List[Tuple[Input, ModuleInfo]], ProjectIndex]] = None
 
 
-def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str]]:
+def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str], List[str]]:
     runner, to_check, project = _FORKED  # type: ignore[misc]
     partial = RunResult()
     for index in indices:
         item, info = to_check[index]
         partial.diagnostics.extend(runner._check(item, info, project, partial))
-    return partial.diagnostics, partial.tracebacks
+    return partial.diagnostics, partial.tracebacks, partial.warnings
 
 
 def _handlers(rules: Sequence[Rule]) -> Dict[type, List[Rule]]:

@@ -19,6 +19,14 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".eggs",
     "node_modules",
     "site-packages",
+    ".ipynb_checkpoints",
+    "__pypackages__",
+    ".direnv",
+    "_build",
+    "buck-out",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
 )
 
 
@@ -39,3 +47,10 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    # `output-format` from the file; None: not set there (the command line's or "text")
+    output_format: Optional[str] = None
+    # what the file says that dllint can use but that looks wrong (an unknown code)
+    warnings: List[str] = field(default_factory=list)
+    # `fix = true`: apply fixes as `--fix` does; `unsafe-fixes = true`: unsafe ones too
+    fix: bool = False
+    unsafe_fixes: bool = False

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
+from dllint.python_versions import newer_syntax_hint
 
 
 _LINE_SPLIT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -56,6 +57,9 @@ def parse_source(text: str, filename: str) -> ast.Module:
             return ast.parse(text, filename=filename)
         except SyntaxError as error:
             reason = error.msg or "invalid syntax"
+            hint = newer_syntax_hint(text.splitlines(), error.lineno or 1)
+            if hint:
+                reason = f"{reason} ({hint})"
             raise InvalidSyntax(reason, error.lineno or 1, max(error.offset or 1, 1)) from None
         except (RecursionError, MemoryError):
             raise InvalidSyntax("too deeply nested for the parser", 1, 1) from None

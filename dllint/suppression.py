@@ -1,16 +1,27 @@
-"""`# noqa` comments, read flake8's way.
+"""`# noqa` comments, read flake8's way, and `# dllint: noqa` for a file.
 
 `# noqa` silences every finding on its line, `# noqa: DL101,DL2` only the
 listed codes (matched as prefixes, case-insensitive, as flake8 does). A
 finding inside a multi-line statement is also silenced by a `noqa` on the
-statement's first line, where formatters leave such comments. A line
-`# dllint: noqa` anywhere in a file skips the whole file.
+statement's first line, where formatters leave such comments.
+
+A comment `# dllint: noqa` anywhere in a file skips the whole file;
+`# dllint: noqa: DL103` silences those codes in the whole file (as ruff's
+`# ruff: noqa: F401`).
+
+Only real comments count: the file is read with `tokenize`, so `"# noqa"`
+inside a string literal silences nothing. A DL code that no rule has (a
+typo, a rule from a newer dllint) silences nothing either; `warnings` names
+it. Other tools' codes (`E501`) are left alone.
 """
 from __future__ import annotations
 
 import ast
+import io
 import re
-from typing import Dict, Iterable, List, Optional, Sequence
+import tokenize
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic
 
@@ -19,27 +30,108 @@ NOQA_INLINE = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
-NOQA_FILE = re.compile(r"#\s*dllint\s*[:=]\s*noqa\b(?!\s*:)", re.IGNORECASE)
+NOQA_FILE = re.compile(
+    r"#\s*dllint\s*[:=]\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
+    re.IGNORECASE,
+)
 
 ALL_CODES = None  # marker: a bare `# noqa`
 
 
+@dataclass
+class Suppressions:
+    """What the comments of one file silence."""
+
+    # 1-based line -> the codes its `# noqa` silences (None: all codes)
+    by_line: Dict[int, Optional[List[str]]] = field(default_factory=dict)
+    # codes a `# dllint: noqa: CODES` silences in the whole file
+    file_codes: List[str] = field(default_factory=list)
+    skip_file: bool = False
+    # (line, code) of each DL code no rule has
+    unknown: List[Tuple[int, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, text: str) -> "Suppressions":
+        found = cls()
+        if "noqa" not in text.lower():
+            return found  # the common case, without tokenizing
+        from dllint.registry import is_known_selector
+
+        for line, comment in _comments(text):
+            if "noqa" not in comment.lower():
+                continue
+            file_match = NOQA_FILE.search(comment)
+            if file_match is not None:
+                codes = _codes(file_match.group("codes"))
+                if codes is ALL_CODES:
+                    found.skip_file = True
+                else:
+                    found.file_codes += codes
+                    found.unknown += [(line, code) for code in codes if code.startswith("DL") and not is_known_selector(code)]
+                continue
+            match = NOQA_INLINE.search(comment)
+            if match is None:
+                continue
+            codes = _codes(match.group("codes"))
+            found.by_line[line] = codes
+            if codes is not ALL_CODES:
+                found.unknown += [(line, code) for code in codes if code.startswith("DL") and not is_known_selector(code)]
+        return found
+
+    def warnings(self, path: str, locate: Optional[Callable[[int], Tuple[int, int]]] = None) -> List[str]:
+        """One line per unknown code; `locate` turns a notebook program's line
+        into (cell, line in the cell)."""
+        found = []
+        for line, code in self.unknown:
+            where = f"cell {locate(line)[0]}:{locate(line)[1]}" if locate is not None else str(line)
+            found.append(f"{path}:{where}: unknown code {code} in a noqa comment; it silences nothing")
+        return found
+
+    def remove_suppressed(self, diagnostics: Iterable[Diagnostic], tree: Optional[ast.AST]) -> List[Diagnostic]:
+        diagnostics = list(diagnostics)
+        if not diagnostics or not (self.by_line or self.file_codes):
+            return diagnostics
+        first_lines = statement_first_lines(tree) if tree is not None and self.by_line else {}
+        kept = []
+        for diagnostic in diagnostics:
+            if _silences(self.file_codes, diagnostic.code):
+                continue
+            candidates = [diagnostic.line]
+            if diagnostic.line in first_lines:
+                candidates.append(first_lines[diagnostic.line])
+            if any(line in self.by_line and _silences(self.by_line[line], diagnostic.code) for line in candidates):
+                continue
+            kept.append(diagnostic)
+        return kept
+
+
+def _codes(text: Optional[str]) -> Optional[List[str]]:
+    if not text:
+        return ALL_CODES
+    return [code.upper() for code in re.split(r"[,\s]+", text) if code]
+
+
+def _comments(text: str) -> Iterator[Tuple[int, str]]:
+    """(1-based line, text) of every comment. A file tokenize cannot read
+    (it does not parse either, so no rule reports on it) falls back to
+    reading each line from its first `#`."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                yield token.start[0], token.string
+    except (tokenize.TokenError, SyntaxError):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if "#" in line:
+                yield number, line[line.index("#"):]
+
+
 def file_is_skipped(text: str) -> bool:
-    return "noqa" in text.lower() and NOQA_FILE.search(text) is not None
+    return "noqa" in text.lower() and Suppressions.of(text).skip_file
 
 
 def noqa_by_line(lines: Sequence[str]) -> Dict[int, Optional[List[str]]]:
     """1-based line -> the codes it silences (None: all codes)."""
-    found: Dict[int, Optional[List[str]]] = {}
-    for number, line in enumerate(lines, start=1):
-        if "noqa" not in line.lower():
-            continue
-        match = NOQA_INLINE.search(line)
-        if match is None:
-            continue
-        codes = match.group("codes")
-        found[number] = [code.upper() for code in re.split(r"[,\s]+", codes) if code] if codes else ALL_CODES
-    return found
+    return Suppressions.of("\n".join(lines) + "\n").by_line
 
 
 def statement_first_lines(tree: ast.AST) -> Dict[int, int]:
@@ -63,19 +155,5 @@ def _silences(codes: Optional[List[str]], code: str) -> bool:
 
 
 def remove_suppressed(diagnostics: Iterable[Diagnostic], lines: Sequence[str], tree: Optional[ast.AST]) -> List[Diagnostic]:
-    diagnostics = list(diagnostics)
-    if not diagnostics:
-        return diagnostics
-    noqa = noqa_by_line(lines)
-    if not noqa:
-        return diagnostics
-    first_lines = statement_first_lines(tree) if tree is not None else {}
-    kept = []
-    for diagnostic in diagnostics:
-        candidates = [diagnostic.line]
-        if diagnostic.line in first_lines:
-            candidates.append(first_lines[diagnostic.line])
-        if any(line in noqa and _silences(noqa[line], diagnostic.code) for line in candidates):
-            continue
-        kept.append(diagnostic)
-    return kept
+    """The findings no comment in the file (given as its lines) silences."""
+    return Suppressions.of("\n".join(lines) + "\n").remove_suppressed(diagnostics, tree)

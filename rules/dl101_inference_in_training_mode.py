@@ -1,7 +1,10 @@
+import ast
 import re
-from typing import Set, Tuple
+from typing import Optional, Set, Tuple
 
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
+from dllint.statement_edits import binds_name, insert_before
 
 
 class InferenceInTrainingMode(Rule):
@@ -12,7 +15,9 @@ class InferenceInTrainingMode(Rule):
     reaches the use since the model was created or last put into training
     mode.
 
-    Inference is a forward call (`model(x)`, `model.forward(x)`) under
+    Inference is a forward call (`model(x)`, `model.forward(x)`, a model's
+    own `generate`/`encode`/`sample`/`predict`/`embed`, or any method of a
+    project model class that runs its layers) under
     `torch.no_grad()` / `torch.inference_mode()` (or in a function decorated
     with them); in a function that evaluates (named like `evaluate`,
     `validate`, `test`, `predict`, `infer`) or over validation or test data,
@@ -21,7 +26,8 @@ class InferenceInTrainingMode(Rule):
     `torch.export.export`, or `torch.jit.script` whose result is saved.
 
     The mode is followed through helper functions and methods (in other files
-    of the project too), wrappers (`model.module`, DDP, `.to(device)`),
+    of the project too), plain objects that hold models and switch or run
+    them in their own methods (`pair.val_start()`, `pair.embed(x)`), wrappers (`model.module`, DDP, `.to(device)`),
     context managers, loops and the callers of the function that does the
     inference. Lightning hooks (`validation_step`, ...) and Hugging Face
     models from `from_pretrained` (which returns them in eval mode) are
@@ -43,11 +49,13 @@ class InferenceInTrainingMode(Rule):
       without them (Linear, Conv, ReLU, LayerNorm, an LSTM without dropout
       ...) is never reported.
     - Whenever the model may have been switched by something dllint cannot
-      follow (a library function or object it was handed to, a pickled model
-      from `torch.load`, a callback, `.train(flag)`), nothing is reported; so
+      follow (a library function or object it was handed to, a callback,
+      `.train(flag)`), nothing is reported; so
       also when only some paths to the use leave it in training mode.
-    - A function that uses a model it receives is judged through its callers
-      in the linted files; with no caller it is not reported.
+    - A function that uses a model it receives is judged through each of its
+      callers in the linted files (the finding names the caller that passes
+      a model in training mode with dropout or batch norm); with no caller
+      it is not reported.
     - Deliberate training mode is left alone: an explicit `model.train()`
       followed by a no_grad pass with no training step in between
       (batch-norm recalibration, MC dropout), and a no_grad forward pass
@@ -62,6 +70,13 @@ class InferenceInTrainingMode(Rule):
     - `torch.onnx.export(..., dynamo=False)` (the TorchScript exporter
       switches to eval mode itself) and an explicit `training=` are not
       reported. Test files (`test_*.py`, `*_test.py`) are not checked.
+
+    ## Fix safety
+    The fix inserts `model.eval()` on its own line before the inference: before
+    the `with torch.no_grad():` block or the evaluation loop that holds it
+    (never outside a loop that trains, an `if` or the function). It is unsafe:
+    when training goes on afterwards the model must be switched back
+    (DL102 then reports it, and its fix inserts the `model.train()`).
     """
 
     code = "DL101"
@@ -71,7 +86,7 @@ class InferenceInTrainingMode(Rule):
         "behave as in training; call `{model}.eval()` before this"
     )
     triggers = re.compile(
-        r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict"
+        r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict|load\("
     )
 
     def finish(self) -> None:
@@ -85,20 +100,67 @@ class InferenceInTrainingMode(Rule):
         for call, target, qualname in modes.exports():
             uses.append((call, target, f"when exported with `{qualname}`"))
         uses.sort(key=lambda use: (use[0].lineno, use[0].col_offset))
+        reported: Set[int] = set()
         for call, target, reason in uses:
             key = modes.key_of(target)
-            if key is None:
+            if key is None or id(call) in reported:
                 continue
             function = modes.body_of(call)
+            if isinstance(key[0], ast.ClassDef):
+                key = (key[0], ())  # the models an object's method runs: one finding for the object
             if (id(function), key) in seen:
                 continue
-            state = modes.mode_before(call, target)
-            if state is None or not state.surely_training or modes.switched_on_purpose(call, state):
+            for caller, state in modes.mode_before_by_caller(call, target):
+                if not state.surely_training or modes.switched_on_purpose(call, state):
+                    continue
+                if not (modes.caller_dependent(caller, call, target) if caller else modes.is_mode_dependent(target)):
+                    continue
+                seen.add((id(function), key))
+                via = ""
+                if caller is not None:
+                    module, site = caller
+                    where = "" if module is self.semantic else f" of {module.source.path}"
+                    via = f" (called at line {site.lineno}{where})"
+                name = self.source.segment(target)
+                if isinstance(target, ast.Attribute) and not name.endswith(target.attr):
+                    name = ast.unparse(target)  # a model a wrapper's method runs: `pair.img_enc`
+                reported.add(id(call))
+                fix = self._fix(call, target, name) if caller is None else None
+                self.report(call, model=name, reason=reason + via, fix=fix)
+                break
+
+    def _fix(self, call: ast.AST, target: ast.AST, model: str) -> Optional[Fix]:
+        """`model.eval()` inserted before the block that does the inference."""
+        root = target
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None  # `models[i]`, `make_model()`: no name to call .eval() on up there
+        statement = self._inference_block(call)
+        if statement is None or binds_name(statement, root.id):
+            return None
+        edit = insert_before(self.source, statement, f"{model}.eval()")
+        return Fix(f"Call `{model}.eval()` before the inference", (edit,), safe=False) if edit else None
+
+    def _inference_block(self, node: ast.AST) -> Optional[ast.stmt]:
+        """The statement holding `node`, widened to the `with` blocks and the
+        loops that do not train around it."""
+        parent = self.semantic.parent
+        current: Optional[ast.AST] = node
+        while current is not None and not isinstance(current, ast.stmt):
+            current = parent(current)
+        if current is None:
+            return None
+        while True:
+            outer = parent(current)
+            if isinstance(outer, (ast.With, ast.AsyncWith)) or (
+                isinstance(outer, (ast.For, ast.AsyncFor, ast.While))
+                and current in outer.body
+                and self.semantic.modes.trains(outer) == (False, False)
+            ):
+                current = outer
                 continue
-            if not modes.is_mode_dependent(target):
-                continue
-            seen.add((id(function), key))
-            self.report(call, model=self.source.segment(target), reason=reason)
+            return current
 
     VALID = [
         Valid(
@@ -475,11 +537,124 @@ class InferenceInTrainingMode(Rule):
             """
             import torch
 
-            model = torch.load("full_model.pt")
+            model = torch.load("full_model.pt", map_location="cpu", weights_only=False)
+            model.eval()
             with torch.no_grad():
                 print(model(batch))
             """,
-            title="a pickled model keeps the mode it was saved in",
+            title="a pickled model put into eval mode after loading",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            checkpoint = torch.load("last.ckpt", map_location="cpu")
+            net = nn.Sequential(nn.Linear(16, 32), nn.Dropout(0.1), nn.Linear(32, 4))
+            net.load_state_dict(checkpoint["model"])
+            net.train(False)
+            with torch.no_grad():
+                for x, _ in test_loader:
+                    print(net(x).argmax(1))
+            """,
+            title="a checkpoint dictionary from `torch.load` is not a model; `train(False)` is eval()",
+        ),
+        Valid(
+            """
+            import torch
+
+            def save():
+                net = torch.nn.Sequential(torch.nn.Linear(1, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
+                optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+                for _ in range(100):
+                    optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(net(x), y).backward()
+                    optimizer.step()
+                torch.save(net, "net.pkl")
+
+            def restore():
+                net = torch.load("net.pkl")
+                return net(x)
+            """,
+            title="the pickled model saved in this file has no dropout or batch norm",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Translator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.encoder = nn.GRU(64, 128, batch_first=True)
+                    self.dropout = nn.Dropout(0.3)
+                    self.decoder = nn.Linear(128, 5000)
+
+                def forward(self, src):
+                    return self.decoder(self.dropout(self.encoder(src)[0]))
+
+                @torch.no_grad()
+                def translate(self, src):
+                    self.eval()
+                    return self.forward(src).argmax(-1)
+
+                def count_parameters(self):
+                    return sum(p.numel() for p in self.parameters())
+
+            model = Translator()
+            model.load_state_dict(torch.load("translator.pt"))
+            print(model.count_parameters())
+            with torch.no_grad():
+                for src, _ in test_loader:
+                    print(model.translate(src))
+            """,
+            title="a model method that switches to eval mode itself, and one that runs no layer",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            @torch.no_grad()
+            def accuracy(net, loader):
+                return sum((net(x).argmax(1) == y).float().sum().item() for x, y in loader) / len(loader.dataset)
+
+            linear = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+            mlp = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.Dropout(0.5), nn.ReLU(), nn.Linear(256, 10))
+            for epoch in range(5):
+                fit_one_epoch(linear, train_loader)
+                print("linear", accuracy(linear, test_loader))
+            fit_one_epoch(mlp, train_loader)
+            mlp.eval()
+            print("mlp", accuracy(mlp, test_loader))
+            """,
+            title="one helper, two callers: the dropout-free model, and the dropout model after eval()",
+        ),
+        Valid(
+            files={
+                "model.py": """
+                    from torch import nn
+
+                    class Upscaler(nn.Module):
+                        def __init__(self, factor):
+                            super().__init__()
+                            self.conv = nn.Conv2d(1, factor ** 2, 3, padding=1)
+                            self.shuffle = nn.PixelShuffle(factor)
+
+                        def forward(self, x):
+                            return self.shuffle(self.conv(x).relu())
+                    """,
+                "upscale.py": """
+                    import sys
+                    import torch
+                    from model import Upscaler
+
+                    with torch.serialization.safe_globals([Upscaler]):
+                        model = torch.load(sys.argv[1])
+                    print(model(read_image(sys.argv[2])).shape)
+                    """,
+            },
+            title="a pickled model whose only possible class (imported for unpickling) is mode-free",
         ),
         Valid(
             """
@@ -667,6 +842,37 @@ class InferenceInTrainingMode(Rule):
             """,
             "22:17",
             title="validate() runs the model as train_epoch() left it",
+            fix="""
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Dropout(0.3))
+                    self.head = nn.Linear(64, 10)
+
+                def forward(self, x):
+                    return self.head(self.body(x))
+
+            def train_epoch(model, loader, optimizer):
+                model.train()
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            @torch.no_grad()
+            def validate(model, loader):
+                model.eval()
+                return sum((model(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            model = Classifier()
+            optimizer = torch.optim.Adam(model.parameters())
+            for epoch in range(10):
+                train_epoch(model, train_loader, optimizer)
+                print(validate(model, val_loader))
+            """,
         ),
         Invalid(
             """
@@ -702,6 +908,15 @@ class InferenceInTrainingMode(Rule):
             """,
             "6:11",
             title="`model.forward(x)` under inference_mode",
+            fix="""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+            model.eval()
+            with torch.inference_mode():
+                print(model.forward(batch))
+            """,
         ),
         Invalid(
             """
@@ -996,5 +1211,435 @@ class InferenceInTrainingMode(Rule):
             """,
             "21:15",
             title="a prediction script: weights loaded by a helper, no eval()",
+        ),
+        Invalid(
+            """
+            import argparse
+            import torch
+            from torch import nn
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--model", default="gru", choices=["gru", "lstm"])
+            args = parser.parse_args()
+            model = args.model
+
+            class Tagger(nn.Module):
+                def __init__(self, cell, hidden):
+                    super().__init__()
+                    rnn = nn.GRU if cell == "gru" else nn.LSTM
+                    self.rnn = rnn(32, hidden, batch_first=True)
+                    self.drop = nn.Dropout(0.3)
+                    self.out = nn.Linear(hidden, 12)
+
+                def forward(self, x):
+                    return self.out(self.drop(self.rnn(x)[0]))
+
+            tagger = Tagger(model, hidden=128)
+            optimizer = torch.optim.Adam(tagger.parameters())
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(tagger(x).flatten(0, 1), y.flatten()).backward()
+                optimizer.step()
+            with torch.no_grad():
+                for x, y in test_loader:
+                    print((tagger(x).argmax(-1) == y).float().mean())
+            """,
+            "29:16",
+            title="a command-line option named `model` is a string, not a model",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Encoder(nn.Module):
+                def __init__(self, model="transformer", dim=256):
+                    super().__init__()
+                    self.model = model
+                    self.net = nn.TransformerEncoder(nn.TransformerEncoderLayer(dim, 4), 2)
+
+                def forward(self, x):
+                    return self.net(x)
+
+            def main(model="transformer", epochs=3):
+                encoder = Encoder(model)
+                optimizer = torch.optim.AdamW(encoder.parameters())
+                for epoch in range(epochs):
+                    for x, y in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.mse_loss(encoder(x), y).backward()
+                        optimizer.step()
+                val_error = 0.0
+                with torch.no_grad():
+                    for x, y in val_loader:
+                        val_error += nn.functional.mse_loss(encoder(x), y).item()
+                print(val_error)
+
+            main()
+            """,
+            "24:49",
+            title="a parameter `model` whose default is a string names an architecture",
+        ),
+        Invalid(
+            files={
+                "networks.py": """
+                    from torch import nn
+
+                    class ConvNet(nn.Module):
+                        def __init__(self, model_type, classes=10):
+                            super().__init__()
+                            width = 64 if model_type == "wide" else 32
+                            self.body = nn.Sequential(nn.Conv2d(3, width, 3), nn.BatchNorm2d(width), nn.ReLU(),
+                                                      nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                            self.head = nn.Linear(width, classes)
+
+                        def forward(self, x):
+                            return self.head(self.body(x))
+                    """,
+                "train.py": """
+                    import json
+                    import torch
+                    from networks import ConvNet
+
+                    with open("config.json") as f:
+                        config = json.load(f)
+                    model = config["model"]
+                    model_path = f"checkpoints/{model}.pt"
+                    net = ConvNet(model)
+                    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+                    for images, labels in train_loader:
+                        optimizer.zero_grad()
+                        torch.nn.functional.cross_entropy(net(images), labels).backward()
+                        optimizer.step()
+                    torch.save(net.state_dict(), model_path)
+                    with torch.no_grad():
+                        accuracy = sum((net(x).argmax(1) == y).sum().item() for x, y in test_loader)
+                    """,
+            },
+            expect=("train.py:17:21",),
+            title="a configuration entry and a checkpoint path named like models",
+        ),
+        Invalid(
+            """
+            import torch
+
+            model = torch.load("full_model.pt")
+            with torch.no_grad():
+                print(model(batch))
+            """,
+            "5:11",
+            title="a pickled model from `torch.load` is in the mode it was saved in: training",
+        ),
+        Invalid(
+            """
+            import sys
+            import torch
+
+            def classify(path, images):
+                net = torch.load(path, map_location="cpu", weights_only=False).to("cuda")
+                scores = net(images.cuda())
+                return scores.softmax(-1)
+
+            print(classify(sys.argv[1], read_images(sys.argv[2:])))
+            """,
+            "6:14",
+            title="a whole model loaded in a prediction function, moved to the GPU but never switched",
+        ),
+        Invalid(
+            files={
+                "checkpoints.py": """
+                    import torch
+
+                    def restore(path):
+                        return torch.load(path, weights_only=False)
+                    """,
+                "evaluate.py": """
+                    import torch
+                    from checkpoints import restore
+
+                    detector = restore("runs/best.pt")
+                    with torch.no_grad():
+                        for images, targets in val_loader:
+                            print(detector(images))
+                    """,
+            },
+            expect=("evaluate.py:7:15",),
+            title="a helper of another file returns the unpickled model",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Seq2Seq(nn.Module):
+                def __init__(self, vocab):
+                    super().__init__()
+                    self.embed = nn.Embedding(vocab, 256)
+                    self.encoder = nn.LSTM(256, 256, num_layers=2, dropout=0.2, batch_first=True)
+                    self.out = nn.Linear(256, vocab)
+
+                def forward(self, src):
+                    return self.out(self.encoder(self.embed(src))[0])
+
+                def greedy(self, src, steps):
+                    states = self.encoder(self.embed(src))[0]
+                    return self.out(states[:, -steps:]).argmax(-1)
+
+            model = Seq2Seq(8000)
+            optimizer = torch.optim.Adam(model.parameters())
+            for src, trg in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(src).flatten(0, 1), trg.flatten()).backward()
+                optimizer.step()
+            with torch.no_grad():
+                for src, trg in test_loader:
+                    print(model.greedy(src, 20))
+            """,
+            "26:15",
+            title="a project model method that runs its layers, over test data under no_grad",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class SentenceEncoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.tokens = nn.EmbeddingBag(30000, 384)
+                    self.drop = nn.Dropout(0.1)
+                    self.proj = nn.Linear(384, 384)
+
+                def forward(self, ids, offsets):
+                    return self.proj(self.drop(self.tokens(ids, offsets)))
+
+                def encode(self, ids, offsets):
+                    return nn.functional.normalize(self(ids, offsets), dim=-1)
+
+            def evaluate_retrieval(encoder, pairs):
+                hits = 0
+                for (q_ids, q_off), (d_ids, d_off) in pairs:
+                    scores = encoder.encode(q_ids, q_off) @ encoder.encode(d_ids, d_off).T
+                    hits += (scores.argmax(1) == torch.arange(len(scores))).sum().item()
+                return hits
+
+            encoder = SentenceEncoder()
+            optimizer = torch.optim.AdamW(encoder.parameters(), lr=2e-5)
+            for epoch in range(3):
+                encoder.train()
+                for (q_ids, q_off), (d_ids, d_off) in train_pairs:
+                    optimizer.zero_grad()
+                    logits = encoder(q_ids, q_off) @ encoder(d_ids, d_off).T
+                    nn.functional.cross_entropy(logits, torch.arange(len(logits))).backward()
+                    optimizer.step()
+                print(evaluate_retrieval(encoder, dev_pairs))
+            """,
+            "20:18",
+            title="`encoder.encode(...)` in an evaluation function, as the training loop left it",
+        ),
+        Invalid(
+            files={
+                "vae.py": """
+                    import torch
+                    from torch import nn
+
+                    class VAE(nn.Module):
+                        def __init__(self, latent=32):
+                            super().__init__()
+                            self.latent = latent
+                            self.encoder = nn.Sequential(nn.Linear(784, 400), nn.BatchNorm1d(400), nn.ReLU(), nn.Linear(400, 2 * latent))
+                            self.decoder = nn.Sequential(nn.Linear(latent, 400), nn.BatchNorm1d(400), nn.ReLU(), nn.Linear(400, 784))
+
+                        def forward(self, x):
+                            mu, logvar = self.encoder(x).chunk(2, dim=-1)
+                            z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+                            return self.decoder(z).sigmoid(), mu, logvar
+
+                        def sample(self, count):
+                            z = torch.randn(count, self.latent)
+                            return self.decoder(z).sigmoid()
+                    """,
+                "sample.py": """
+                    import torch
+                    from torchvision.utils import save_image
+                    from vae import VAE
+
+                    vae = VAE()
+                    vae.load_state_dict(torch.load("vae.pt"))
+                    with torch.no_grad():
+                        images = vae.sample(64)
+                    save_image(images.view(64, 1, 28, 28), "samples.png")
+                    """,
+            },
+            expect=("sample.py:8:14",),
+            title="`vae.sample(64)` of a class in another file, after loading its weights",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            def evaluate(network, loader):
+                with torch.no_grad():
+                    return sum((network(x).argmax(1) == y).sum().item() for x, y in loader)
+
+            def fit(network, loader, epochs=3):
+                optimizer = torch.optim.SGD(network.parameters(), lr=0.05)
+                network.train()
+                for _ in range(epochs):
+                    for x, y in loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(network(x), y).backward()
+                        optimizer.step()
+
+            baseline = nn.Sequential(nn.Linear(100, 64), nn.ReLU(), nn.Linear(64, 5))
+            fit(baseline, train_loader)
+            print("baseline", evaluate(baseline, val_loader))
+            regularised = nn.Sequential(nn.Linear(100, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 5))
+            fit(regularised, train_loader)
+            print("dropout", evaluate(regularised, val_loader))
+            """,
+            "6:21",
+            title="a helper called with a dropout-free model and with a dropout model: the second caller decides",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.features = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+                    self.fc = nn.Linear(16, 10)
+
+                def forward(self, x):
+                    return self.fc(self.features(x).flatten(1))
+
+            def run_eval(model, loader):
+                correct = 0
+                with torch.no_grad():
+                    for images, labels in loader:
+                        correct += (model(images).argmax(1) == labels).sum().item()
+                return correct
+
+            def main():
+                model = Classifier()
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+                for epoch in range(30):
+                    model.train()
+                    for images, labels in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(model(images), labels).backward()
+                        optimizer.step()
+                    print(epoch, run_eval(model, val_loader))
+                model.eval()
+                print("test", run_eval(model, test_loader))
+            """,
+            "17:25",
+            title="a helper whose last caller switches to eval mode, but whose per-epoch caller does not",
+        ),
+        Invalid(
+            files={
+                "metrics.py": """
+                    import torch
+
+                    @torch.no_grad()
+                    def mean_iou(segmenter, loader):
+                        scores = [iou(segmenter(images).argmax(1), masks) for images, masks in loader]
+                        return sum(scores) / len(scores)
+                    """,
+                "finetune.py": """
+                    from torch import nn
+                    from metrics import mean_iou
+
+                    head = nn.Sequential(nn.Conv2d(256, 21, 1))
+                    print(mean_iou(head, val_loader))
+                    """,
+                "train.py": """
+                    import torch
+                    from torch import nn
+                    from metrics import mean_iou
+
+                    segmenter = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.Conv2d(64, 21, 1))
+                    optimizer = torch.optim.Adam(segmenter.parameters())
+                    for images, masks in train_loader:
+                        optimizer.zero_grad()
+                        nn.functional.cross_entropy(segmenter(images), masks).backward()
+                        optimizer.step()
+                    print(mean_iou(segmenter, val_loader))
+                    """,
+            },
+            expect=("metrics.py:5:19",),
+            title="a metric helper called from two scripts, one with a batch-norm model in training mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Recommender:
+                def __init__(self):
+                    self.user_tower = nn.Sequential(nn.Embedding(50000, 64), nn.Dropout(0.2))
+                    self.item_tower = nn.Sequential(nn.Embedding(10000, 64), nn.Dropout(0.2))
+                    params = list(self.user_tower.parameters()) + list(self.item_tower.parameters())
+                    self.optimizer = torch.optim.Adam(params)
+
+                def train_step(self, users, items, clicks):
+                    logits = (self.user_tower(users) * self.item_tower(items)).sum(-1)
+                    loss = nn.functional.binary_cross_entropy_with_logits(logits, clicks)
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+                @torch.no_grad()
+                def predict(self, users, items):
+                    return (self.user_tower(users) * self.item_tower(items)).sum(-1).sigmoid()
+
+            recommender = Recommender()
+            for users, items, clicks in train_loader:
+                recommender.train_step(users, items, clicks)
+            for users, items, clicks in test_loader:
+                print(recommender.predict(users, items))
+            """,
+            "20:17",
+            title="a wrapper object's predict() runs its towers under no_grad in training mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Captioner:
+                def __init__(self):
+                    self.encoder = nn.Sequential(nn.Conv2d(3, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+                    self.decoder = nn.LSTM(32, 256, num_layers=2, dropout=0.3)
+
+                def train_start(self):
+                    self.encoder.train()
+                    self.decoder.train()
+
+                def describe(self, images):
+                    features = self.encoder(images)
+                    return self.decoder(features.unsqueeze(0))[0]
+
+                def fit_batch(self, images, targets, optimizer):
+                    optimizer.zero_grad()
+                    nn.functional.mse_loss(self.describe(images), targets).backward()
+                    optimizer.step()
+
+            def validate(captioner, loader):
+                with torch.no_grad():
+                    return [captioner.describe(images) for images, _ in loader]
+
+            captioner = Captioner()
+            optimizer = torch.optim.Adam(list(captioner.encoder.parameters()) + list(captioner.decoder.parameters()))
+            captioner.train_start()
+            for images, targets in train_loader:
+                captioner.fit_batch(images, targets, optimizer)
+            print(validate(captioner, val_loader))
+            """,
+            "24:17",
+            title="a validation helper calls a wrapper's method; nothing ever switched its models to eval",
         ),
     ]

@@ -1,7 +1,10 @@
 import ast
 import re
+from typing import Optional
 
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
+from dllint.statement_edits import binds_name, insert_before
 
 
 class TrainingResumesInEvalMode(Rule):
@@ -36,6 +39,12 @@ class TrainingResumesInEvalMode(Rule):
       possibly restoring the mode.
     - Lightning and Hugging Face `Trainer` loops switch modes themselves and
       are not analysed.
+
+    ## Fix safety
+    The fix inserts `model.train()` as the first statement of the training
+    loop's body, so every iteration starts in training mode. It is unsafe:
+    a model meant to stay partly frozen (an encoder kept in eval mode) needs
+    the switch written by hand.
     """
 
     code = "DL102"
@@ -48,7 +57,7 @@ class TrainingResumesInEvalMode(Rule):
 
     def finish(self) -> None:
         modes = self.semantic.modes
-        for node, key, _loop in modes.unrestored_evals():
+        for node, key, loop in modes.unrestored_evals():
             model = ".".join(key[1])
             if isinstance(key[0], ast.ClassDef):
                 model = ".".join(("self",) + key[1])
@@ -58,7 +67,28 @@ class TrainingResumesInEvalMode(Rule):
             else:
                 callee = self.source.segment(node.func) if isinstance(node, ast.Call) else "this call"
                 what = f"`{callee}(...)` puts `{model}` into eval mode inside the training loop and nothing switches it back"
-            self.report(node, what=what, model=model)
+            self.report(node, what=what, model=model, fix=self._fix(self._innermost_training_loop(node, loop), model))
+
+    def _innermost_training_loop(self, node: ast.AST, loop: ast.AST) -> ast.AST:
+        """The training loop nearest the eval switch: `model.train()` at the
+        top of an epoch does not help an evaluation every N batches."""
+        current = self.semantic.parent(node)
+        while current is not None and current is not loop:
+            if isinstance(current, (ast.For, ast.AsyncFor, ast.While)) and self.semantic.modes.trains(current) == (True, True):
+                return current
+            current = self.semantic.parent(current)
+        return loop
+
+    def _fix(self, loop: ast.AST, model: str) -> Optional[Fix]:
+        """`model.train()` at the top of every iteration of the training loop."""
+        body = getattr(loop, "body", None)
+        root = model.split(".")[0].split("[")[0]
+        if not body or not root.isidentifier() or binds_name(loop, root):
+            return None
+        if self.source.segment(body[0]).replace(" ", "") == f"{model}.train()":
+            return None  # already there: the mode is lost elsewhere, and this would not help
+        edit = insert_before(self.source, body[0], f"{model}.train()")
+        return Fix(f"Call `{model}.train()` at the start of each iteration", (edit,), safe=False) if edit else None
 
     VALID = [
         Valid(
@@ -356,7 +386,165 @@ class TrainingResumesInEvalMode(Rule):
             """,
             title="train() at the top of every step; the evaluation forward at the end reuses the name `logits`",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            def validation(net, loader, loss_fn):
+                total = 0.0
+                for inputs, labels in loader:
+                    total += loss_fn(net(inputs), labels).item()
+                return total / len(loader)
+
+            net = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.25), nn.Linear(64, 3))
+            loss_fn = nn.CrossEntropyLoss()
+            opt = torch.optim.SGD(net.parameters(), lr=0.05)
+            for epoch in range(30):
+                for inputs, labels in train_loader:
+                    opt.zero_grad()
+                    loss = loss_fn(net(inputs), labels)
+                    loss.backward()
+                    opt.step()
+                net.eval()
+                print(epoch, validation(net, valid_loader, loss_fn))
+                net.train()
+            """,
+            title="eval(), a validation helper that returns a loss it never backpropagates, then train()",
+        ),
+        Valid(
+            """
+            import torch
+            import torchvision
+            from torch import nn
+
+            def draw(generator, noise):
+                images = generator(noise)
+                return images.clamp(-1, 1)
+
+            generator = nn.Sequential(nn.Linear(64, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 784), nn.Tanh())
+            critic = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+            g_opt = torch.optim.Adam(generator.parameters(), lr=2e-4)
+            noise = torch.randn(36, 64)
+            for epoch in range(50):
+                generator.train()
+                for real, _ in loader:
+                    g_opt.zero_grad()
+                    g_loss = -critic(generator(torch.randn(real.size(0), 64))).mean()
+                    g_loss.backward()
+                    g_opt.step()
+                generator.eval()
+                grid = draw(generator, noise)
+                torchvision.utils.save_image(grid.view(-1, 1, 28, 28), f"epoch_{epoch}.png")
+            """,
+            title="samples drawn at the end of an epoch whose next iteration starts with train()",
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import DataLoader
+
+            model = SentenceVAE(vocab_size=10000, embedding_dropout=0.5)
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+            for epoch in range(10):
+                for split in ("train", "valid"):
+                    loader = DataLoader(datasets[split], batch_size=32, shuffle=split == "train")
+                    if split == "train":
+                        model.train()
+                    else:
+                        model.eval()
+                    for batch in loader:
+                        loss = model(batch["input"]).mean()
+                        if split == "train":
+                            opt.zero_grad()
+                            loss.backward()
+                            opt.step()
+            """,
+            title="the phase decides the mode: `if split == 'train': train() else: eval()`",
+        ),
+        Valid(
+            files={
+                "evaluation.py": """
+                    def run_validation(model, batches, criterion):
+                        losses = [criterion(model(x), y).item() for x, y in batches]
+                        return sum(losses) / len(losses)
+                    """,
+                "train.py": """
+                    import torch
+                    from torch import nn
+                    from evaluation import run_validation
+
+                    class Tagger(nn.Module):
+                        def __init__(self):
+                            super().__init__()
+                            self.rnn = nn.GRU(50, 100, batch_first=True)
+                            self.drop = nn.Dropout(0.4)
+                            self.out = nn.Linear(100, 9)
+
+                        def forward(self, x):
+                            return self.out(self.drop(self.rnn(x)[0]))
+
+                    tagger = Tagger()
+                    criterion = nn.CrossEntropyLoss()
+                    optimizer = torch.optim.Adam(tagger.parameters())
+                    for epoch in range(8):
+                        for x, y in train_batches:
+                            optimizer.zero_grad()
+                            criterion(tagger(x).flatten(0, 1), y.flatten()).backward()
+                            optimizer.step()
+                        tagger.eval()
+                        score = run_validation(tagger, dev_batches, criterion)
+                        tagger.train()
+                    """,
+            },
+            title="eval() and train() around a validation helper of another file",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class RetrievalModel:
+                def __init__(self, lr):
+                    self.image_encoder = nn.Sequential(nn.Linear(2048, 512), nn.BatchNorm1d(512))
+                    self.text_encoder = nn.Sequential(nn.EmbeddingBag(20000, 512), nn.Dropout(0.1))
+                    params = list(self.image_encoder.parameters()) + list(self.text_encoder.parameters())
+                    self.optimizer = torch.optim.Adam(params, lr=lr)
+
+                def train_mode(self):
+                    self.image_encoder.train()
+                    self.text_encoder.train()
+
+                def eval_mode(self):
+                    self.image_encoder.eval()
+                    self.text_encoder.eval()
+
+                def embed(self, images, captions):
+                    return self.image_encoder(images), self.text_encoder(captions)
+
+                def train_step(self, images, captions):
+                    image_emb, text_emb = self.embed(images, captions)
+                    loss = nn.functional.cross_entropy(image_emb @ text_emb.T, torch.arange(len(images)))
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+            def recall(model, loader):
+                model.eval_mode()
+                with torch.no_grad():
+                    return [model.embed(images, captions) for images, captions in loader]
+
+            model = RetrievalModel(2e-4)
+            for epoch in range(30):
+                model.train_mode()
+                for images, captions in train_loader:
+                    model.train_step(images, captions)
+                print(recall(model, val_loader))
+            """,
+            title="a wrapper object's own train_mode()/eval_mode() around its train_step()",
+        ),
     ]
+
 
     INVALID = [
         Invalid(
@@ -379,6 +567,24 @@ class TrainingResumesInEvalMode(Rule):
             """,
             "12:5",
             title="model.train() only once, before the epoch loop",
+            fix="""
+            import torch
+            from torch import nn
+
+            model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(10))
+            optimizer = torch.optim.Adadelta(model.parameters())
+            model.train()
+            for epoch in range(15):
+                model.train()
+                for data, target in train_loader:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(data), target).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    correct = sum((model(x).argmax(1) == y).sum().item() for x, y in val_loader)
+                print(epoch, correct)
+            """,
         ),
         Invalid(
             """
@@ -540,5 +746,83 @@ class TrainingResumesInEvalMode(Rule):
             },
             expect=("train.py:13:11",),
             title="the model class in models.py, the evaluate helper in utils.py",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class RetrievalModel:
+                def __init__(self, lr):
+                    self.image_encoder = nn.Sequential(nn.Linear(2048, 512), nn.BatchNorm1d(512))
+                    self.text_encoder = nn.Sequential(nn.EmbeddingBag(20000, 512), nn.Dropout(0.1))
+                    params = list(self.image_encoder.parameters()) + list(self.text_encoder.parameters())
+                    self.optimizer = torch.optim.Adam(params, lr=lr)
+
+                def train_mode(self):
+                    self.image_encoder.train()
+                    self.text_encoder.train()
+
+                def val_start(self):
+                    self.image_encoder.eval()
+                    self.text_encoder.eval()
+
+                def train_step(self, images, captions):
+                    scores = self.image_encoder(images) @ self.text_encoder(captions).T
+                    loss = nn.functional.cross_entropy(scores, torch.arange(len(images)))
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+            model = RetrievalModel(2e-4)
+            model.train_mode()
+            for step, (images, captions) in enumerate(train_loader):
+                model.train_step(images, captions)
+                if step % 1000 == 0:
+                    model.val_start()
+                    with torch.no_grad():
+                        for images, captions in val_loader:
+                            print(model.image_encoder(images) @ model.text_encoder(captions).T)
+            """,
+            "31:9",
+            title="a wrapper object's val_start() in the step loop, never undone",
+        ),
+        Invalid(
+            files={
+                "gan.py": """
+                    import torch
+                    from torch import nn
+
+                    class GAN:
+                        def __init__(self):
+                            self.generator = nn.Sequential(nn.Linear(100, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 784))
+                            self.discriminator = nn.Sequential(nn.Linear(784, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+                            self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=2e-4)
+
+                        def set_eval(self):
+                            self.generator.eval()
+
+                        def generator_step(self, batch_size):
+                            fake = self.generator(torch.randn(batch_size, 100))
+                            loss = -self.discriminator(fake).mean()
+                            self.g_opt.zero_grad()
+                            loss.backward()
+                            self.g_opt.step()
+                    """,
+                "train.py": """
+                    import torch
+                    from gan import GAN
+
+                    gan = GAN()
+                    for epoch in range(100):
+                        for real, _ in loader:
+                            gan.generator_step(real.size(0))
+                        gan.set_eval()
+                        with torch.no_grad():
+                            samples = gan.generator(torch.randn(16, 100))
+                    """,
+            },
+            expect=("train.py:8:5",),
+            title="a GAN object of another file: its set_eval() at the end of an epoch, never undone",
         ),
     ]

@@ -37,8 +37,9 @@ class MethodNotCalled(Rule):
     or `eval` on anything else (`env.step`) is not reported.
 
     ## Fix safety
-    The fix adds the parentheses. It is unsafe: calling the method is the point,
-    and it changes what the program does.
+    The fix adds the parentheses. It is safe: the statement does nothing as
+    written, and the call is what its author meant (the program's behaviour
+    changes, which is the point of the fix).
     """
 
     code = "DL103"
@@ -70,7 +71,7 @@ class MethodNotCalled(Rule):
         fix = Fix(
             message=f"Call `{expression}()`",
             edits=(Edit((end_line, end_column), (end_line, end_column), "()"),),
-            safe=False,
+            safe=True,
         )
         self.report(attribute, expression=expression, purpose=purpose, fix=fix)
 

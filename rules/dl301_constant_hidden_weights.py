@@ -1,5 +1,8 @@
+import ast
 import re
+from typing import Optional
 
+from dllint.diagnostics import Edit, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.initializers import CONSTANT, initializer_ops, rewritten_later
 from dllint.semantic.layers import PARAM
@@ -58,6 +61,13 @@ class ConstantHiddenWeights(Rule):
     layer, and the whole name only for layers the iterated model holds
     directly; a layer whose passing depends on the rest (`name.startswith`
     on a nested layer, `name.split(".")`) is not reported.
+
+    ## Fix safety
+    `nn.init.zeros_(w)`, `nn.init.ones_(w)` and `nn.init.constant_(w, c)` are
+    replaced by `nn.init.xavier_uniform_(w)`, written with the same prefix. It
+    is unsafe: the call may also set layers where a constant is meant (an
+    output layer started at zero, as in the example), which then need their
+    own line.
     """
 
     code = "DL301"
@@ -113,7 +123,21 @@ class ConstantHiddenWeights(Rule):
                 pronoun="each layer" if len(found) > 1 else "the layer",
                 suggestion='keep the default "glorot_uniform" or use "he_normal"' if keras
                 else "keep the layer's default or use `nn.init.kaiming_uniform_` / `xavier_uniform_`",
+                fix=None if keras else self._fix(op.node),
             )
+
+    def _fix(self, node: ast.AST) -> Optional[Fix]:
+        """`nn.init.zeros_(w)` -> `nn.init.xavier_uniform_(w)`."""
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute) or not node.args:
+            return None
+        qualified = self.semantic.qualified_name(node.func) or ""
+        if qualified not in ("torch.nn.init.zeros_", "torch.nn.init.ones_", "torch.nn.init.constant_") or node.keywords:
+            return None
+        if isinstance(node.args[0], ast.Starred) or len(node.args) > (2 if qualified.endswith("constant_") else 1):
+            return None
+        replacement = f"{self.source.segment(node.func.value)}.xavier_uniform_({self.source.segment(node.args[0])})"
+        start_line, start_column, end_line, end_column = self.source.position(node)
+        return Fix(f"Use `{replacement}`", (Edit((start_line, start_column), (end_line, end_column), replacement),), safe=False)
 
     VALID = [
         Valid(
@@ -544,6 +568,26 @@ class ConstantHiddenWeights(Rule):
             """,
             "12:13",
             title="every layer zeroed, hidden ones included",
+            fix="""
+            import torch
+            from torch import nn
+
+            class Policy(nn.Module):
+                def __init__(self, obs_dim, n_actions, hidden=128):
+                    super().__init__()
+                    self.fc1 = nn.Linear(obs_dim, hidden)
+                    self.fc2 = nn.Linear(hidden, hidden)
+                    self.logits = nn.Linear(hidden, n_actions)
+                    # start from a uniform policy
+                    for layer in (self.fc1, self.fc2, self.logits):
+                        nn.init.xavier_uniform_(layer.weight)
+                        nn.init.zeros_(layer.bias)
+
+                def forward(self, obs):
+                    h = torch.tanh(self.fc1(obs))
+                    h = torch.tanh(self.fc2(h))
+                    return self.logits(h)
+            """,
         ),
         Invalid(
             """

@@ -1,8 +1,11 @@
 import ast
 import os
+from typing import Optional
 
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.training_loops import BACKWARD, STEP, Event, LoopNode
+from dllint.statement_edits import insert_before
 
 
 class GradientsNeverCleared(Rule):
@@ -39,7 +42,14 @@ class GradientsNeverCleared(Rule):
     `opt_d.zero_grad()` as much as by its own); otherwise any `zero_grad()`
     counts.
     `torch.autograd.grad` and distributed autograd fill no `.grad` and are
-    not training steps here. Calls are followed into project functions and
+    not training steps here.
+
+    ## Fix safety
+    The fix inserts `optimizer.zero_grad()` on its own line just before the
+    statement that calls `backward()` in the loop (when both the step and the
+    backward are written in the loop itself, not in a helper, and no inner
+    loop runs the backward). It is unsafe: where the gradients were meant to
+    accumulate over several batches, the step needs a condition instead. Calls are followed into project functions and
     methods; a loop that calls hooks or callbacks dllint cannot follow
     (`self.call_hook(...)`, `callback.on_batch_begin()`) is not judged, and a
     step in a function that no loop of the project calls (a training-step
@@ -96,7 +106,38 @@ class GradientsNeverCleared(Rule):
             problem = f"only cleared outside it (line {outside[0].lineno}), not between its steps"
         else:
             problem = "never cleared between steps"
-        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, clear=clear)
+        self.report(node, step=step_text, loop_line=loop.lineno, problem=problem, clear=clear, fix=self._fix(step, loop, optimizer))
+
+    def _fix(self, step: Event, loop: LoopNode, optimizer: str) -> Optional[Fix]:
+        """`optimizer.zero_grad()` inserted before the loop's first `backward()`."""
+        if not optimizer or not step.direct or step.module is not self.semantic:
+            return None
+        backwards = [
+            event for event in self.semantic.training_loops.own_events(loop, BACKWARD)
+            if event.direct and event.module is self.semantic
+        ]
+        if not backwards:
+            return None
+        first = min(backwards, key=lambda event: (event.node.lineno, event.node.col_offset))
+        statement = self._statement_in_loop(first.node, loop)
+        edit = insert_before(self.source, statement, f"{optimizer}.zero_grad()") if statement is not None else None
+        if edit is None:
+            return None
+        return Fix(f"Call `{optimizer}.zero_grad()` before `backward()`", (edit,), safe=False)
+
+    def _statement_in_loop(self, node: ast.AST, loop: LoopNode) -> Optional[ast.stmt]:
+        """The statement holding `node`, if no other loop (nor a function)
+        stands between it and `loop`: clearing inside an inner loop would
+        undo an accumulation over its iterations."""
+        statement = None
+        current = node
+        while current is not None and current is not loop:
+            if statement is None and isinstance(current, ast.stmt):
+                statement = current
+            if current is not node and isinstance(current, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return None
+            current = self.semantic.parent(current)
+        return statement if current is loop else None
 
     VALID = [
         Valid(
@@ -388,6 +429,20 @@ class GradientsNeverCleared(Rule):
             """,
             "11:9",
             title="no `zero_grad()` anywhere",
+            fix="""
+            import torch
+            from torch import nn
+
+            model = nn.Linear(10, 2)
+            criterion = nn.CrossEntropyLoss()
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(10):
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+            """,
         ),
         Invalid(
             """

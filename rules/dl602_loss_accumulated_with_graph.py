@@ -367,6 +367,30 @@ class LossAccumulatedWithGraph(Rule):
             """,
             title="a name reused for a float a helper computes (the backward() was on another binding)",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def compute_loss(net, data_loader):
+                curr_loss = 0.
+                with torch.no_grad():
+                    for cnt, (features, targets) in enumerate(data_loader):
+                        curr_loss += F.cross_entropy(net(features), targets)
+                    return float(curr_loss) / cnt
+
+            epoch_cost = []
+            for epoch in range(10):
+                for features, targets in train_loader:
+                    optimizer.zero_grad()
+                    cost = F.cross_entropy(model(features), targets)
+                    cost.backward()
+                    optimizer.step()
+                cost = compute_loss(model, train_loader)
+                epoch_cost.append(cost)
+            """,
+            title="a float divided by the count of `enumerate()` (stat453's mlp-pytorch_softmax-crossentr notebook)",
+        ),
     ]
 
     INVALID = [

@@ -294,14 +294,16 @@ def test_unknown_key_in_dllint_toml_without_anything_close(tmp_path):
     assert error_of(cwd=tmp_path) == f"unknown key 'colour' in {config}"
 
 
-def test_unknown_code_names_the_key_and_file(tmp_path):
+def test_unknown_code_is_a_warning_naming_the_key_and_file(tmp_path):
     config = pyproject(tmp_path, 'extend-ignore = ["DL101", "DL999"]\n')
-    assert error_of(cwd=tmp_path) == f"unknown code 'DL999' in 'extend-ignore' of [tool.dllint] of {config}"
+    settings = load_settings(cwd=tmp_path)
+    assert settings.extend_ignore == ["DL101"]
+    assert settings.warnings == [f"unknown code 'DL999' in 'extend-ignore' of [tool.dllint] of {config}; it selects nothing"]
 
 
 def test_unknown_code_in_per_file_ignores(tmp_path):
     pyproject(tmp_path, '[tool.dllint.per-file-ignores]\n"tests/*" = ["XY1"]\n')
-    message = error_of(cwd=tmp_path)
+    (message,) = load_settings(cwd=tmp_path).warnings
     assert "unknown code 'XY1'" in message
     assert 'per-file-ignores."tests/*"' in message
 

@@ -59,7 +59,7 @@ def test_unsaved_buffer_on_stdin_is_reported_under_its_file_name(tmp_path):
     shown = dllint("--quiet", "--stdin-filename", "src/train.py", "-", cwd=tmp_path, stdin=BUFFER)
     assert shown.returncode == 1
     assert shown.stdout == (
-        "src/train.py:8:22: DL103 `loss.backward` is not called, so this statement does nothing;"
+        "src/train.py:8:22: DL103 [*] `loss.backward` is not called, so this statement does nothing;"
         " write `loss.backward()` to compute the gradients\n"
     )
     assert shown.stderr == ""
@@ -146,7 +146,7 @@ def test_vscode_problem_matcher_parses_real_output(tmp_path):
     assert str(tmp_path / "elsewhere" / "train.py") in files
     for match in matches:
         assert (match.group(2), match.group(3), match.group(4)) == ("8", "22", "DL103")
-        assert match.group(5).startswith("`loss.backward` is not called")
+        assert match.group(5).startswith("[*] `loss.backward` is not called")
 
 
 def test_vscode_pattern_reads_a_windows_path():
@@ -168,4 +168,4 @@ def test_pycharm_output_filter_parses_real_output(tmp_path):
         match = pattern.match(line)
         assert match, line
         assert (match["line"], match["column"]) == ("8", "22")
-        assert match["message"].startswith("DL103 `loss.backward`")
+        assert match["message"].startswith("DL103 [*] `loss.backward`")

@@ -38,6 +38,8 @@ SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text(encoding="utf-8
 ARGS = ["--isolated", "--select", "DL0,DL103", "project"]
 EXTENSIONS = {"json": "json", "sarif": "sarif.json", "json-lines": "jsonl"}
 ROOT_PLACEHOLDER = "file:///PROJECT_ROOT/"
+# the fixture's two DL103 findings have safe fixes
+SUMMARY = "dllint: 3 findings in 2 files checked.\ndllint: [*] 2 fixable with the `--fix` option.\n"
 
 
 def cli_runner() -> CliRunner:
@@ -95,7 +97,7 @@ def test_every_format_has_a_golden_test():
 def test_format_matches_golden_file(name, workdir):
     result = run_cli([*ARGS, "--format", name], workdir)
     assert result.exit_code == 1, result.stderr
-    assert result.stderr == "dllint: 3 findings in 2 files checked.\n"
+    assert result.stderr == SUMMARY
     output = normalised_sarif(result.stdout) if name == "sarif" else result.stdout
     check_golden(name, output)
 
@@ -122,12 +124,12 @@ def test_json_keys_and_positions_are_rufs(workdir):
     findings = json.loads(run_cli([*ARGS, "--format", "json"], workdir).stdout)
     by_line = {(f["filename"], f["location"]["row"]): f for f in findings}
     backward = by_line[("project/train.py", 17)]
-    assert list(backward) == ["code", "name", "message", "filename", "location", "end_location", "noqa_row", "fix", "url"]
+    assert list(backward) == ["code", "name", "message", "filename", "location", "end_location", "noqa_row", "cell", "fix", "url"]
     # 1-based character columns: `print("époque"); ` is 21 characters, 22 UTF-8 bytes
     assert backward["location"] == {"row": 17, "column": 22}
     assert backward["end_location"] == {"row": 17, "column": 35}
     assert backward["fix"] == {
-        "applicability": "unsafe",
+        "applicability": "safe",
         "message": "Call `loss.backward()`",
         "edits": [{"content": "()", "location": {"row": 17, "column": 35}, "end_location": {"row": 17, "column": 35}}],
     }
@@ -266,7 +268,7 @@ def test_output_file_receives_the_output(tmp_path, workdir):
     result = run_cli([*ARGS, "--format", "sarif", "--output-file", str(target)], workdir)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == "dllint: 3 findings in 2 files checked.\n"
+    assert result.stderr == SUMMARY
     assert json.loads(target.read_text(encoding="utf-8")) == sarif_log(workdir)
 
 

@@ -6,11 +6,12 @@ package index pip is configured with). The hook repository is a snapshot of
 this working tree (tracked files as they are now, and new files of the
 package) committed to a temporary git repository, so the test checks the
 code as it is now. try-repo builds the hook's environment anew on every
-call (it uses a temporary store), 7 to 25 s here, so the tests call it three
+call (it uses a temporary store), 7 to 25 s here, so the tests call it four
 times in all.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -37,6 +38,9 @@ BUGGY = textwrap.dedent(
     """
 )
 CLEAN = BUGGY.replace("optimizer.step\n", "optimizer.step()\n")
+NOTEBOOK = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+    {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": BUGGY.splitlines(keepends=True)},
+]}, indent=1)
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -94,10 +98,10 @@ def stage(repo: Path, files: dict) -> None:
     git("add", *files, cwd=repo)
 
 
-def try_repo(hook_repo: Path, home: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def try_repo(hook_repo: Path, home: Path, cwd: Path, *args: str, hook: str = "dllint") -> subprocess.CompletedProcess:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     process = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), "dllint", "--color", "never", *args],
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), hook, "--color", "never", *args],
         cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8",
     )
     if "An error has occurred" in process.stdout + process.stderr:
@@ -119,17 +123,31 @@ def test_hook_fails_on_a_buggy_file_and_passes_on_a_clean_one(hook_repo, pre_com
             "build/lib/train.py": BUGGY,
             "vendored/train.py": BUGGY,
             "pyproject.toml": '[tool.dllint]\nextend-exclude = ["vendored/"]\n',
+            "explore.ipynb": NOTEBOOK,
         },
     )
 
-    failed = try_repo(hook_repo, pre_commit_home, target, "--files", "buggy.py")
+    failed = try_repo(hook_repo, pre_commit_home, target, "--files", "buggy.py", "explore.ipynb")
     assert failed.returncode == 1, failed.stdout
     assert "dllint..." in failed.stdout and "Failed" in failed.stdout
-    assert "buggy.py:9:5: DL103 `optimizer.step` is not called" in failed.stdout
+    assert "buggy.py:9:5: DL103 [*] `optimizer.step` is not called" in failed.stdout
+    # types_or: [python, jupyter] hands notebooks to the hook too
+    assert "explore.ipynb:cell 1:9:5: DL103 [*] `optimizer.step` is not called" in failed.stdout
 
     passed = try_repo(hook_repo, pre_commit_home, target, "--files", "clean.py", "build/lib/train.py", "vendored/train.py")
     assert passed.returncode == 0, passed.stdout
     assert "Passed" in passed.stdout
+
+
+def test_the_fix_hook_repairs_and_fails_the_commit(hook_repo, pre_commit_home, target):
+    """`dllint-fix` runs `dllint --fix`: the staged file is repaired in the
+    work tree and the hook fails (pre-commit fails a hook that changes files),
+    so the user stages the repair and commits again."""
+    stage(target, {"buggy.py": BUGGY})
+    fixed = try_repo(hook_repo, pre_commit_home, target, "--files", "buggy.py", hook="dllint-fix")
+    assert fixed.returncode == 1, fixed.stdout
+    assert "files were modified by this hook" in fixed.stdout
+    assert (target / "buggy.py").read_text(encoding="utf-8") == CLEAN
 
 
 def test_no_python_file_staged_is_not_a_failure(hook_repo, pre_commit_home, target):

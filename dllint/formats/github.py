@@ -27,7 +27,7 @@ def _annotation(d: Diagnostic) -> str:
     if d.end_line is not None and d.end_column is not None:
         properties += [("endLine", str(d.end_line)), ("endColumn", str(d.end_column))]
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    message = f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}"
+    message = f"{d.location}: {d.code} {d.message}"
     return f"::error {joined}::{escape_data(message)}\n"
 
 

@@ -11,7 +11,10 @@ Rows and columns are 1-based, columns count characters (as ruff's do).
 `filename` is the path as reported in the text format (as given on the
 command line), not made absolute. `end_location` equals `location` for the
 engine's own findings, which have no extent; `fix` is null without a fix.
-`noqa_row` is the line where a `# noqa` silences the finding.
+`noqa_row` is the line where a `# noqa` silences the finding. `cell` is the
+notebook cell (1-based, every cell counted) for a finding in a notebook, whose
+rows are then counted within the cell (an edit carries its own `cell`), and
+null elsewhere, as in ruff's JSON.
 """
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def _fix(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
         "applicability": "safe" if fix.safe else "unsafe",
         "message": fix.message,
         "edits": [
-            {"content": edit.replacement, "location": _location(*edit.start), "end_location": _location(*edit.end)}
+            {"content": edit.replacement, "location": _location(*edit.start), "end_location": _location(*edit.end), **({"cell": edit.cell} if edit.cell is not None else {})}
             for edit in edits
         ],
     }
@@ -52,6 +55,7 @@ def finding(diagnostic: Diagnostic) -> Dict[str, Any]:
         "location": _location(d.line, d.column),
         "end_location": end,
         "noqa_row": d.line,
+        "cell": d.cell,
         "fix": _fix(d.fix),
         "url": code_info(d.code).url,
     }

@@ -9,4 +9,4 @@ from dllint.formats.context import ReportContext
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
-    return "".join(f"{d.path}:{d.line}: [{d.code}] {d.message}\n" for d in diagnostics)
+    return "".join(f"{d.path}:{'cell %d:' % d.cell if d.cell is not None else ''}{d.line}: [{d.code}] {d.message}\n" for d in diagnostics)

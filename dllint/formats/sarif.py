@@ -10,6 +10,12 @@ Results point at files by URIs relative to the repository root (see
 column, as SARIF wants; columns count Unicode code points (dllint's
 character columns), which `columnKind` says. A finding's fix becomes a
 SARIF `fix`.
+
+A finding in a notebook points into the notebook file itself (the line and
+column of the JSON text that holds the cell's source line, which is what a
+viewer of the file shows), and carries the cell and the position within it
+in its `properties` (`cell`, `cellLine`, `cellColumn`). A notebook that
+cannot be read again (read from stdin) keeps the cell position as region.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ from urllib.parse import quote
 from dllint import __version__
 from dllint.diagnostics import Diagnostic, Edit
 from dllint.formats.context import ReportContext, code_info
+from dllint.notebook import MalformedNotebook, file_position
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -53,20 +60,45 @@ def _replacement(edit: Edit) -> Dict[str, Any]:
     }
 
 
-def _result(d: Diagnostic, index: Dict[str, int], root: Path) -> Dict[str, Any]:
+def _notebook_region(d: Diagnostic, texts: Dict[str, Optional[str]]) -> Optional[Dict[str, int]]:
+    if d.path not in texts:
+        try:
+            with open(d.path, encoding="utf-8") as handle:
+                texts[d.path] = handle.read()
+        except (OSError, UnicodeDecodeError):
+            texts[d.path] = None
+    text = texts[d.path]
+    if text is None or d.cell is None:
+        return None
+    try:
+        line, column = file_position(text, d.cell - 1, d.line, d.column)
+        if d.end_line is None or d.end_column is None:
+            return _region(line, column, None, None)
+        end_line, end_column = file_position(text, d.cell - 1, d.end_line, d.end_column)
+    except (MalformedNotebook, ValueError, IndexError, AssertionError):
+        return None
+    return _region(line, column, end_line, end_column)
+
+
+def _result(d: Diagnostic, index: Dict[str, int], root: Path, notebook_texts: Dict[str, Optional[str]]) -> Dict[str, Any]:
     location = _artifact_location(d.path, root)
+    region = _region(d.line, d.column, d.end_line, d.end_column)
+    if d.cell is not None:
+        region = _notebook_region(d, notebook_texts) or region
     result: Dict[str, Any] = {
         "ruleId": d.code,
         # DL000 is dllint failing, not the code being wrong
         "level": "warning" if d.code == "DL000" else "error",
         "message": {"text": d.message},
         "locations": [
-            {"physicalLocation": {"artifactLocation": location, "region": _region(d.line, d.column, d.end_line, d.end_column)}}
+            {"physicalLocation": {"artifactLocation": location, "region": region}}
         ],
     }
+    if d.cell is not None:
+        result["properties"] = {"cell": d.cell, "cellLine": d.line, "cellColumn": d.column}
     if d.code in index:
         result["ruleIndex"] = index[d.code]
-    if d.fix is not None:
+    if d.fix is not None and d.cell is None:  # SARIF has no way to say "in cell N"
         result["fixes"] = [
             {
                 "description": {"text": d.fix.message},
@@ -100,6 +132,7 @@ def log(diagnostics: Sequence[Diagnostic], context: ReportContext) -> Dict[str, 
     codes += sorted({d.code for d in diagnostics} - set(codes))
     index = {code: position for position, code in enumerate(codes)}
     root = Path(context.root)
+    notebook_texts: Dict[str, Optional[str]] = {}
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -116,7 +149,7 @@ def log(diagnostics: Sequence[Diagnostic], context: ReportContext) -> Dict[str, 
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(d, index, root) for d in diagnostics],
+                "results": [_result(d, index, root, notebook_texts) for d in diagnostics],
             }
         ],
     }

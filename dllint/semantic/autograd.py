@@ -403,6 +403,8 @@ class Autograd:
         if binding.kind == "augassign":
             graph = self.graph(binding.value.value, depth + 1)
             return graph if graph.attached else _UNKNOWN
+        if binding.kind == "for" and binding.path[:1] == (0,) and len(binding.path) == 1 and _is_enumerate(binding.value):
+            return _DETACHED  # the count of `for i, batch in enumerate(...)`: an int
         return _UNKNOWN
 
     def _element_graph(self, value: ast.AST, path: Tuple[int, ...], depth: int) -> Graph:
@@ -616,3 +618,7 @@ def _literal_item(returned: ast.expr, key: Union[str, int]) -> Optional[ast.expr
             and not any(isinstance(e, ast.Starred) for e in returned.elts) and -len(returned.elts) <= key < len(returned.elts):
         return returned.elts[key]
     return None
+
+
+def _is_enumerate(node: Optional[ast.AST]) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "enumerate"

@@ -6,7 +6,7 @@ evaluation mode. Names are canonical (see `imports.canonical`).
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 TORCH_LAYERS_MODE_DEPENDENT: FrozenSet[str] = frozenset(
     "torch.nn." + name
@@ -446,7 +446,41 @@ MODEL_COPYING_CALLS: FrozenSet[str] = frozenset(
 # built modules are in training mode; Hugging Face's `from_pretrained` calls
 # eval() before returning; a pickled model or a hub entry point keeps
 # whatever mode it had, which dllint cannot know.
+# Calls whose result is a string, a number or a path: never a model, whatever
+# the name it is bound to (`model_path = os.path.join(...)`).
+PLAIN_DATA_FUNCTIONS: FrozenSet[str] = frozenset(
+    {"str", "int", "float", "bool", "repr", "format", "len", "round", "abs", "ord", "chr",
+     "os.getcwd", "os.getenv", "os.environ.get", "pathlib.Path", "pathlib.PurePath", "time.strftime", "time.time",
+     "datetime.datetime.now", "json.dumps", "glob.glob", "os.listdir"}
+)
+PLAIN_DATA_PREFIXES: Tuple[str, ...] = ("os.path.", "posixpath.", "ntpath.", "shlex.", "string.")
+# Readers of configuration files: what they return holds options, not models.
+CONFIG_READERS: FrozenSet[str] = frozenset(
+    {"json.load", "json.loads", "yaml.load", "yaml.safe_load", "yaml.full_load", "toml.load", "tomllib.load",
+     "tomli.load", "omegaconf.OmegaConf.load"}
+)
+# String methods: `name.lower()` of a string is a string.
+STRING_METHODS: FrozenSet[str] = frozenset(
+    {"format", "lower", "upper", "strip", "lstrip", "rstrip", "replace", "join", "capitalize", "title",
+     "zfill", "ljust", "rjust", "casefold", "removeprefix", "removesuffix", "format_map"}
+)
+
 MODEL_LOADED_IN_EVAL_MODE: FrozenSet[str] = frozenset({"from_pretrained"})
+# `torch.load(path)` of a whole pickled model: it keeps the mode it was saved
+# in, which for a model saved during or right after training is training mode.
+MODEL_LOADED_IN_SAVED_MODE: FrozenSet[str] = frozenset({"torch.load"})
+# What an unpickled object is used as, when it is used as a model or as a checkpoint.
+MODEL_USE_METHODS: FrozenSet[str] = frozenset(
+    {"eval", "train", "forward", "parameters", "named_parameters", "modules", "children", "state_dict",
+     "generate", "encode", "decode", "predict", "sample", "embed"}
+)
+# Methods of library models that run the network for inference, like `model(x)`.
+MODEL_INFERENCE_METHODS: FrozenSet[str] = frozenset(
+    {"generate", "encode", "decode", "sample", "predict", "embed", "forward_features", "extract_features",
+     "encode_image", "encode_text", "get_image_features", "get_text_features", "translate", "greedy_decode",
+     "beam_search", "reconstruct", "inference", "infer"}
+)
+CHECKPOINT_USE_METHODS: FrozenSet[str] = frozenset({"keys", "items", "values", "get", "pop", "update", "__getitem__"})
 MODEL_LOADED_IN_UNKNOWN_MODE: FrozenSet[str] = frozenset(
     {"torch.load", "torch.jit.load", "torch.hub.load", "torch.export.load", "torch.package.PackageImporter"}
 )
@@ -730,3 +764,316 @@ KERAS_WEIGHT_INITIALIZER_KEYWORDS: Dict[str, str] = {
     "kernel_initializer": "kernel", "recurrent_initializer": "recurrent_kernel",
     "depthwise_initializer": "depthwise_kernel", "pointwise_initializer": "pointwise_kernel",
 }
+
+
+# -- data provenance (semantic/provenance.py, semantic/data_sinks.py) -----
+# Functions that cut data into parts, and the split of each output.
+# train_test_split(X, y, ...) -> X_train, X_test, y_train, y_test: output i
+# belongs to array i // 2, the train part when i is even.
+HOLDOUT_SPLIT_FUNCTIONS: FrozenSet[str] = frozenset(
+    {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
+)
+RANDOM_SPLIT_FUNCTIONS: FrozenSet[str] = frozenset({"torch.utils.data.random_split", "torch.utils.data.dataset.random_split"})
+# Cross-validation splitters: `.split(X)` yields (train indices, held-out indices).
+CV_SPLITTERS: FrozenSet[str] = frozenset(
+    {
+        "sklearn.model_selection.KFold", "sklearn.model_selection.StratifiedKFold", "sklearn.model_selection.GroupKFold",
+        "sklearn.model_selection.RepeatedKFold", "sklearn.model_selection.RepeatedStratifiedKFold",
+        "sklearn.model_selection.ShuffleSplit", "sklearn.model_selection.StratifiedShuffleSplit",
+        "sklearn.model_selection.GroupShuffleSplit", "sklearn.model_selection.TimeSeriesSplit",
+        "sklearn.model_selection.LeaveOneOut", "sklearn.model_selection.LeavePOut",
+        "sklearn.model_selection.StratifiedGroupKFold", "sklearn.model_selection.PredefinedSplit",
+        "iterstrat.ml_stratifiers.MultilabelStratifiedKFold",
+    }
+)
+# Calls that read a whole data set (rows not yet split), unless their
+# arguments name a split (`train=False`, `split="test"`, "data/val/", "test.csv").
+DATA_SOURCE_PREFIXES: Tuple[str, ...] = (
+    "pandas.read_", "numpy.load", "numpy.loadtxt", "numpy.genfromtxt", "numpy.fromfile", "sklearn.datasets.",
+    "torchvision.datasets.", "torchtext.datasets.", "torchaudio.datasets.", "datasets.load_dataset",
+    "datasets.load_from_disk", "keras.utils.image_dataset_from_directory", "keras.utils.text_dataset_from_directory",
+    "keras.preprocessing.image_dataset_from_directory", "keras.preprocessing.text_dataset_from_directory",
+    "tensorflow_datasets.load", "h5py.File", "scipy.io.loadmat", "polars.read_", "torch.load", "joblib.load",
+    "pickle.load",
+)
+# keras.datasets.<name>.load_data() -> (train), (test)
+KERAS_LOAD_DATA_PREFIX = "keras.datasets."
+# Calls whose result holds the rows of all their data arguments (a union).
+DATA_CONCATENATIONS: FrozenSet[str] = frozenset(
+    {
+        "numpy.concatenate", "numpy.vstack", "numpy.hstack", "numpy.row_stack", "numpy.r_", "numpy.append",
+        "numpy.stack", "torch.cat", "torch.concat", "torch.concatenate", "torch.vstack", "torch.stack",
+        "pandas.concat", "tensorflow.concat", "keras.ops.concatenate", "torch.utils.data.ConcatDataset",
+        "datasets.concatenate_datasets", "itertools.chain",
+    }
+)
+# Calls that wrap their data argument(s) without changing which rows they hold.
+DATA_WRAPPERS: FrozenSet[str] = frozenset(
+    {
+        "torch.utils.data.DataLoader", "torch.utils.data.TensorDataset", "torch.utils.data.Subset",
+        "tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors",
+        "tensorflow.data.Dataset.zip", "tensorflow.data.Dataset.from_generator",
+        "torch.from_numpy", "torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor",
+        "numpy.array", "numpy.asarray", "numpy.log1p", "numpy.log", "numpy.sqrt", "numpy.expand_dims", "numpy.squeeze",
+        "numpy.reshape", "numpy.nan_to_num", "numpy.clip", "numpy.float32",
+        "pandas.DataFrame", "pandas.Series", "pandas.get_dummies", "tensorflow.convert_to_tensor",
+        "tensorflow.constant", "keras.utils.to_categorical", "datasets.Dataset.from_pandas", "datasets.Dataset.from_dict",
+        "list", "tuple", "sorted", "iter", "enumerate",
+    }
+)
+# Methods of data that compute a statistic over its rows (not rows themselves).
+DATA_STATISTIC_METHODS: FrozenSet[str] = frozenset(
+    {"mean", "std", "var", "min", "max", "sum", "median", "quantile", "nanmean", "nanstd", "amin", "amax", "nanmin", "nanmax"}
+)
+DATA_STATISTIC_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "numpy.mean", "numpy.std", "numpy.var", "numpy.min", "numpy.max", "numpy.amin", "numpy.amax", "numpy.median",
+        "numpy.nanmean", "numpy.nanstd", "numpy.nanmin", "numpy.nanmax", "numpy.percentile", "numpy.quantile",
+        "torch.mean", "torch.std", "torch.var", "torch.min", "torch.max", "torch.std_mean", "torch.var_mean",
+        "tensorflow.reduce_mean", "tensorflow.math.reduce_std", "tensorflow.reduce_max", "tensorflow.reduce_min",
+    }
+)
+# Methods and attributes of data that say nothing about rows (a shape, a count, a column list).
+DATA_OPAQUE_ATTRIBUTES: FrozenSet[str] = frozenset(
+    {"shape", "dtype", "columns", "size", "ndim", "classes", "class_to_idx", "index", "dtypes", "nbytes", "n_features",
+     "feature_names", "target_names", "DESCR", "num_rows", "features", "column_names", "unique", "nunique",
+     "value_counts", "item", "isna", "isnull", "describe", "info", "head", "tail", "count", "__len__", "split",
+     "keys", "items", "cardinality"}
+)
+# Scikit-learn transformers of features (fitting one learns statistics of its rows).
+FEATURE_TRANSFORMER_PREFIXES: Tuple[str, ...] = (
+    "sklearn.preprocessing.", "sklearn.decomposition.", "sklearn.impute.", "sklearn.feature_selection.",
+    "sklearn.feature_extraction.text.", "sklearn.random_projection.", "sklearn.manifold.Isomap",
+    "sklearn.kernel_approximation.", "sklearn.compose.ColumnTransformer", "sklearn.compose.make_column_transformer",
+    "category_encoders.", "keras.layers.Normalization", "keras.layers.TextVectorization",
+    "keras.layers.StringLookup", "keras.layers.IntegerLookup", "keras.layers.Discretization",
+    "keras.layers.experimental.preprocessing.", "keras.preprocessing.text.Tokenizer",
+    "keras.preprocessing.image.ImageDataGenerator",
+)
+# ...except those of the target, which see labels only.
+TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
+    {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
+     "sklearn.preprocessing.MultiLabelBinarizer", "sklearn.preprocessing.label_binarize"}
+)
+PIPELINE_CLASSES: FrozenSet[str] = frozenset(
+    {"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "imblearn.pipeline.Pipeline", "imblearn.pipeline.make_pipeline"}
+)
+# Methods that fit a transformer on their first argument.
+FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"})
+# Methods that train a model on their first argument (Keras, scikit-learn).
+TRAINING_METHODS: FrozenSet[str] = frozenset({"fit", "partial_fit", "fit_generator", "train_on_batch", "fit_transform", "fit_predict"})
+EVALUATION_METHODS: FrozenSet[str] = frozenset({"evaluate", "score", "test_on_batch", "evaluate_generator"})
+PREDICTION_METHODS: FrozenSet[str] = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function", "predict_on_batch", "predict_generator"}
+)
+# Functions that score predictions against labels.
+METRIC_PREFIXES: Tuple[str, ...] = ("sklearn.metrics.", "torchmetrics.functional.", "evaluate.load")
+# Trainers of the frameworks: where their training and monitoring data are passed.
+LIGHTNING_TRAINERS: FrozenSet[str] = frozenset({"lightning.pytorch.Trainer", "lightning.Trainer", "lightning.fabric.Fabric"})
+HF_TRAINER_SUFFIX = "Trainer"
+HF_TRAINER_PREFIXES: Tuple[str, ...] = ("transformers.", "trl.", "setfit.")
+# Keras callbacks that choose the model by the monitored (validation) score,
+# with the keyword that must be true for them to choose (None: always).
+KERAS_SELECTING_CALLBACKS: Dict[str, Optional[str]] = {
+    "keras.callbacks.EarlyStopping": "restore_best_weights",
+    "keras.callbacks.ModelCheckpoint": "save_best_only",
+    "keras.callbacks.ReduceLROnPlateau": None,
+}
+LIGHTNING_SELECTING_CALLBACKS: FrozenSet[str] = frozenset(
+    {"lightning.pytorch.callbacks.ModelCheckpoint", "lightning.pytorch.callbacks.EarlyStopping"}
+)
+# Calls that keep a model or its weights (a checkpoint kept by a score).
+MODEL_KEEPING_CALLS: FrozenSet[str] = frozenset(
+    {"torch.save", "copy.deepcopy", "joblib.dump", "pickle.dump", "keras.models.save_model"}
+)
+MODEL_KEEPING_METHODS: FrozenSet[str] = frozenset(
+    {"state_dict", "save", "save_weights", "save_pretrained", "save_model", "save_checkpoint", "get_weights", "copy"}
+)
+# Calls that make an index array over all rows (cut later into parts by slicing).
+INDEX_SOURCES: FrozenSet[str] = frozenset(
+    {"numpy.random.permutation", "numpy.arange", "torch.randperm", "torch.arange", "range", "numpy.random.choice"}
+)
+# Library functions that, unless listed above, work row by row on their first argument.
+ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
+    "numpy.", "pandas.", "torch.", "tensorflow.", "keras.preprocessing.", "keras.utils.", "keras.applications.",
+    "scipy.sparse.", "cv2.",
+)
+
+
+# -- input scale --------------------------------------------------------------
+# What semantic/scale.py knows about the value scale of data: where raw scale
+# comes from, which steps keep it and which normalize it. Names are canonical
+# (semantic/imports.py); "numpy" for np, "tensorflow" for tf, "keras" for
+# tf.keras.
+
+# Calls whose result is an image at its stored 0-255 scale (uint8).
+RAW_IMAGE_SOURCES: FrozenSet[str] = frozenset(
+    {
+        "PIL.Image.open", "cv2.imread", "cv2.imdecode", "cv2.VideoCapture.read", "imageio.imread", "imageio.v2.imread",
+        "imageio.v3.imread", "skimage.io.imread", "matplotlib.pyplot.imread_uint8", "torchvision.io.read_image",
+        "torchvision.io.decode_image", "torchvision.io.decode_jpeg", "torchvision.io.decode_png",
+        "tensorflow.io.decode_image", "tensorflow.io.decode_jpeg", "tensorflow.io.decode_png",
+        "tensorflow.io.decode_bmp", "tensorflow.io.decode_gif", "tensorflow.image.decode_image",
+        "tensorflow.image.decode_jpeg", "tensorflow.image.decode_png", "keras.utils.image_dataset_from_directory",
+        "keras.preprocessing.image_dataset_from_directory", "keras.utils.load_img", "keras.preprocessing.image.load_img",
+        "keras.utils.img_to_array", "keras.preprocessing.image.img_to_array",
+    }
+)
+# keras.datasets.<name>.load_data(): the scale of the arrays it returns.
+KERAS_DATASET_SCALES: Dict[str, str] = {
+    "mnist": "raw-0-255", "fashion_mnist": "raw-0-255", "cifar10": "raw-0-255", "cifar100": "raw-0-255",
+    "imdb": "token-ids", "reuters": "token-ids", "boston_housing": "unscaled", "california_housing": "unscaled",
+}
+# torchvision datasets whose `.data` attribute holds the raw uint8 images
+# (reading it skips the dataset's transforms).
+TORCHVISION_RAW_DATA_DATASETS: FrozenSet[str] = frozenset(
+    {"MNIST", "FashionMNIST", "KMNIST", "EMNIST", "QMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10", "USPS"}
+)
+# Readers of tables: features at whatever units the file stores.
+TABLE_READERS: FrozenSet[str] = frozenset(
+    {
+        "pandas.read_csv", "pandas.read_table", "pandas.read_excel", "pandas.read_parquet", "pandas.read_json",
+        "pandas.read_feather", "pandas.read_sql", "pandas.read_pickle", "numpy.loadtxt", "numpy.genfromtxt",
+        "polars.read_csv", "polars.read_parquet",
+    }
+)
+# scikit-learn loaders whose features have very different ranges (raw units);
+# loaders whose scale is fixed and shared by every feature (load_iris,
+# load_digits, load_diabetes, make_*) are not listed: see DL501's Known limits.
+SKLEARN_HETEROGENEOUS_LOADERS: FrozenSet[str] = frozenset(
+    {
+        "sklearn.datasets.load_breast_cancer", "sklearn.datasets.load_wine", "sklearn.datasets.fetch_california_housing",
+        "sklearn.datasets.fetch_covtype", "sklearn.datasets.fetch_kddcup99",
+    }
+)
+# Methods and functions that keep the value scale of their (first) input:
+# casts, reshapes, device moves, copies, resizing, colour conversion.
+SCALE_KEEPING_METHODS: FrozenSet[str] = frozenset(
+    {
+        "astype", "float", "double", "half", "to", "cuda", "cpu", "numpy", "reshape", "view", "permute", "transpose",
+        "unsqueeze", "squeeze", "contiguous", "flatten", "copy", "clone", "detach", "convert", "resize", "crop",
+        "values", "to_numpy", "dropna", "fillna", "drop", "select_dtypes", "sample", "iloc", "loc", "head", "tail",
+        "reset_index", "set_index", "rename", "copy_", "type", "expand_dims", "squeeze_", "unsqueeze_", "swapaxes",
+        "pin_memory", "requires_grad_", "as_type", "repeat", "tile", "rot90", "flip", "get", "sort_values",
+        "shuffle", "batch", "prefetch", "cache", "take", "skip", "repeat", "unbatch", "padded_batch", "with_options",
+        "filter", "apply_along_axis", "asnumpy", "merge", "join", "query", "replace", "interpolate", "clip",
+    }
+)
+SCALE_KEEPING_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "numpy.array", "numpy.asarray", "numpy.asanyarray", "numpy.ascontiguousarray", "numpy.float32", "numpy.float64",
+        "numpy.stack", "numpy.vstack", "numpy.hstack", "numpy.concatenate", "numpy.expand_dims", "numpy.transpose",
+        "numpy.reshape", "numpy.squeeze", "numpy.moveaxis", "numpy.rollaxis", "numpy.flip", "numpy.fliplr",
+        "numpy.copy", "numpy.nan_to_num", "numpy.clip", "numpy.dstack", "numpy.rot90", "numpy.pad",
+        "torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.Tensor", "torch.FloatTensor", "torch.stack",
+        "torch.cat", "torch.unsqueeze", "torch.squeeze", "torch.permute", "torch.flatten", "torch.concat",
+        "torch.nn.functional.interpolate", "torch.nn.functional.pad",
+        "tensorflow.cast", "tensorflow.convert_to_tensor", "tensorflow.constant", "tensorflow.reshape",
+        "tensorflow.expand_dims", "tensorflow.image.resize", "tensorflow.image.resize_with_pad",
+        "tensorflow.image.resize_with_crop_or_pad", "tensorflow.image.random_flip_left_right",
+        "tensorflow.image.flip_left_right", "tensorflow.image.random_crop", "tensorflow.image.central_crop",
+        "tensorflow.stack", "tensorflow.concat", "tensorflow.squeeze", "tensorflow.transpose",
+        "tensorflow.image.grayscale_to_rgb", "tensorflow.image.rgb_to_grayscale",
+        "cv2.resize", "cv2.cvtColor", "cv2.flip", "cv2.GaussianBlur", "cv2.warpAffine", "cv2.copyMakeBorder",
+        "PIL.Image.fromarray", "torchvision.transforms.functional.resize", "torchvision.transforms.functional.center_crop",
+        "torchvision.transforms.functional.crop", "torchvision.transforms.functional.hflip",
+        "torchvision.transforms.functional.pil_to_tensor", "torchvision.transforms.v2.functional.resize",
+        "torchvision.transforms.v2.functional.pil_to_tensor", "skimage.transform.resize_uint8",
+        "pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge", "keras.utils.array_to_img",
+    }
+)
+# Library calls that bring image data to a normalized scale, and the level reached.
+NORMALIZING_FUNCTIONS: Dict[str, str] = {
+    "tensorflow.image.convert_image_dtype": "0-1", "tensorflow.image.per_image_standardization": "standardized",
+    "torchvision.transforms.functional.to_tensor": "0-1", "torchvision.transforms.functional.normalize": "standardized",
+    "torchvision.transforms.functional.convert_image_dtype": "0-1", "torchvision.transforms.v2.functional.normalize": "standardized",
+    "torchvision.transforms.v2.functional.to_dtype": "0-1", "keras.utils.normalize": "standardized",
+    "sklearn.preprocessing.scale": "standardized", "sklearn.preprocessing.minmax_scale": "0-1",
+    "sklearn.preprocessing.normalize": "standardized", "sklearn.preprocessing.robust_scale": "standardized",
+    "sklearn.preprocessing.maxabs_scale": "0-1", "sklearn.preprocessing.quantile_transform": "standardized",
+    "sklearn.preprocessing.power_transform": "standardized", "skimage.img_as_float": "0-1",
+    "skimage.util.img_as_float": "0-1", "skimage.img_as_float32": "0-1", "skimage.util.img_as_float32": "0-1",
+    "skimage.transform.resize": "0-1", "torch.nn.functional.normalize": "standardized",
+    "tensorflow.math.l2_normalize": "standardized", "tensorflow.nn.l2_normalize": "standardized",
+}
+# Transforms in a pipeline (torchvision, albumentations, Keras preprocessing
+# layers) and what each does to the value scale:
+#   "to_unit"   scales uint8/PIL input to 0-1 (not float input: ToTensor leaves it)
+#   "unit"      scales to 0-1 whatever the input dtype
+#   "standardize"  subtracts a mean and divides by a std (Normalize)
+#   "pretrained"   a complete preset for pretrained weights (resize, 0-1, ImageNet statistics)
+#   "float"     casts to float and keeps the values
+#   "keep"      geometry, colour augmentation, uint8 tensors: values stay at their scale
+TRANSFORM_EFFECTS: Dict[str, str] = {
+    "ToTensor": "to_unit", "ConvertImageDtype": "unit", "Normalize": "standardize", "PILToTensor": "keep",
+    "ToImage": "keep", "ToImageTensor": "keep", "ToPureTensor": "keep", "ToPILImage": "keep", "ToTensorV2": "keep",
+    "Rescaling": "unit", "Normalization": "standardize", "Resize": "keep", "CenterCrop": "keep", "RandomCrop": "keep",
+    "RandomResizedCrop": "keep", "RandomHorizontalFlip": "keep", "RandomVerticalFlip": "keep", "RandomRotation": "keep",
+    "RandomAffine": "keep", "RandomPerspective": "keep", "ColorJitter": "keep", "Grayscale": "keep",
+    "RandomGrayscale": "keep", "GaussianBlur": "keep", "Pad": "keep", "RandomErasing": "keep", "AutoAugment": "keep",
+    "RandAugment": "keep", "TrivialAugmentWide": "keep", "AugMix": "keep", "RandomApply": "keep", "RandomChoice": "keep",
+    "RandomOrder": "keep", "FiveCrop": "keep", "TenCrop": "keep", "RandomInvert": "keep", "RandomPosterize": "keep",
+    "RandomSolarize": "keep", "RandomAdjustSharpness": "keep", "RandomAutocontrast": "keep", "RandomEqualize": "keep",
+    "ElasticTransform": "keep", "RandomZoomOut": "keep", "RandomIoUCrop": "keep", "SanitizeBoundingBoxes": "keep",
+    "RandomShortestSize": "keep", "RandomResize": "keep", "ScaleJitter": "keep", "Identity": "keep",
+    "RandomFlip": "keep", "RandomZoom": "keep", "RandomTranslation": "keep", "RandomContrast": "keep",
+    "RandomBrightness": "keep", "RandomCropLayer": "keep", "Resizing": "keep", "HorizontalFlip": "keep",
+    "VerticalFlip": "keep", "ShiftScaleRotate": "keep", "RandomBrightnessContrast": "keep", "HueSaturationValue": "keep",
+    "SmallestMaxSize": "keep", "LongestMaxSize": "keep", "PadIfNeeded": "keep", "Rotate": "keep", "Affine": "keep",
+    "CoarseDropout": "keep", "GaussNoise": "keep", "RandomSizedCrop": "keep", "OneOf": "keep", "Transpose": "keep",
+}
+# Libraries whose transform classes TRANSFORM_EFFECTS describes.
+TRANSFORM_MODULE_PREFIXES: Tuple[str, ...] = (
+    "torchvision.transforms.", "albumentations.", "keras.layers.", "keras.layers.experimental.preprocessing.",
+)
+# Calls returning a complete preprocessing preset for pretrained weights.
+PRETRAINED_PRESETS: FrozenSet[str] = frozenset(
+    {
+        "timm.data.create_transform", "timm.data.transforms_factory.create_transform", "timm.create_transform",
+        "transformers.AutoImageProcessor.from_pretrained", "transformers.AutoFeatureExtractor.from_pretrained",
+        "open_clip.create_model_and_transforms", "clip.load",
+    }
+)
+# scikit-learn transformers and the scale of what they output.
+SKLEARN_SCALERS: FrozenSet[str] = frozenset(
+    {"StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer", "QuantileTransformer",
+     "PowerTransformer", "SplineTransformer", "KBinsDiscretizer"}
+)
+SKLEARN_ENCODERS: FrozenSet[str] = frozenset(
+    {"OneHotEncoder", "OrdinalEncoder", "TfidfVectorizer", "CountVectorizer", "HashingVectorizer", "TfidfTransformer",
+     "DictVectorizer", "LabelBinarizer", "MultiLabelBinarizer", "TargetEncoder", "FeatureHasher"}
+)
+# Transformers that keep the scale of the columns they pass on.
+SKLEARN_SCALE_KEEPING: FrozenSet[str] = frozenset(
+    {"SimpleImputer", "KNNImputer", "IterativeImputer", "MissingIndicator", "VarianceThreshold", "SelectKBest",
+     "SelectPercentile", "SelectFromModel", "RFE", "RFECV", "FunctionTransformer_identity"}
+)
+# Estimators whose result depends on the relative scale of the features.
+SCALE_SENSITIVE_ESTIMATORS: FrozenSet[str] = frozenset(
+    {
+        "SVC", "SVR", "NuSVC", "NuSVR", "LinearSVC", "LinearSVR", "KNeighborsClassifier", "KNeighborsRegressor",
+        "RadiusNeighborsClassifier", "RadiusNeighborsRegressor", "MLPClassifier", "MLPRegressor", "KMeans",
+        "MiniBatchKMeans", "SGDClassifier", "SGDRegressor", "LogisticRegression", "LogisticRegressionCV", "Ridge",
+        "RidgeCV", "RidgeClassifier", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "PCA", "KernelPCA",
+    }
+)
+# scikit-learn wrappers holding the estimator they fit as first argument.
+SKLEARN_META_ESTIMATORS: FrozenSet[str] = frozenset(
+    {"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV", "OneVsRestClassifier",
+     "OneVsOneClassifier", "MultiOutputClassifier", "MultiOutputRegressor", "BaggingClassifier", "CalibratedClassifierCV",
+     "TransformedTargetRegressor"}
+)
+# Keras applications that normalize inside the graph (they take 0-255; their
+# preprocess_input is a pass-through).
+KERAS_SELF_NORMALIZING_APPLICATIONS: Tuple[str, ...] = ("EfficientNet", "ConvNeXt", "RegNet", "ResNetRS", "MobileNetV3")
+# torchvision models that normalize inside their own transform (detection, segmentation with a transform).
+TORCHVISION_SELF_NORMALIZING_MODELS: Tuple[str, ...] = (
+    "fasterrcnn", "maskrcnn", "keypointrcnn", "retinanet", "fcos", "ssd300", "ssdlite",
+)
+# Model factories that load pretrained vision weights.
+PRETRAINED_VISION_FACTORIES: Tuple[str, ...] = ("torchvision.models.", "timm.create_model", "timm.models.")
+# Calls that bring a whole model from disk or a hub: what its first layers do is not visible.
+OPAQUE_MODEL_LOADERS: Tuple[str, ...] = (
+    "load_model", "saved_model.load", "KerasLayer", "model_from_json", "model_from_config", "from_pretrained",
+    "from_preset", "TFSMLayer",
+)

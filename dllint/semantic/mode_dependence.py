@@ -83,6 +83,9 @@ class ModeDependence:
         if qualname in catalog.TORCH_LAYERS_MODE_FREE:
             return False
         module = self._module_holding(value.origin, value.module)
+        if qualname in catalog.MODEL_LOADED_IN_SAVED_MODE:
+            return module is None or not isinstance(value.origin, ast.Call) or \
+                module.modes.dependence._unpickled_dependent(value.origin)
         if qualname in catalog.TORCH_LAYERS_DROPOUT_ARGUMENT:
             return not isinstance(value.origin, ast.Call) or not _dropout_disabled(
                 value.origin, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname])
@@ -106,6 +109,31 @@ class ModeDependence:
         if found is not None and isinstance(found[1], ast.ClassDef):
             return self.project.model_for(found[0]).modes.dependence.class_dependent(found[1])
         return True
+
+    def _unpickled_dependent(self, load: ast.Call) -> bool:
+        """A model from `torch.load(path)`: the model `torch.save(model, path)`
+        wrote to the same literal path in this file, else one of the project
+        model classes this file defines or imports (unpickling needs the
+        class); mode-free only when every candidate is."""
+        path = positional_or_keyword(load, 0, "f")
+        if isinstance(path, ast.Constant):
+            for call in self.semantic.calls("save"):
+                if self.semantic.qualified_name(call.func) == "torch.save" and len(call.args) >= 2 \
+                        and isinstance(call.args[1], ast.Constant) and call.args[1].value == path.value:
+                    return self.is_mode_dependent(call.args[0])
+        candidates = []
+        info = self.semantic.info
+        names = [f"{info.name}.{name}" if info.name else name for name in info.classes]
+        names += list(self.semantic.imports.names.values())
+        for qualname in names:
+            if self.project.model_framework(qualname, info) != "torch":
+                continue
+            found = self.project.definition(qualname, info)
+            if found is not None and isinstance(found[1], ast.ClassDef):
+                candidates.append((self.project.model_for(found[0]), found[1]))
+        if not candidates:
+            return True
+        return any(module.modes.dependence.class_dependent(node) for module, node in candidates)
 
     def _module_holding(self, node: Optional[ast.AST], name: str) -> Optional["ModuleModel"]:
         if node is None:

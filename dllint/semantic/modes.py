@@ -102,13 +102,21 @@ class Effect:
     `exit`: the modes at return (ENTRY = unchanged); `yields`: at a `yield`
     (for generator context managers); `forwards_entry`: the mode the model had
     on entry reaches a forward pass with gradients (a training step);
-    `forwards`: the function runs such a forward pass at all.
+    `forwards`: the function runs such a forward pass at all; `returns_entry`
+    and `returns_forward`: the same for a forward pass whose output is only
+    returned (`validation(model, loader)` returning a loss it never
+    backpropagates is not a training step unless its caller does).
     """
 
     exit: State
     yields: State = EMPTY
     forwards_entry: bool = False
     forwards: bool = False
+    # The same for a forward pass whose output the function only returns (it
+    # has no backward() of its own): a training step only where the caller
+    # backpropagates through the returned value.
+    returns_entry: bool = False
+    returns_forward: bool = False
 
 
 _UNKNOWN_EFFECT = Effect(exit=frozenset({Mode(UNKNOWN)}))
@@ -226,6 +234,8 @@ class _Flow:
         self.yields: State = EMPTY
         # forward passes with gradients of this model (and calls that lead to one)
         self.points: Dict[ast.AST, State] = {}
+        # forward passes whose output is only returned, in a function without backward()
+        self.pending: Dict[ast.AST, State] = {}
         # the state after each `return` value is evaluated
         self.returns: Dict[ast.AST, State] = {}
         self._loops: List[List[State]] = []  # [breaks, continues] per enclosing loop
@@ -245,7 +255,7 @@ class _Flow:
             return state
         if isinstance(node, ast.If):
             state = self._expr(node.test, state)
-            return self._block(node.body, state) | self._block(node.orelse, state)
+            return _phase_switch(self._block(node.body, state), self._block(node.orelse, state), state)
         if isinstance(node, (ast.For, ast.AsyncFor)):
             state = self._expr(node.iter, state)
             return self._loop(node, state, lambda s: self._bind(node.target, None, s, node))
@@ -375,7 +385,7 @@ class _Flow:
                 else:
                     state = _keep_escaped(state) | self.modes.value_state(self.function, statement, value, path, self.key, state)
             elif relation == "parent":
-                state = frozenset({Mode(UNKNOWN, statement)})
+                state = self.modes.constructed_part(value, path, self.key, element) or frozenset({Mode(UNKNOWN, statement)})
             elif value is not None and relation is None and self._holds_key(value, path):
                 # the model is stored somewhere else (`self.model = model`, a list)
                 state = state | {Mode(ESCAPED, statement)}
@@ -453,7 +463,7 @@ class _Flow:
         forward = modes.forward_key(call)
         if forward is not None and _relation(forward, key) == "same" and not modes.in_no_grad(call) \
                 and modes.feeds_training(call):
-            self.points[call] = self.points.get(call, EMPTY) | state
+            self._add_point(call, state)
         if isinstance(func, ast.Attribute):
             receiver_expr = modes.alias_base(func.value)
             receiver = modes.key_of(receiver_expr) if receiver_expr is not None else None
@@ -474,6 +484,10 @@ class _Flow:
                 resolved = modes.resolve_callee(call)
                 if resolved is not None:
                     return self._apply(call, resolved, state)
+                if relation == "parent" and forward is not None:
+                    value = modes.semantic.value_of(func)
+                    if value is not None and value.kind == MODEL:
+                        return state  # `gan.generator(z)`: running a part of an object switches nothing
                 if func.attr in catalog.MODEL_METHODS_SETTING_EVAL and relation == "same":
                     return _keep_escaped(state) | {Mode(EVAL, call)}
                 if func.attr in catalog.MODEL_METHODS_SETTING_TRAIN and relation == "same":
@@ -514,8 +528,16 @@ class _Flow:
                 continue
             if effect.forwards_entry:
                 self.points[call] = self.points.get(call, EMPTY) | state
+            elif effect.returns_entry and not self.modes.in_no_grad(call) and self.modes.feeds_training(call):
+                self._add_point(call, state)
             state = self._substitute(effect.exit, state, call, slot)
         return state
+
+    def _add_point(self, call: ast.Call, state: State) -> None:
+        """A forward pass (or a call returning one) whose value reaches a
+        backward() here, or is returned from a function without one."""
+        points = self.points if self.modes.has_backward(self.function) else self.pending
+        points[call] = points.get(call, EMPTY) | state
 
     @staticmethod
     def _substitute(modes: State, current: State, call: ast.AST, slot: Key) -> State:
@@ -531,6 +553,18 @@ class _Flow:
             else:
                 result.add(Mode(mode.kind, call))
         return frozenset(result)
+
+
+def _phase_switch(body: State, orelse: State, before: State) -> State:
+    """`if phase == "train": model.train() else: model.eval()` is
+    `model.train(phase == "train")`: the mode follows a condition dllint does
+    not decide (the same one that guards the training step), so either."""
+    ends = [[m for m in branch if m.kind != ESCAPED] for branch in (body, orelse)]
+    if all(len(end) == 1 and end[0] not in before for end in ends) \
+            and sorted(end[0].kind for end in ends) == sorted((EVAL, TRAIN)):
+        switch = next(end[0] for end in ends if end[0].kind == EVAL)
+        return _keep_escaped(body | orelse) | {Mode(EITHER, switch.node)}
+    return body | orelse
 
 
 def _is_generator(function: FunctionNode) -> bool:
@@ -555,6 +589,7 @@ class ModeModel:
         self._loads: Optional[Dict[str, List[ast.AST]]] = None
         self._reaches_backward: Optional[bool] = None
         self._sinks: Dict[ast.AST, Set[int]] = {}
+        self._backward: Dict[ast.AST, bool] = {}
         self._dependence: Optional["ModeDependence"] = None
 
     @property
@@ -768,6 +803,10 @@ class ModeModel:
             value = self.semantic.value_of(func.value)
             if value is not None and value.kind == MODEL and value.qualname:
                 return self._method_of(value.qualname, func.attr)
+            instance = self.semantic.instance_class(func.value)
+            if instance is not None:
+                # a method of a plain project class holding models (a trainer, a GAN pair)
+                return self._method_of(instance[0].class_qualname(instance[1]), func.attr)
         return None
 
     def _method_of(self, class_qualname: str, name: str, depth: int = 0) -> Optional[Tuple["ModuleModel", FunctionNode]]:
@@ -930,6 +969,8 @@ class ModeModel:
             yields=flow.yields,
             forwards_entry=any(entry in state for state in flow.points.values()),
             forwards=bool(flow.points),
+            returns_entry=any(entry in state for state in flow.pending.values()),
+            returns_forward=bool(flow.pending),
         )
         self._effects[token] = effect
         return effect
@@ -1021,6 +1062,8 @@ class ModeModel:
         resolved = self.resolve_callee(expr)
         if resolved is not None:
             return self._returned_state(expr, resolved, (), function, key, current, depth)
+        if qualname in catalog.MODEL_LOADED_IN_SAVED_MODE and self.semantic.loads_whole_model(expr):
+            return frozenset({Mode(TRAIN, expr)})
         if qualname in catalog.MODEL_LOADED_IN_UNKNOWN_MODE:
             return unknown
         if isinstance(func, ast.Attribute) and func.attr in catalog.MODEL_LOADED_IN_EVAL_MODE:
@@ -1030,6 +1073,24 @@ class ModeModel:
         if self._builds_module(expr, qualname):
             return frozenset({Mode(TRAIN, expr)})
         return unknown
+
+    def constructed_part(self, value: Optional[ast.expr], path: Tuple[int, ...], key: Key, target: ast.AST) -> Optional[State]:
+        """The mode of `key`, a part of the object `target` is bound to, when
+        that object is built here by a project class (`gan = GAN(opt)` for
+        `gan.generator`): as the class's `__init__` leaves that attribute."""
+        if path or not isinstance(value, ast.Call):
+            return None
+        inner = self.key_of(target)
+        resolved = self.semantic.resolve_class(value.func)
+        if inner is None or resolved is None:
+            return None
+        module, class_node = resolved
+        init = self._method_of(module.class_qualname(class_node), "__init__")
+        if init is None:
+            return None
+        owner = module.enclosing_class(init[1])
+        effect = init[0].modes.effect(init[1], (owner, key[1][len(inner[1]):]))
+        return frozenset(Mode(UNKNOWN if mode.kind == ENTRY else mode.kind, value) for mode in effect.exit)
 
     def _container_state(self, function: Body, statement: ast.AST, call: ast.Call, key: Key, current: State) -> State:
         """nn.Sequential(...) is new, but the modules in it keep their mode:
@@ -1128,6 +1189,53 @@ class ModeModel:
             return None
         function = self.body_of(node)
         return ModeAt(self.resolve(function, self.state_before(function, node, key)))
+
+    def mode_before_by_caller(self, node: ast.AST, expr: ast.AST) -> List[Tuple[Optional[Tuple["ModuleModel", ast.Call]], ModeAt]]:
+        """`mode_before`, one answer per caller of the function `node` runs in
+        when the model is one the function receives: a helper called once
+        with a model in eval mode and once with one in training mode is
+        judged for each call (the caller, the modes). (None, modes) when the
+        modes do not depend on the caller."""
+        key = self.key_of(expr)
+        if key is None:
+            return []
+        function = self.body_of(node)
+        state = self.state_before(function, node, key)
+        entries = [mode for mode in state if mode.kind == ENTRY and mode.key is not None]
+        whole = [(None, ModeAt(self.resolve(function, state)))]
+        if len(entries) != 1 or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return whole
+        slot = entries[0].key
+        assert slot is not None
+        class_node = self.semantic.enclosing_class(function)
+        if class_node is not None and slot[0] is class_node and self.project.model_framework(self.semantic.class_qualname(class_node)):
+            return whole  # hooks of a model class: Lightning decides
+        callers, referenced = self.callers(function)
+        if referenced or len(callers) < 2:
+            return whole
+        rest = self.resolve(function, frozenset(mode for mode in state if mode is not entries[0]))
+        found: List[Tuple[Optional[Tuple["ModuleModel", ast.Call]], ModeAt]] = []
+        for module, call in callers:
+            caller_key = module.modes.caller_key(call, self.semantic, function, slot)
+            if caller_key is None:
+                found.append(((module, call), ModeAt(rest | {Mode(UNKNOWN, call)})))
+                continue
+            caller_function = module.modes.body_of(call)
+            before = module.modes.state_before(caller_function, call, caller_key)
+            found.append(((module, call), ModeAt(rest | module.modes.resolve(caller_function, before, 1))))
+        return found
+
+    def caller_dependent(self, caller: Tuple["ModuleModel", ast.Call], node: ast.AST, expr: ast.AST) -> bool:
+        """Mode dependence of the model `expr` (a parameter of the function
+        `node` runs in) as one caller passes it."""
+        key = self.key_of(expr)
+        function = self.body_of(node)
+        module, call = caller
+        if key is not None and key[0] is function and len(key[1]) == 1 and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            argument = argument_for(call, function, key[1][0])
+            if argument is not None:
+                return module.modes.is_mode_dependent(argument)
+        return self.is_mode_dependent(expr)
 
     def resolve(self, function: Body, state: State, depth: int = 0) -> State:
         result: Set[Mode] = set()
@@ -1266,6 +1374,15 @@ class ModeModel:
             current = self.semantic.parent(current)
         return False
 
+    def has_backward(self, function: Body) -> bool:
+        """Whether `function`'s own body calls backward()."""
+        cached = self._backward.get(function)
+        if cached is None:
+            cached = self._backward[function] = any(
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward"
+                for node in _body_walk(function))
+        return cached
+
     def _training_sinks(self, function: Body) -> Set[int]:
         """Ids of the expressions whose value reaches a backward() (or the
         return value, in a function without one). An assignment counts when
@@ -1354,6 +1471,20 @@ class ModeModel:
         for node in self.semantic.nodes_of(ast.Call):
             func = node.func
             target = func.value if isinstance(func, ast.Attribute) and func.attr in ("forward", "__call__") else func
+            if isinstance(func, ast.Attribute) and target is func and isinstance(func.value, (ast.Name, ast.Attribute)):
+                root = func.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                if not isinstance(root, ast.Name) or root.id in imported or func.attr in _METHODS_OF_TENSORS_AND_OTHERS \
+                        and func.attr not in catalog.MODEL_INFERENCE_METHODS:
+                    continue  # `torch.cat(...)`, `x.view(...)`, `logger.info(...)`
+                if self._runs_model_method(node):
+                    found.append((node, func.value))  # model.generate(x), model.encode(x)
+                    continue
+                parts = self._wrapper_parts_run(node)
+                if parts:
+                    found.extend((node, part) for part in parts)  # pair.embed(x): pair.img_enc, pair.txt_enc
+                    continue
             if not isinstance(target, (ast.Name, ast.Attribute)):
                 continue
             if isinstance(target, ast.Attribute):
@@ -1369,6 +1500,90 @@ class ModeModel:
                 continue
             found.append((node, target))
         return found
+
+    def _wrapper_parts_run(self, call: ast.Call) -> List[ast.expr]:
+        """For a method call on an instance of a plain project class holding
+        models (`pair.embed(x)` of `class Pair` with `self.img_enc`), the
+        models it runs, as expressions `pair.img_enc` at the call."""
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if func.attr.startswith("__") or self._is_internal(func.value):
+            return []
+        instance = self.semantic.instance_class(func.value)
+        if instance is None or self.project.model_framework(instance[0].class_qualname(instance[1])):
+            return []
+        resolved = self.resolve_callee(call)
+        if resolved is None or resolved[0].modes.switches_modes(resolved[1]):
+            return []
+        owner = resolved[0].enclosing_class(resolved[1])
+        if owner is None:
+            return []
+        inner = resolved[0].modes
+        for node in _walk_no_defs(resolved[1]):
+            if isinstance(node, ast.Call):
+                forward = inner.model_forward(node)
+                if forward is not None and forward[0][0] is owner and inner.inference_reason(node, forward[1]):
+                    return []  # judged inside the method (`@torch.no_grad() def predict(self, x)`)
+        found = []
+        for part in dict.fromkeys(resolved[0].modes.trained_parts(resolved[1], owner, training=False)):
+            expr = ast.Attribute(value=func.value, attr=part[0], ctx=ast.Load())
+            ast.copy_location(expr, func.value)
+            expr.end_lineno, expr.end_col_offset = func.value.end_lineno, func.value.end_col_offset  # type: ignore[attr-defined]
+            self.semantic.scopes.parents[expr] = call
+            for extra in part[1:]:
+                expr = ast.Attribute(value=expr, attr=extra, ctx=ast.Load())
+                ast.copy_location(expr, func.value)
+                self.semantic.scopes.parents[expr] = call
+            found.append(expr)
+        return found
+
+    def _runs_model_method(self, call: ast.Call) -> bool:
+        """`model.generate(x)`, `model.encode(x)`, `model.sample(n)`, or any
+        method of a project model class that runs its submodules (and does
+        not switch modes itself): inference exactly like `model(x)`."""
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if func.attr.startswith("_") or func.attr in catalog.MODEL_SELF_RETURNING_METHODS \
+                or func.attr in catalog.MODE_NEUTRAL_MODEL_METHODS and func.attr not in catalog.MODEL_INFERENCE_METHODS \
+                or func.attr in ("eval", "train", "apply"):
+            return False
+        if self._is_internal(func.value):
+            return False
+        value = self.semantic.value_of(func.value)
+        if value is None or value.kind != MODEL or value.framework not in ("torch", "lightning", "hf", None):
+            return False
+        resolved = self.resolve_callee(call)
+        if resolved is not None:
+            module, method = resolved
+            if module.enclosing_class(method) is None or module.modes.switches_modes(method):
+                return False
+            return module.modes._runs_submodules(method)
+        return not value.by_name and value.framework != "lightning" and func.attr in catalog.MODEL_INFERENCE_METHODS
+
+    def _runs_submodules(self, method: FunctionNode, _depth: int = 0) -> bool:
+        """Whether a model method calls `self(...)`, `self.forward(...)`, a
+        submodule `self.<layer>(...)`, or another method that does."""
+        class_node = self.semantic.enclosing_class(method)
+        if class_node is None:
+            return False
+        methods = {s.name: s for s in class_node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for node in _body_walk(method):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "self":
+                return True
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+                if func.attr == "forward":
+                    return True
+                if func.attr in methods:
+                    if _depth < 3 and methods[func.attr] is not method and self._runs_submodules(methods[func.attr], _depth + 1):
+                        return True
+                    continue
+                value = self.semantic.value_of(func)
+                if value is not None and value.kind == MODEL:
+                    return True
+        return False
 
     def _is_internal(self, target: ast.AST) -> bool:
         """`self.layer(x)` inside a model class: the model running its parts."""
@@ -1475,6 +1690,9 @@ class ModeModel:
         arguments = list(call.args) + [k.value for k in call.keywords]
         if not arguments:
             return False
+        if isinstance(call.func, ast.Attribute) and call.func.attr not in ("forward", "__call__") \
+                and all(_is_literal(argument) for argument in arguments):
+            return False  # vae.sample(64), model.generate(ids, 20): sizes, not inputs
         key = self.key_of(call.func)
         function = self.body_of(call)
         fresh = key is None or not self._loaded_before(function, call, key)
@@ -1540,6 +1758,12 @@ class ModeModel:
                     and _relation(self.key_of(other.func.value), key) in ("same", "parent"):
                 return True
             parent = self.semantic.parent(other)
+            while isinstance(parent, ast.Attribute) and isinstance(self.semantic.parent(parent), ast.Call):
+                parent = self.semantic.parent(self.semantic.parent(parent))  # torch.load(p).to(device)
+            if isinstance(parent, ast.Assign) and self.semantic.qualified_name(other.func) in catalog.MODEL_LOADED_IN_SAVED_MODE \
+                    and any(_relation(self.key_of(element), key) == "same"
+                            for target in parent.targets for element, _ in _target_names(target)):
+                return True  # model = torch.load(path)
             if isinstance(parent, ast.Assign) and parent.value is other and any(
                     _relation(self.key_of(element), key) == "same"
                     for target in parent.targets for element, _ in _target_names(target)):
@@ -1638,7 +1862,8 @@ class ModeModel:
                 if key is None or key in keys:
                     continue
                 for slot, relation in self.slots_for(node, module, callee, key):
-                    if relation == "same" and module.modes.effect(callee, slot).forwards:
+                    effect = module.modes.effect(callee, slot)
+                    if relation == "same" and (effect.forwards or effect.returns_forward and self.feeds_training(node)):
                         keys[key] = base
                         break
             for slot_key in self._self_keys_forwarded(node, module, callee):
@@ -1651,16 +1876,35 @@ class ModeModel:
             return []
         receiver = self.key_of(call.func.value)
         class_node = module.enclosing_class(callee)
-        if receiver is None or class_node is None or receiver[1] or receiver[0] is not class_node:
+        if receiver is None or class_node is None:
             return []
-        keys = []
-        for node in _walk_no_defs(callee):
-            if isinstance(node, ast.Call):
-                forward = module.modes.model_forward(node)
-                if forward is not None and forward[0][0] is class_node and forward[0][1] \
-                        and not module.modes.in_no_grad(node) and module.modes.feeds_training(node):
-                    keys.append(forward[0])
-        return keys
+        if receiver[0] is not class_node and self.semantic.instance_class(call.func.value) is None:
+            return []
+        # `trainer.train_step(x)`: trainer.<model> for each self.<model> it trains
+        return [(receiver[0], receiver[1] + sub) for sub in module.modes.trained_parts(callee, class_node)]
+
+    def trained_parts(self, method: FunctionNode, class_node: ast.ClassDef, _depth: int = 0,
+                      training: bool = True) -> List[Tuple[str, ...]]:
+        """The self.<model> attribute paths a method runs forward with
+        gradients toward a backward() (or returns), also through the other
+        methods of the class it calls; with `training` false, every
+        self.<model> it runs forward at all."""
+        parts: List[Tuple[str, ...]] = []
+        for node in _walk_no_defs(method):
+            if not isinstance(node, ast.Call) or training and (self.in_no_grad(node) or not self.feeds_training(node)):
+                continue
+            forward = self.model_forward(node)
+            if forward is not None:
+                if forward[0][0] is class_node and forward[0][1]:
+                    parts.append(forward[0][1])
+                continue
+            func = node.func
+            if _depth < 3 and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
+                    and self.key_of(func.value) == (class_node, ()):
+                resolved = self.resolve_callee(node)
+                if resolved is not None and resolved[1] is not method:
+                    parts += resolved[0].modes.trained_parts(resolved[1], class_node, _depth + 1, training)
+        return parts
 
     def _key_dependent(self, key: Key, example: ast.AST) -> bool:
         """Mode dependence of a trained model; one reached only through a

@@ -7,6 +7,7 @@
     semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
     semantic.activations            -> activation provenance (semantic/activations.py)
     semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
+    semantic.scale.scale_of(expr)   -> the value scale of data (semantic/scale.py)
 
 Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
 `for ... in`, parameters (from the calls made to the function in the same
@@ -35,8 +36,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.activations import Activations
     from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
+    from dllint.semantic.data_sinks import DataSinks
+    from dllint.semantic.provenance import Provenance
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.semantic.layers import LayerModel
+    from dllint.semantic.scale import Scales
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -135,11 +139,33 @@ class ModuleModel:
 
     # -- facts kept in their own modules (computed on first use) ---------
     @cached_property
+    def scale(self) -> "Scales":
+        """What value scale data is at, and which steps changed it (`semantic/scale.py`)."""
+        from dllint.semantic.scale import Scales
+
+        return Scales(self)
+
+    @cached_property
     def training_loops(self) -> "TrainingLoops":
         """Loops that train, and what one iteration does (`semantic/training_loops.py`)."""
         from dllint.semantic.training_loops import TrainingLoops
 
         return TrainingLoops(self)
+
+    @cached_property
+    def provenance(self) -> "Provenance":
+        """Which rows data holds (train / validation / test / all) and where
+        that was decided (`semantic/provenance.py`)."""
+        from dllint.semantic.provenance import Provenance
+
+        return Provenance(self)
+
+    @cached_property
+    def data_sinks(self) -> "DataSinks":
+        """Where data meets a model, and in which role (`semantic/data_sinks.py`)."""
+        from dllint.semantic.data_sinks import DataSinks
+
+        return DataSinks(self)
 
     @cached_property
     def autograd(self) -> "Autograd":
@@ -250,10 +276,14 @@ class ModuleModel:
     def callers_of(self, function: FunctionNode) -> List[ast.Call]:
         """Calls in this file that run `function`; for `__init__`, the
         instantiations of its class (`Trainer(model, ...)`)."""
+        cache = self.__dict__.setdefault("_callers_of", {})
+        if function in cache:
+            return cache[function]
         found = [call for call in self.calls(function.name) if (self.resolve_function(call) or (None, None))[1] is function]
         owner = self.parent(function)
         if function.name == "__init__" and isinstance(owner, ast.ClassDef):
             found += [call for call in self.calls(owner.name) if (self.resolve_class(call.func) or (None, None))[1] is owner]
+        cache[function] = found
         return found
 
     def callers_elsewhere(self, function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
@@ -336,9 +366,128 @@ class ModuleModel:
             value = self.value_of_binding(binding, scope, depth)
             if value is not None:
                 return value
-            if binding.kind in ("import", "def", "class"):
+            if binding.kind in ("import", "def", "class") or self._binds_plain_data(binding, scope, depth):
                 return None
         return self._value_from_name(node.id, node)
+
+    # -- evidence against a name ------------------------------------------
+    def _binds_plain_data(self, binding: Binding, scope: Optional[Scope], depth: int) -> bool:
+        """Whether what a binding assigns says the name holds a string, a
+        number, a path or a command-line option (`model_name = args.model`,
+        `model = "resnet"`, a parameter whose callers pass strings): evidence
+        that beats the name."""
+        if binding.kind == "assign" and not binding.path:
+            return self.is_plain_data(binding.value, depth + 1) or self._is_plain_instance(binding.value)
+        if binding.kind == "param":
+            if binding.value is not None and self.is_plain_data(binding.value, depth + 1):
+                return True  # def __init__(self, model="mlp")
+            function = scope.node if scope is not None else None
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.path and depth <= _MAX_DEPTH:
+                for call in self.callers_of(function):
+                    argument = _call_argument(call, function, binding.path[0], binding.name)
+                    if argument is not None and self.is_plain_data(argument, depth + 1):
+                        return True
+        return False
+
+    def is_plain_data(self, node: ast.AST, depth: int = 0) -> bool:
+        """A string, number, path or command-line option: never a model,
+        whatever the name it is bound to (`"resnet18"`, `f"{name}.pt"`,
+        `os.path.join(...)`, `args.model`, `str(x)`)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, ast.Constant):
+            return node.value is not None and node.value is not Ellipsis
+        if isinstance(node, ast.JoinedStr):
+            return True
+        if isinstance(node, ast.BinOp):
+            # "runs/" + name, "%s.pt" % name: string building (not `x / 255.0`)
+            return any(isinstance(side, ast.JoinedStr) or isinstance(side, ast.Constant) and isinstance(side.value, str)
+                       for side in (node.left, node.right))
+        if isinstance(node, ast.IfExp):
+            return self.is_plain_data(node.body, depth + 1) and self.is_plain_data(node.orelse, depth + 1)
+        if isinstance(node, ast.Name):
+            scope, binding = self.scopes.lookup(node.id, self.scopes.scope_at(node), node.lineno)
+            return binding is not None and self._binds_plain_data(binding, scope, depth + 1)
+        if isinstance(node, ast.Attribute):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            return isinstance(root, ast.Name) and self._is_option_namespace(root, depth + 1)
+        if isinstance(node, ast.Subscript):
+            if self.qualified_name(node.value) == "sys.argv":
+                return True
+            return isinstance(node.value, ast.Name) and self._is_option_namespace(node.value, depth + 1)
+        if isinstance(node, ast.Call):
+            qualname = self.qualified_name(node.func)
+            if qualname is not None:
+                return qualname in catalog.PLAIN_DATA_FUNCTIONS or qualname.startswith(catalog.PLAIN_DATA_PREFIXES)
+            if isinstance(node.func, ast.Name):
+                _, binding = self.scopes.lookup(node.func.id, self.scopes.scope_at(node), node.lineno)
+                return binding is None and node.func.id in catalog.PLAIN_DATA_FUNCTIONS
+            if isinstance(node.func, ast.Attribute) and node.func.attr in catalog.STRING_METHODS:
+                return self.is_plain_data(node.func.value, depth + 1)
+        return False
+
+    def names_read(self, name: str) -> List[ast.Name]:
+        """The `ast.Name` nodes that read `name`, anywhere in the file."""
+        index = self.__dict__.get("_names_read")
+        if index is None:
+            index = self.__dict__["_names_read"] = {}
+            for node in self.nodes_of(ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    index.setdefault(node.id, []).append(node)
+        return index.get(name, [])
+
+    def _is_plain_instance(self, node: ast.AST) -> bool:
+        """`model = VSE(opt)` of a project class that is not a model (a
+        wrapper holding models, a trainer): its name does not make it one."""
+        if not isinstance(node, ast.Call):
+            return False
+        resolved = self.resolve_class(node.func)
+        if resolved is None:
+            return False
+        module, class_node = resolved
+        return self.project.model_framework(module.class_qualname(class_node), module.info) is None \
+            and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in ("__call__", "forward")
+                        for s in class_node.body)
+
+    def _is_option_namespace(self, name: ast.Name, depth: int) -> bool:
+        """`args` of `args = parser.parse_args()` (or `vars(...)` of it, or a
+        parameter its callers pass it to): its attributes are options."""
+        if depth > _MAX_DEPTH:
+            return False
+        scope, binding = self.scopes.lookup(name.id, self.scopes.scope_at(name), name.lineno)
+        if binding is None:
+            return False
+        if binding.kind == "assign":
+            value = binding.value
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "vars" and value.args:
+                value = value.args[0]
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr in ("parse_args", "parse_known_args"):
+                return True
+            if isinstance(value, ast.Call) and self.qualified_name(value.func) in catalog.CONFIG_READERS:
+                return True  # cfg = json.load(f); cfg["model"]
+            if isinstance(value, ast.Name):
+                return self._is_option_namespace(value, depth + 1)
+            if isinstance(value, ast.Call) and not binding.path:
+                resolved = self.resolve_function(value)
+                if resolved is not None:
+                    module, function = resolved
+                    return any(isinstance(r, ast.Name) and module._is_option_namespace(r, depth + 1) or
+                               isinstance(r, ast.Call) and isinstance(r.func, ast.Attribute) and r.func.attr == "parse_args"
+                               for r in return_expressions(function))
+            return False
+        if binding.kind == "param":
+            function = scope.node if scope is not None else None
+            if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and binding.path:
+                calls = self.callers_of(function)
+                for call in calls:
+                    argument = _call_argument(call, function, binding.path[0], binding.name)
+                    if not (isinstance(argument, ast.Name) and self._is_option_namespace(argument, depth + 1)):
+                        return False
+                return bool(calls)
+        return False
 
     def _value_from_name(self, name: str, node: ast.AST) -> Optional[Value]:
         kind = kind_from_name(name)
@@ -376,9 +525,12 @@ class ModuleModel:
                 class_scope = self.scopes.scopes.get(class_node)
                 bindings = class_scope.attributes.get(node.attr) if class_scope else None
                 if bindings:
-                    value = self.value_of_binding(pick_binding(bindings, None), class_scope, depth)
+                    binding = pick_binding(bindings, None)
+                    value = self.value_of_binding(binding, class_scope, depth)
                     if value is not None:
                         return value
+                    if binding.kind == "assign" and not binding.path and self.is_plain_data(binding.value, depth + 1):
+                        return None  # self.model = args.model
                 return self._value_from_name(node.attr, node)
         base = self.value_of(node.value, depth + 1)
         if base is not None:
@@ -388,6 +540,15 @@ class ModuleModel:
                 return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
             if base.kind == LOSS and node.attr == "data":
                 return None
+            return None
+        instance = self.instance_class(node.value, depth + 1)
+        if instance is not None:
+            # `gan.generator` of `gan = GAN()`: what GAN.__init__ stored
+            module, class_node = instance
+            class_scope = module.scopes.scopes.get(class_node)
+            bindings = class_scope.attributes.get(node.attr) if class_scope is not None else None
+            if bindings:
+                return module.value_of_binding(pick_binding(bindings, None), class_scope, depth + 1)
         return None
 
     def _value_of_subscript(self, node: ast.Subscript, depth: int) -> Optional[Value]:
@@ -400,6 +561,36 @@ class ModuleModel:
         if base is not None and base.kind == MODEL_OUTPUT and isinstance(key, ast.Constant) and key.value in ("loss", 0):
             if key.value == "loss":
                 return Value(LOSS, qualname=base.qualname, origin=node, module=self.info.name)
+        return None
+
+    def instance_class(self, expr: ast.AST, depth: int = 0) -> Optional[Tuple["ModuleModel", ast.ClassDef]]:
+        """The project class `expr` is an instance of: `trainer` of
+        `trainer = Trainer(...)`, `self.gan` of `self.gan = GAN(opt)`, a
+        parameter its first caller in the file passes such an instance."""
+        if depth > 4:
+            return None
+        binding = None
+        scope = None
+        if isinstance(expr, ast.Name):
+            scope, binding = self.scopes.lookup(expr.id, self.scopes.scope_at(expr), expr.lineno)
+        elif isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            class_node = self._class_of_self(expr.value, expr)
+            class_scope = self.scopes.scopes.get(class_node) if class_node is not None else None
+            bindings = class_scope.attributes.get(expr.attr) if class_scope is not None else None
+            if bindings:
+                scope, binding = class_scope, pick_binding(bindings, None)
+        if binding is None:
+            return None
+        if binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
+            return self.resolve_class(binding.value.func)
+        if binding.kind == "assign" and not binding.path and isinstance(binding.value, (ast.Name, ast.Attribute)):
+            return self.instance_class(binding.value, depth + 1)
+        if binding.kind == "param" and scope is not None and binding.path \
+                and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for call in self.callers_of(scope.node)[:1]:
+                argument = _call_argument(call, scope.node, binding.path[0], binding.name)
+                if argument is not None:
+                    return self.instance_class(argument, depth + 1)
         return None
 
     # -- calls -----------------------------------------------------------
@@ -477,9 +668,55 @@ class ModuleModel:
             return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
         if qualname in ("sklearn.pipeline.make_pipeline",):
             return Value(MODEL, qualname=qualname, framework="sklearn", origin=node, module=here)
-        if qualname in ("torch.load",):
-            return None
+        if qualname in catalog.MODEL_LOADED_IN_SAVED_MODE and self.loads_whole_model(node, depth):
+            return Value(MODEL, qualname=qualname, framework="torch", origin=node, module=here)
         return None
+
+    def loads_whole_model(self, call: ast.Call, depth: int = 0) -> bool:
+        """Whether `torch.load(...)` unpickles a whole model rather than a
+        state dict or checkpoint: what it is bound to is called or switched
+        (`model(x)`, `model.eval()`) and never indexed, iterated as a dict or
+        handed to `load_state_dict`."""
+        if depth > _MAX_DEPTH or any(k.arg == "weights_only" and not _is_false_constant(k.value) for k in call.keywords):
+            return False
+        node: ast.AST = call
+        parent = self.parent(node)
+        while isinstance(parent, ast.Attribute) and parent.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+            node = self.parent(parent)  # torch.load(p).to(device)
+            if not isinstance(node, ast.Call):
+                return False
+            parent = self.parent(node)
+        if isinstance(parent, ast.Return):
+            function = self.enclosing_function(parent)
+            if function is None:
+                return False
+            callers = [(self, c) for c in self.callers_of(function)] + self.callers_elsewhere(function)
+            return any(module.loads_whole_model(c, depth + 1) for module, c in callers)
+        if isinstance(parent, ast.Call) and parent.func is node:
+            return True  # torch.load(p)(x)
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+            return False
+        name = parent.targets[0].id
+        scope = self.scopes.scope_at(parent)
+        as_model = False
+        for use in self.names_read(name):
+            if self.scopes.lookup(name, self.scopes.scope_at(use), use.lineno)[0] is not scope:
+                continue
+            outer = self.parent(use)
+            if isinstance(outer, ast.Subscript) and outer.value is use:
+                return False
+            if isinstance(outer, ast.Compare) and use in outer.comparators:
+                return False  # "state_dict" in checkpoint
+            if isinstance(outer, ast.Attribute) and outer.attr in catalog.CHECKPOINT_USE_METHODS:
+                return False
+            if isinstance(outer, ast.Call) and use in outer.args and isinstance(outer.func, ast.Attribute) \
+                    and outer.func.attr in ("load_state_dict", "update"):
+                return False
+            if isinstance(outer, ast.Call) and outer.func is use:
+                as_model = True
+            elif isinstance(outer, ast.Attribute) and outer.attr in catalog.MODEL_USE_METHODS:
+                as_model = True
+        return as_model
 
     def _value_of_method_call(self, node: ast.Call, receiver: Value, method: str, depth: int) -> Optional[Value]:
         here = self.info.name
@@ -590,6 +827,8 @@ class ModuleModel:
                         value = caller.value_of(argument, depth + 1)
                         if value is not None:
                             return value
+        if self._binds_plain_data(binding, scope, depth):
+            return None
         return self._value_from_name(binding.name, binding.node)
 
     def return_value(self, function: FunctionNode, depth: int = 0) -> Optional[Value]:
@@ -632,6 +871,10 @@ def _call_argument(call: ast.Call, function: FunctionNode, index: int, name: str
     if 0 <= position < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
         return call.args[position]
     return None
+
+
+def _is_false_constant(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and not node.value
 
 
 def _split_from_arguments(call: ast.Call) -> Optional[str]:

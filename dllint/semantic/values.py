@@ -63,9 +63,20 @@ _NAME_KINDS = (
 )
 
 
+# A last word that names something about a model, not a model: `model_path`,
+# `model_name`, `net_type`, `pretrained_model_dir`, `model_cfg`.
+_MODEL_DESCRIPTOR = re.compile(
+    r"_(name|names|path|paths|dir|dirs|file|files|filename|fname|type|types|arch|args|kwargs|config|cfg|conf|"
+    r"params|hparams|id|ids|str|url|version|size|dim|dims|kind|family|key|keys|list|names|tag|prefix|suffix|"
+    r"ckpt|checkpoint|weights|state|state_dict|dict|dtype|device|idx|index|num|count|flag|mode|folder|root)$"
+)
+
+
 def kind_from_name(name: str) -> Optional[str]:
     lowered = name.lower()
     for kind, pattern in _NAME_KINDS:
         if pattern.match(lowered):
+            if kind == MODEL and _MODEL_DESCRIPTOR.search(lowered):
+                return None
             return kind
     return None

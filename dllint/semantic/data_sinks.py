@@ -1,0 +1,677 @@
+"""Data sinks: where data meets a model, and in which role.
+
+    sinks = semantic.data_sinks
+    sinks.all()                      every sink of the file, in source order
+    sinks.of_role(TRAINING, ...)     those of some roles
+
+Each `DataSink` has the node to report, the data expression that reaches the
+model (ask `semantic.provenance.rows_of(sink.data)` which rows it holds), its
+role, the model or transformer that receives it, the framework, and a short
+description for messages. The roles:
+
+    TRAINING       the training data of `.fit` / `partial_fit` / `fit_generator`
+                   / `train_on_batch`; Lightning `trainer.fit(model, train_dl)`;
+                   Hugging Face `Trainer(train_dataset=...)`; a loop over data whose
+                   iteration computes gradients and steps an optimizer (helpers
+                   included, semantic/training_loops.py).
+    MONITORING     `validation_data=`, `eval_dataset=`, `val_dataloaders=` (the
+                   second loader of `trainer.fit`).
+    EVALUATION     `.evaluate` / `.score` / `test_on_batch`, Lightning `.test` /
+                   `.validate`, metric functions (`sklearn.metrics.*`), and loops
+                   over data that do not step an optimizer (a backward without a
+                   step, as in adversarial-example generation, included).
+    PREDICTION     `.predict` / `predict_proba` / `decision_function`.
+    FIT_TRANSFORM  the rows a preprocessing transformer learns its statistics from:
+                   `.fit` / `.fit_transform` of scikit-learn transformers,
+                   Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`.
+
+A sink inside a function whose data is one of the function's parameters
+(`def train_one_epoch(model, loader): for x, y in loader: ...`) is reported
+where the function is called, with the argument passed there, whatever the
+parameter is called (`train_one_epoch(model, val_loader)`), in this file or
+another file of the project; `DataSink.inner` is the sink inside the helper.
+Such a sink stays at its own place only when no call of the function is known.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
+
+from dllint.semantic import catalog
+from dllint.semantic.arguments import keyword_value, positional_or_keyword
+from dllint.semantic.values import MODEL, Value
+
+_NO_VALUE = Value("")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.module import ModuleModel
+
+TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
+    "training", "monitoring", "evaluation", "prediction", "fit_transform")
+
+FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+_MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
+_MAX_ROOT_STEPS = 40
+_SINK_METHODS = (catalog.FIT_TRANSFORM_METHODS | catalog.EVALUATION_METHODS | catalog.PREDICTION_METHODS
+                 | {"fit", "partial_fit", "fit_generator", "train_on_batch", "validate", "test", "predict"})
+# Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
+_EVALUATION_NAME = re.compile(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
+                              r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
+_TRANSFORMER_NAME = re.compile(r"(?i)(scaler|vectori[sz]er|encoder|imputer|pca|svd|tfidf|normali[sz]er|selector|tokenizer|standardi[sz]er|preprocessor|transformer)$")
+
+
+@dataclass(frozen=True, eq=False)
+class DataSink:
+    node: ast.AST                   # where to report (the call, or the loop's iterable)
+    data: ast.expr                  # the data expression that reaches the sink
+    role: str
+    model: Optional[ast.expr]       # the estimator / network / transformer that receives it
+    framework: Optional[str]
+    description: str                # "`model.fit(...)` (line 40)", "the training loop on line 40"
+    module: Optional["ModuleModel"] = None   # the file of `node` and `data`
+    inner: Optional["DataSink"] = None       # for a sink lifted to a call: the sink inside the helper
+    parameter: Optional[str] = None          # the parameter of its function that `data` comes from
+
+    @property
+    def innermost(self) -> "DataSink":
+        sink = self
+        while sink.inner is not None:
+            sink = sink.inner
+        return sink
+
+
+class DataSinks:
+    def __init__(self, model: "ModuleModel"):
+        self.model = model
+        self._raw: Optional[List[DataSink]] = None
+        self._all: Optional[List[DataSink]] = None
+        self._parameter_sinks: Dict[int, List[Tuple[DataSink, int, str]]] = {}
+        self._active: set = set()
+
+    # -- the questions ---------------------------------------------------
+    def all(self) -> List[DataSink]:
+        if self._all is None:
+            found: List[DataSink] = []
+            for sink in self._raw_sinks() + self._lifted_in_module():
+                if sink.parameter is not None and self._has_callers(sink):
+                    continue  # reported where the function is called
+                found.append(sink)
+            found.sort(key=lambda s: (getattr(s.node, "lineno", 0), getattr(s.node, "col_offset", 0)))
+            self._all = found
+        return self._all
+
+    def of_role(self, *roles: str) -> List[DataSink]:
+        return [sink for sink in self.all() if sink.role in roles]
+
+    def feeds(self, nodes, *roles: str, parts_only: bool = False) -> bool:
+        """Whether a value computed at one of `nodes` flows (through this file's
+        assignments, loops and calls) into the data of a sink of `roles`:
+        `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
+        `X_train, X_test = train_test_split(X)`. With `parts_only`, only sinks
+        whose data is a part of a split count (the value went through the split)."""
+        wanted = {id(node) for node in nodes}
+        for sink in self.of_role(*roles or (TRAINING,)):
+            if parts_only:
+                # only sinks that get a part of a split: the value reached them through the split
+                rows = self.model.provenance.rows_of(sink.data)
+                if rows is None or not rows.splits or "all" in rows.splits:
+                    continue
+            if wanted & self._derivation(sink):
+                return True
+        return False
+
+    def transformer_uses(self, receiver: ast.AST) -> List[ast.Call]:
+        """Calls on the same transformer object as `receiver` (`scaler.transform(X_test)`)."""
+        model = self.model
+        if isinstance(receiver, ast.Call):
+            return [call for call in model.nodes_of(ast.Call) if isinstance(call.func, ast.Attribute) and call.func.value is receiver]
+        if not isinstance(receiver, ast.Name):
+            return []
+        _, binding = model.scopes.lookup(receiver.id, model.scopes.scope_at(receiver), receiver.lineno)
+        found = []
+        for call in model.calls("transform") + model.calls("texts_to_sequences") + model.calls("texts_to_matrix") + model.calls("fit_transform") + model.calls("__call__"):
+            value = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if isinstance(value, ast.Name) and value.id == receiver.id:
+                _, other = model.scopes.lookup(value.id, model.scopes.scope_at(value), value.lineno)
+                if other is binding:
+                    found.append(call)
+        return found
+
+    def _derivation(self, sink: DataSink) -> set:
+        """The ids of the nodes `sink.data` is computed from, in this file."""
+        cache = self.__dict__.setdefault("_derivations", {})
+        key = id(sink)
+        if key in cache:
+            return cache[key]
+        model = self.model
+        seen: set = set()
+        stack: List[ast.AST] = [sink.data]
+        visited_bindings: set = set()
+        budget = 2000
+        while stack and budget > 0:
+            node = stack.pop()
+            for child in ast.walk(node):
+                budget -= 1
+                seen.add(id(child))
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+                    _, binding = model.scopes.lookup(child.id, model.scopes.scope_at(child), child.lineno)
+                    if binding is not None and binding.kind in ("assign", "for", "with", "augassign") and binding.value is not None \
+                            and id(binding) not in visited_bindings:
+                        visited_bindings.add(id(binding))
+                        stack.append(binding.value)
+        cache[key] = seen
+        return seen
+
+    def parameter_sinks(self, function: FunctionNode, depth: int = 0) -> List[Tuple[DataSink, int, str]]:
+        """Sinks that one call of `function` reaches with data from one of its
+        parameters: (the sink, the parameter's index, its name)."""
+        key = id(function)
+        if key in self._parameter_sinks:
+            return self._parameter_sinks[key]
+        if key in self._active or depth > _MAX_LIFT_DEPTH:
+            return []
+        self._active.add(key)
+        try:
+            found: List[Tuple[DataSink, int, str]] = []
+            candidates = [sink for sink in self._raw_sinks() if self._function_of(sink.node) is function]
+            candidates += self._lifted_in(function, depth + 1)
+            for sink in candidates:
+                root = self._parameter_root(sink.data, function)
+                if root is not None:
+                    found.append((sink, root[0], root[1]))
+        finally:
+            self._active.discard(key)
+        self._parameter_sinks[key] = found
+        return found
+
+    # -- sinks at their own place ---------------------------------------------
+    def _raw_sinks(self) -> List[DataSink]:
+        if self._raw is None:
+            found: List[DataSink] = list(self._call_sinks_cache())
+            found.extend(self._loop_sinks())
+            found.extend(self._statistic_sinks())
+            found.extend(self._forward_sinks(found))
+            self._raw = [self._with_parameter(sink) for sink in found]
+        return self._raw
+
+    def _call_sinks_cache(self) -> List[DataSink]:
+        cached = self.__dict__.get("_calls")
+        if cached is None:
+            cached = self.__dict__["_calls"] = [sink for call in self.model.nodes_of(ast.Call) for sink in self._call_sinks(call)]
+        return cached
+
+    def _with_parameter(self, sink: DataSink) -> DataSink:
+        function = self._function_of(sink.node)
+        if function is None:
+            return sink
+        root = self._parameter_root(sink.data, function)
+        if root is None:
+            return sink
+        return DataSink(sink.node, sink.data, sink.role, sink.model, sink.framework, sink.description, sink.module, sink.inner, root[1])
+
+    def _sink(self, node, data, role, receiver, framework, description) -> Optional[DataSink]:
+        if data is None:
+            return None
+        return DataSink(node, data, role, receiver, framework, description, self.model)
+
+    def _call_sinks(self, call: ast.Call) -> List[DataSink]:
+        model = self.model
+        found: List[Optional[DataSink]] = []
+        qualname = model.qualified_name(call.func)
+        text = _call_text(call)
+        if qualname is not None:
+            last = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith(catalog.HF_TRAINER_PREFIXES) and last.endswith(catalog.HF_TRAINER_SUFFIX):
+                receiver = keyword_value(call, "model")
+                found.append(self._sink(call, keyword_value(call, "train_dataset"), TRAINING, receiver, "hf", f"the `train_dataset` of `{last}(...)` (line {call.lineno})"))
+                found.append(self._sink(call, keyword_value(call, "eval_dataset"), MONITORING, receiver, "hf", f"the `eval_dataset` of `{last}(...)` (line {call.lineno})"))
+                return [sink for sink in found if sink is not None]
+            if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
+                return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
+        func = call.func
+        if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id) and qualname is None and model.resolve_function(call) is None:
+            # evaluate(model, test_loader) of a helper dllint cannot read: its data arguments are evaluated
+            return [DataSink(call, argument, EVALUATION, None, None, f"`{_call_text(call)}` (line {call.lineno})", model)
+                    for argument in call.args if (model.value_of(argument) or _NO_VALUE).kind != MODEL]
+        if not isinstance(func, ast.Attribute):
+            return []
+        method, receiver = func.attr, func.value
+        if method not in _SINK_METHODS:
+            return []
+        receiver_name = self._receiver_qualname(receiver)
+        framework = self._framework(receiver, receiver_name)
+        if receiver_name in catalog.LIGHTNING_TRAINERS or (receiver_name is None and _looks_like_trainer(receiver) and method in ("fit", "validate", "test", "predict") and len(call.args) >= 2):
+            if method == "fit":
+                found.append(self._sink(call, positional_or_keyword(call, 1, "train_dataloaders") or keyword_value(call, "train_dataloader"), TRAINING, call.args[0] if call.args else None, "lightning", f"`{text}` (line {call.lineno})"))
+                found.append(self._sink(call, positional_or_keyword(call, 2, "val_dataloaders") or keyword_value(call, "val_dataloader"), MONITORING, call.args[0] if call.args else None, "lightning", f"the `val_dataloaders` of `{text}` (line {call.lineno})"))
+            elif method in ("validate", "test"):
+                found.append(self._sink(call, positional_or_keyword(call, 1, "dataloaders"), EVALUATION, call.args[0] if call.args else None, "lightning", f"`{text}` (line {call.lineno})"))
+            elif method == "predict":
+                found.append(self._sink(call, positional_or_keyword(call, 1, "dataloaders"), PREDICTION, call.args[0] if call.args else None, "lightning", f"`{text}` (line {call.lineno})"))
+            return [sink for sink in found if sink is not None]
+        first = positional_or_keyword(call, 0, "x") or keyword_value(call, "X") or keyword_value(call, "raw_documents") or keyword_value(call, "data")
+        if method in catalog.FIT_TRANSFORM_METHODS and self._is_transformer(receiver, receiver_name, method):
+            if receiver_name is None or receiver_name not in catalog.TARGET_TRANSFORMERS:
+                found.append(self._sink(call, first, FIT_TRANSFORM, receiver, framework, f"`{text}` (line {call.lineno})"))
+        elif method in ("fit", "partial_fit", "fit_generator", "train_on_batch"):
+            if receiver_name not in catalog.TARGET_TRANSFORMERS:
+                found.append(self._sink(call, first, TRAINING, receiver, framework, f"`{text}` (line {call.lineno})"))
+                found.append(self._sink(call, keyword_value(call, "validation_data"), MONITORING, receiver, framework, f"the `validation_data` of `{text}` (line {call.lineno})"))
+        elif method in catalog.EVALUATION_METHODS:
+            found.append(self._sink(call, first, EVALUATION, receiver, framework, f"`{text}` (line {call.lineno})"))
+        elif method in catalog.PREDICTION_METHODS:
+            found.append(self._sink(call, first, PREDICTION, receiver, framework, f"`{text}` (line {call.lineno})"))
+        return [sink for sink in found if sink is not None]
+
+    def _receiver_qualname(self, receiver: ast.AST) -> Optional[str]:
+        if isinstance(receiver, ast.Call):
+            return self.model.qualified_name(receiver.func)
+        value = self.model.value_of(receiver)
+        if value is not None and value.qualname:
+            return value.qualname
+        constructor = _constructor(self.model, receiver)
+        if constructor is not None:
+            return self.model.qualified_name(constructor.func)
+        return None
+
+    def _framework(self, receiver: ast.AST, qualname: Optional[str]) -> Optional[str]:
+        value = self.model.value_of(receiver)
+        if value is not None and value.kind == MODEL and value.framework:
+            return value.framework
+        if qualname:
+            head = qualname.split(".", 1)[0]
+            return {"sklearn": "sklearn", "keras": "keras", "tensorflow": "keras", "torch": "torch", "lightning": "lightning", "transformers": "hf"}.get(head)
+        return None
+
+    def _is_transformer(self, receiver: ast.AST, qualname: Optional[str], method: str) -> bool:
+        if method in ("adapt", "fit_on_texts", "fit_on_sequences"):
+            return True
+        if qualname is not None:
+            if qualname in catalog.PIPELINE_CLASSES:
+                return self._pipeline_of_transformers(receiver)
+            return qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES)
+        name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) else ""
+        return bool(_TRANSFORMER_NAME.search(name))
+
+    def _pipeline_of_transformers(self, receiver: ast.AST) -> bool:
+        constructor = receiver if isinstance(receiver, ast.Call) else _constructor(self.model, receiver)
+        if constructor is None:
+            return False
+        steps: List[ast.AST] = []
+        for argument in constructor.args:
+            if isinstance(argument, ast.List):
+                steps.extend(e.elts[-1] if isinstance(e, ast.Tuple) and e.elts else e for e in argument.elts)
+            else:
+                steps.append(argument)
+        if not steps:
+            return False
+        last = steps[-1]
+        name = self.model.qualified_name(last.func) if isinstance(last, ast.Call) else None
+        return bool(name and name.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES))
+
+    def _statistic_sinks(self) -> List[DataSink]:
+        """`(X - X.mean(0)) / X.std(0)`, `mean = X.mean(axis=0)` ... `X / mean`:
+        the rows a mean / std / min / max over rows, subtracted from or
+        dividing data, was computed over. Statistics along other axes
+        (`x.mean(dim=1)`, a softmax's sum) and arithmetic between statistics
+        (a metric, a plot's range `X.min() - 1`) are not normalisation."""
+        model = self.model
+        found: List[DataSink] = []
+        seen: set = set()
+        for operation in model.nodes_of(ast.BinOp):
+            if not isinstance(operation.op, (ast.Sub, ast.Div)) or isinstance(operation.left, ast.Constant):
+                continue
+            if _statistics_in(model, operation.left, expand=False) or model.provenance.rows_of(operation.left) is None:
+                continue
+            for statistic in _statistics_in(model, operation.right):
+                if id(statistic) in seen:
+                    continue
+                seen.add(id(statistic))
+                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                if data is None:
+                    continue
+                description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+        return found
+
+    def _loop_sinks(self) -> List[DataSink]:
+        model = self.model
+        loops = model.training_loops
+        found: List[DataSink] = []
+        training_calls = [sink.node for sink in self._call_sinks_cache() if sink.role == TRAINING]
+        for loop in model.nodes_of(ast.For, ast.AsyncFor):
+            iterable = loop.iter
+            if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.func.id == "range":
+                continue
+            if loops.is_training_loop(loop):
+                found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
+            elif model.provenance.rows_of(iterable) is not None \
+                    and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
+                    and not any(_inside(model, call, loop) for call in training_calls):
+                found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
+        return found
+
+    def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
+        """`model(x)` / `model.forward(x)` on a network outside the loops above: one
+        prediction (an inference script, a single batch), or training when a loop
+        that trains runs it without iterating over data (`for step in range(n)`). Calls inside a model's own
+        code (`self.fc(x)`, a class that is a model) are layers at work, not sinks."""
+        model = self.model
+        loops = model.training_loops
+        loop_iterables = {id(sink.node) for sink in known if not isinstance(sink.node, ast.Call) or sink.description.startswith("the ")}
+        found: List[DataSink] = []
+        for call in model.nodes_of(ast.Call):
+            if not call.args or isinstance(call.args[0], ast.Starred):
+                continue
+            callee = call.func
+            if isinstance(callee, ast.Attribute) and callee.attr == "forward":
+                callee = callee.value
+            if not isinstance(callee, (ast.Name, ast.Attribute)) or _is_self_attribute(callee):
+                continue
+            enclosing_class = model.enclosing_class(call)
+            if enclosing_class is not None and model.project.model_framework(model.class_qualname(enclosing_class), model.info):
+                continue
+            value = model.value_of(callee)
+            if value is None or value.kind != MODEL or value.by_name or value.framework not in ("torch", "keras"):
+                continue
+            if any(isinstance(outer, (ast.For, ast.AsyncFor)) and id(outer.iter) in loop_iterables for outer in loops.enclosing_loops(call)):
+                continue
+            text = ast.unparse(call.func)
+            training = loops.innermost_training_loop(call)
+            if training is not None and (_under_no_grad(model, call) or any(
+                    training in loops.enclosing_loops(inner) for inner in loops.training_loops() if inner is not training)):
+                training = None  # an evaluation inside the epoch loop, beside the loop that steps
+            if training is not None:  # `for step in range(...)`: batches cut by index
+                found.append(DataSink(call, call.args[0], TRAINING, callee, value.framework,
+                                      f"`{text}(...)` in the training loop on line {training.lineno}", model))
+                continue
+            found.append(DataSink(call, call.args[0], PREDICTION, callee, value.framework, f"`{text}(...)` (line {call.lineno})", model))
+        return found
+
+    # -- sinks of helpers, at the calls that pass them their data -----------------
+    def _lifted_in_module(self) -> List[DataSink]:
+        found: List[DataSink] = []
+        for calls in self._calls_by_function().values():
+            for call in calls:
+                found.extend(self._lift(call, 0))
+        return [self._with_parameter(sink) for sink in found]
+
+    def _lifted_in(self, function: FunctionNode, depth: int) -> List[DataSink]:
+        found: List[DataSink] = []
+        for call in self._calls_by_function().get(id(function), ()):
+            found.extend(self._lift(call, depth))
+        return found
+
+    def _calls_by_function(self) -> Dict[int, List[ast.Call]]:
+        """The file's calls with at least one argument, by the function they are in (one pass)."""
+        cached = self.__dict__.get("_by_function")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                if call.args or call.keywords:
+                    cached.setdefault(id(self._function_of(call)), []).append(call)
+            self.__dict__["_by_function"] = cached
+        return cached
+
+    def _function_of(self, node: ast.AST) -> Optional[ast.AST]:
+        cache = self.__dict__.setdefault("_functions", {})
+        key = id(node)
+        if key not in cache:
+            cache[key] = self.model.enclosing_function(node)
+        return cache[key]
+
+    def _lift(self, call: ast.Call, depth: int) -> List[DataSink]:
+        from dllint.semantic.module import _call_argument
+        from dllint.semantic.training_loops import resolve_callee
+
+        if depth > _MAX_LIFT_DEPTH:
+            return []
+        resolved = resolve_callee(self.model, call) or self._constructor_of(call)
+        if resolved is None:
+            return []
+        other, function = resolved
+        found: List[DataSink] = []
+        for inner, index, name in other.data_sinks.parameter_sinks(function, depth + 1):
+            argument = _call_argument(call, function, index, name)
+            if argument is None:
+                continue
+            description = f"`{_call_text(call)}` (line {call.lineno}; its `{name}` reaches {inner.innermost.description})"
+            role = inner.role
+            if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
+                role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
+            found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
+        return found
+
+    def _constructor_of(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
+        """`Tabular(frame)` runs `Tabular.__init__` (a project Dataset that normalises what it is given)."""
+        found = self.model.resolve_class(call.func)
+        if found is None:
+            return None
+        class_model, class_node = found
+        for statement in class_node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.name == "__init__":
+                return class_model, statement
+        return None
+
+    def _has_callers(self, sink: DataSink) -> bool:
+        function = self._function_of(sink.node)
+        if function is None:
+            return False
+        return bool(self.model.callers_of(function) or self.model.callers_elsewhere(function) or self._called_as_method(function))
+
+    def _called_as_method(self, function: FunctionNode) -> bool:
+        """`trainer.fit(...)` on an instance of the class defining `fit`."""
+        from dllint.semantic.training_loops import resolve_callee
+
+        for call in self.model.calls(function.name):
+            resolved = resolve_callee(self.model, call)
+            if resolved is not None and resolved[1] is function:
+                return True
+        return False
+
+    def _parameter_root(self, data: ast.AST, function: FunctionNode) -> Optional[Tuple[int, str]]:
+        """The parameter of `function` that `data` is computed from, through
+        the assignments and loops of the function (`for x, y in loader`)."""
+        model = self.model
+        positional = function.args.posonlyargs + function.args.args
+        names = {arg.arg: index for index, arg in enumerate(positional)}
+        names.update({arg.arg: -1 for arg in function.args.kwonlyargs})
+        stack: List[ast.AST] = [data]
+        seen: set = set()
+        steps = 0
+        while stack and steps < _MAX_ROOT_STEPS:
+            node = stack.pop()
+            steps += 1
+            for name in _data_names(node):
+                if id(name) in seen:
+                    continue
+                seen.add(id(name))
+                scope, binding = model.scopes.lookup(name.id, model.scopes.scope_at(name), name.lineno)
+                if binding is None or scope is None or scope.node is not function:
+                    continue
+                if binding.kind == "param":
+                    if name.id in names and name.id not in ("self", "cls", "model", "net", "device", "args"):
+                        return names[name.id], name.id
+                elif binding.kind in ("assign", "for", "with") and binding.value is not None:
+                    stack.append(binding.value)
+        return None
+
+
+def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) -> List[ast.Call]:
+    """The statistic calls an operand is (`X.mean(0)`, `np.std(X, 0)`), directly
+    or through the name it was assigned to (`mean, std = X.mean(0), X.std(0)`)."""
+    found: List[ast.Call] = []
+    candidates: List[ast.AST] = [operand]
+    if isinstance(operand, ast.BinOp) and expand:  # X.std(0) + 1e-8
+        candidates = [operand.left, operand.right]
+    for candidate in candidates:
+        if isinstance(candidate, ast.Name):
+            _, binding = model.scopes.lookup(candidate.id, model.scopes.scope_at(candidate), candidate.lineno)
+            if binding is None or binding.kind != "assign" or binding.value is None:
+                continue
+            value = binding.value
+            if binding.path and isinstance(value, ast.Tuple) and len(binding.path) == 1 and binding.path[0] < len(value.elts):
+                value = value.elts[binding.path[0]]
+            elif binding.path:
+                continue
+            candidate = value.left if isinstance(value, ast.BinOp) and isinstance(value.left, ast.Call) else value
+        if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
+            found.append(candidate)
+    return found
+
+
+def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:
+    """A mean / std / min / max taken over rows (axis 0, or over everything)."""
+    qualname = model.qualified_name(call.func)
+    if qualname is not None:
+        if qualname not in catalog.DATA_STATISTIC_FUNCTIONS:
+            return False
+        axis = positional_or_keyword(call, 1, "axis") or keyword_value(call, "dim")
+    elif isinstance(call.func, ast.Attribute) and call.func.attr in catalog.DATA_STATISTIC_METHODS and call.func.attr != "sum":
+        axis = positional_or_keyword(call, 0, "axis") or keyword_value(call, "dim")
+    else:
+        return False
+    if axis is None:
+        return True
+    if isinstance(axis, ast.Tuple):
+        return any(isinstance(e, ast.Constant) and e.value == 0 for e in axis.elts)
+    return isinstance(axis, ast.Constant) and axis.value == 0
+
+
+def _steps_disabled(model: "ModuleModel", function: FunctionNode, sink: DataSink, call: ast.Call) -> bool:
+    """The training loop of `sink` (in `function`) takes no optimizer step
+    when `call` runs it: every step uses an optimizer parameter the call
+    leaves at None, or sits under `if <flag>:` for a flag the call leaves false
+    (`run_epoch(model, val_loader, loss_fn)` with `optimizer=None`)."""
+    from dllint.semantic.module import _call_argument
+
+    loop = model.parent(sink.node)
+    if not isinstance(loop, (ast.For, ast.AsyncFor)):
+        return False
+    steps = model.training_loops.iteration(loop).steps
+    if not steps or any(not step.direct for step in steps):
+        return False
+    parameters = _parameter_defaults(function)
+
+    def passed_value(name: str) -> Optional[ast.AST]:
+        index, default = parameters[name]
+        argument = _call_argument(call, function, index, name)
+        return argument if argument is not None else default
+
+    def is_false(node: Optional[ast.AST]) -> bool:
+        return isinstance(node, ast.Constant) and not node.value
+
+    def disabled_by(test: ast.AST, depth: int = 0) -> bool:
+        if depth > 3:
+            return False
+        if isinstance(test, ast.Name):
+            if test.id in parameters:
+                return is_false(passed_value(test.id))
+            _, binding = model.scopes.lookup(test.id, model.scopes.scope_at(test), test.lineno)
+            if binding is not None and binding.kind == "assign" and not binding.path and binding.value is not None:
+                return disabled_by(binding.value, depth + 1)
+            return False
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.left, ast.Name) and test.left.id in parameters and is_false(test.comparators[0]):
+            return is_false(passed_value(test.left.id))
+        return False
+
+    for step in steps:
+        subject = step.subject
+        root = subject
+        while isinstance(root, (ast.Attribute, ast.Subscript, ast.Call)):
+            root = root.func if isinstance(root, ast.Call) else root.value
+        if isinstance(root, ast.Name) and root.id in parameters and is_false(passed_value(root.id)):
+            continue
+        guarded = False
+        child, parent = step.node, model.parent(step.node)
+        while parent is not None and parent is not loop:
+            if isinstance(parent, ast.If) and child in parent.body and disabled_by(parent.test):
+                guarded = True
+                break
+            child, parent = parent, model.parent(parent)
+        if not guarded:
+            return False
+    return True
+
+
+def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional[ast.AST]]]:
+    positional = function.args.posonlyargs + function.args.args
+    defaults = [None] * (len(positional) - len(function.args.defaults)) + list(function.args.defaults)
+    found: Dict[str, Tuple[int, Optional[ast.AST]]] = {arg.arg: (index, default) for index, (arg, default) in enumerate(zip(positional, defaults))}
+    for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
+        found[arg.arg] = (-1, default)
+    return found
+
+
+def _data_names(node: ast.AST) -> List[ast.Name]:
+    """The names data flows from in an expression: not the functions called,
+    not the receivers of model calls (`model(x)` flows from `x`)."""
+    found: List[ast.Name] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Name):
+            found.append(current)
+        elif isinstance(current, ast.Call):
+            if isinstance(current.func, ast.Attribute):
+                stack.append(current.func.value)
+            stack.extend(current.args)
+            stack.extend(item.value for item in current.keywords)
+        elif isinstance(current, (ast.Lambda, ast.FunctionDef)):
+            continue
+        else:
+            stack.extend(ast.iter_child_nodes(current))
+    return found
+
+
+def _inside(model: "ModuleModel", node: ast.AST, ancestor: ast.AST) -> bool:
+    parent = model.parent(node)
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = model.parent(parent)
+    return False
+
+
+def _constructor(model: "ModuleModel", expression: ast.AST) -> Optional[ast.Call]:
+    if isinstance(expression, ast.Name):
+        _, binding = model.scopes.lookup(expression.id, model.scopes.scope_at(expression), expression.lineno)
+        if binding is not None and binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
+            return binding.value
+    return None
+
+
+def _under_no_grad(model: "ModuleModel", node: ast.AST) -> bool:
+    current = model.parent(node)
+    while current is not None and not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if isinstance(current, (ast.With, ast.AsyncWith)):
+            for item in current.items:
+                name = model.qualified_name(item.context_expr) or ""
+                if name.endswith(("no_grad", "inference_mode")):
+                    return True
+        current = model.parent(current)
+    return False
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
+
+
+def _looks_like_trainer(receiver: ast.AST) -> bool:
+    return isinstance(receiver, ast.Name) and receiver.id in ("trainer", "pl_trainer")
+
+
+def _call_text(call: ast.Call) -> str:
+    func = call.func
+    try:
+        head = ast.unparse(func)
+    except Exception:  # pragma: no cover
+        head = "..."
+    if len(head) > 40 and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        head = f"{ast.unparse(func.value.func)}(...).{func.attr}"
+    if len(head) > 40:
+        head = "..." + head[-37:]
+    return f"{head}(...)"

@@ -1,0 +1,764 @@
+"""Data provenance: which rows a piece of data holds, and where that was decided.
+
+    rows = semantic.provenance.rows_of(expr)   -> Rows or None (unknown)
+    rows.splits      {"train"}, {"test"}, {"train", "validation"} (concatenated), {"all"} (not yet split)
+    rows.origin      the node that decided it (the split call, the slice, the loader, the name)
+    rows.evidence    "the test part of `train_test_split(...)` (line 12)", for messages
+    rows.by_name     only a variable name said so (the weakest evidence)
+    rows.pool        the unsplit data the rows were cut from (a load call, a parameter ...)
+    rows.parts       the parts of a concatenation, each a Rows
+
+    semantic.provenance.split_point(pool)  -> the call or slice that splits this pool, or None
+    semantic.provenance.is_split_later(e)  -> the rows of `e` are all the rows of a pool that is split
+
+Evidence, strongest first: split operations and their outputs by position
+(`train_test_split`, `random_split`, `KFold(...).split`, `load_data()`, a
+second split of a train part gives train/validation), a loader's arguments
+(`train=False`, `split="val"`, `subset="validation"`, a folder or file name
+such as `val/` or `test.csv`), a string key (`ds["test"]`), slices and
+index arrays (`X[:n]`, `x[val_idx]`, named by the variable they are bound
+to), and last the variable's own name (`X_test`, `val_loader`).
+
+Rows flow through assignments, tuple unpacking, `for` targets (batches of a
+loader hold its rows), attributes of `self`, wrappers (`DataLoader`,
+`TensorDataset`, `Subset`, `from_tensor_slices`, `.batch()`, `.to()`,
+`.astype()`, project `Dataset` classes: whatever their arguments hold),
+transforms (`scaler.transform(X_test)` keeps the test rows), concatenation
+(`np.concatenate`, `torch.cat`, `pd.concat`, `ConcatDataset`, `+`, list
+literals: the union), parameters (the union over every caller, in this file
+and the other files of the project) and return values. Model outputs
+(`model.predict(X)`) and statistics (`X.mean()`) hold no rows.
+
+Flow-insensitive and linear: a name holds what its last binding before the
+use holds; each expression is evaluated once and cached.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+from dllint.semantic import catalog
+from dllint.semantic.arguments import constant_string, positional_or_keyword
+from dllint.semantic.scopes import Binding, Scope, pick_binding
+from dllint.semantic.values import TEST, TRAIN, VALIDATION, split_from_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.module import ModuleModel
+
+ALL = "all"
+HELD_OUT = frozenset({VALIDATION, TEST})
+_MAX_DEPTH = 24
+_MAX_CONTEXTS = 3  # how many calls deep parameters are bound to one call's arguments
+_BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed"})
+_SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
+# A path component or file name that names a split: "data/val", "test.csv", "valid_images".
+_PATH_SPLIT = (
+    (VALIDATION, re.compile(r"(^|[/\\_.\-{}])(val|valid|validation|dev|holdout)([/\\_.\-{}]|$)", re.I)),
+    (TEST, re.compile(r"(^|[/\\_.\-{}])(test|testing)([/\\_.\-{}]|$)", re.I)),
+    (TRAIN, re.compile(r"(^|[/\\_.\-{}])(train|training)([/\\_.\-{}]|$)", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Which split(s) a piece of data holds, and where that was decided."""
+
+    splits: FrozenSet[str]
+    origin: ast.AST
+    module: str
+    evidence: str
+    by_name: bool = False
+    pool: Optional[ast.AST] = None
+    parts: Tuple["Rows", ...] = ()
+    # the split was named by whoever published the data (`train=False`, `split="test"`,
+    # `ds["test"]`, a `test/` folder, `load_data()`), not cut by this script
+    designated: bool = False
+
+    @property
+    def held_out(self) -> bool:
+        return bool(self.splits & HELD_OUT)
+
+    @property
+    def includes_all(self) -> bool:
+        return ALL in self.splits
+
+    @property
+    def line(self) -> int:
+        return getattr(self.origin, "lineno", 0)
+
+    def held_out_parts(self) -> List["Rows"]:
+        """The parts that hold validation or test rows (itself when not a concatenation)."""
+        if not self.parts:
+            return [self] if self.held_out else []
+        return [part for part in self.parts if part.held_out]
+
+    def relabel(self, split: str, evidence: str, by_name: bool) -> "Rows":
+        return replace(self, splits=frozenset({split}), evidence=evidence, by_name=by_name, parts=())
+
+
+def group_of(rows: Rows) -> int:
+    """Rows cut from one pool (or decided at one node) belong to one group:
+    parts of one group are siblings (train vs held-out of the same split)."""
+    return id(rows.pool) if rows.pool is not None else id(rows.origin)
+
+
+def overlaps(first: Rows, second: Rows) -> bool:
+    """Whether two Rows may share rows: a part of one group with a common split."""
+    for a in first.parts or (first,):
+        for b in second.parts or (second,):
+            if group_of(a) == group_of(b) and (a.splits & b.splits or ALL in a.splits or ALL in b.splits):
+                return True
+    return False
+
+
+def split_label(split: str) -> str:
+    return _SPLIT_LABEL.get(split, split)
+
+
+_TRAIN_AND_VALIDATION = re.compile(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
+
+
+def split_of_name(name: str) -> Optional[str]:
+    """`X_test` -> test, `val_loader` -> validation; `X_train_valid`, `trainval_idx`:
+    the training rows (train + validation, cut before a validation split)."""
+    if _TRAIN_AND_VALIDATION.search(name):
+        return TRAIN
+    return split_from_name(name)
+
+
+def split_in_text(text: str) -> Optional[str]:
+    """The split a path or file name names: "data/val/" -> validation, "test.csv" -> test."""
+    for split, pattern in _PATH_SPLIT:
+        if pattern.search(text):
+            return split
+    return None
+
+
+def union(parts: Iterable[Optional[Rows]], origin: ast.AST, module: str) -> Optional[Rows]:
+    """The rows of a concatenation: every part's splits."""
+    known = [part for part in parts if part is not None]
+    if not known:
+        return None
+    if len(known) == 1:
+        return known[0]
+    flat: List[Rows] = []
+    for part in known:
+        flat.extend(part.parts or (part,))
+    if all(part.splits == flat[0].splits for part in flat):
+        return flat[0]  # (x_val, y_val): the same rows, not a concatenation
+    splits = frozenset().union(*(part.splits for part in flat))
+    pools = {id(part.pool) for part in flat if part.pool is not None}
+    pool = flat[0].pool if len(pools) == 1 else None
+    return Rows(splits, origin, module, "a concatenation of " + ", ".join(part.evidence for part in flat),
+                by_name=all(part.by_name for part in flat), pool=pool, parts=tuple(flat))
+
+
+class Provenance:
+    def __init__(self, model: "ModuleModel"):
+        self.model = model
+        self._cache: Dict[Tuple[int, Tuple[int, ...]], Optional[Rows]] = {}
+        self._active: set = set()
+        # The calls being followed into this file's functions, innermost last:
+        # while one is, a parameter of its function holds what that call passes
+        # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
+        self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
+        self._split_points: Optional[Dict[int, ast.AST]] = None
+
+    # -- the questions ---------------------------------------------------
+    def rows_of(self, expr: Optional[ast.AST], depth: int = 0) -> Optional[Rows]:
+        """The rows `expr` holds, or None when dllint cannot tell."""
+        return self._element(expr, (), depth)
+
+    def split_point(self, pool: Optional[ast.AST]) -> Optional[ast.AST]:
+        """Where the unsplit data `pool` is split (a split call), or None."""
+        if pool is None:
+            return None
+        if self._split_points is None:
+            self._split_points = {}
+            for model in self._models_to_search():
+                for call in model.nodes_of(ast.Call):
+                    source = model.provenance._split_source(call)
+                    if source is None:
+                        continue
+                    rows = model.provenance.rows_of(source)
+                    if rows is not None and rows.pool is not None:
+                        self._split_points.setdefault(id(rows.pool), call)
+                for node, rows in model.provenance._held_out_slices():
+                    self._split_points.setdefault(id(rows.pool), node)
+        return self._split_points.get(id(pool))
+
+    def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
+        """Slices bound to a held-out name (`x_val = data[10000:]`): a split by hand."""
+        found: List[Tuple[ast.AST, Rows]] = []
+        for statement in self.model.nodes_of(ast.Assign):
+            for target in statement.targets:
+                pairs = [(target, statement.value)]
+                if isinstance(target, ast.Tuple) and isinstance(statement.value, ast.Tuple) and len(target.elts) == len(statement.value.elts):
+                    pairs = list(zip(target.elts, statement.value.elts))
+                for name, value in pairs:
+                    if not isinstance(name, ast.Name) or not isinstance(value, ast.Subscript):
+                        continue
+                    key = value.slice.value if isinstance(value.slice, ast.Index) else value.slice  # type: ignore[attr-defined]
+                    if not isinstance(key, ast.Slice):
+                        continue
+                    rows = self._named(self._element(value, (), 0), name.id, name)
+                    if rows is not None and rows.held_out and not rows.by_name and rows.pool is not None:
+                        found.append((value, rows))
+        return found
+
+    def is_split_later(self, expr: ast.AST) -> bool:
+        rows = self.rows_of(expr)
+        return rows is not None and rows.splits == {ALL} and self.split_point(rows.pool) is not None
+
+    # -- evaluation ------------------------------------------------------
+    def _models_to_search(self) -> List["ModuleModel"]:
+        """This file, and the project files it imports or that import it (a
+        `data.py` that splits what a `train.py` loads, or the reverse)."""
+        model = self.model
+        found = [model]
+        project = model.project
+        for name in model.imports.imported_modules + list(model.imports.names.values()):
+            info = project.module(name) or (project.module(name.rsplit(".", 1)[0]) if "." in name else None)
+            if info is not None and info is not model.info:
+                other = project.model_for(info)
+                if other not in found:
+                    found.append(other)
+        if model.info.name:
+            for info in project.modules_importing(model.info)[:8]:
+                other = project.model_for(info)
+                if other not in found:
+                    found.append(other)
+        return found
+
+    def _element(self, node: Optional[ast.AST], path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        if node is None or depth > _MAX_DEPTH:
+            return None
+        key = (id(node), path)
+        contextual = bool(self._context)
+        if not contextual and key in self._cache:
+            return self._cache[key]
+        active_key = (id(node), path, len(self._context))
+        if active_key in self._active:
+            return None
+        self._active.add(active_key)
+        try:
+            rows = self._evaluate_element(node, path, depth)
+        finally:
+            self._active.discard(active_key)
+        if not contextual:
+            self._cache[key] = rows
+        return rows
+
+    def _returned(self, callee: "Provenance", call: ast.Call, function: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        """What `function` (of `callee`'s file) returns when this file's
+        `call` runs it: its parameters hold what this call passes."""
+        from dllint.semantic.module import return_expressions
+
+        if len(callee._context) >= _MAX_CONTEXTS:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        callee._context.append((function, call, self))
+        try:
+            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+        finally:
+            callee._context.pop()
+
+    def _evaluate_element(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        if not path:
+            return self._evaluate(node, depth)
+        index, rest = path[0], path[1:]
+        if isinstance(node, (ast.Tuple, ast.List)):
+            if 0 <= index < len(node.elts) and not any(isinstance(e, ast.Starred) for e in node.elts):
+                return self._element(node.elts[index], rest, depth + 1)
+            return None
+        if isinstance(node, ast.Call) and index >= 0:
+            rows = self._split_output(node, index, rest, depth)
+            if rows is not None:
+                return rows
+            resolved = self.model.resolve_function(node)
+            if resolved is not None:
+                other, function = resolved
+                return self._returned(other.provenance, node, function, path, depth)
+        # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
+        whole = self._element(node, (), depth + 1)
+        return whole
+
+    def _evaluate(self, node: ast.AST, depth: int) -> Optional[Rows]:
+        if isinstance(node, ast.Name):
+            return self._name(node, depth)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(node, depth)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node, depth)
+        if isinstance(node, ast.Call):
+            return self._call(node, depth)
+        if isinstance(node, ast.BinOp):
+            left = self._element(node.left, (), depth + 1)
+            right = self._element(node.right, (), depth + 1)
+            if isinstance(node.op, ast.Add) and left is not None and right is not None:
+                return union([left, right], node, self.model.info.name)
+            return left or right
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return union((self._element(e, (), depth + 1) for e in node.elts), node, self.model.info.name)
+        if isinstance(node, ast.IfExp):
+            return self._element(node.body, (), depth + 1) or self._element(node.orelse, (), depth + 1)
+        if isinstance(node, (ast.Starred, ast.Await, ast.NamedExpr)):
+            return self._element(node.value, (), depth + 1)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and node.generators:
+            return self._iteration(node.generators[0].iter, (), depth + 1)
+        return None
+
+    # -- names -------------------------------------------------------------
+    def _name(self, node: ast.Name, depth: int) -> Optional[Rows]:
+        model = self.model
+        scope, binding = model.scopes.lookup(node.id, model.scopes.scope_at(node), node.lineno)
+        if binding is not None:
+            if binding.kind in ("import", "def", "class"):
+                return None
+            rows = self._binding(binding, scope, depth)
+            named = self._named(rows, node.id, node)
+            if named is None and _opaque_binding(binding):
+                return self._split_source_rows(node, binding)
+            return named
+        return self._from_name(node.id, node) or self._split_source_rows(node, binding)
+
+    def _split_source_rows(self, node: ast.Name, binding: Optional[Binding]) -> Optional[Rows]:
+        """A name whose value dllint cannot see (`X = build()`, an unbound
+        name, a parameter without callers): all the rows of some data set,
+        one pool per binding, so that a split of it further on is recognised
+        (`features = scaler.fit_transform(X)` ... `train_test_split(features)`)."""
+        pool = binding.node if binding is not None and binding.node is not None else self._first_use(node.id)
+        if pool is None:
+            return None
+        return Rows(frozenset({ALL}), node, self.model.info.name, f"`{node.id}` (line {node.lineno})", pool=pool)
+
+    def _first_use(self, name: str) -> Optional[ast.AST]:
+        uses = self.__dict__.setdefault("_first_uses", {})
+        if name not in uses:
+            uses[name] = next((n for n in self.model.nodes_of(ast.Name) if n.id == name), None)
+        return uses[name]
+
+    def _split_sources(self) -> Dict[str, List[Tuple[ast.Call, ast.Name]]]:
+        cached = self.__dict__.get("_sources")
+        if cached is None:
+            cached = {}
+            for call in self.model.nodes_of(ast.Call):
+                source = self._split_source(call)
+                if isinstance(source, ast.Name):
+                    cached.setdefault(source.id, []).append((call, source))
+            self.__dict__["_sources"] = cached
+        return cached
+
+    def _named(self, rows: Optional[Rows], name: str, node: ast.AST) -> Optional[Rows]:
+        """What a binding's rows become under the name they are bound to:
+        an unlabelled part (a slice) or an unsplit load takes the name's
+        split; a held-out part of a split takes the name's kind of held-out."""
+        named = split_of_name(name)
+        if rows is None:
+            return self._from_name(name, node)
+        if named is None or rows.parts:
+            return rows
+        where = f"`{name}` (line {getattr(node, 'lineno', 0)})"
+        if not rows.splits:  # a slice or an index array: the name says which part
+            return rows.relabel(named, f"{where}, a part cut from the data by slicing or indexing on line {rows.line}", False)
+        if rows.splits == {ALL} and rows.evidence.startswith("loaded"):
+            return rows.relabel(named, f"{where}, by its name", True)
+        if rows.splits <= HELD_OUT and named in HELD_OUT and named not in rows.splits and rows.evidence.startswith("the held-out"):
+            return replace(rows, splits=frozenset({named}))
+        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
+            # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
+            return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
+        return rows
+
+    def _from_name(self, name: str, node: ast.AST) -> Optional[Rows]:
+        split = split_of_name(name)
+        if split is None:
+            return None
+        return Rows(frozenset({split}), node, self.model.info.name, f"`{name}` (line {getattr(node, 'lineno', 0)}), by its name", by_name=True)
+
+    def _binding(self, binding: Binding, scope: Optional[Scope], depth: int) -> Optional[Rows]:
+        if binding.kind in ("assign", "with"):
+            return self._element(binding.value, binding.path, depth + 1)
+        if binding.kind == "for":
+            return self._iteration(binding.value, binding.path, depth + 1)
+        if binding.kind == "param":
+            return self._parameter(binding, scope, depth + 1)
+        return None
+
+    def _parameter(self, binding: Binding, scope: Optional[Scope], depth: int) -> Optional[Rows]:
+        """The union of what every caller passes (this file, then the project)."""
+        from dllint.semantic.module import _call_argument
+
+        function = scope.node if scope is not None else None
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) or not binding.path:
+            return None
+        index = binding.path[0]
+        for position in range(len(self._context) - 1, -1, -1):
+            called, call, caller = self._context[position]
+            if called is function:
+                argument = _call_argument(call, function, index, binding.name)
+                if argument is None:
+                    return None
+                saved = self._context
+                self._context = saved[:position]  # the argument is evaluated where the call is
+                try:
+                    return caller._element(argument, (), depth + 1)
+                finally:
+                    self._context = saved
+        found: List[Optional[Rows]] = []
+        callers = [(self.model, call) for call in self.model.callers_of(function)]
+        if not callers:
+            callers = self.model.callers_elsewhere(function)
+        for caller, call in callers:
+            argument = _call_argument(call, function, index, binding.name)
+            if argument is not None:
+                found.append(caller.provenance._element(argument, (), depth + 1))
+        known = [rows for rows in found if rows is not None]
+        if not known:
+            return None
+        if len(known) == 1 or all(rows.splits == known[0].splits for rows in known):
+            return known[0]
+        return union(known, binding.node or function, self.model.info.name)
+
+    def _attribute(self, node: ast.Attribute, depth: int) -> Optional[Rows]:
+        model = self.model
+        if isinstance(node.value, ast.Name):
+            class_node = model._class_of_self(node.value, node)
+            if class_node is not None:
+                class_scope = model.scopes.scopes.get(class_node)
+                bindings = class_scope.attributes.get(node.attr) if class_scope else None
+                if bindings:
+                    rows = self._binding(pick_binding(bindings, None), class_scope, depth + 1)
+                    return self._named(rows, node.attr, node)
+                return self._from_name(node.attr, node)
+            other = self._project_module(node.value)
+            if other is not None:
+                return other.provenance._module_level(node.attr, depth + 1)
+            if model.scopes.lookup(node.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                return None  # `mglearn.datasets`: a module from a star import, not data
+        if node.attr in catalog.DATA_OPAQUE_ATTRIBUTES:
+            return None
+        return self._element(node.value, (), depth + 1)
+
+    def _project_module(self, name: ast.Name) -> Optional["ModuleModel"]:
+        qualname = self.model.imports.resolve_name(name.id)
+        if not qualname:
+            return None
+        info = self.model.project.module(qualname)
+        return self.model.project.model_for(info) if info is not None else None
+
+    def _module_level(self, name: str, depth: int) -> Optional[Rows]:
+        bindings = self.model.scopes.module_scope.bindings.get(name)
+        if not bindings:
+            return None
+        return self._named(self._binding(pick_binding(bindings, None), self.model.scopes.module_scope, depth), name, bindings[-1].node)
+
+    # -- subscripts: string keys, slices, index arrays -----------------------
+    def _subscript(self, node: ast.Subscript, depth: int) -> Optional[Rows]:
+        key = node.slice.value if isinstance(node.slice, ast.Index) else node.slice  # type: ignore[attr-defined]
+        base = self._element(node.value, (), depth + 1)
+        here = self.model.info.name
+        text = constant_string(key)
+        if text is not None:
+            split = split_in_text(text) if text.lower() not in ("text", "label", "labels", "target") else None
+            if split is not None and (base is not None or _is_split_dict_name(node.value)):
+                pool = base.pool if base is not None else None
+                return Rows(frozenset({split}), node, here, f"the `{text}` split (line {node.lineno})", pool=pool, designated=True)
+            return base
+        if base is None:
+            return None
+        if isinstance(key, ast.Slice) and (key.lower is not None or key.upper is not None):
+            if base.splits == {ALL}:
+                # X[:n] and X[n:]: disjoint parts of one pool; the name they are bound to says which
+                return Rows(frozenset(), node, here, f"a slice of the data (line {node.lineno})", pool=base.pool)
+            if base.splits == {TRAIN}:
+                # x_val = x_train[:10000]: a held-out part cut from the training rows, when its name says so
+                target = _target_name(self.model, node)
+                named = split_of_name(target) if target else None
+                if named in HELD_OUT:
+                    return Rows(frozenset({named}), node, here,
+                                f"`{target}`, a part of the training rows cut by slicing (line {node.lineno})", pool=base.pool)
+            return base
+        if isinstance(key, ast.Tuple) and key.elts:
+            key = key.elts[0]
+            if isinstance(key, ast.Slice):
+                return base
+        index_rows = self._element(key, (), depth + 1) if isinstance(key, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) else None
+        if index_rows is not None and (base.splits == {ALL} or base.splits == {TRAIN}):
+            if not index_rows.splits:  # x[idx[:n]]: a part, named later by what it is bound to
+                return replace(index_rows, pool=base.pool)
+            if index_rows.splits == {ALL}:
+                return base
+            # x[val_idx]: the rows the index array picks (a validation part cut from training rows included)
+            return replace(index_rows, pool=base.pool)
+        return base
+
+    # -- calls -------------------------------------------------------------
+    def _call(self, node: ast.Call, depth: int) -> Optional[Rows]:
+        model = self.model
+        here = model.info.name
+        qualname = model.qualified_name(node.func)
+        if qualname is not None:
+            if qualname in catalog.DATA_CONCATENATIONS:
+                items: List[ast.AST] = []
+                for argument in node.args:
+                    items.extend(argument.elts if isinstance(argument, (ast.List, ast.Tuple)) else [argument])
+                return union((self._element(item, (), depth + 1) for item in items), node, here)
+            if qualname in ("torch.utils.data.Subset",):
+                indices = positional_or_keyword(node, 1, "indices")
+                index_rows = self._element(indices, (), depth + 1)
+                base = self._element(positional_or_keyword(node, 0, "dataset"), (), depth + 1)
+                if index_rows is not None and index_rows.splits and index_rows.splits != {ALL}:
+                    return replace(index_rows, pool=base.pool if base is not None else index_rows.pool)
+                if base is not None and base.splits == {ALL}:
+                    return Rows(frozenset(), node, here, f"a `Subset` of the data (line {node.lineno})", pool=base.pool)
+                return base
+            if qualname in catalog.DATA_WRAPPERS:
+                return self._first_data_argument(node, depth)
+            if qualname in catalog.INDEX_SOURCES:
+                return Rows(frozenset({ALL}), node, here, f"indices (line {node.lineno})", pool=node)
+            if qualname in catalog.DATA_STATISTIC_FUNCTIONS or qualname.startswith(catalog.METRIC_PREFIXES):
+                return None
+            if qualname.startswith(catalog.KERAS_LOAD_DATA_PREFIX) and qualname.endswith(".load_data"):
+                return Rows(frozenset({ALL}), node, here, f"loaded by `{_short(qualname)}()` (line {node.lineno})", pool=node)
+            if qualname.startswith(catalog.DATA_SOURCE_PREFIXES):
+                return self._loaded(node, qualname, depth)
+            if qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES) or qualname in catalog.PIPELINE_CLASSES:
+                return None
+            if qualname.startswith(catalog.ROW_PRESERVING_PREFIXES) and node.args:
+                # np.digitize(X), pad_sequences(sequences), preprocess_input(x): row by row
+                return self._element(node.args[0], (), depth + 1)
+        func = node.func
+        if qualname is None and isinstance(func, ast.Name) and func.id in _BUILTIN_WRAPPERS:
+            return self._first_data_argument(node, depth)
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            if method in ("transform", "fit_transform", "inverse_transform", "texts_to_sequences", "texts_to_matrix"):
+                return self._element(node.args[0], (), depth + 1) if node.args else None
+            if method in catalog.PREDICTION_METHODS or method in catalog.EVALUATION_METHODS or method in catalog.DATA_STATISTIC_METHODS:
+                return None
+            if method in catalog.DATA_OPAQUE_ATTRIBUTES:
+                return None
+            if method == "permutation":
+                return Rows(frozenset({ALL}), node, here, f"indices (line {node.lineno})", pool=node)
+            if method in ("append", "extend"):
+                return None
+            if method in ("concatenate", "union") and node.args:
+                return union([self._element(func.value, (), depth + 1)] + [self._element(a, (), depth + 1) for a in node.args], node, here)
+            if method == "from_tensor_slices" or method == "from_tensors":
+                return self._first_data_argument(node, depth)
+            if isinstance(func.value, ast.Name) and model.scopes.lookup(func.value.id, model.scopes.scope_at(node), node.lineno)[1] is None:
+                # `datasets.MNIST(..., train=False)` with `datasets` from a star import or never imported
+                named = _split_in_arguments(node)
+                if named is not None:
+                    return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
+                return None  # a module (`np.digitize(X)`), not data
+            receiver = self._element(func.value, (), depth + 1)
+            if receiver is not None:
+                return receiver  # .to(device), .batch(32), .astype(...), .map(f), .dropna() ...
+            if method == "flow_from_directory" or method == "flow_from_dataframe" or method == "flow":
+                return self._loaded(node, method, depth) if method == "flow_from_directory" else self._first_data_argument(node, depth)
+        resolved_class = model.resolve_class(node.func)
+        if resolved_class is not None:
+            # a project Dataset: it holds what its arguments hold, or the split its arguments name
+            named = _split_in_arguments(node)
+            if named is not None:
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
+            return self._union_of_arguments(node, depth)
+        resolved = model.resolve_function(node)
+        if resolved is not None:
+            other, function = resolved
+            named = _split_in_arguments(node)
+            returned = self._returned(other.provenance, node, function, (), depth)
+            if named is not None and (returned is None or returned.splits == {ALL} or returned.by_name):
+                return Rows(frozenset({named[0]}), node, here, f"{named[1]} passed to `{function.name}` (line {node.lineno})", designated=True,
+                            pool=returned.pool if returned is not None else None)
+            return returned
+        return None
+
+    def _first_data_argument(self, node: ast.Call, depth: int) -> Optional[Rows]:
+        for argument in list(node.args) + [item.value for item in node.keywords if item.arg in ("dataset", "data", "tensors")]:
+            rows = self._element(argument, (), depth + 1)
+            if rows is not None:
+                return rows
+        return None
+
+    def _union_of_arguments(self, node: ast.Call, depth: int) -> Optional[Rows]:
+        arguments = list(node.args) + [item.value for item in node.keywords if item.arg is not None]
+        return union((self._element(argument, (), depth + 1) for argument in arguments), node, self.model.info.name)
+
+    def _loaded(self, node: ast.Call, qualname: str, depth: int) -> Rows:
+        here = self.model.info.name
+        named = _split_in_arguments(node)
+        if named is not None:
+            return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
+        for argument in node.args[:1]:
+            rows = self._element(argument, (), depth + 1)
+            if rows is not None and rows.splits != {ALL}:
+                return replace(rows, origin=node)
+        return Rows(frozenset({ALL}), node, here, f"loaded by `{_short(qualname)}(...)` (line {node.lineno})", pool=node)
+
+    # -- split operations ----------------------------------------------------
+    def _split_source(self, call: ast.Call) -> Optional[ast.AST]:
+        """The data a split call cuts (its first data argument), or None."""
+        qualname = self.model.qualified_name(call.func)
+        if qualname in catalog.HOLDOUT_SPLIT_FUNCTIONS or qualname in catalog.RANDOM_SPLIT_FUNCTIONS:
+            return call.args[0] if call.args else None
+        return None
+
+    def _split_output(self, node: ast.Call, index: int, rest: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        model = self.model
+        here = model.info.name
+        qualname = model.qualified_name(node.func)
+        if qualname in catalog.HOLDOUT_SPLIT_FUNCTIONS:
+            arrays = [a for a in node.args if not isinstance(a, ast.Starred)]
+            source = arrays[index // 2] if index // 2 < len(arrays) else None
+            rows = self._element(source, (), depth + 1) if source is not None else None
+            if index % 2 == 0:
+                split = TRAIN
+                evidence = f"the training part of `train_test_split` (line {node.lineno})"
+            else:
+                # a second split of a training part gives a validation part
+                split = VALIDATION if rows is not None and rows.splits == {TRAIN} else TEST
+                evidence = f"the held-out part of `train_test_split` (line {node.lineno})"
+            return Rows(frozenset({split}), node, here, evidence, pool=rows.pool if rows is not None else source)
+        if qualname in catalog.RANDOM_SPLIT_FUNCTIONS:
+            lengths = positional_or_keyword(node, 1, "lengths")
+            count = len(lengths.elts) if isinstance(lengths, (ast.List, ast.Tuple)) else 2
+            splits = (TRAIN, VALIDATION) if count == 2 else (TRAIN, VALIDATION, TEST)
+            if index >= len(splits):
+                return None
+            source = positional_or_keyword(node, 0, "dataset")
+            rows = self._element(source, (), depth + 1)
+            part = "training" if index == 0 else "held-out"
+            return Rows(frozenset({splits[index]}), node, here, f"the {part} part of `random_split` (line {node.lineno})",
+                        pool=rows.pool if rows is not None else source)
+        if qualname and qualname.startswith(catalog.KERAS_LOAD_DATA_PREFIX) and qualname.endswith(".load_data") and index < 2:
+            split = (TRAIN, TEST)[index]
+            part = "training" if index == 0 else "test"
+            return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node,
+                        designated=True)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "prepare" and index < len(node.args):
+            return self._element(node.args[index], rest, depth + 1)
+        return None
+
+    def _iteration(self, iterable: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        """What a `for` target holds when looping over `iterable`."""
+        model = self.model
+        if isinstance(iterable, ast.Call):
+            qualname = model.qualified_name(iterable.func)
+            name = qualname or (iterable.func.id if isinstance(iterable.func, ast.Name) else None)
+            if name == "enumerate" and iterable.args:
+                if path and path[0] == 1:
+                    return self._iteration(iterable.args[0], path[1:], depth + 1)
+                return None if path else self._iteration(iterable.args[0], (), depth + 1)
+            if (name in catalog.ITERATION_WRAPPERS or name == "tqdm") and iterable.args:
+                return self._iteration(iterable.args[0], path, depth + 1)
+            if name == "zip":
+                if path and 0 <= path[0] < len(iterable.args):
+                    return self._iteration(iterable.args[path[0]], path[1:], depth + 1)
+                return None
+            if isinstance(iterable.func, ast.Attribute) and iterable.func.attr == "split" and self._is_cv_splitter(iterable.func.value):
+                # for train_idx, val_idx in KFold(5).split(X): disjoint index sets of X
+                if not path or path[0] not in (0, 1):
+                    return None
+                source = iterable.args[0] if iterable.args else None
+                rows = self._element(source, (), depth + 1) if source is not None else None
+                split = TRAIN if path[0] == 0 else VALIDATION
+                part = "training" if path[0] == 0 else "held-out"
+                return Rows(frozenset({split}), iterable, model.info.name,
+                            f"the {part} indices of a cross-validation fold (line {iterable.lineno})",
+                            pool=rows.pool if rows is not None else source)
+        rows = self._element(iterable, (), depth + 1)
+        return rows
+
+    def _is_cv_splitter(self, receiver: ast.AST) -> bool:
+        constructor = receiver if isinstance(receiver, ast.Call) else None
+        if isinstance(receiver, ast.Name):
+            _, binding = self.model.scopes.lookup(receiver.id, self.model.scopes.scope_at(receiver), receiver.lineno)
+            if binding is not None and binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
+                constructor = binding.value
+            elif binding is None or binding.kind == "param":
+                return bool(re.search(r"(?i)(fold|kf|cv|split)", receiver.id))
+        if constructor is None:
+            return False
+        qualname = self.model.qualified_name(constructor.func)
+        return qualname in catalog.CV_SPLITTERS
+
+
+def _target_name(model: "ModuleModel", node: ast.AST) -> Optional[str]:
+    """The name `node` is assigned to: `x_val = node`, `x_val, y_val = node, other`."""
+    parent = model.parent(node)
+    if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
+        return parent.targets[0].id
+    if isinstance(parent, ast.Tuple):
+        owner = model.parent(parent)
+        if isinstance(owner, ast.Assign) and owner.value is parent and len(owner.targets) == 1 and isinstance(owner.targets[0], ast.Tuple) \
+                and len(owner.targets[0].elts) == len(parent.elts):
+            target = owner.targets[0].elts[parent.elts.index(node)]
+            return target.id if isinstance(target, ast.Name) else None
+    return None
+
+
+def _opaque_binding(binding: Binding) -> bool:
+    """A binding whose value dllint cannot see into: a parameter, or the
+    result of a plain function call (`X = build_features()`, `X, y = get_data()`)."""
+    if binding.kind == "param":
+        return True
+    if binding.kind == "assign" and isinstance(binding.value, ast.List) and not binding.value.elts and not binding.path:
+        return True  # texts = [] ... texts.append(...): a collection filled by hand
+    return binding.kind == "assign" and isinstance(binding.value, ast.Call) and isinstance(binding.value.func, ast.Name)
+
+
+def _first(found: Iterable[Optional[Rows]]) -> Optional[Rows]:
+    for rows in found:
+        if rows is not None:
+            return rows
+    return None
+
+
+def _short(qualname: str) -> str:
+    parts = qualname.split(".")
+    return ".".join(parts[-2:]) if len(parts) > 1 else qualname
+
+
+def _split_in_arguments(call: ast.Call) -> Optional[Tuple[str, str]]:
+    """A split named by a loader's arguments: `train=False`, `split="val"`,
+    `subset="validation"`, a folder or file name ("data/test", "valid.csv")."""
+    for item in call.keywords:
+        if item.arg == "train" and isinstance(item.value, ast.Constant) and isinstance(item.value.value, bool):
+            return (TRAIN if item.value.value else TEST), f"`train={item.value.value}`"
+        if item.arg in ("split", "subset", "mode", "phase", "stage"):
+            text = constant_string(item.value)
+            if text is not None:
+                split = split_from_name(text.split("[")[0]) or split_in_text(text)
+                if split is not None:
+                    return split, f"`{item.arg}={text!r}`"
+    for argument in list(call.args) + [item.value for item in call.keywords if item.arg is not None]:
+        for text in _strings_in(argument):
+            split = split_in_text(text)
+            if split is not None:
+                return split, f"the path {text!r}"
+    return None
+
+
+def _strings_in(node: ast.AST) -> List[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return [value.value for value in node.values if isinstance(value, ast.Constant) and isinstance(value.value, str)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+        return _strings_in(node.left) + _strings_in(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join":
+        found: List[str] = []
+        for argument in node.args:
+            found.extend(_strings_in(argument))
+        return found
+    return []
+
+
+def _is_split_dict_name(node: ast.AST) -> bool:
+    """`splits["test"]`, `datasets["validation"]`, `raw_datasets["train"]`: a dict of splits by its name."""
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return bool(re.search(r"(?i)(dataset|datasets|splits|ds|data|dsets|loaders|dataloaders|dls)$", name))

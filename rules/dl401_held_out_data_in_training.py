@@ -1,0 +1,696 @@
+import ast
+import re
+from typing import List, Optional
+
+from dllint.rule import Invalid, Rule, Valid
+from dllint.semantic.data_sinks import EVALUATION, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.provenance import ALL, Rows, group_of, overlaps, split_label
+from dllint.semantic.values import TEST, TRAIN, VALIDATION
+
+
+class HeldOutDataInTraining(Rule):
+    """
+    ## What it does
+    Finds rows of the validation or test split that reach training: the
+    training data of `.fit`, `partial_fit`, `fit_generator` or
+    `train_on_batch`, the `train_dataset` of a Hugging Face `Trainer`, the
+    training loaders of Lightning's `trainer.fit`, or a loop whose iteration
+    computes a loss and calls `backward()` and `optimizer.step()` (directly or
+    in a helper such as `train_one_epoch(model, loader, ...)`, whatever its
+    parameter is called). Also a model fitted on the full data after the data
+    was split, when the test part is then scored.
+
+    Where data comes from is decided by the semantic model's provenance layer:
+    split calls and their outputs by position (`train_test_split`,
+    `random_split`, `load_data()`, cross-validation folds), loader arguments
+    (`train=False`, `split="val"`, a `val/` folder, `test.csv`), slices and
+    index arrays, concatenations (`np.concatenate`, `ConcatDataset`, `+`),
+    wrappers (`DataLoader`, `TensorDataset`, `from_tensor_slices`, project
+    datasets), parameters, returns and project files; a variable's name
+    (`X_test`, `val_loader`) only when nothing stronger says otherwise.
+
+    ## Why is this bad?
+    Once held-out rows are trained on, even for one epoch, the validation or
+    test score measures memory instead of generalisation: it is optimistic by
+    an unknown amount, and there is no undo short of a new split. Early
+    stopping and model selection driven by such a split choose the model that
+    memorised it best.
+
+    ## Known limits
+    Rows are followed through the code the linter can read; data built by
+    unknown helpers, read from files whose names say nothing, or reshuffled by
+    hand is unknown and not reported. Training on train + validation is
+    reported when the same call also monitors the validation rows, or when no
+    separate test split is scored: a final refit on train + validation after
+    model selection, scored once on an untouched test split, is the standard
+    practice and is not reported. A backward pass without an optimizer step
+    (adversarial examples, saliency maps) is not training. Flow-insensitive:
+    a name holds what its last binding holds.
+    """
+
+    code = "DL401"
+    name = "held-out-data-in-training"
+    message = "{data} reaches {sink} but holds {what}: the model is trained on held-out rows, so {consequence}; {advice}"
+    triggers = re.compile(r"fit|train|loader|step|Trainer|dataset|backward")
+
+    def finish(self) -> None:
+        sinks = self.semantic.data_sinks
+        provenance = self.semantic.provenance
+        reported = set()
+        for sink in sinks.of_role(TRAINING):
+            rows = provenance.rows_of(sink.data)
+            if rows is None:
+                continue
+            details = self._details(sink, rows)
+            if details is None:
+                continue
+            key = (id(sink.node), details["what"])
+            if key in reported:
+                continue
+            reported.add(key)
+            self.report(sink.node, **details)
+
+    def _details(self, sink: DataSink, rows: Rows) -> Optional[dict]:
+        data = f"`{_text(sink.data)}`"
+        held = [part for part in rows.held_out_parts() if not part.by_name]
+        if not rows.held_out_parts():
+            return self._full_data(sink, rows, data)
+        mixed = TRAIN in rows.splits or ALL in rows.splits or len(held) < len(rows.parts or (rows,))
+        # A part is held out when the script treats it so: it is evaluated or
+        # monitored, or (trained on alone) its sibling training part is
+        # trained on elsewhere; roles swapped between siblings are
+        # cross-validation by hand.
+        held = [part for part in held if self._treated_as_held_out(sink, part, alone=not mixed)]
+        if not held:
+            return None
+        splits = set().union(*(part.splits for part in held))
+        evidence = "; ".join(dict.fromkeys(part.evidence for part in held))
+        monitors = self._monitors(sink, held)
+        if mixed and splits == {VALIDATION} and not monitors and self._test_is_scored():
+            return None  # the final refit on train + validation, scored on an untouched test split
+        if mixed:
+            what = f"training rows together with {_labels(splits)} rows ({evidence})"
+        else:
+            what = f"{_labels(splits)} rows ({evidence})"
+        if TEST in splits:
+            consequence = "every score on the test split is optimistic"
+            advice = "train on the training split only and keep the test split for the final evaluation"
+        elif monitors:
+            consequence = "the validation loss it monitors is measured on rows it trains on"
+            advice = "train on the training split only, or drop the validation data once you refit on everything"
+        else:
+            consequence = "the validation score (and whatever it selects) is optimistic"
+            advice = "train on the training split only; evaluate on the validation split without updating the model"
+        return {"data": data, "sink": sink.description, "what": what, "consequence": consequence, "advice": advice}
+
+    def _treated_as_held_out(self, sink: DataSink, part: Rows, alone: bool) -> bool:
+        provenance = self.semantic.provenance
+        sinks = self.semantic.data_sinks
+        group = group_of(part)
+        evaluated = False
+        for other in sinks.of_role(EVALUATION, PREDICTION, MONITORING):
+            rows = provenance.rows_of(other.data)
+            if rows is None:
+                continue
+            for piece in rows.parts or (rows,):
+                if group_of(piece) != group:
+                    continue
+                if piece.splits & part.splits:
+                    evaluated = True
+                elif alone and piece.splits == {TRAIN}:
+                    # the sibling training part is evaluated: if it is trained on too, the halves swap
+                    # roles (cross-validation by hand); if not, the two parts were passed the wrong way round
+                    return not self._sibling_trained(sink, group)
+        if evaluated or (alone and part.designated):
+            return True  # evaluated, or a split its publisher holds out (`train=False`, `ds["test"]`)
+        if not alone:
+            return False
+        return self._sibling_trained(sink, group)
+
+    def _sibling_trained(self, sink: DataSink, group: int) -> bool:
+        """A training part of the same pool reaches another training sink."""
+        provenance = self.semantic.provenance
+        for other in self.semantic.data_sinks.of_role(TRAINING):
+            if other is sink or other.node is sink.node:
+                continue
+            rows = provenance.rows_of(other.data)
+            if rows is not None and any(group_of(piece) == group and piece.splits == {TRAIN} for piece in rows.parts or (rows,)):
+                return True
+        return False
+
+    def _full_data(self, sink: DataSink, rows: Rows, data: str) -> Optional[dict]:
+        """A model fitted on all rows after they were split, that then scores the test part."""
+        if rows.splits != {ALL} or sink.inner is not None or sink.model is None:
+            return None
+        point = self.semantic.provenance.split_point(rows.pool)
+        if point is None or getattr(point, "lineno", 0) >= getattr(sink.node, "lineno", 0):
+            return None
+        if not self._scores_test_after(sink):
+            return None
+        line = getattr(point, "lineno", 0)
+        what = f"all rows ({rows.evidence}), including the test part split off on line {line}"
+        return {"data": data, "sink": sink.description, "what": what, "consequence": "the test score is measured on rows the model has seen",
+                "advice": "fit on the training part of the split only"}
+
+    def _scores_test_after(self, sink: DataSink) -> bool:
+        """The model of `sink` scores test rows after it was fitted."""
+        provenance = self.semantic.provenance
+        identity = _model_identity(self.semantic, sink.model)
+        if identity is None:
+            return False
+        for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
+            if other.model is None or getattr(other.node, "lineno", 0) < getattr(sink.node, "lineno", 0):
+                continue
+            rows = provenance.rows_of(other.data)
+            if rows is not None and rows.splits == {TEST} and _model_identity(self.semantic, other.model) == identity:
+                return True
+        return False
+
+    def _monitors(self, sink: DataSink, held: List[Rows]) -> bool:
+        """The same call monitors rows it trains on (`validation_data=` overlapping the training data)."""
+        provenance = self.semantic.provenance
+        for other in self.semantic.data_sinks.of_role(MONITORING):
+            if other.node is sink.node:
+                rows = provenance.rows_of(other.data)
+                if rows is not None and any(overlaps(rows, part) for part in held):
+                    return True
+        return False
+
+    def _test_is_scored(self) -> bool:
+        provenance = self.semantic.provenance
+        for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
+            rows = provenance.rows_of(other.data)
+            if rows is not None and rows.splits == {TEST}:
+                return True
+        return False
+
+    VALID = [
+        Valid(
+            """
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+            clf = RandomForestClassifier()
+            clf.fit(X_train, y_train)
+            print(clf.score(X_test, y_test))
+            """,
+            title="fit on the training part, score on the test part",
+        ),
+        Valid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+            x_val, y_val = x_train[-10000:], y_train[-10000:]
+            x_fit, y_fit = x_train[:-10000], y_train[:-10000]
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.fit(x_fit, y_fit, validation_data=(x_val, y_val), epochs=5)
+            model.evaluate(x_test, y_test)
+            """,
+            title="Keras: validation data only monitors (`validation_data=`)",
+        ),
+        Valid(
+            """
+            from transformers import Trainer, TrainingArguments
+            from datasets import load_dataset
+
+            raw = load_dataset("imdb")
+            trainer = Trainer(model=model, args=TrainingArguments("out"), train_dataset=raw["train"],
+                              eval_dataset=raw["test"])
+            trainer.train()
+            """,
+            title="Hugging Face: the held-out split is the `eval_dataset` (monitoring, not training)",
+        ),
+        Valid(
+            """
+            import lightning.pytorch as pl
+            from torch.utils.data import DataLoader, random_split
+
+            train_part, val_part = random_split(full, [0.9, 0.1])
+            trainer = pl.Trainer(max_epochs=5)
+            trainer.fit(module, DataLoader(train_part), DataLoader(val_part))
+            """,
+            title="Lightning: the validation loader is `val_dataloaders`",
+        ),
+        Valid(
+            """
+            import torch
+            from torchvision import datasets
+
+            test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
+
+            def evaluate(model, loader):
+                model.eval()
+                correct = 0
+                with torch.no_grad():
+                    for x, y in loader:
+                        correct += (model(x).argmax(1) == y).sum().item()
+                return correct
+
+            print(evaluate(model, test_loader))
+            """,
+            title="PyTorch: an evaluation loop without backward or step",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+            from torchvision import datasets
+
+            test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
+
+            def fgsm(model, loader, eps):
+                model.eval()
+                for images, labels in loader:
+                    images.requires_grad_(True)
+                    loss = F.cross_entropy(model(images), labels)
+                    loss.backward()
+                    adversarial = images + eps * images.grad.sign()
+                    print(model(adversarial).argmax(1))
+
+            fgsm(model, test_loader, 0.1)
+            """,
+            title="adversarial examples: a backward on test inputs without an optimizer step",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import train_test_split
+
+            X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=0.2)
+            X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.25)
+            best = max((LogisticRegression(C=c).fit(X_train, y_train).score(X_val, y_val), c) for c in (0.1, 1, 10))
+            final = LogisticRegression(C=best[1])
+            final.fit(np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]))
+            print(final.score(X_test, y_test))
+            """,
+            title="the final refit on train + validation, scored once on an untouched test split",
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import ConcatDataset, DataLoader, random_split
+
+            train_part, val_part, test_part = random_split(full, [0.8, 0.1, 0.1])
+            held_out = DataLoader(ConcatDataset([val_part, test_part]))
+            model.eval()
+            with torch.no_grad():
+                for x, y in held_out:
+                    print(model(x).argmax(1) == y)
+            """,
+            title="validation and test concatenated only for evaluation",
+        ),
+        Valid(
+            """
+            import torch
+            from sklearn.model_selection import KFold
+            from torch.utils.data import DataLoader, Subset
+
+            def fit_fold(model, loader, optimizer):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+
+            for train_idx, val_idx in KFold(5).split(X):
+                fit_fold(model, DataLoader(Subset(dataset, train_idx)), optimizer)
+                check = DataLoader(Subset(dataset, val_idx))
+            """,
+            title="cross-validation: each fold trains on its own training indices",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import cross_val_score
+            from sklearn.svm import SVC
+
+            scores = cross_val_score(SVC(), X, y, cv=5)
+            final = SVC().fit(X, y)
+            """,
+            title="the final fit on all data after cross-validation (no held-out split is scored)",
+        ),
+        Valid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, random_split
+
+            def run_epoch(model, loader, loss_fn, optimizer=None):
+                training = optimizer is not None
+                for x, y in loader:
+                    loss = loss_fn(model(x), y)
+                    if training:
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+
+            train_part, val_part = random_split(full, [0.8, 0.2])
+            run_epoch(model, DataLoader(train_part), loss_fn, optimizer)
+            run_epoch(model, DataLoader(val_part), loss_fn)
+            """,
+            title="one helper for both loops: the validation call passes no optimizer",
+        ),
+        Valid(
+            """
+            from sklearn.datasets import load_iris
+            from sklearn.metrics import accuracy_score
+            from sklearn.model_selection import train_test_split
+            from sklearn.neighbors import KNeighborsClassifier
+
+            X, y = load_iris(return_X_y=True)
+            model = KNeighborsClassifier(n_neighbors=1)
+            model.fit(X, y)
+            print(accuracy_score(y, model.predict(X)))
+
+            X1, X2, y1, y2 = train_test_split(X, y, train_size=0.5)
+            y2_model = model.fit(X1, y1).predict(X2)
+            y1_model = model.fit(X2, y2).predict(X1)
+            print(accuracy_score(y1, y1_model), accuracy_score(y2, y2_model))
+            """,
+            title="a fit before the data is split; two-fold cross-validation by hand (the halves swap roles)",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from tensorflow import keras
+
+            (x_train, _), (x_test, _) = keras.datasets.mnist.load_data()
+            digits = np.concatenate([x_train, x_test], axis=0)
+            vae.compile(optimizer=keras.optimizers.Adam())
+            vae.fit(digits, epochs=30, batch_size=128)
+            """,
+            title="a generative model trained on every digit: the test part is never scored, so nothing is held out",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            X_fit, X_valid, y_fit, y_valid = train_test_split(X_train, y_train)
+            X_valid_predictions = np.empty((len(X_valid), len(estimators)))
+            for index, estimator in enumerate(estimators):
+                estimator.fit(X_fit, y_fit)
+                X_valid_predictions[:, index] = estimator.predict(X_valid)
+            blender = RandomForestClassifier()
+            blender.fit(X_valid_predictions, y_valid)
+            """,
+            title="blending: the blender learns from the base models' predictions (only a name says validation)",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+
+            train_90, train_10, labels_90, labels_10 = train_test_split(train_sentences, train_labels, test_size=0.1)
+            model.fit(train_10, labels_10, validation_data=(val_sentences, val_labels), epochs=5)
+            """,
+            title="`train_test_split` used to take a 10% subsample of the training data",
+        ),
+        Valid(
+            files={
+                "data.py": '''
+                    from torch.utils.data import DataLoader, random_split
+
+                    def make_loaders(dataset):
+                        train_part, val_part = random_split(dataset, [0.9, 0.1])
+                        return DataLoader(train_part, shuffle=True), DataLoader(val_part)
+                    ''',
+                "train.py": '''
+                    import torch
+                    from data import make_loaders
+
+                    def train_one_epoch(model, loader, optimizer):
+                        for x, y in loader:
+                            optimizer.zero_grad()
+                            torch.nn.functional.cross_entropy(model(x), y).backward()
+                            optimizer.step()
+
+                    train_loader, val_loader = make_loaders(full)
+                    train_one_epoch(model, train_loader, optimizer)
+                    ''',
+            },
+            title="two files: the training helper gets the training loader",
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+
+            def train_model(features, labels):
+                model = RandomForestClassifier()
+                model.fit(features, labels)
+                return model
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3)
+            clf = train_model(X_test, y_test)
+            print(clf.score(X_test, y_test))
+            """,
+            expect=["10:7"],
+            title="scikit-learn: a helper fits on the test part",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, random_split
+
+            train_part, val_part = random_split(full, [50000, 10000])
+            train_loader = DataLoader(train_part, shuffle=True)
+            val_loader = DataLoader(val_part)
+
+            for epoch in range(10):
+                for x, y in train_loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+                for x, y in val_loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+            """,
+            expect=["13:17"],
+            title="PyTorch: a validation loop that still steps the optimizer",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow import keras
+            from sklearn.model_selection import train_test_split
+
+            x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=0.1)
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            model.fit(np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val]),
+                      validation_data=(x_val, y_val), epochs=10)
+            """,
+            expect=["7:1"],
+            title="Keras: validation rows concatenated into the training arrays and also monitored",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.ensemble import GradientBoostingClassifier
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            final = GradientBoostingClassifier()
+            final.fit(np.vstack([X_train, X_test]), np.concatenate([y_train, y_test]))
+            print(final.score(X_test, y_test))
+            """,
+            expect=["7:1"],
+            title="scikit-learn: a 'final' refit that includes the test rows",
+        ),
+        Invalid(
+            """
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            model = LogisticRegression().fit(X, y)
+            print(model.score(X_test, y_test))
+            """,
+            expect=["5:9"],
+            title="fitting on the full data after it was split, then scoring the test part",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import ConcatDataset, DataLoader
+            from torchvision import datasets
+
+            train_set = datasets.ImageFolder(f"{root}/train")
+            val_set = datasets.ImageFolder(f"{root}/val")
+            loader = DataLoader(ConcatDataset([train_set, val_set]), shuffle=True)
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            with torch.no_grad():
+                for x, y in DataLoader(val_set):
+                    print((model(x).argmax(1) == y).float().mean())
+            """,
+            expect=["8:13"],
+            title="PyTorch: the validation folder concatenated into the training set (no test split)",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+
+            def make_datasets(x, y):
+                idx = np.random.permutation(len(x))
+                tr, va = idx[:45000], idx[45000:]
+                train = tf.data.Dataset.from_tensor_slices((x[tr], y[tr])).batch(64)
+                val = tf.data.Dataset.from_tensor_slices((x[va], y[va])).batch(512)
+                return train, val
+
+            def run_validation(model, dataset):
+                for xb, yb in dataset:
+                    model.train_on_batch(xb, yb)
+
+            train_ds, val_ds = make_datasets(x, y)
+            for xb, yb in train_ds:
+                model.train_on_batch(xb, yb)
+            run_validation(model, val_ds)
+            """,
+            expect=["18:1"],
+            title="Keras: a 'validation' helper that calls `train_on_batch`",
+        ),
+        Invalid(
+            """
+            from transformers import Trainer, TrainingArguments
+            from datasets import load_dataset
+
+            raw = load_dataset("imdb")
+            trainer = Trainer(model=model, args=TrainingArguments("out"), train_dataset=raw["test"])
+            trainer.train()
+            """,
+            expect=["5:11"],
+            title="Hugging Face: the test split as `train_dataset`",
+        ),
+        Invalid(
+            """
+            import lightning.pytorch as pl
+            from torch.utils.data import DataLoader
+            from torchvision import datasets
+
+            test_set = datasets.CIFAR10("data", train=False)
+            trainer = pl.Trainer(max_epochs=5)
+            trainer.fit(module, train_dataloaders=DataLoader(test_set))
+            """,
+            expect=["7:1"],
+            title="Lightning: the test set as the training loader",
+        ),
+        Invalid(
+            """
+            import lightning.pytorch as pl
+            from torch.utils.data import DataLoader, random_split
+
+            train_part, val_part = random_split(full, [0.9, 0.1])
+            trainer = pl.Trainer(max_epochs=5)
+            trainer.fit(module, DataLoader(val_part), DataLoader(train_part, shuffle=True))
+            """,
+            expect=["6:1"],
+            title="Lightning: the training and validation loaders passed the wrong way round",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=10000)
+            x_val, y_val = x_train[:10000], y_train[:10000]
+            partial_x, partial_y = x_train[10000:], y_train[10000:]
+            model.fit(x_val, y_val, epochs=20, validation_data=(partial_x, partial_y))
+            print(model.evaluate(x_test, y_test))
+            """,
+            expect=["6:1"],
+            title="Keras: the validation slice is fitted, the training slice only monitored",
+        ),
+        Invalid(
+            files={
+                "data.py": '''
+                    from torch.utils.data import DataLoader, random_split
+
+                    def make_loaders(dataset):
+                        train_part, val_part = random_split(dataset, [0.9, 0.1])
+                        return DataLoader(train_part, shuffle=True), DataLoader(val_part)
+                    ''',
+                "train.py": '''
+                    import torch
+                    from data import make_loaders
+
+                    def train_one_epoch(model, loader, optimizer):
+                        for x, y in loader:
+                            optimizer.zero_grad()
+                            torch.nn.functional.cross_entropy(model(x), y).backward()
+                            optimizer.step()
+
+                    train_loader, val_loader = make_loaders(full)
+                    train_one_epoch(model, train_loader, optimizer)
+                    train_one_epoch(model, val_loader, optimizer)
+                    ''',
+            },
+            expect=["train.py:12:1"],
+            title="two files: loaders built in data.py, the helper trains on the validation loader",
+        ),
+        Invalid(
+            """
+            import torch
+            from torchvision import datasets
+
+            class Runner:
+                def __init__(self, model, train_loader, val_loader, optimizer):
+                    self.model, self.optimizer = model, optimizer
+                    self.train_loader, self.val_loader = train_loader, val_loader
+
+                def fit(self):
+                    for x, y in self.val_loader:
+                        self.optimizer.zero_grad()
+                        torch.nn.functional.cross_entropy(self.model(x), y).backward()
+                        self.optimizer.step()
+
+            test_loader = torch.utils.data.DataLoader(datasets.MNIST("data", train=False))
+            Runner(model, train_loader, test_loader, optimizer).fit()
+            """,
+            expect=["10:21"],
+            title="a class: the loop of a method trains on the loader its constructor was given",
+        ),
+    ]
+
+
+def _model_identity(model, expression: Optional[ast.AST]) -> Optional[int]:
+    """The statement that makes the model an expression names: `clf` and
+    `clf = SVC()`, `LogisticRegression()` inside `model = LogisticRegression().fit(X, y)`."""
+    if expression is None:
+        return None
+    while isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute):
+        expression = expression.func.value  # SVC().fit(X, y) -> SVC()
+    if isinstance(expression, ast.Name):
+        _, binding = model.scopes.lookup(expression.id, model.scopes.scope_at(expression), getattr(expression, "lineno", None))
+        if binding is None:
+            return None
+        value = binding.value
+        if binding.kind == "assign" and isinstance(value, ast.Call):
+            inner = value
+            while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr in ("fit", "compile", "to"):
+                inner = inner.func.value
+            if isinstance(inner, ast.Name) and inner is not expression:
+                return _model_identity(model, inner)
+        return id(binding.node)
+    node = expression
+    while node is not None and not isinstance(node, ast.stmt):
+        node = model.parent(node)
+    return id(node) if node is not None else None
+
+
+def _labels(splits) -> str:
+    return " and ".join(split_label(split) for split in sorted(splits, key=lambda s: (s != VALIDATION, s)))
+
+
+def _text(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 50 else text[:47] + "..."

@@ -1,0 +1,427 @@
+import ast
+import re
+from typing import List
+
+from dllint.rule import Invalid, Rule, Valid
+from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.provenance import ALL, split_label
+from dllint.semantic.values import TRAIN
+
+
+class PreprocessingFittedOnHeldOutData(Rule):
+    """
+    ## What it does
+    Finds preprocessing that learns its statistics from rows that include
+    held-out rows: a scikit-learn scaler, `Normalizer`, `PCA` /
+    `TruncatedSVD`, imputer, feature encoder, `TfidfVectorizer` /
+    `CountVectorizer`, feature selector, `PolynomialFeatures`,
+    `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
+    / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
+    data before it is split, or on a concatenation that includes the test or
+    validation rows; and a mean / std / min / max computed over such rows that
+    normalises the data. A helper that fits on its parameter is reported at
+    the call that passes it the full data. Fitting on the held-out part alone
+    (`scaler.fit_transform(X_test)`) gets its own message.
+
+    ## Why is this bad?
+    The fitted statistics (means, variances, vocabulary, IDF weights,
+    principal components, imputed medians) then encode the held-out rows, and
+    the model is trained on features shaped by them: the evaluation is no
+    longer on unseen data and its score is optimistic. Fitting a second time
+    on the test part is a different mistake: the test rows are scaled with
+    their own statistics instead of the training ones, so the model sees
+    inputs on another scale than it was trained on (and a single test sample
+    could not be scaled at all).
+
+    ## Known limits
+    Rows are followed as DL401 follows them (see the provenance layer). A fit
+    on the full data is reported only when that data is split later by a
+    split call (`train_test_split`, `random_split`) and the fitted output or
+    transformer reaches training data in the same file; a split by hand-made
+    slices, or preprocessing used only for plots, is not reported. Pipelines
+    given to cross-validation refit their steps per fold and are fine, and
+    label encoders of the target are not feature preprocessing.
+    """
+
+    code = "DL402"
+    name = "preprocessing-fitted-on-held-out-data"
+    message = "{sink} is fitted on {what}, so the training features already encode the held-out rows and every score on them is optimistic; fit it on the training split only and apply it with `transform` to the other splits"
+    message_own = "{sink} is fitted on {what} alone, so the held-out rows are scaled with their own statistics instead of the training ones; fit on the training split and only `transform` the {split} split"
+    triggers = re.compile(r"fit|adapt|mean|std|min|max")
+
+    def finish(self) -> None:
+        sinks = self.semantic.data_sinks
+        provenance = self.semantic.provenance
+        reported = set()
+        for sink in sinks.of_role(FIT_TRANSFORM):
+            rows = provenance.rows_of(sink.data)
+            if rows is None or id(sink.node) in reported:
+                continue
+            data = f"`{_text(sink.data)}`"
+            held = rows.held_out_parts()
+            if held and self._feeds_model(sink, alone=not (TRAIN in rows.splits or ALL in rows.splits)):
+                splits = set().union(*(part.splits for part in held))
+                evidence = "; ".join(dict.fromkeys(part.evidence for part in held))
+                labels = " and ".join(split_label(split) for split in sorted(splits))
+                if TRAIN in rows.splits or ALL in rows.splits:
+                    what = f"{data}, training rows together with {labels} rows ({evidence})"
+                    self.report(sink.node, sink=_capital(sink.description), what=what)
+                else:
+                    what = f"{data}, the {labels} rows ({evidence})"
+                    self.report(sink.node, self.message_own, sink=_capital(sink.description), what=what, split=labels)
+                reported.add(id(sink.node))
+                continue
+            if held or rows.splits != {ALL}:
+                continue
+            point = provenance.split_point(rows.pool)
+            if point is None or not self._feeds_training(sink):
+                continue
+            what = f"{data}, all rows ({rows.evidence}) before they are split into training and held-out parts on line {getattr(point, 'lineno', 0)}"
+            self.report(sink.node, sink=_capital(sink.description), what=what)
+            reported.add(id(sink.node))
+
+    def _feeds_training(self, sink: DataSink) -> bool:
+        return self._feeds_model(sink, alone=False, parts_only=True)
+
+    def _feeds_model(self, sink: DataSink, alone: bool, parts_only: bool = False) -> bool:
+        """The fitted output (or the fitted transformer) reaches training data; for
+        a fit on held-out rows alone, also data that is evaluated or predicted."""
+        roles = (TRAINING, MONITORING, EVALUATION, PREDICTION) if alone else (TRAINING,)
+        sinks = self.semantic.data_sinks
+        if sink.inner is not None or sink.model is None:
+            targets: List[ast.AST] = [sink.node]  # a helper's output, or a statistic
+        else:
+            if isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute) and sink.node.func.attr in ("adapt", "fit_on_texts", "fit_on_sequences"):
+                return True  # the layer or tokenizer is part of the model's input path
+            targets = [sink.node] + sinks.transformer_uses(sink.model)
+        return sinks.feeds(targets, *roles, parts_only=parts_only)
+
+    VALID = [
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+            from sklearn.linear_model import LogisticRegression
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            scaler = StandardScaler()
+            X_train = scaler.fit_transform(X_train)
+            X_test = scaler.transform(X_test)
+            clf = LogisticRegression().fit(X_train, y_train)
+            print(clf.score(X_test, y_test))
+            """,
+            title="fitted on the training split, the test split only transformed",
+        ),
+        Valid(
+            """
+            from sklearn.model_selection import GridSearchCV, cross_val_score
+            from sklearn.pipeline import Pipeline
+            from sklearn.preprocessing import LabelEncoder, StandardScaler
+            from sklearn.feature_selection import SelectKBest
+            from sklearn.svm import SVC
+
+            y = LabelEncoder().fit_transform(labels)
+            pipe = Pipeline([("scale", StandardScaler()), ("select", SelectKBest()), ("svm", SVC())])
+            print(cross_val_score(GridSearchCV(pipe, {"svm__C": [1, 10]}), X, y, cv=5))
+            """,
+            title="a Pipeline that is cross-validated; a label encoder of the target",
+        ),
+        Valid(
+            """
+            from sklearn.decomposition import PCA
+            from sklearn.model_selection import train_test_split
+            from sklearn.svm import SVC
+            import matplotlib.pyplot as plt
+
+            X_2d = PCA(n_components=2).fit_transform(X)
+            plt.scatter(X_2d[:, 0], X_2d[:, 1], c=y)
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            print(SVC().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="a projection of all rows for a plot, not for the model",
+        ),
+        Valid(
+            """
+            import numpy as np
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.boston_housing.load_data()
+            mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+            x_train = (x_train - mean) / std
+            x_test = (x_test - mean) / std
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit(x_train, y_train)
+            """,
+            title="Keras: statistics of the training rows normalise both splits",
+        ),
+        Valid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data()
+            vectorize = keras.layers.TextVectorization(max_tokens=20000)
+            vectorize.adapt(x_train)
+            model = keras.Sequential([vectorize, keras.layers.Embedding(20000, 16), keras.layers.Dense(1)])
+            model.fit(x_train, y_train, validation_data=(x_test, y_test))
+            """,
+            title="Keras: `adapt` on the training texts",
+        ),
+        Valid(
+            """
+            import numpy as np
+            import torch
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            x_min, x_max = X_test[:, 0].min() - 1, X_test[:, 0].max() + 1
+            grid = np.meshgrid(np.linspace(x_min, x_max, 100), np.linspace(x_min, x_max, 100))
+            logits = X_test @ weights
+            exps = np.exp(logits)
+            probabilities = exps / exps.sum(axis=1, keepdims=True)
+            accuracy = (torch.tensor(probabilities).argmax(1) == torch.tensor(y_test)).float().sum() / len(y_test)
+            """,
+            title="a plot's range, a softmax over each row, an accuracy: statistics that normalise no features",
+        ),
+        Valid(
+            """
+            from sklearn.manifold import TSNE
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_valid, y_train, y_valid = train_test_split(X, y)
+            Z = TSNE(init="pca").fit_transform(X_valid)
+            Z = (Z - Z.min()) / (Z.max() - Z.min())
+            plt.scatter(Z[:, 0], Z[:, 1], c=y_valid)
+            """,
+            title="validation rows projected and scaled for a plot, not for a model",
+        ),
+        Valid(
+            """
+            from preamble import *
+            from sklearn.linear_model import LinearRegression
+            from sklearn.preprocessing import PolynomialFeatures
+
+            X, y = mglearn.datasets.make_wave(n_samples=120)
+            poly = PolynomialFeatures(degree=10).fit(X)
+            LinearRegression().fit(poly.transform(X), y)
+
+            def eval_on_features(features, target, regressor):
+                X_train, X_test = features[:184], features[184:]
+                regressor.fit(X_train, target[:184])
+                print(regressor.score(X_test, target[184:]))
+            """,
+            title="names from a star import (`mglearn`) are modules, not one data set",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LinearRegression
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+
+            df = pd.read_csv("housing.csv")
+            X = df[["rooms"]].values
+            X_std = StandardScaler().fit_transform(X)
+            LinearRegression().fit(X_std, df["price"].values)
+
+            X = df.drop(columns="price").values
+            X_train, X_test, y_train, y_test = train_test_split(X, df["price"].values)
+            print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="a scaled copy of the full data fits an illustration; the split data is never scaled",
+        ),
+        Valid(
+            files={
+                "features.py": '''
+                    from sklearn.preprocessing import StandardScaler
+
+                    def scale(train_rows, other_rows):
+                        scaler = StandardScaler().fit(train_rows)
+                        return scaler.transform(train_rows), scaler.transform(other_rows)
+                    ''',
+                "train.py": '''
+                    from sklearn.model_selection import train_test_split
+                    from sklearn.svm import SVC
+                    from features import scale
+
+                    X_train, X_test, y_train, y_test = train_test_split(X, y)
+                    X_train_s, X_test_s = scale(X_train, X_test)
+                    SVC().fit(X_train_s, y_train)
+                    ''',
+            },
+            title="two files: a helper fits on the training rows it is given",
+        ),
+    ]
+
+    INVALID = [
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import train_test_split
+            from sklearn.neighbors import KNeighborsClassifier
+            from sklearn.preprocessing import StandardScaler
+
+            df = pd.read_csv("wine.csv")
+            y = df.pop("quality")
+            X = StandardScaler().fit_transform(df.values)
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            knn = KNeighborsClassifier().fit(X_train, y_train)
+            print(knn.score(X_test, y_test))
+            """,
+            expect=["8:5"],
+            title="a scaler fitted before the split",
+        ),
+        Invalid(
+            """
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import MinMaxScaler
+            from sklearn.neural_network import MLPRegressor
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            scaler = MinMaxScaler()
+            X_train = scaler.fit_transform(X_train)
+            X_test = scaler.fit_transform(X_test)
+            MLPRegressor().fit(X_train, y_train)
+            """,
+            expect=["8:10"],
+            title="refitted on the test split (its own statistics)",
+        ),
+        Invalid(
+            """
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.naive_bayes import ComplementNB
+
+            train_texts, train_labels = read_split("train.csv")
+            test_texts, test_labels = read_split("test.csv")
+            vectorizer = TfidfVectorizer()
+            vectorizer.fit(train_texts + test_texts)
+            clf = ComplementNB().fit(vectorizer.transform(train_texts), train_labels)
+            """,
+            expect=["7:1"],
+            title="a vectorizer fitted on training and test texts together",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.model_selection import train_test_split
+            from sklearn.linear_model import Ridge
+
+            X = np.load("features.npy")
+            X = (X - X.mean(axis=0)) / X.std(axis=0)
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            Ridge().fit(X_train, y_train)
+            """,
+            expect=["6:10", "6:28"],
+            title="mean and std of all rows normalise the data before the split",
+        ),
+        Invalid(
+            """
+            from tensorflow import keras
+            from sklearn.model_selection import train_test_split
+
+            x_train, x_val, y_train, y_val = train_test_split(x, y)
+            norm = keras.layers.Normalization()
+            norm.adapt(x_val)
+            model = keras.Sequential([norm, keras.layers.Dense(1)])
+            model.fit(x_train, y_train, validation_data=(x_val, y_val))
+            """,
+            expect=["6:1"],
+            title="Keras: `Normalization.adapt` on the validation rows",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset, random_split
+            from sklearn.preprocessing import StandardScaler
+
+            features = StandardScaler().fit_transform(raw_features)
+            full = TensorDataset(torch.tensor(features), torch.tensor(labels))
+            train_part, test_part = random_split(full, [0.8, 0.2])
+            for x, y in DataLoader(train_part):
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            """,
+            expect=["5:12"],
+            title="PyTorch: features scaled before `random_split`",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow.keras.preprocessing.text import Tokenizer
+            from tensorflow.keras.preprocessing.sequence import pad_sequences
+
+            texts = []
+            for path in paths:
+                texts.append(open(path).read())
+            tokenizer = Tokenizer(num_words=10000)
+            tokenizer.fit_on_texts(texts)
+            data = pad_sequences(tokenizer.texts_to_sequences(texts), maxlen=100)
+            x_train = data[:20000]
+            x_val = data[20000:]
+            model.fit(x_train, y_train, validation_data=(x_val, y_val))
+            """,
+            expect=["9:1"],
+            title="Keras: the tokenizer's vocabulary comes from all texts, split by slicing afterwards",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            import torch
+            from torch.utils.data import DataLoader, Dataset, random_split
+
+            class Tabular(Dataset):
+                def __init__(self, frame):
+                    values = torch.tensor(frame.drop(columns="label").values, dtype=torch.float32)
+                    self.x = (values - values.mean(0)) / values.std(0)
+                    self.y = torch.tensor(frame["label"].values)
+
+                def __len__(self):
+                    return len(self.y)
+
+                def __getitem__(self, i):
+                    return self.x[i], self.y[i]
+
+            full = Tabular(pd.read_csv("data.csv"))
+            train_part, test_part = random_split(full, [0.8, 0.2])
+            for x, y in DataLoader(train_part, shuffle=True):
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            """,
+            expect=["17:8"],
+            title="PyTorch: a Dataset standardises all rows before `random_split`",
+        ),
+        Invalid(
+            files={
+                "prep.py": '''
+                    from sklearn.impute import SimpleImputer
+
+                    def impute(frame):
+                        return SimpleImputer(strategy="median").fit_transform(frame)
+                    ''',
+                "train.py": '''
+                    import pandas as pd
+                    from sklearn.model_selection import train_test_split
+                    from sklearn.neighbors import KNeighborsClassifier
+                    from prep import impute
+
+                    df = pd.read_csv("clinical.csv")
+                    y = df.pop("outcome")
+                    X = impute(df)
+                    X_train, X_test, y_train, y_test = train_test_split(X, y)
+                    KNeighborsClassifier().fit(X_train, y_train)
+                    ''',
+            },
+            expect=["train.py:8:5"],
+            title="two files: a helper imputes the full data before the split",
+        ),
+    ]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1] != "`" else text
+
+
+def _text(node: ast.AST) -> str:
+    text = ast.unparse(node)
+    return text if len(text) <= 50 else text[:47] + "..."

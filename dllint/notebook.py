@@ -278,7 +278,13 @@ def _is_ipython_line(text: str) -> bool:
         return True
     if _SHELL_OR_MAGIC_ASSIGNMENT.match(text):
         return True
-    return stripped.split(maxsplit=1)[0] in _AUTOMAGICS and not _parses(stripped)
+    word = stripped.split(maxsplit=1)[0]
+    rest = stripped[len(word):].lstrip()
+    # `history = model.fit(` or `cd.method(` use the name as Python (a line
+    # that does not parse alone only because its brackets continue below)
+    if (rest[:1] in ("=", "(", "[", ",", ":") and not rest.startswith("==")) or re.match(r"\.[A-Za-z_]", rest):
+        return False
+    return word in _AUTOMAGICS and not _parses(stripped)
 
 
 def _parses(line: str) -> bool:

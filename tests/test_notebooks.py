@@ -197,3 +197,14 @@ def test_lines_named_in_a_message_are_told_by_cell(project):
         "nb.ipynb:cell 3:4:5: DL601 `optimizer.step()` runs on every iteration of the loop on line 1 of cell 3 but gradients are"
         " only cleared outside it (line 5 of cell 2), not between its steps"
     ), result.stdout
+
+
+def test_a_name_that_is_also_an_automagic_is_python_when_used_as_a_value():
+    # `history` and `time` are IPython automagics, but `history = model.fit(`
+    # continued on the next lines is an assignment (a false DL001 on
+    # tensorflow/docs' keras/regression notebook, after a `%%time` line)
+    from dllint.notebook import python_of_cell
+
+    cell = "%%time\nhistory = model.fit(\n    x, y,\n    epochs=10)\n"
+    assert python_of_cell(cell) == "\nhistory = model.fit(\n    x, y,\n    epochs=10)\n"
+    assert python_of_cell("%%time\nls ./data\nhistory.history\n") == "\npass\nhistory.history\n"

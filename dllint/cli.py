@@ -13,14 +13,13 @@ from typing import List, Optional, Sequence
 import click
 
 from dllint import __version__
-from dllint.config import ConfigError, apply_cli_overrides, load_settings
-from dllint.discovery import discover, is_excluded_file
-from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_code
-from dllint.formats.context import ReportContext
-from dllint.reporting import FORMATTERS, format_statistics, summary_line
-from dllint.runner import Input, Runner
+
+# The rest of dllint is imported where a run needs it, so that `--version`
+# and `--help` start in the time Python and click take.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# `reporting.FORMATTERS`' names (a test keeps the two lists equal)
+FORMAT_NAMES = ("concise", "github", "json", "json-lines", "pylint", "sarif", "text")
 
 
 def _codes(value: Optional[str]) -> Optional[List[str]]:
@@ -41,6 +40,7 @@ def _fail(message: str) -> "click.exceptions.Exit":
 
 
 def _explain(code: str) -> int:
+    from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, rules_by_code
     from dllint.rule_docs import render_rule
 
     code = code.strip().upper()
@@ -55,12 +55,20 @@ def _explain(code: str) -> int:
 
 
 def _list_rules() -> int:
+    from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules
+
     rows = [(code, name, ENGINE_SUMMARIES[code]) for code, name in ENGINE_CODES.items()]
     rows += [(rule.code, rule.name, rule.summary()) for rule in all_rules()]
     width = max(len(name) for _, name, _ in rows)
     for code, name, summary in sorted(rows):
         click.echo(f"{code}  {name:<{width}}  {summary}")
     return EXIT_CLEAN
+
+
+def _cache_folder(explicit: Optional[Path], root: Path) -> Path:
+    from dllint.cache import cache_folder
+
+    return cache_folder(explicit, root)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,9 +87,11 @@ def _list_rules() -> int:
 @click.option("--show-files", is_flag=True, help="Print the files that would be linted, and stop.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line, and to --stdin-filename, too.")
 @click.option("--stdin-filename", help="The name to report (and match settings against) for source read from stdin (`-`).")
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(FORMAT_NAMES), default="text", show_default=True, help="Output format.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), help="Keep results between runs in this folder (default: .dllint_cache in the project root, or $DLLINT_CACHE_DIR).")
+@click.option("--no-cache", is_flag=True, help="Read and write no cache: check every file from scratch.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation (Markdown) and stop.")
 @click.option("--list-rules", is_flag=True, help="List every rule: code, name, summary.")
 @click.version_option(__version__, "--version", prog_name="dllint")
@@ -104,6 +114,8 @@ def cli(
     output_format: str,
     output_file: Optional[Path],
     jobs: int,
+    cache_dir: Optional[Path],
+    no_cache: bool,
     explain: Optional[str],
     list_rules: bool,
 ) -> None:
@@ -116,6 +128,12 @@ def cli(
         raise click.exceptions.Exit(_explain(explain))
     if list_rules:
         raise click.exceptions.Exit(_list_rules())
+
+    from dllint.config import ConfigError, apply_cli_overrides, load_settings
+    from dllint.discovery import discover, is_excluded_file
+    from dllint.formats.context import ReportContext
+    from dllint.reporting import FORMATTERS, format_statistics, summary_line
+    from dllint.runner import Input, Runner
 
     if isolated and config_file is not None:
         raise _fail("--config cannot be used with --isolated (which ignores every configuration file)")
@@ -154,7 +172,8 @@ def cli(
             click.echo(item.display_path)
         raise click.exceptions.Exit(EXIT_CLEAN)
 
-    result = Runner(settings, jobs=jobs).run(inputs, missing=found.missing if found else ())
+    cache_folder = None if no_cache else _cache_folder(cache_dir, settings.root)
+    result = Runner(settings, jobs=jobs, cache_folder=cache_folder).run(inputs, missing=found.missing if found else ())
     output = FORMATTERS[output_format](result.diagnostics, ReportContext.for_settings(settings))
     if output_file is not None:
         try:

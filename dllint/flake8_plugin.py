@@ -49,9 +49,32 @@ def _settings_and_problem():
         return Settings(), str(error)
 
 
+def _selects_dllint(selected: Optional[Sequence[str]], extended: Sequence[str], ignored: Sequence[str]) -> bool:
+    """Whether flake8's `--select` / `--extend-select` / `--ignore` can let a
+    DL code through. When they cannot, the plugin does nothing at all (not
+    even import the rules): flake8 would drop every finding anyway."""
+    def matches(selectors: Sequence[str]) -> bool:
+        return any(s and ("DL".startswith(s) or s.startswith("DL")) for s in (part.strip().upper() for part in selectors))
+
+    explicitly = matches(extended) or (selected is not None and matches(selected))
+    if selected is not None and not explicitly:
+        return False
+    ignored_wholly = any(part.strip().upper() in ("D", "DL") for part in ignored)
+    return explicitly or not ignored_wholly
+
+
 class DllintChecker:
     name = "dllint"
     version = __version__
+    # False when flake8's options leave no DL code to report (set by `parse_options`)
+    enabled = True
+
+    @classmethod
+    def parse_options(cls, options) -> None:
+        selected = getattr(options, "select", None)
+        extended = list(getattr(options, "extend_select", None) or [])
+        ignored = list(getattr(options, "ignore", None) or []) + list(getattr(options, "extend_ignore", None) or [])
+        cls.enabled = _selects_dllint(list(selected) if selected else None, extended, ignored)
 
     def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str):
         self.tree = tree
@@ -59,6 +82,8 @@ class DllintChecker:
         self.filename = filename
 
     def run(self) -> Iterator[Finding]:
+        if not self.enabled:
+            return
         try:
             findings = self._findings()
         except Exception as error:  # noqa: BLE001 - flake8 must go on with the other files

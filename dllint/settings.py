@@ -19,6 +19,7 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".eggs",
     "node_modules",
     "site-packages",
+    ".dllint_cache",
 )
 
 

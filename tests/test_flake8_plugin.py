@@ -206,3 +206,14 @@ def test_a_failing_rule_is_dl000_and_the_other_rules_still_report(project, monke
         "bad.py:1:1: DL000 internal error in rule DL103 on this file; rerun with --verbose for the traceback"
     ]
     assert code == 1
+
+
+def test_the_plugin_does_nothing_when_flake8_selects_no_dl_code():
+    from dllint.flake8_plugin import _selects_dllint
+
+    assert _selects_dllint(None, [], [])  # flake8's defaults: on (extended default select)
+    assert _selects_dllint(["DL"], [], []) and _selects_dllint(["D"], [], []) and _selects_dllint(["DL103"], [], [])
+    assert _selects_dllint(["F"], ["DL1"], [])
+    assert not _selects_dllint(["F", "E"], [], [])
+    assert not _selects_dllint(None, [], ["DL"])
+    assert _selects_dllint(None, [], ["DL103"])

@@ -199,7 +199,9 @@ class Runner:
         lines = text.splitlines()
         source = SourceFile(path=item.display_path, text=text, module_name=module_name)
         imports = ImportMap(tree, module_name, is_package)
-        names = DefinedNames.of(tree, lines)
+        # The facts of each definition cost a walk of the file: recorded now
+        # for ML code, read from the tree if ever asked for elsewhere.
+        names = DefinedNames.of(tree, lines if imports.imports_ml_framework else None)
         info = project.add(source, imports, is_package, names)
         if item.tree is not None or kept.keep(source):
             # kept (or given by the caller, flake8): not parsed again

@@ -101,40 +101,49 @@ def called_names(roots: Sequence[ast.AST]) -> set:
 @dataclass(frozen=True)
 class DefinedNames:
     """The names a module defines at its top level (classes and functions,
-    also inside a top-level `if`), and the facts of those functions and of
-    the methods of its top-level classes, in that order: what the index
-    answers without the module's tree."""
+    also inside a top-level `if`), the names of the methods of its top-level
+    classes, and the facts of those functions and methods, in that order
+    (None when not recorded: they are then read from the tree on first use):
+    what the index answers without the module's tree."""
 
     classes: Tuple[str, ...] = ()
     functions: Tuple[str, ...] = ()
-    definitions: Tuple[DefinitionFacts, ...] = ()
-
-    @property
-    def methods(self) -> Tuple[str, ...]:
-        return tuple(facts.name for facts in self.definitions[len(self.functions):])
+    methods: Tuple[str, ...] = ()
+    definitions: Optional[Tuple[DefinitionFacts, ...]] = None
 
     @classmethod
     def of(cls, tree: ast.Module, lines: Optional[Sequence[str]] = None) -> "DefinedNames":
         """`lines` (the file's lines) lets it record each definition's facts."""
         classes, functions = _top_level_definitions(tree)
-        definitions: List[DefinitionFacts] = []
-        if lines is not None:
-            definitions += [DefinitionFacts.of(node, lines) for node in functions.values()]
-            definitions += [
-                DefinitionFacts.of(statement, lines)
-                for node in classes.values()
-                for statement in node.body
-                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
-            ]
-        return cls(tuple(classes), tuple(functions), tuple(definitions))
+        methods = tuple(sorted({
+            statement.name
+            for node in classes.values()
+            for statement in node.body
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }))
+        definitions = None if lines is None else _definition_facts(classes, functions, lines)
+        return cls(tuple(classes), tuple(functions), methods, definitions)
 
     def to_json(self) -> list:
-        return [list(self.classes), list(self.functions), [facts.to_json() for facts in self.definitions]]
+        definitions = None if self.definitions is None else [facts.to_json() for facts in self.definitions]
+        return [list(self.classes), list(self.functions), list(self.methods), definitions]
 
     @classmethod
     def from_json(cls, item: Sequence) -> "DefinedNames":
-        classes, functions, definitions = item
-        return cls(tuple(classes), tuple(functions), tuple(DefinitionFacts.from_json(facts) for facts in definitions))
+        classes, functions, methods, definitions = item
+        facts = None if definitions is None else tuple(DefinitionFacts.from_json(one) for one in definitions)
+        return cls(tuple(classes), tuple(functions), tuple(methods), facts)
+
+
+def _definition_facts(classes: Dict[str, ast.ClassDef], functions: Dict[str, FunctionNode], lines: Sequence[str]) -> Tuple[DefinitionFacts, ...]:
+    found = [DefinitionFacts.of(node, lines) for node in functions.values()]
+    found += [
+        DefinitionFacts.of(statement, lines)
+        for node in classes.values()
+        for statement in node.body
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    return tuple(found)
 
 
 def _top_level_definitions(tree: ast.Module) -> Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]:
@@ -202,11 +211,18 @@ class ModuleInfo:
 
     def facts_named(self, name: str) -> List[DefinitionFacts]:
         """The facts of the top-level function called `name` and of the
-        methods called `name` of top-level classes, in that order (empty when
-        the index was given no facts)."""
+        methods called `name` of top-level classes, in that order. A module
+        whose first pass did not record them is parsed only when it defines
+        `name`."""
+        if name not in self._function_names and name not in self._method_names:
+            return []
         if self._facts is None:
             self._facts = {}
-            for facts in self.names.definitions:
+            definitions = self.names.definitions
+            if definitions is None:  # not recorded by the first pass: read the tree
+                classes, functions = self._nodes()
+                definitions = _definition_facts(classes, functions, self.source.lines)
+            for facts in definitions:
                 self._facts.setdefault(facts.name, []).append(facts)
         return self._facts.get(name, [])
 

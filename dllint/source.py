@@ -93,6 +93,9 @@ class SourceFile:
         # told +len(text) when the tree is parsed or adopted, -len(text) when
         # it is forgotten (the project index counts the trees it holds)
         self.on_tree: Optional[Callable[[int], None]] = None
+        # a tree kept for the whole run (the first pass's, shared by forked
+        # processes): not counted, never forgotten
+        self.pinned = False
 
     @property
     def text(self) -> str:
@@ -107,20 +110,27 @@ class SourceFile:
             self.adopt_tree(parse_source(self.text, self.path))
         return self._tree  # type: ignore[return-value]
 
-    def adopt_tree(self, tree: ast.Module, lines: Optional[List[str]] = None) -> None:
+    def adopt_tree(self, tree: ast.Module, lines: Optional[List[str]] = None, *, pinned: bool = False) -> None:
         """Hold `tree` (and `lines`), already made from `text` elsewhere."""
-        if self._tree is None and self.on_tree is not None:
+        self.pinned = self.pinned or pinned
+        if self._tree is None and self.on_tree is not None and not self.pinned:
             self.on_tree(len(self.text))
         self._tree = tree
         if lines is not None:
             self._lines = lines
 
     def without_tree(self) -> "SourceFile":
-        """A new `SourceFile` of the same text, nothing parsed."""
+        """A new `SourceFile` of the same text, nothing parsed (but a pinned tree)."""
+        if self.pinned:
+            copy = SourceFile(self.path, self._text, self._tree, self.module_name, self._lines, data=self._data)
+            copy.pinned = True
+            return copy
         return SourceFile(self.path, self._text, module_name=self.module_name, data=self._data)
 
     def forget_tree(self) -> None:
         """Drop the tree and what was computed from the text (parsed again on use)."""
+        if self.pinned:
+            return
         if self._tree is not None and self.on_tree is not None:
             self.on_tree(-len(self.text))
         self._tree = None

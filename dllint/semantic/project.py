@@ -252,7 +252,7 @@ class ProjectIndex:
         return info
 
     def _register(self, info: ModuleInfo) -> None:
-        if info.source.has_tree:
+        if info.source.has_tree and not info.source.pinned:
             self.parsed_text_size += len(info.source.text)
         info.source.on_tree = self._count_parsed
         # Two files may share a name (two `train.py` in one run); the first wins

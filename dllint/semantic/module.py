@@ -388,7 +388,20 @@ class ModuleModel:
         """Whether what a binding assigns says the name holds a string, a
         number, a path or a command-line option (`model_name = args.model`,
         `model = "resnet"`, a parameter whose callers pass strings): evidence
-        that beats the name."""
+        that beats the name.
+
+        Remembered per binding (a binding on the way is taken as not plain):
+        chasing parameters through every caller again at each use made this
+        exponential in the length of call chains (minutes on PyTorch's
+        sources)."""
+        remembered = self.__dict__.setdefault("_plain_bindings", {})
+        key = id(binding)
+        if key not in remembered:
+            remembered[key] = False  # on the way: a cycle is not evidence
+            remembered[key] = self._binds_plain_data_uncached(binding, scope, depth)
+        return remembered[key]
+
+    def _binds_plain_data_uncached(self, binding: Binding, scope: Optional[Scope], depth: int) -> bool:
         if binding.kind == "assign" and not binding.path:
             return self.is_plain_data(binding.value, depth + 1) or self._is_plain_instance(binding.value)
         if binding.kind == "param":

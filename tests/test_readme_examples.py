@@ -42,10 +42,9 @@ GIT = ["git", "-c", "user.name=dllint tests", "-c", "user.email=tests@dllint.inv
 DOCUMENTS = ("README.md", "docs/editors.md")
 WILDCARD = "..."
 
-NOT_RUN: Dict[str, str] = {
-    "python -m pip install .": "installs dllint into the environment the tests run in",
-    "python -m pip install -e '.[test]' && python -m pytest": "installs packages and runs this test suite from inside itself",
-}
+# The Quick start's two commands are plain lines (no `$`), checked by
+# test_quick_start_is_two_commands_and_ci_runs_the_second instead.
+NOT_RUN: Dict[str, str] = {}
 LOOSE: Dict[str, Callable[[str], bool]] = {
     # flake8's, its plugins' and Python's versions differ per machine
     "flake8 --version": lambda output: f"dllint: {__version__}" in output,
@@ -217,3 +216,19 @@ def test_pre_commit_rev_is_a_placeholder_or_an_existing_tag():
         assert re.fullmatch(r"<[^>]+>", revision) or revision in tags, (
             f"README.md:{line}: `rev: {revision}` is neither a <placeholder> nor a tag of this repository ({tags or 'none'})"
         )
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_second():
+    """The README's first fenced block: one command that installs dllint and
+    lints docs/examples/, one that installs the test extra and runs the
+    suite; `.ci/run` runs exactly that second command."""
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quick start", 1)[1]
+    block = section.split("```", 2)[1]
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2, commands
+    assert "pip install" in commands[0] and "dllint" in commands[0] and "docs/examples/" in commands[0]
+    assert commands[1] == "python -m pip install -e '.[test]' && python -m pytest"
+    ci = (PROJECT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
+

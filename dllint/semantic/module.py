@@ -890,15 +890,26 @@ def return_expressions(function: Union[FunctionNode, ast.Lambda]) -> List[ast.ex
     cached = function.__dict__.get("_dllint_returns")
     if cached is not None:
         return cached
+    found = _own_values(function, ast.Return)
+    function.__dict__["_dllint_returns"] = found
+    return found
+
+
+def yield_expressions(function: FunctionNode) -> List[ast.expr]:
+    """What a generator function (not its nested functions) yields."""
+    return _own_values(function, ast.Yield)
+
+
+def _own_values(function: FunctionNode, kind: type) -> List[ast.expr]:
+    """The values of the `return` or `yield` nodes of the function itself."""
     found: List[ast.expr] = []
     stack: List[ast.AST] = list(function.body)
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Return) and node.value is not None:
+        if isinstance(node, kind) and node.value is not None:
             found.append(node.value)
         elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(children(node))
-    function.__dict__["_dllint_returns"] = found
     return found
 
 

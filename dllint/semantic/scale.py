@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
+from dllint.semantic.module import return_expressions, yield_expressions
 from dllint.semantic.values import MODEL
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,7 +288,7 @@ class Scales:
             if resolved is not None:
                 model, function = resolved
                 inner = model.scale._bind(function, node, self, env)
-                for returned in _returns(function):
+                for returned in return_expressions(function):
                     found = model.scale._element(returned, path, depth + 1, inner)
                     if found is not None:
                         return found
@@ -485,7 +486,7 @@ class Scales:
         return None
 
     def _returned(self, function: FunctionNode, depth: int, env: Env) -> Optional[Scale]:
-        for returned in _returns(function) or _yields(function):
+        for returned in return_expressions(function) or yield_expressions(function):
             found = self._scale(returned, depth + 1, env)
             if found is not None:
                 return found
@@ -580,7 +581,7 @@ class Scales:
             if target is None:
                 return None
             scales, node = target
-            returned = _returns(node) if not isinstance(node, ast.Lambda) else [node.body]
+            returned = return_expressions(node)
             for expr in returned:
                 found = scales._scale(expr, depth + 1, {})
                 if found is not None:
@@ -595,7 +596,7 @@ class Scales:
             return None
         element = replace(base, pair=False) if base.pair and len(positional) > 1 else base
         inner: Env = {(id(node), positional[0].arg): _Arg(scale=element)}
-        returned = _returns(node) if not isinstance(node, ast.Lambda) else [node.body]
+        returned = return_expressions(node)
         for expr in returned:
             found = scales._scale(expr, depth + 1, inner)
             if found is not None:
@@ -611,7 +612,7 @@ class Scales:
         if not positional:
             return None
         inner: Env = {(id(node), positional[0].arg): _Arg(scale=dataset)}
-        returned = _returns(node) if not isinstance(node, ast.Lambda) else [node.body]
+        returned = return_expressions(node)
         for expr in returned:
             found = scales._scale(expr, depth + 1, inner)
             if found is not None:
@@ -891,7 +892,7 @@ class Scales:
         if resolved is not None:  # a project function building the transform
             model, function = resolved
             inner = model.scale._bind(function, node, self, env)
-            for returned in _returns(function):
+            for returned in return_expressions(function):
                 found = model.scale._effect(returned, depth + 1, inner)
                 if found is not None:
                     return found
@@ -1050,7 +1051,7 @@ class Scales:
                 if not positional:
                     return None
                 inner[(id(function), positional[0].arg)] = _Arg(scale=current)
-                returned = [function.body] if isinstance(function, ast.Lambda) else _returns(function)
+                returned = return_expressions(function)
                 result = None
                 for expr in returned:
                     result = scales._scale(expr, depth + 1, inner)
@@ -1235,24 +1236,6 @@ def catalog_input_keys() -> Tuple[str, ...]:
     return ("image", "images", "img", "pixel_values", "x", "input", "inputs", "data", "features")
 
 
-def _returns(function: Union[FunctionNode, ast.Lambda]) -> List[ast.expr]:
-    from dllint.semantic.module import return_expressions
-
-    return return_expressions(function)
-
-
-def _yields(function: FunctionNode) -> List[ast.expr]:
-    found: List[ast.expr] = []
-    stack: List[ast.AST] = list(function.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Yield) and node.value is not None:
-            found.append(node.value)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
-
-
 def _unpacked(value: ast.AST, path: Tuple[int, ...]) -> Optional[ast.AST]:
     """The part of an assigned tuple literal a target gets (`self.a, self.t = a, t`)."""
     for index in path:
@@ -1263,7 +1246,7 @@ def _unpacked(value: ast.AST, path: Tuple[int, ...]) -> Optional[ast.AST]:
 
 
 def _returns_pair(function: FunctionNode) -> bool:
-    return any(isinstance(r, (ast.Tuple, ast.Dict)) for r in _returns(function) + _yields(function))
+    return any(isinstance(r, (ast.Tuple, ast.Dict)) for r in return_expressions(function) + yield_expressions(function))
 
 
 def _float_dtype(call: ast.Call) -> bool:

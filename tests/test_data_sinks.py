@@ -1,20 +1,12 @@
 """The data-sink layer asked directly: where data meets a model, and in which role."""
 import ast
-import textwrap
 
 from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING
-from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ProjectIndex
-from dllint.source import SourceFile
+from tests.semantic_project import modules
 
 
 def project(**files):
-    index = ProjectIndex()
-    infos = {}
-    for name, text in files.items():
-        source = SourceFile.from_text(f"{name}.py", textwrap.dedent(text).lstrip("\n"), name)
-        infos[name] = index.add(source, ImportMap(source.tree, name))
-    return {name: index.model_for(info) for name, info in infos.items()}
+    return modules(files, strip_leading_newline=True)
 
 
 def table(model):

@@ -1,21 +1,13 @@
 """The data-provenance layer asked directly: which rows data holds, and where that was decided."""
 import ast
-import textwrap
 
-from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ProjectIndex
 from dllint.semantic.provenance import ALL, split_in_text
 from dllint.semantic.values import TEST, TRAIN, VALIDATION
-from dllint.source import SourceFile
+from tests.semantic_project import modules
 
 
 def project(**files):
-    index = ProjectIndex()
-    infos = {}
-    for name, text in files.items():
-        source = SourceFile.from_text(f"{name}.py", textwrap.dedent(text).lstrip("\n"), name)
-        infos[name] = index.add(source, ImportMap(source.tree, name))
-    return {name: index.model_for(info) for name, info in infos.items()}
+    return modules(files, strip_leading_newline=True)
 
 
 def rows_at(model, name, line=None):

@@ -1,21 +1,13 @@
 """Scale provenance: what value scale data is at, and which steps changed it."""
-import textwrap
 
 import pytest
 
-from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ProjectIndex
 from dllint.semantic.scale import ENCODED, RAW, STANDARDIZED, TOKEN_IDS, UNIT, UNSCALED
-from dllint.source import SourceFile
+from tests.semantic_project import modules
 
 
 def models(files):
-    project = ProjectIndex()
-    infos = {}
-    for name, text in files.items():
-        source = SourceFile.from_text(f"{name}.py", textwrap.dedent(text), module_name=name)
-        infos[name] = project.add(source, ImportMap(source.tree, name))
-    return {name: project.model_for(info) for name, info in infos.items()}
+    return modules(files)
 
 
 def last_scale(code, **others):

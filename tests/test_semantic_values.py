@@ -1,24 +1,15 @@
 """What names hold: the semantic model's value flow, in one file and across two."""
-import textwrap
 
 import pytest
 
-from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ProjectIndex
 from dllint.semantic.values import (
     BATCH, DATA, LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, OPTIMIZER, SCHEDULER, TEST, TRAIN, VALIDATION,
 )
-from dllint.source import SourceFile
+from tests.semantic_project import modules
 
 
 def models(files):
-    """ModuleModels of a project given as {module name: source text}."""
-    project = ProjectIndex()
-    infos = {}
-    for name, text in files.items():
-        source = SourceFile.from_text(f"{name}.py", textwrap.dedent(text), module_name=name)
-        infos[name] = project.add(source, ImportMap(source.tree, name))
-    return {name: project.model_for(info) for name, info in infos.items()}
+    return modules(files)
 
 
 def last_value(code, **others):

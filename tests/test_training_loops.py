@@ -1,23 +1,14 @@
 """The training-loop, autograd and use facts of the semantic model, asked directly."""
 import ast
-import textwrap
 
 from dllint.semantic.autograd import ATTACHED, DETACHED, DISABLED, ENABLED
-from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ProjectIndex
 from dllint.semantic.training_loops import BACKWARD, STEP, ZERO_GRAD
 from dllint.semantic.uses import display_uses
-from dllint.source import SourceFile
+from tests.semantic_project import modules
 
 
 def project(**files):
-    """ModuleModels for `name=source` files linted together."""
-    index = ProjectIndex()
-    infos = {}
-    for name, text in files.items():
-        source = SourceFile.from_text(f"{name}.py", textwrap.dedent(text).lstrip("\n"), name)
-        infos[name] = index.add(source, ImportMap(source.tree, name))
-    return {name: index.model_for(info) for name, info in infos.items()}
+    return modules(files, strip_leading_newline=True)
 
 
 def nodes(model, kind, line=None):

@@ -42,6 +42,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Union
 
+from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.module import return_expressions
 from dllint.semantic.values import LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, kind_from_name
@@ -321,13 +322,9 @@ class Autograd:
         key = id(node)
         if key in self._graphs:
             return self._graphs[key]
-        if key in self._in_progress or depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH:
             return _UNKNOWN
-        self._in_progress.add(key)
-        try:
-            result = self._evaluate(node, depth)
-        finally:
-            self._in_progress.discard(key)
+        result = guarded(self._in_progress, key, lambda: self._evaluate(node, depth), _UNKNOWN)
         self._graphs[key] = result
         return result
 
@@ -421,13 +418,7 @@ class Autograd:
         key = (id(value), path)
         if key in self._element_graphs:
             return self._element_graphs[key]
-        if key in self._elements_in_progress:
-            return _UNKNOWN
-        self._elements_in_progress.add(key)
-        try:
-            result = self._element_graph_uncached(value, path, depth)
-        finally:
-            self._elements_in_progress.discard(key)
+        result = guarded(self._elements_in_progress, key, lambda: self._element_graph_uncached(value, path, depth), _UNKNOWN)
         self._element_graphs[key] = result
         return result
 

@@ -21,6 +21,7 @@ import ast
 from functools import cached_property
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
+from dllint.semantic.recursion import guarded
 from dllint.semantic.arguments import positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
@@ -337,13 +338,7 @@ class ModuleModel:
         key = (id(node), None)
         if key in self._value_cache:
             return self._value_cache[key]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            value = self._evaluate(node, depth)
-        finally:
-            self._in_progress.discard(key)
+        value = guarded(self._in_progress, key, lambda: self._evaluate(node, depth), None)
         self._value_cache[key] = value
         return value
 
@@ -778,13 +773,7 @@ class ModuleModel:
         key = (id(node), path)
         if key in self._value_cache:
             return self._value_cache[key]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            value = self._element_value_uncached(node, path, depth)
-        finally:
-            self._in_progress.discard(key)
+        value = guarded(self._in_progress, key, lambda: self._element_value_uncached(node, path, depth), None)
         self._value_cache[key] = value
         return value
 

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.arguments import constant_string, positional_or_keyword
 from dllint.semantic.scopes import Binding, Scope, pick_binding
@@ -240,13 +241,7 @@ class Provenance:
         if not contextual and key in self._cache:
             return self._cache[key]
         active_key = (id(node), path, len(self._context))
-        if active_key in self._active:
-            return None
-        self._active.add(active_key)
-        try:
-            rows = self._evaluate_element(node, path, depth)
-        finally:
-            self._active.discard(active_key)
+        rows = guarded(self._active, active_key, lambda: self._evaluate_element(node, path, depth), None)
         if not contextual:
             self._cache[key] = rows
         return rows

@@ -35,6 +35,7 @@ import ast
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
+from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
 from dllint.semantic.module import return_expressions, yield_expressions
@@ -152,13 +153,7 @@ class Scales:
         key = (id(node), id(env) if env else 0)
         if not env and id(node) in self._cache:
             return self._cache[id(node)]
-        if key in self._in_progress:
-            return None
-        self._in_progress.add(key)
-        try:
-            found = self._evaluate(node, depth, env)
-        finally:
-            self._in_progress.discard(key)
+        found = guarded(self._in_progress, key, lambda: self._evaluate(node, depth, env), None)
         if not env:
             self._cache[id(node)] = found
         return found

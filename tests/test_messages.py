@@ -20,3 +20,32 @@ def test_a_finding_on_an_attribute_spanning_lines_has_a_one_line_message(tmp_pat
     [finding] = result.diagnostics
     assert "\n" not in finding.message
     assert finding.message.startswith("`model.eval` is not called")
+
+
+def test_a_place_in_another_file_is_named_with_its_file(tmp_path):
+    (tmp_path / "series.py").write_text(
+        "from sklearn.preprocessing import MinMaxScaler\n"
+        "\n"
+        "def scaled_split(readings):\n"
+        "    scaled = MinMaxScaler().fit_transform(readings)\n"
+        "    cut = int(len(scaled) * 0.8)\n"
+        "    train = scaled[:cut]\n"
+        "    test = scaled[cut:]\n"
+        "    return train, test\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "forecast.py").write_text(
+        "import pandas as pd\n"
+        "from sklearn.linear_model import Ridge\n"
+        "from series import scaled_split\n"
+        "\n"
+        "frame = pd.read_csv('load.csv')\n"
+        "train, test = scaled_split(frame)\n"
+        "Ridge().fit(train[:-1], train[1:])\n",
+        encoding="utf-8",
+    )
+    inputs = [Input(display_path=name, path=tmp_path / name) for name in ("forecast.py", "series.py")]
+    [finding] = Runner(Settings(select=["DL402"], root=tmp_path)).run(inputs).diagnostics
+    assert finding.path == "forecast.py"
+    assert "reaches `MinMaxScaler().fit_transform(...)` (series.py:4)" in finding.message
+    assert "held-out parts on series.py:7" in finding.message

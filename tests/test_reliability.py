@@ -64,6 +64,37 @@ def test_fifos_devices_and_sockets_are_not_regular_files_and_never_block(project
     assert done.returncode == 1, done.stderr
 
 
+@posix_only
+def test_what_a_walk_meets_that_is_not_a_regular_file_is_dl002_for_that_path_and_never_blocks(project):
+    # As ruff and flake8 give E902: a dangling `train.py` is most often a file someone meant to lint.
+    project("src/train.py", BUGGY)
+    project("src/notes.txt", "")
+    os.symlink("nowhere.py", project.root / "src" / "dangling.py")
+    os.symlink("nowhere", project.root / "src" / "dangling_folder")  # no linted name: nothing to say
+    os.symlink("loop_b.py", project.root / "src" / "loop_a.py")
+    os.symlink("loop_a.py", project.root / "src" / "loop_b.py")
+    os.mkfifo(project.root / "src" / "pipe.py")
+    os.mkfifo(project.root / "src" / "pipe.txt")
+    os.symlink("/dev/zero", project.root / "src" / "zero.ipynb")
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(project.root / "src" / "sock.py"))
+        done = lint("--isolated", "src", cwd=project.root)
+    finally:
+        server.close()
+    assert done.stdout.decode().splitlines() == [
+        "src/dangling.py:1:1: DL002 cannot read file: broken symbolic link",
+        "src/loop_a.py:1:1: DL002 cannot read file: symbolic link loop",
+        "src/loop_b.py:1:1: DL002 cannot read file: symbolic link loop",
+        "src/pipe.py:1:1: DL002 cannot read file: not a regular file (a named pipe)",
+        "src/sock.py:1:1: DL002 cannot read file: not a regular file (a socket)",
+        "src/train.py:7:5: DL103 [*] `loss.backward` is not called, so this statement does nothing; write "
+        "`loss.backward()` to compute the gradients",
+        "src/zero.ipynb:1:1: DL002 cannot read file: not a regular file (a character device)",
+    ]
+    assert done.returncode == 1, done.stderr
+
+
 def test_a_file_that_vanishes_before_it_is_read_is_dl002(project, monkeypatch):
     project("train.py", BUGGY)
     gone = project("gone.py", BUGGY)

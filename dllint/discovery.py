@@ -29,11 +29,12 @@ its contents judged only by the patterns from that folder down. With
 are listed in the result (`excluded_named`) so the caller can say so.
 
 Nothing here raises for a bad path: missing paths and unreadable folders are
-collected in the result for the caller to report. A named symbolic link that
-loops or leads nowhere is passed on as a file, so that reading it reports
-why (DL002). Only regular files are ever opened: a walk lists only entries
-that are files (named pipes, devices and sockets are not), and the reader
-checks again (`source.read_file`).
+collected in the result for the caller to report. A symbolic link that loops
+or leads nowhere, a named pipe, a socket or a device is passed on as a file,
+named or met by a walk (when its name ends in `.py` or `.ipynb`), so that
+reading it reports why (DL002), as ruff and flake8 report E902 for them: a
+dangling `train.py` is most often a file someone meant to lint. Nothing here
+opens them, and the reader (`source.read_file`) opens only regular files.
 """
 from __future__ import annotations
 
@@ -383,13 +384,18 @@ class _Discovery:
             with os.scandir(folder) as scan:
                 for entry in scan:
                     try:
-                        # Both follow symbolic links; a dangling link is neither.
+                        # Both follow symbolic links; a dangling link, a named
+                        # pipe, a socket or a device is neither, and a looping
+                        # link raises.
                         if entry.is_dir():
                             entries.append(_Entry(entry.name, True, entry.is_symlink()))
-                        elif entry.is_file():
-                            entries.append(_Entry(entry.name, False, entry.is_symlink()))
+                            continue
+                        is_file = entry.is_file()
                     except OSError:
-                        continue
+                        is_file = False
+                    if is_file or entry.name.endswith(LINTED_SUFFIXES):
+                        # one that is not a regular file is listed so that reading it says why (DL002)
+                        entries.append(_Entry(entry.name, False, not is_file or entry.is_symlink()))
         except OSError as error:
             self._result.errors.append((folder, error.strerror or str(error)))
             return None

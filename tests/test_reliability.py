@@ -346,9 +346,10 @@ def test_a_bad_pattern_in_a_gitignore_is_skipped(project):
     assert "train.py:7:5: DL103" in invoke("--isolated", ".").stdout
 
 
-def test_deeply_nested_toml_is_a_configuration_error(project):
+@pytest.mark.parametrize("ours", ["\n[tool.dllint]\nselect = ['DL1']\n", ""], ids=["with-tool-dllint", "without"])
+def test_deeply_nested_toml_is_a_configuration_error(project, ours):
     project("train.py", BUGGY)
-    project("pyproject.toml", "[tool.other]\nx = " + "[" * 600 + "]" * 600 + "\n[tool.dllint]\nselect = ['DL1']\n")
+    project("pyproject.toml", "[tool.other]\nx = " + "[" * 600 + "]" * 600 + "\n" + ours)
     result = invoke("train.py")
     assert result.exit_code == 2
     assert result.stderr.strip().endswith("its TOML is nested too deeply") and "internal error" not in result.stderr

@@ -112,7 +112,7 @@ def test_a_file_that_vanishes_before_it_is_read_is_dl002(project, monkeypatch):
         gone.unlink()
         return result
 
-    monkeypatch.setattr("dllint.cli.discover", discover_then_delete)
+    monkeypatch.setattr("dllint.discovery.discover", discover_then_delete)
     out = invoke("--isolated", ".").stdout
     assert "gone.py:1:1: DL002 cannot read file: no such file or directory (it vanished)" in out
     assert "train.py:7:5: DL103" in out
@@ -379,7 +379,7 @@ def test_the_last_resort_internal_error_names_the_step(project, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("dllint.cli.FORMATTERS", {"text": broken})
+    monkeypatch.setattr("dllint.reporting.FORMATTERS", {"text": broken})
     from dllint.cli import main
 
     monkeypatch.setattr(sys, "argv", ["dllint", "--isolated", "train.py"])

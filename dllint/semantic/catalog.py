@@ -901,7 +901,7 @@ ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
 
 
 # -- input scale --------------------------------------------------------------
-# What semantic/scale.py knows about the value scale of data: where raw scale
+# What semantic/scale/ knows about the value scale of data: where raw scale
 # comes from, which steps keep it and which normalize it. Names are canonical
 # (semantic/imports.py); "numpy" for np, "tensorflow" for tf, "keras" for
 # tf.keras.

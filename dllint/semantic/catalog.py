@@ -191,7 +191,7 @@ STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
 }
 
 
-# -- activations and the losses that expect them (semantic/activations.py,
+# -- activations and the losses that expect them (semantic/activations/,
 # semantic/loss_sites.py) ------------------------------------------------
 # The activation kinds, as strings so that this module stays pure data.
 _SOFTMAX, _LOG_SOFTMAX, _SIGMOID, _LOGITS = "softmax", "log_softmax", "sigmoid", "logits"

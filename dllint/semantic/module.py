@@ -5,7 +5,7 @@
     semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
     semantic.callers_of(function)   -> calls to it in this file
     semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
-    semantic.activations            -> activation provenance (semantic/activations.py)
+    semantic.activations            -> activation provenance (semantic/activations/)
     semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
     semantic.scale.scale_of(expr)   -> the value scale of data (semantic/scale/)
 

@@ -176,7 +176,7 @@ def test_real_process_fix(project):
 def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
     """Rounds stop when the only fixes left were applied before: without
     that, a fix that leaves its finding would repeat its edit every round."""
-    from dllint.diagnostics import Edit, Fix
+    from dllint.diagnostics import INSERT_BEFORE, Change, Fix
     from dllint.fixing import fix_run
     from dllint.rule import Rule
     from dllint.runner import Input, Runner
@@ -187,10 +187,10 @@ def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
         name = "stubborn"
 
         def visit_Module(self, node):
-            self.report(node, "always", fix=Fix("Add a comment", (Edit((1, 1), (1, 1), "# again\n"),), safe=True))
+            self.report(node, "always", fix=Fix("Add a call", (Change(INSERT_BEFORE, (1, 1), (1, 1), "again()"),), safe=True))
 
     path = tmp_path / "train.py"
     path.write_text("import torch\n")
     outcome = fix_run(Runner(Settings(root=tmp_path), rules=[Stubborn]), [Input("train.py", path)], (), unsafe_fixes=False)
-    assert [changed.text for changed in outcome.files] == ["# again\nimport torch\n"]
+    assert [changed.text for changed in outcome.files] == ["again()\nimport torch\n"]
     assert outcome.fixed == 1

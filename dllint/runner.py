@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import multiprocessing
 import os
 import traceback
 from dataclasses import dataclass, field, replace
@@ -172,10 +171,14 @@ class Runner:
         return item, project.add(source, ImportMap(tree, module_name, is_package), is_package)
 
     def _parallel_jobs(self, files: int) -> int:
-        jobs = self.jobs if self.jobs else (os.cpu_count() or 1)
+        jobs = max(1, min(self.jobs if self.jobs else (os.cpu_count() or 1), files // _FILES_PER_CHUNK))
+        if jobs == 1:
+            return 1  # (and multiprocessing, slow to import, is not imported)
+        import multiprocessing
+
         if "fork" not in multiprocessing.get_all_start_methods():
             return 1  # the project index is shared by forking; elsewhere, one process
-        return max(1, min(jobs, files // _FILES_PER_CHUNK))
+        return jobs
 
     def _check_in_parallel(self, to_check: List[Tuple[Input, ModuleInfo]], project: ProjectIndex, result: RunResult) -> None:
         """The second pass over several processes. They are forked after the
@@ -186,6 +189,8 @@ class Runner:
         global _FORKED
         _FORKED = (self, to_check, project)
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
+        import multiprocessing
+
         try:
             with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
                 for diagnostics, tracebacks, warnings in pool.imap_unordered(_check_chunk, chunks):

@@ -57,44 +57,64 @@ class FixOutcome:
 
 
 def fix_run(runner: Runner, inputs: Sequence[Input], missing: Sequence[str], unsafe_fixes: bool) -> FixOutcome:
-    """Lint and fix until nothing more applies; write nothing."""
+    """Lint and fix until nothing more applies; write nothing.
+
+    The first round lints everything; a later round checks only the files
+    the round before changed (every file is still in the project index, and
+    the unchanged ones are not parsed again), as ruff does: the findings of
+    a file nobody changed stay those of the first round."""
     current: Dict[int, str] = {}
     originals: Dict[int, str] = {}
     counts: Dict[int, int] = defaultdict(int)
     refused: Dict[str, str] = {}
-    # (path, code, fix message, replacements) of every fix applied: a fix that
+    # (path, code, fix message, changes) of every fix applied: a fix that
     # comes back after being applied did not remove its finding, and applying
-    # it again would only repeat the edit
+    # it again would only repeat the change
     applied_before: Set[Tuple[str, str, str, Tuple[str, ...]]] = set()
-    for _ in range(MAX_ROUNDS):
-        result = runner.run(_with_texts(inputs, current), missing)
-        fixes_by_path: Dict[str, List[Diagnostic]] = defaultdict(list)
-        for diagnostic in result.diagnostics:
-            if is_applicable(diagnostic.fix, unsafe_fixes) and diagnostic.path not in refused:
-                if _identity(diagnostic) not in applied_before:
-                    fixes_by_path[diagnostic.path].append(diagnostic)
-        applied_any = False
-        for index, item in enumerate(inputs):
-            found = fixes_by_path.get(item.display_path)
-            if not found:
-                continue
-            text = current[index] if index in current else read_input(item)
-            originals.setdefault(index, text)
-            try:
-                new_text, applied = apply_to_file(item.display_path, text, [d.fix for d in found if d.fix is not None])
-            except RefusedWrite as error:
-                refused[item.display_path] = str(error)
-                continue
-            if applied and new_text != text:
-                taken = {id(fix) for fix in applied}
-                applied_before.update(_identity(d) for d in found if id(d.fix) in taken)
-                current[index] = new_text
-                counts[index] += len(applied)
-                applied_any = True
-        if not applied_any:
-            break
-    else:
-        result = runner.run(_with_texts(inputs, current), missing)
+    runner.kept_parses = {}
+    first = runner.run(inputs, missing)
+    findings: Dict[str, List[Diagnostic]] = defaultdict(list)  # the latest findings of each file
+    for diagnostic in first.diagnostics:
+        findings[diagnostic.path].append(diagnostic)
+    tracebacks, warnings = list(first.tracebacks), list(first.warnings)
+    changed: Set[str] = set(findings)  # the files whose findings are new
+    try:
+        for _ in range(MAX_ROUNDS):
+            fixes_by_path: Dict[str, List[Diagnostic]] = defaultdict(list)
+            for path in changed:
+                for diagnostic in findings.get(path, ()):
+                    if is_applicable(diagnostic.fix, unsafe_fixes) and diagnostic.path not in refused:
+                        if _identity(diagnostic) not in applied_before:
+                            fixes_by_path[diagnostic.path].append(diagnostic)
+            changed = set()
+            for index, item in enumerate(inputs):
+                found = fixes_by_path.get(item.display_path)
+                if not found:
+                    continue
+                text = current[index] if index in current else read_input(item)
+                originals.setdefault(index, text)
+                try:
+                    new_text, applied = apply_to_file(item.display_path, text, [d.fix for d in found if d.fix is not None])
+                except RefusedWrite as error:
+                    refused[item.display_path] = str(error)
+                    continue
+                if applied and new_text != text:
+                    taken = {id(fix) for fix in applied}
+                    applied_before.update(_identity(d) for d in found if id(d.fix) in taken)
+                    current[index] = new_text
+                    counts[index] += len(applied)
+                    changed.add(item.display_path)
+            if not changed:
+                break
+            result = runner.run(_with_texts(inputs, current), missing, only=changed)
+            for path in changed:
+                findings[path] = [d for d in result.diagnostics if d.path == path]
+            tracebacks += result.tracebacks
+            warnings += [warning for warning in result.warnings if warning not in warnings]
+    finally:
+        runner.kept_parses = None
+    diagnostics = sorted((d for found in findings.values() for d in found), key=lambda d: d.sort_key)
+    result = RunResult(diagnostics, first.files_checked, tracebacks, warnings)
     files = [FixedFile(inputs[index], originals[index], text, counts[index]) for index, text in sorted(current.items())]
     return FixOutcome(result, files, sorted(refused.items()))
 

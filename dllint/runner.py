@@ -15,7 +15,7 @@ import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
@@ -83,8 +83,13 @@ class Runner:
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
         self.jobs = jobs
+        # `--fix` rounds: display path -> (text, notebook or (tree, imports)) of
+        # the last round, so files a round did not change are not parsed again
+        self.kept_parses: Optional[Dict[str, tuple]] = None
 
-    def run(self, inputs: Iterable[Input], missing: Sequence[str] = ()) -> RunResult:
+    def run(self, inputs: Iterable[Input], missing: Sequence[str] = (), only: Optional[Set[str]] = None) -> RunResult:
+        """Lint `inputs`; with `only`, every input is read and indexed but only
+        the files displayed with those paths are checked (`--fix` rounds)."""
         result = RunResult()
         for path in missing:
             result.diagnostics.append(_engine_diagnostic(path, "DL002", "no such file or directory"))
@@ -107,7 +112,7 @@ class Runner:
         # for the second pass (forked workers inherit it): noqa warnings in cells
         self._notebooks = notebooks
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
-        to_check = [(item, info) for item, info in parsed if id(info) in ml_modules]
+        to_check = [(item, info) for item, info in parsed if id(info) in ml_modules and (only is None or item.display_path in only)]
         if self._parallel_jobs(len(to_check)) > 1:
             self._check_in_parallel(to_check, project, result)
         else:
@@ -135,7 +140,8 @@ class Runner:
         if is_notebook(item.display_path):
             _STEP[0] = "reading the notebook"
             try:
-                notebook = read_notebook(text)
+                notebook = self._kept(item.display_path + "\0notebook", text) or read_notebook(text)
+                self._keep(item.display_path + "\0notebook", text, notebook)
             except MalformedNotebook as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
                 return None
@@ -150,7 +156,8 @@ class Runner:
             return None
         _STEP[0] = "parsing"
         try:
-            tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
+            kept = self._kept(item.display_path, text)
+            tree = item.tree if item.tree is not None else kept[0] if kept else parse_source(text, item.display_path)
         except InvalidSyntax as error:
             result.diagnostics.append(
                 _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
@@ -168,7 +175,18 @@ class Runner:
         # each new file (that alone made parsing a large corpus 4x slower).
         gc.freeze()
         source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
-        return item, project.add(source, ImportMap(tree, module_name, is_package), is_package)
+        imports = kept[1] if kept and kept[0] is tree else ImportMap(tree, module_name, is_package)
+        self._keep(item.display_path, text, (tree, imports))
+        return item, project.add(source, imports, is_package)
+
+    def _kept(self, key: str, text: str):
+        if self.kept_parses is None or key not in self.kept_parses or self.kept_parses[key][0] != text:
+            return None
+        return self.kept_parses[key][1]
+
+    def _keep(self, key: str, text: str, value) -> None:
+        if self.kept_parses is not None:
+            self.kept_parses[key] = (text, value)
 
     def _parallel_jobs(self, files: int) -> int:
         jobs = max(1, min(self.jobs if self.jobs else (os.cpu_count() or 1), files // _FILES_PER_CHUNK))

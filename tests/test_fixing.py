@@ -194,3 +194,29 @@ def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
     outcome = fix_run(Runner(Settings(root=tmp_path), rules=[Stubborn]), [Input("train.py", path)], (), unsafe_fixes=False)
     assert [changed.text for changed in outcome.files] == ["again()\nimport torch\n"]
     assert outcome.fixed == 1
+
+
+def test_later_rounds_check_only_the_files_that_changed_and_parse_nothing_else_again(tmp_path, monkeypatch):
+    """The first round lints the whole project; after it only the fixed files are
+    checked again, and the others are not even parsed again (issue 13: fixing a
+    large project took as many whole-project runs as there were rounds)."""
+    import dllint.runner as runner_module
+    from dllint.fixing import fix_run
+    from dllint.runner import Input, Runner
+    from dllint.settings import Settings
+
+    (tmp_path / "train.py").write_text(BUGGY)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    (tmp_path / "models.py").write_text("from torch import nn\n\nclass Net(nn.Module):\n    pass\n")
+    checked, parsed = [], []
+    real_check, real_parse = Runner._check, runner_module.parse_source
+    monkeypatch.setattr(Runner, "_check", lambda self, item, *rest: checked.append(item.display_path) or real_check(self, item, *rest))
+    monkeypatch.setattr(runner_module, "parse_source", lambda text, path: parsed.append(path) or real_parse(text, path))
+    inputs = [Input(name, tmp_path / name) for name in ("clean.py", "models.py", "train.py")]
+    outcome = fix_run(Runner(Settings(root=tmp_path), jobs=1), inputs, (), unsafe_fixes=True)
+    assert [changed.item.display_path for changed in outcome.files] == ["train.py"]
+    assert outcome.fixed == 2  # loss.backward() in round 1, then optimizer.zero_grad()
+    rounds = len(checked) - 3
+    assert rounds >= 1 and checked[3:] == ["train.py"] * rounds
+    assert sorted(parsed[:3]) == ["clean.py", "models.py", "train.py"] and set(parsed[3:]) == {"train.py"}
+    assert [d.code for d in outcome.result.diagnostics] == []

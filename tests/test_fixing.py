@@ -220,3 +220,18 @@ def test_later_rounds_check_only_the_files_that_changed_and_parse_nothing_else_a
     assert rounds >= 1 and checked[3:] == ["train.py"] * rounds
     assert sorted(parsed[:3]) == ["clean.py", "models.py", "train.py"] and set(parsed[3:]) == {"train.py"}
     assert [d.code for d in outcome.result.diagnostics] == []
+
+
+def test_an_inserted_line_takes_the_files_crlf(project):
+    path = project("train.py", BUGGY.replace("\n", "\r\n").encode("utf-8"))
+    run("--fix", "--unsafe-fixes", "train.py")
+    fixed = BUGGY.replace("    loss.backward\n", "    optimizer.zero_grad()\n    loss.backward()\n")
+    assert path.read_bytes() == fixed.replace("\n", "\r\n").encode("utf-8")
+
+
+def test_noqa_inside_a_notebook_cell_keeps_the_finding_and_its_code(project):
+    cell = "loss = model(x).sum()\nloss.backward  # noqa: DL103\noptimizer.step\n"
+    path = project("nb.ipynb", notebook(code("import torch\nfrom torch import nn\nmodel = nn.Linear(2, 2)\n"), code(cell)))
+    run("--fix", "nb.ipynb")
+    source = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"])
+    assert source == cell.replace("optimizer.step\n", "optimizer.step()")

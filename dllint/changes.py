@@ -41,6 +41,16 @@ def replace(source: SourceFile, node: ast.expr, code: str) -> Optional[Change]:
     return _anchored(REPLACE, source, node, code)
 
 
+def rename_attribute(source: SourceFile, node: ast.Attribute, name: str) -> Optional[Change]:
+    """`F.softmax` -> `F.log_softmax`: only the attribute's name is replaced
+    (whatever comes before it, on any number of lines, stays as written)."""
+    span = span_of(source, node)
+    if span is None:
+        return None
+    (end_line, end_column) = span[1]
+    return Change(REPLACE, (end_line, end_column - len(node.attr)), (end_line, end_column), name)
+
+
 def keep_part(source: SourceFile, node: ast.expr, part: ast.expr) -> Optional[Change]:
     """`node` becomes its sub-expression `part`, kept as written
     (`F.softmax(logits, dim=1)` -> `logits`; `total.item()` -> `total`)."""

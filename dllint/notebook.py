@@ -380,7 +380,10 @@ def source_with_python(cell: "CodeCell", python: str) -> Optional[str]:
             continue
         if any(old[index] != dedented_lines[index] for index in range(i1, i2)):
             return None
-        lines += [prefix + line if line.strip() else line for line in new[j1:j2]]
+        if tag == "replace" and i2 - i1 == j2 - j1:  # lines changed in place keep their own indentation
+            lines += [(prefix if source_lines[i].startswith(prefix) else "") + line for i, line in zip(range(i1, i2), new[j1:j2])]
+        else:
+            lines += [prefix + line if line.strip() else line for line in new[j1:j2]]
     return "\n".join(lines) + ("\n" if ends_with_newline and lines else "")
 
 

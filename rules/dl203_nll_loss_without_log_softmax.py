@@ -80,10 +80,7 @@ class NllLossWithoutLogSoftmax(Rule):
         if inline is None or not isinstance(inline.call.func, ast.Attribute):
             return None
         function = inline.call.func
-        replacement = f"{self.source.segment(function.value)}.log_softmax"
-        if "\n" in replacement or "#" in replacement:
-            return None
-        change = changes.replace(self.source, function, replacement)
+        change = changes.rename_attribute(self.source, function, "log_softmax")
         if change is None:
             return None
         return Fix(message=f"Use `log_softmax` instead of `{function.attr}`", changes=(change,), safe=True)

@@ -161,3 +161,12 @@ def test_linting_never_imports_libcst(tmp_path):
     assert plain.stderr.endswith("no libcst"), plain.stderr
     reported = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert reported.stderr.endswith("libcst"), reported.stderr  # JSON reports the fix's edits: only then
+
+
+def test_a_renamed_attribute_keeps_what_comes_before_it_on_other_lines():
+    from rules.dl203_nll_loss_without_log_softmax import NllLossWithoutLogSoftmax
+
+    text = "import torch\nimport torch.nn as nn\n\nloss_fn = nn.NLLLoss()\nloss = loss_fn((torch  # the module\n    .softmax)(scores, dim=-1), target)\n"
+    result = Runner(Settings(), rules=[NllLossWithoutLogSoftmax]).run([Input("example.py", text=text)])
+    (finding,) = result.diagnostics
+    assert apply_fixes(text, [finding.fix]) == text.replace(".softmax)", ".log_softmax)")

@@ -140,6 +140,8 @@ def _list_rules() -> int:
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the findings: auto colours a terminal unless NO_COLOR is set.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False, readable=False), envvar="DLLINT_CACHE_DIR", show_envvar=True, help="Keep results between runs in this folder (default: .dllint_cache in the project root).")
+@click.option("--no-cache", is_flag=True, help="Read and write no cache: check every file from scratch.")
 @click.option("--fix/--no-fix", "fix", default=None, help="Apply the fixes that are safe (with --unsafe-fixes, the unsafe ones too) and report what remains.")
 @click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None, help="Count unsafe fixes as fixable: --fix, --diff and --fix-only apply them too.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff and write nothing; exit 1 when there is something to fix.")
@@ -184,6 +186,8 @@ def _run(
     color: str,
     output_file: Optional[Path],
     jobs: int,
+    cache_dir: Optional[Path],
+    no_cache: bool,
     fix: Optional[bool],
     unsafe_fixes: Optional[bool],
     show_diff: bool,
@@ -287,7 +291,7 @@ def _run(
         raise click.exceptions.Exit(EXIT_CLEAN)
 
     _STEP[0] = "checking the files"
-    runner = Runner(settings, jobs=jobs, resolver=resolver)
+    runner = Runner(settings, jobs=jobs, resolver=resolver, cache_folder=None if no_cache else _cache_folder(cache_dir, settings.root))
     chosen = output_format or settings.output_format or DEFAULT_FORMAT
     report = _Report(chosen, color, output_file, quiet, verbose, statistics, SourceLines(stdin_texts))
     if show_diff or fix_only or settings.fix:
@@ -304,6 +308,13 @@ def _run(
     _STEP[0] = "writing the report"
     report.write(result, settings)
     raise click.exceptions.Exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _cache_folder(explicit: Optional[Path], root: Path) -> Path:
+    """`--cache-dir` (or `$DLLINT_CACHE_DIR`), else `.dllint_cache` in the project root."""
+    from dllint.cache import CACHE_FOLDER
+
+    return Path(explicit) if explicit is not None else Path(root) / CACHE_FOLDER
 
 
 def _with_missing(diagnostics: Sequence[Diagnostic], missing: Sequence[str]) -> List[Diagnostic]:

@@ -15,7 +15,7 @@ import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
@@ -23,13 +23,16 @@ from dllint.registry import ENGINE_CODES, all_rules
 from dllint.rule import Rule
 from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
-from dllint.semantic.project import ModuleInfo, ProjectIndex, module_name_for
+from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file
 from dllint.source import _check_size as read_file_limit_error
 from dllint.time_budget import FileTimeout, TimeBudget
 from dllint.tree import walk
 from dllint.suppression import Suppressions, file_is_skipped
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.cache import Cache
 
 
 @dataclass
@@ -60,21 +63,37 @@ def _engine_diagnostic(path: str, code: str, message: str, line: int = 1, column
 def read_input(item: Input, max_bytes: int = 0) -> str:
     if item.text is not None:
         return item.text
+    return decode_source(read_data(item, max_bytes))
+
+
+def read_data(item: Input, max_bytes: int = 0) -> bytes:
+    """The raw bytes of an input that has no `text` (UnreadableSource if none)."""
     if item.data is not None:
         if max_bytes and len(item.data) > max_bytes:
             read_file_limit_error(len(item.data), max_bytes)
-        return decode_source(item.data)
+        return item.data
     assert item.path is not None
-    return decode_source(read_file(item.path, max_bytes))
+    return read_file(item.path, max_bytes)
 
 
 class Runner:
     """`apply_noqa=False` leaves `# noqa` comments to the caller (flake8 reads
     them itself, and honours its own `--disable-noqa`). `resolver` (a
     `config.SettingsResolver`) gives each file the settings of its closest
-    configuration; without it `settings` apply to every file."""
+    configuration; without it `settings` apply to every file. `cache_folder`
+    keeps results between runs there (`dllint/cache.py`); without it, every
+    run starts from nothing."""
 
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None, jobs: int = 1, *, apply_noqa: bool = True, resolver=None):
+    def __init__(
+        self,
+        settings: Settings,
+        rules: Optional[Sequence[Type[Rule]]] = None,
+        jobs: int = 1,
+        *,
+        apply_noqa: bool = True,
+        resolver=None,
+        cache_folder: Optional[Path] = None,
+    ):
         self.settings = settings
         self.selection = CodeSelection(settings)
         self.resolver = resolver
@@ -83,9 +102,20 @@ class Runner:
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
         self.jobs = jobs
-        # `--fix` rounds: display path -> (text, notebook or (tree, imports)) of
-        # the last round, so files a round did not change are not parsed again
+        self.cache: Optional["Cache"] = None
+        if cache_folder is not None:
+            from dllint.cache import Cache
+
+            self.cache = Cache(cache_folder, self._runner_fingerprint())
+        # `--fix` rounds: display path -> (text, notebook, or tree, imports and
+        # names of an ML file, whose tree the run keeps anyway) of the round
+        # before, so files a round did not change are not parsed again
         self.kept_parses: Optional[Dict[str, tuple]] = None
+
+    def _runner_fingerprint(self) -> str:
+        """What of this runner, beyond each file's settings, can change a finding."""
+        rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self.rules)
+        return f"noqa={self.apply_noqa}|{rules}"
 
     def run(self, inputs: Iterable[Input], missing: Sequence[str] = (), only: Optional[Set[str]] = None) -> RunResult:
         """Lint `inputs`; with `only`, every input is read and indexed but only
@@ -96,10 +126,11 @@ class Runner:
         project = ProjectIndex()
         parsed: List[Tuple[Input, ModuleInfo]] = []
         notebooks: Dict[str, Notebook] = {}
+        first_pass = _FirstPass(project, result, notebooks)
         for item in inputs:
             result.files_checked += 1
             try:
-                added = self._read_and_index(item, project, result, notebooks)
+                added = self._read_and_index(item, first_pass)
             except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
                 step = _STEP[0]
                 result.tracebacks.append(f"{item.display_path}: {step}\n{traceback.format_exc()}")
@@ -112,12 +143,15 @@ class Runner:
         # for the second pass (forked workers inherit it): noqa warnings in cells
         self._notebooks = notebooks
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
-        to_check = [(item, info) for item, info in parsed if id(info) in ml_modules and (only is None or item.display_path in only)]
+        position = {id(info): number for number, info in enumerate(project.all_modules())}
+        to_check = [_Check(item, position[id(info)]) for item, info in parsed
+                    if id(info) in ml_modules and (only is None or item.display_path in only)]
+        if self.cache is not None and to_check:
+            to_check = self._cached_results(to_check, project, first_pass.contents, result)
         if self._parallel_jobs(len(to_check)) > 1:
             self._check_in_parallel(to_check, project, result)
         else:
-            for item, info in to_check:
-                result.diagnostics.extend(self._check(item, info, project, result))
+            self._check_all(to_check, project, result)
 
         kept = [d for d in result.diagnostics if self._reported(d)]
         if notebooks:
@@ -126,17 +160,65 @@ class Runner:
         result.diagnostics = kept
         return result
 
-    def _read_and_index(
-        self, item: Input, project: ProjectIndex, result: RunResult, notebooks: Dict[str, Notebook]
-    ) -> Optional[Tuple[Input, ModuleInfo]]:
+    def _read_and_index(self, item: Input, run: "_FirstPass") -> Optional[Tuple[Input, ModuleInfo]]:
         """First pass over one file: read, parse, add to the project index.
-        None when the file gets a DL001/DL002 or is skipped."""
+        None when the file gets a DL001/DL002 or is skipped. With a cache, a
+        file whose bytes it knows is neither decoded nor parsed."""
         _STEP[0] = "reading"
+        result = run.result
+        data: Optional[bytes] = None
+        if item.text is None:
+            try:
+                data = read_data(item, int(self.settings.max_file_size * 1e6))
+            except UnreadableSource as error:
+                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+                return None
+        _STEP[0] = "indexing"
+        module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
+        notebook = is_notebook(item.display_path)
+        content = entry_key = None
+        if self.cache is not None and item.tree is None:
+            from dllint.cache import content_hash
+
+            content = content_hash(data if data is not None else item.text.encode("utf-8", "surrogatepass"))  # type: ignore[union-attr]
+            if not notebook:  # (a notebook is read every time: its cells are needed to report)
+                entry_key = self.cache.index_key(item.display_path, module_name, is_package, content)
+                entry = self.cache.get("index", entry_key)
+                if entry is not None:
+                    try:
+                        info = self._index_from_cache(entry, item, data, module_name, is_package, run)
+                    except (KeyError, TypeError, ValueError, AttributeError):
+                        pass  # not an entry this version wrote: index the file itself
+                    else:
+                        if info is None:
+                            return None
+                        run.contents[id(info)] = content
+                        return item, info
+        added, entry = self._index_file(item, data, module_name, is_package, run)
+        if entry_key is not None and entry is not None:
+            self.cache.put("index", entry_key, entry)  # type: ignore[union-attr]
+        if added is not None and content is not None:
+            run.contents[id(added[1])] = content
+        return added
+
+    def _index_file(
+        self, item: Input, data: Optional[bytes], module_name: str, is_package: bool, run: "_FirstPass"
+    ) -> Tuple[Optional[Tuple[Input, ModuleInfo]], Optional[Dict[str, object]]]:
+        """Index one file from its text: returns it with its module (None when
+        there is nothing to check), and what the cache may keep of it (None:
+        nothing, it is read every time)."""
+        result = run.result
+
+        def fail(diagnostic: Diagnostic) -> Tuple[None, Dict[str, object]]:
+            from dllint.cache import diagnostics_to_json
+
+            result.diagnostics.append(diagnostic)
+            return None, {"diagnostics": diagnostics_to_json([diagnostic])}
+
         try:
-            text = read_input(item, int(self.settings.max_file_size * 1e6))
+            text = item.text if item.text is not None else decode_source(data)  # type: ignore[arg-type]
         except UnreadableSource as error:
-            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
-            return None
+            return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
         if is_notebook(item.display_path):
             _STEP[0] = "reading the notebook"
             try:
@@ -144,42 +226,50 @@ class Runner:
                 self._keep(item.display_path + "\0notebook", text, notebook)
             except MalformedNotebook as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
-                return None
-            notebooks[item.display_path] = notebook
+                return None, None
+            run.notebooks[item.display_path] = notebook
             for problem in notebook.errors:
                 result.diagnostics.append(
                     replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
                 )
             text = notebook.program
             item = replace(item, text=text, data=None)
+            module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
         if file_is_skipped(text):
-            return None
+            return None, {"skipped": True}
         _STEP[0] = "parsing"
         try:
             kept = self._kept(item.display_path, text)
             tree = item.tree if item.tree is not None else kept[0] if kept else parse_source(text, item.display_path)
         except InvalidSyntax as error:
-            result.diagnostics.append(
-                _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column)
-            )
-            return None
+            return fail(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column))
         except UnreadableSource as error:
-            result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
-            return None
+            return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
         _STEP[0] = "indexing"
-        module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
-        if item.display_path in notebooks:
-            module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
-        # Every tree stays alive until the run ends; freezing them keeps the
-        # cyclic garbage collector from rescanning millions of nodes after
-        # each new file (that alone made parsing a large corpus 4x slower).
-        gc.freeze()
-        source = SourceFile(path=item.display_path, text=text, tree=tree, module_name=module_name)
-        imports = kept[1] if kept and kept[0] is tree else ImportMap(tree, module_name, is_package)
-        self._keep(item.display_path, text, (tree, imports))
-        return item, project.add(source, imports, is_package)
+        source = SourceFile(path=item.display_path, text=text, module_name=module_name)
+        if kept and kept[0] is tree:
+            imports, names = kept[1], kept[2]
+        else:
+            imports = ImportMap(tree, module_name, is_package)
+            # The facts of each definition cost a walk of the file: recorded now
+            # for ML code, read from the tree if ever asked for elsewhere.
+            names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
+        info = run.project.add(source, imports, is_package, names)
+        if item.tree is not None or imports.imports_ml_framework:
+            # Given by the caller (flake8), or ML code, nearly always checked:
+            # kept for the run (shared copy-on-write by forked processes).
+            # Freezing keeps the cyclic collector from rescanning every kept
+            # node after each file (that alone made parsing 4x slower).
+            source.adopt_tree(tree, pinned=True)
+            gc.freeze()
+            self._keep(item.display_path, text, (tree, imports, names))  # (kept for the run anyway)
+        elif run.kept.keep(source):
+            source.adopt_tree(tree)
+        entry = {"imports": [imports.names, imports.star_modules, imports.imported_modules], "names": names.to_json()}
+        return (item, info), entry
 
     def _kept(self, key: str, text: str):
+        """What a `--fix` round before this one kept of the file, if its text is the same."""
         if self.kept_parses is None or key not in self.kept_parses or self.kept_parses[key][0] != text:
             return None
         return self.kept_parses[key][1]
@@ -187,6 +277,56 @@ class Runner:
     def _keep(self, key: str, text: str, value) -> None:
         if self.kept_parses is not None:
             self.kept_parses[key] = (text, value)
+
+    @staticmethod
+    def _index_from_cache(
+        entry: Dict[str, object], item: Input, data: Optional[bytes], module_name: str, is_package: bool, run: "_FirstPass"
+    ) -> Optional[ModuleInfo]:
+        from dllint.cache import diagnostics_from_json
+
+        if entry.get("skipped"):
+            return None
+        if "diagnostics" in entry:
+            run.result.diagnostics.extend(diagnostics_from_json(entry["diagnostics"]))  # type: ignore[arg-type]
+            return None
+        names, star_modules, imported_modules = entry["imports"]  # type: ignore[misc]
+        imports = ImportMap.restore(names, star_modules, imported_modules)
+        defined = DefinedNames.from_json(entry["names"])  # type: ignore[arg-type]
+        source = SourceFile(path=item.display_path, text=item.text, module_name=module_name, data=data)
+        return run.project.add(source, imports, is_package, defined)
+
+    def _cached_results(
+        self, to_check: List["_Check"], project: ProjectIndex, contents: Dict[int, str], result: RunResult
+    ) -> List["_Check"]:
+        """Findings the cache holds for files of `to_check`; returns the files
+        still to check, each with the key its findings will be kept under."""
+        from dllint.cache import dependency_hashes, diagnostics_from_json
+
+        assert self.cache is not None
+        modules = project.all_modules()
+        dependencies = dependency_hashes(project, contents)
+        remaining = []
+        for check in to_check:
+            info = modules[check.module]
+            if id(info) not in contents:
+                remaining.append(check)
+                continue
+            settings, _ = self._settings_for(Path(check.item.display_path))
+            check.key = self.cache.results_key(
+                check.item.display_path, _settings_fingerprint(settings), contents[id(info)], dependencies[id(info)])
+            cached = self.cache.get("results", check.key)
+            if cached is not None:
+                try:
+                    found = diagnostics_from_json(cached["diagnostics"])
+                    warnings = [str(warning) for warning in cached["warnings"]]
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    pass
+                else:
+                    result.diagnostics.extend(found)
+                    result.warnings.extend(warnings)
+                    continue
+            remaining.append(check)
+        return remaining
 
     def _parallel_jobs(self, files: int) -> int:
         jobs = max(1, min(self.jobs if self.jobs else (os.cpu_count() or 1), files // _FILES_PER_CHUNK))
@@ -198,17 +338,41 @@ class Runner:
             return 1  # the project index is shared by forking; elsewhere, one process
         return jobs
 
-    def _check_in_parallel(self, to_check: List[Tuple[Input, ModuleInfo]], project: ProjectIndex, result: RunResult) -> None:
+    def _check_all(self, to_check: Sequence["_Check"], project: ProjectIndex, result: RunResult) -> ProjectIndex:
+        """The second pass over `to_check` in this process; findings go to
+        `result`. Trees are parsed as the checks ask for them; when those
+        held pass `_PARSED_TEXT_BUDGET`, the index starts afresh (no tree, no
+        model, no cached fact), so memory stays bounded however large the
+        run. Returns the index it ended with."""
+        modules = project.all_modules()
+        for check in to_check:
+            if project.parsed_text_size > _PARSED_TEXT_BUDGET:
+                project = _forget_trees(project)
+                modules = project.all_modules()
+            failures, warnings = len(result.tracebacks), len(result.warnings)
+            diagnostics = self._check(check.item, modules[check.module], project, result)
+            result.diagnostics.extend(diagnostics)
+            if self.cache is not None and check.key is not None and len(result.tracebacks) == failures:
+                # (a rule that failed or ran out of time is tried again next time)
+                from dllint.cache import diagnostics_to_json
+
+                self.cache.put("results", check.key, {
+                    "diagnostics": diagnostics_to_json(diagnostics), "warnings": result.warnings[warnings:]})
+        return project
+
+    def _check_in_parallel(self, to_check: List["_Check"], project: ProjectIndex, result: RunResult) -> None:
         """The second pass over several processes. They are forked after the
-        first pass, so each starts with every parsed tree and the whole
-        project index already in memory (shared copy-on-write; the trees are
-        frozen out of the garbage collector, which would otherwise touch and
-        copy them), and takes chunks of files as it finishes the last."""
+        first pass, so each starts with the whole project index (and the
+        trees the first pass kept) already in memory, shared copy-on-write
+        (frozen out of the garbage collector, which would otherwise touch and
+        copy it), parses the other trees it needs itself, and takes chunks of
+        files as it finishes the last."""
+        import multiprocessing
+
         global _FORKED
         _FORKED = (self, to_check, project)
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
-        import multiprocessing
-
+        gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
                 for diagnostics, tracebacks, warnings in pool.imap_unordered(_check_chunk, chunks):
@@ -217,6 +381,7 @@ class Runner:
                     result.warnings.extend(warnings)
         finally:
             _FORKED = None
+            gc.unfreeze()
 
     def _settings_for(self, path: Path) -> Tuple[Settings, CodeSelection]:
         settings = self.settings if self.resolver is None else self.resolver.for_path(path, is_dir=False)
@@ -317,16 +482,87 @@ _STEP = ["reading"]
 
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
+# Characters of source text whose trees (and semantic models) one process may
+# hold while checking before it forgets them all: about 30 bytes of tree per
+# character, so some 500 MB of trees, whatever the size of the run.
+_PARSED_TEXT_BUDGET = 16_000_000
+# Trees the first pass keeps for the second, so that a small run parses each
+# file once; past this much text, it keeps none (a large run parses the files
+# it checks again, in the process that checks them).
+_KEPT_TREES_BUDGET = 3_000_000
 # What a forked process of `Runner._check_in_parallel` works on (inherited, never pickled).
-_FORKED: Optional[Tuple["Runner", List[Tuple[Input, ModuleInfo]], ProjectIndex]] = None
+_FORKED: Optional[Tuple["Runner", List["_Check"], ProjectIndex]] = None
+# The index one forked process checks with (it may start afresh, see `_check_all`).
+_PROJECT_IN_PROCESS: Optional[ProjectIndex] = None
+
+
+def _settings_fingerprint(settings: Settings) -> str:
+    """What of a file's settings can change its findings, as text."""
+    return repr((
+        settings.select, settings.ignore, settings.extend_select, settings.extend_ignore,
+        sorted(settings.per_file_ignores.items()), sorted((code, sorted(options.items(), key=repr)) for code, options in settings.rule_options.items()),
+        str(settings.root), settings.per_file_timeout,
+    ))
+
+
+@dataclass
+class _Check:
+    """A file of the second pass: its input, its module's place in
+    `ProjectIndex.all_modules()`, and the cache key of its findings."""
+
+    item: Input
+    module: int
+    key: Optional[str] = None
+
+
+class _TreesKept:
+    """The first pass's trees, kept while the run is small (see `_KEPT_TREES_BUDGET`)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.sources: List[SourceFile] = []
+
+    def keep(self, source: SourceFile) -> bool:
+        if self.size > self.budget:
+            return False
+        self.size += len(source.text)
+        if self.size <= self.budget:
+            self.sources.append(source)
+            return True
+        for kept in self.sources:  # too large a run: keep none
+            kept.forget_tree()
+        self.sources = []
+        return False
+
+
+@dataclass
+class _FirstPass:
+    """What the first pass builds: the index, the findings so far, the
+    notebooks read, the trees kept, and each module's content hash (by `id`
+    of its `ModuleInfo`, for the cache)."""
+
+    project: ProjectIndex
+    result: RunResult
+    notebooks: Dict[str, Notebook]
+    kept: _TreesKept = field(default_factory=lambda: _TreesKept(_KEPT_TREES_BUDGET))
+    contents: Dict[int, str] = field(default_factory=dict)
+
+
+def _forget_trees(project: ProjectIndex) -> ProjectIndex:
+    fresh = project.fresh()
+    # the old index's models refer to one another (cycles): collect them now
+    gc.collect()
+    return fresh
 
 
 def _check_chunk(indices: range) -> Tuple[List[Diagnostic], List[str], List[str]]:
+    global _PROJECT_IN_PROCESS
     runner, to_check, project = _FORKED  # type: ignore[misc]
+    if _PROJECT_IN_PROCESS is None:
+        _PROJECT_IN_PROCESS = project
     partial = RunResult()
-    for index in indices:
-        item, info = to_check[index]
-        partial.diagnostics.extend(runner._check(item, info, project, partial))
+    _PROJECT_IN_PROCESS = runner._check_all([to_check[index] for index in indices], _PROJECT_IN_PROCESS, partial)
     return partial.diagnostics, partial.tracebacks, partial.warnings
 
 

@@ -27,6 +27,7 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".mypy_cache",
     ".pytest_cache",
     ".ruff_cache",
+    ".dllint_cache",
 )
 
 

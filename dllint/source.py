@@ -15,8 +15,7 @@ import re
 import stat
 import tokenize
 import warnings
-from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
 from dllint.python_versions import newer_syntax_hint
@@ -157,20 +156,91 @@ def parse_source(text: str, filename: str) -> ast.Module:
                 gc.enable()
 
 
-@dataclass
 class SourceFile:
-    """A parsed file. `path` is the path as the user gave it (for output)."""
+    """A file's text and, parsed on first use, its tree. `path` is the path
+    as the user gave it (for output).
 
-    path: str
-    text: str
-    tree: ast.Module
-    module_name: str = ""
-    lines: List[str] = field(default_factory=list)
-    _segment_lines: Optional[List[bytes]] = field(default=None, repr=False, compare=False)
+    The project index keeps a `SourceFile` for every module of the run but
+    parses only those a question reaches (`ModuleInfo.source`): the text is
+    cheap to keep, a tree costs about twenty times its text."""
 
-    def __post_init__(self) -> None:
-        if not self.lines:
-            self.lines = source_lines(self.text)
+    def __init__(
+        self,
+        path: str,
+        text: Optional[str] = None,
+        tree: Optional[ast.Module] = None,
+        module_name: str = "",
+        lines: Optional[List[str]] = None,
+        *,
+        data: Optional[bytes] = None,
+    ):
+        """Give the `text`, or the file's raw `data` (bytes), decoded on first use."""
+        if text is None and data is None:
+            raise ValueError("a SourceFile needs its text or its data")
+        self.path = path
+        self._text = text
+        self._data = data
+        self.module_name = module_name
+        self._tree = tree
+        self._lines = lines or None
+        self._segment_lines: Optional[List[bytes]] = None
+        # told +len(text) when the tree is parsed or adopted, -len(text) when
+        # it is forgotten (the project index counts the trees it holds)
+        self.on_tree: Optional[Callable[[int], None]] = None
+        # a tree kept for the whole run (given by the caller, or kept by the
+        # first pass and shared by forked processes): never forgotten
+        self.pinned = False
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = decode_source(self._data)  # type: ignore[arg-type]
+            self._data = None
+        return self._text
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self.adopt_tree(parse_source(self.text, self.path))
+        return self._tree  # type: ignore[return-value]
+
+    def adopt_tree(self, tree: ast.Module, *, pinned: bool = False) -> None:
+        """Hold `tree`, already parsed from `text` elsewhere."""
+        self.pinned = self.pinned or pinned
+        if self._tree is None and self.on_tree is not None and not self.pinned:
+            self.on_tree(len(self.text))
+        self._tree = tree
+
+    def without_tree(self) -> "SourceFile":
+        """A new `SourceFile` of the same text, nothing parsed (but a pinned tree)."""
+        if self.pinned:
+            copy = SourceFile(self.path, self._text, self._tree, self.module_name, self._lines, data=self._data)
+            copy.pinned = True
+            return copy
+        return SourceFile(self.path, self._text, module_name=self.module_name, data=self._data)
+
+    def forget_tree(self) -> None:
+        """Drop the tree and what was computed from the text (parsed again on use)."""
+        if self.pinned:
+            return
+        if self._tree is not None and self.on_tree is not None:
+            self.on_tree(-len(self.text))
+        self._tree = None
+        self._lines = None
+        self._segment_lines = None
+
+    @property
+    def has_tree(self) -> bool:
+        return self._tree is not None
+
+    @property
+    def lines(self) -> List[str]:
+        if self._lines is None:
+            self._lines = source_lines(self.text)
+        return self._lines
+
+    def __repr__(self) -> str:
+        return f"SourceFile(path={self.path!r}, module_name={self.module_name!r})"
 
     @classmethod
     def from_text(cls, path: str, text: str, module_name: str = "") -> "SourceFile":

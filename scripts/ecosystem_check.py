@@ -429,9 +429,12 @@ def lint_repo(repo: Repo, checkout: Path, command: Sequence[str], native_noteboo
         )
         files = [_relative(line.strip(), root) for line in shown.stdout.splitlines() if line.strip()]
         originals = [checkout / notebooks[f][0] if f in notebooks else root / f for f in files]
+        # a cache of its own, thrown away with the staging folder: every
+        # check is a cold run, and nothing is written into the checkouts
+        environment = dict(os.environ, DLLINT_CACHE_DIR=str(Path(staging) / ".dllint_cache"))
         run = subprocess.run(
             [*command, "--isolated", "--exit-zero", "--quiet", "--format", "concise", *targets], cwd=root,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False, env=environment,
         )
         if run.returncode not in (0, 1):
             print(f"{repo.name}: dllint exited {run.returncode}: {run.stderr.strip()[-500:]}", file=sys.stderr)

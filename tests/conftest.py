@@ -1,6 +1,12 @@
+import os
+import tempfile
 import textwrap
 
 import pytest
+
+# The CLI keeps a cache (.dllint_cache in the project root) by default: the
+# suite's runs keep theirs out of the repository, in one folder of their own.
+os.environ.setdefault("DLLINT_CACHE_DIR", tempfile.mkdtemp(prefix="dllint-test-cache-"))
 
 # A small training script with one DL103 finding at 7:5 (`loss.backward`).
 BUGGY = textwrap.dedent(

@@ -110,6 +110,15 @@ class ImportMap:
                     full = f"{base}.{alias.name}" if base else alias.name
                     self.names[alias.asname or alias.name] = canonical(full)
 
+    @classmethod
+    def restore(cls, names: Dict[str, str], star_modules: List[str], imported_modules: List[str]) -> "ImportMap":
+        """An import map saved earlier (`names`, `star_modules`, `imported_modules`)."""
+        restored = cls.__new__(cls)
+        restored.names = dict(names)
+        restored.star_modules = list(star_modules)
+        restored.imported_modules = list(imported_modules)
+        return restored
+
     @property
     def imports_ml_framework(self) -> bool:
         return any(name.split(".")[0] in ML_FRAMEWORKS for name in self.imported_modules)

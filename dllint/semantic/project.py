@@ -11,12 +11,14 @@ another module asks a question about it.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.semantic.catalog import MODEL_BASES
 from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
+from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -44,15 +46,190 @@ def module_name_for(path: Path) -> Tuple[str, bool]:
     return ".".join(part for part in parts if part), is_package
 
 
-@dataclass
+# Text patterns the index tests on every top-level function and method, so
+# that "may a call of `name` reach a backward call?" is answered for the
+# whole project without parsing it again (`training_loops._name_may_reach`).
+BACKWARD_CALL_TEXT = re.compile(r"\.\s*(manual_)?backward\s*\(")
+STEP_CALL_TEXT = re.compile(r"\.\s*(optimizer_)?step\s*\(")
+DEFINITION_PATTERNS: Tuple["re.Pattern[str]", ...] = (BACKWARD_CALL_TEXT, STEP_CALL_TEXT)
+
+
+class DefinitionFacts:
+    """What the index keeps of one top-level function or method of a
+    top-level class: where it is, which of `DEFINITION_PATTERNS` its lines
+    match, and the last names of the calls in its body."""
+
+    __slots__ = ("name", "line", "column", "matched", "calls")
+
+    def __init__(self, name: str, line: int, column: int, matched: FrozenSet[str], calls: FrozenSet[str]):
+        self.name = name
+        self.line = line
+        self.column = column
+        self.matched = matched
+        self.calls = calls
+
+    @classmethod
+    def of(cls, node: FunctionNode, lines: Sequence[str]) -> "DefinitionFacts":
+        text = "\n".join(lines[node.lineno - 1 : node.end_lineno or node.lineno])
+        matched = frozenset(pattern.pattern for pattern in DEFINITION_PATTERNS if pattern.search(text))
+        return cls(node.name, node.lineno, node.col_offset, matched, frozenset(called_names(node.body)))
+
+    def to_json(self) -> list:
+        return [self.name, self.line, self.column, sorted(self.matched), sorted(self.calls)]
+
+    @classmethod
+    def from_json(cls, item: Sequence) -> "DefinitionFacts":
+        name, line, column, matched, calls = item
+        return cls(name, line, column, frozenset(matched), frozenset(calls))
+
+
+def called_names(roots: Sequence[ast.AST]) -> set:
+    """The last names of every call under `roots` (`f` of `f(x)`, `step` of `opt.step()`)."""
+    names = set()
+    call, attribute, name = ast.Call, ast.Attribute, ast.Name
+    for root in roots:
+        for node in walk(root):
+            if node.__class__ is call:
+                func = node.func  # type: ignore[attr-defined]
+                if func.__class__ is attribute:
+                    names.add(func.attr)
+                elif func.__class__ is name:
+                    names.add(func.id)
+    return names
+
+
+@dataclass(frozen=True)
+class DefinedNames:
+    """The names a module defines at its top level (classes and functions,
+    also inside a top-level `if`), the names of the methods of its top-level
+    classes, and the facts of those functions and methods, in that order
+    (None when not recorded: they are then read from the tree on first use):
+    what the index answers without the module's tree."""
+
+    classes: Tuple[str, ...] = ()
+    functions: Tuple[str, ...] = ()
+    methods: Tuple[str, ...] = ()
+    definitions: Optional[Tuple[DefinitionFacts, ...]] = None
+
+    @classmethod
+    def of(cls, tree: ast.Module, lines: Optional[Sequence[str]] = None) -> "DefinedNames":
+        """`lines` (the file's lines) lets it record each definition's facts."""
+        classes, functions = _top_level_definitions(tree)
+        methods = tuple(sorted({
+            statement.name
+            for node in classes.values()
+            for statement in node.body
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }))
+        definitions = None if lines is None else _definition_facts(classes, functions, lines)
+        return cls(tuple(classes), tuple(functions), methods, definitions)
+
+    def to_json(self) -> list:
+        definitions = None if self.definitions is None else [facts.to_json() for facts in self.definitions]
+        return [list(self.classes), list(self.functions), list(self.methods), definitions]
+
+    @classmethod
+    def from_json(cls, item: Sequence) -> "DefinedNames":
+        classes, functions, methods, definitions = item
+        facts = None if definitions is None else tuple(DefinitionFacts.from_json(one) for one in definitions)
+        return cls(tuple(classes), tuple(functions), tuple(methods), facts)
+
+
+def _definition_facts(classes: Dict[str, ast.ClassDef], functions: Dict[str, FunctionNode], lines: Sequence[str]) -> Tuple[DefinitionFacts, ...]:
+    found = [DefinitionFacts.of(node, lines) for node in functions.values()]
+    found += [
+        DefinitionFacts.of(statement, lines)
+        for node in classes.values()
+        for statement in node.body
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    return tuple(found)
+
+
+def _top_level_definitions(tree: ast.Module) -> Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]:
+    classes: Dict[str, ast.ClassDef] = {}
+    functions: Dict[str, FunctionNode] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = node
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = node
+        elif isinstance(node, ast.If):  # `if TYPE_CHECKING:` / version switches
+            for inner in node.body + node.orelse:
+                if isinstance(inner, ast.ClassDef):
+                    classes.setdefault(inner.name, inner)
+                elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions.setdefault(inner.name, inner)
+    return classes, functions
+
+
 class ModuleInfo:
-    name: str
-    source: "SourceFile"
-    imports: ImportMap
-    is_package: bool = False
-    classes: Dict[str, ast.ClassDef] = field(default_factory=dict)
-    functions: Dict[str, FunctionNode] = field(default_factory=dict)
-    _model: Optional["ModuleModel"] = None
+    """One module of the run as the index keeps it for the whole run: its
+    name, imports, the names it defines and its text (`source.text`).
+
+    Its tree is parsed on first use (`source.tree`, `classes`, `functions`),
+    in the process that asks; most modules of a large run are never asked
+    about, and keeping every tree of a run costs gigabytes."""
+
+    def __init__(self, name: str, source: "SourceFile", imports: ImportMap, is_package: bool = False, names: Optional[DefinedNames] = None):
+        self.name = name
+        self.source = source
+        self.imports = imports
+        self.is_package = is_package
+        self.names = names if names is not None else DefinedNames.of(source.tree, source.lines)
+        self._class_names = frozenset(self.names.classes)
+        self._function_names = frozenset(self.names.functions)
+        self._method_names = frozenset(self.names.methods)
+        self._facts: Optional[Dict[str, List[DefinitionFacts]]] = None
+        self._definitions: Optional[Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]] = None
+        self._model: Optional["ModuleModel"] = None
+
+    def __repr__(self) -> str:
+        return f"ModuleInfo({self.name!r}, {self.source.path!r})"
+
+    @property
+    def classes(self) -> Dict[str, ast.ClassDef]:
+        return self._nodes()[0]
+
+    @property
+    def functions(self) -> Dict[str, FunctionNode]:
+        return self._nodes()[1]
+
+    def defines(self, name: str) -> bool:
+        """Whether `name` is a top-level class or function here (no tree needed)."""
+        return name in self._class_names or name in self._function_names
+
+    def defines_class(self, name: str) -> bool:
+        return name in self._class_names
+
+    def defines_function(self, name: str) -> bool:
+        return name in self._function_names
+
+    def defines_method(self, name: str) -> bool:
+        """Whether a top-level class here has a method called `name`."""
+        return name in self._method_names
+
+    def facts_named(self, name: str) -> List[DefinitionFacts]:
+        """The facts of the top-level function called `name` and of the
+        methods called `name` of top-level classes, in that order. A module
+        whose first pass did not record them is parsed only when it defines
+        `name`."""
+        if name not in self._function_names and name not in self._method_names:
+            return []
+        if self._facts is None:
+            self._facts = {}
+            definitions = self.names.definitions
+            if definitions is None:  # not recorded by the first pass: read the tree
+                classes, functions = self._nodes()
+                definitions = _definition_facts(classes, functions, self.source.lines)
+            for facts in definitions:
+                self._facts.setdefault(facts.name, []).append(facts)
+        return self._facts.get(name, [])
+
+    def _nodes(self) -> Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]:
+        if self._definitions is None:
+            self._definitions = _top_level_definitions(self.source.tree)
+        return self._definitions
 
 
 class ProjectIndex:
@@ -63,27 +240,38 @@ class ProjectIndex:
         self._imported: Optional[Dict[int, List[ModuleInfo]]] = None
         self._by_last_part: Dict[str, List[ModuleInfo]] = {}
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
+        # characters of text whose tree is held (what a long run's memory follows)
+        self.parsed_text_size = 0
 
     # -- building --------------------------------------------------------
-    def add(self, source: "SourceFile", imports: ImportMap, is_package: bool = False) -> ModuleInfo:
-        info = ModuleInfo(source.module_name, source, imports, is_package)
-        for node in source.tree.body:
-            if isinstance(node, ast.ClassDef):
-                info.classes[node.name] = node
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                info.functions[node.name] = node
-            elif isinstance(node, ast.If):  # `if TYPE_CHECKING:` / version switches
-                for inner in node.body + node.orelse:
-                    if isinstance(inner, ast.ClassDef):
-                        info.classes.setdefault(inner.name, inner)
-                    elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        info.functions.setdefault(inner.name, inner)
+    def add(self, source: "SourceFile", imports: ImportMap, is_package: bool = False, names: Optional[DefinedNames] = None) -> ModuleInfo:
+        """Register a module. Without `names`, they are read from its tree
+        (which is then kept); with them, the tree is parsed only if asked for."""
+        info = ModuleInfo(source.module_name, source, imports, is_package, names)
+        self._register(info)
+        return info
+
+    def _register(self, info: ModuleInfo) -> None:
+        if info.source.has_tree and not info.source.pinned:
+            self.parsed_text_size += len(info.source.text)
+        info.source.on_tree = self._count_parsed
         # Two files may share a name (two `train.py` in one run); the first wins
         # the exact name, both stay reachable through their own sources.
         self.modules.setdefault(info.name, info)
         self._same_name.setdefault(info.name, []).append(info)
         self._by_last_part.setdefault(info.name.rsplit(".", 1)[-1], []).append(info)
-        return info
+
+    def fresh(self) -> "ProjectIndex":
+        """The same modules with nothing computed: no tree, no `ModuleModel`,
+        none of the caches that analyses keep on the index. A long run starts
+        afresh when too many trees have been parsed. `all_modules()` keeps its order."""
+        project = ProjectIndex()
+        for info in self.all_modules():
+            project._register(ModuleInfo(info.name, info.source.without_tree(), info.imports, info.is_package, info.names))
+        return project
+
+    def _count_parsed(self, size: int) -> None:
+        self.parsed_text_size += size
 
     # -- lookup ----------------------------------------------------------
     def module(self, name: str, near: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
@@ -112,11 +300,11 @@ class ProjectIndex:
             return None
         module_name, attribute = qualname.rsplit(".", 1)
         info = self.module(module_name, near)
-        if info is not None and attribute not in info.classes and attribute not in info.functions:
+        if info is not None and not info.defines(attribute):
             # Two scripts folders linted together may both have a `model.py`;
             # the one that defines the name is the one meant.
             for other in self._by_last_part.get(module_name.rsplit(".", 1)[-1], ()):
-                if other.name == info.name and (attribute in other.classes or attribute in other.functions):
+                if other.name == info.name and other.defines(attribute):
                     info = other
                     break
         if info is None:
@@ -124,9 +312,9 @@ class ProjectIndex:
             # whole name minus its last part, already tried; a package's
             # `__init__` re-exporting a name is followed through its imports.
             return None
-        if attribute in info.classes:
+        if info.defines_class(attribute):
             return info, info.classes[attribute]
-        if attribute in info.functions:
+        if info.defines(attribute):
             return info, info.functions[attribute]
         reexport = info.imports.names.get(attribute)
         if reexport and reexport != qualname:

@@ -83,10 +83,11 @@ import ast
 import re
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
+from dllint.semantic.project import BACKWARD_CALL_TEXT, STEP_CALL_TEXT, DefinitionFacts, called_names
 from dllint.semantic.scopes import pick_binding
 from dllint.semantic.values import BATCH, DATA, MODEL, OPTIMIZER, Value
 from dllint.tree import children, statements, walk
@@ -592,8 +593,8 @@ class TrainingLoops:
 # -- the cheap pre-test: which names may lead to a backward call --------------
 
 # A backward call as written: `.backward(`, `.manual_backward(`.
-_BACKWARD_CALL_TEXT = re.compile(r"\.\s*(manual_)?backward\s*\(")
-_STEP_CALL_TEXT = re.compile(r"\.\s*(optimizer_)?step\s*\(")
+_BACKWARD_CALL_TEXT = BACKWARD_CALL_TEXT
+_STEP_CALL_TEXT = STEP_CALL_TEXT
 _DEFINITIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -602,54 +603,58 @@ def _text_of(model: "ModuleModel", node: ast.AST) -> str:
     return "\n".join(lines[node.lineno - 1 : (getattr(node, "end_lineno", None) or node.lineno)])
 
 
-def _called_names(roots: Sequence[ast.AST]) -> set:
-    names = set()
-    for root in roots:
-        for node in walk(root):
-            if isinstance(node, ast.Call):
-                func = node.func
-                if isinstance(func, ast.Attribute):
-                    names.add(func.attr)
-                elif isinstance(func, ast.Name):
-                    names.add(func.id)
-    return names
+_called_names = called_names
 
 
-def _definitions(model: "ModuleModel") -> Dict[str, List[Tuple["ModuleModel", FunctionNode]]]:
-    """Every top-level function and method of a top-level class in the project, by name."""
+class _DefinitionsByName:
+    """Every top-level function and method of a top-level class in the
+    project, by name, as the index's `DefinitionFacts` (no tree is parsed)."""
+
+    def __init__(self, project) -> None:
+        self.module_count = len(project.modules)
+        self._found: Dict[str, List[Tuple[str, DefinitionFacts]]] = {}
+        # (path, line, column, pattern) -> whether a call of it may reach the pattern
+        self.reaches: Dict[Tuple[str, int, int, str], bool] = {}
+
+    def get(self, project, name: str) -> List[Tuple[str, DefinitionFacts]]:
+        """(path of the module, facts) of each definition called `name`."""
+        found = self._found.get(name)
+        if found is None:
+            found = self._found[name] = [
+                (info.source.path, facts) for info in project.all_modules() for facts in info.facts_named(name)
+            ]
+        return found
+
+
+def _definitions(model: "ModuleModel") -> _DefinitionsByName:
     project = model.project
     index = _DEFINITIONS.get(project)
-    if index is None or index[0] != len(project.modules):
-        # (module count, name -> definitions, (function id, pattern) -> may reach it)
-        found: Dict[str, List[Tuple[object, FunctionNode]]] = {}
-        for info in project.all_modules():
-            for function in info.functions.values():
-                found.setdefault(function.name, []).append((info, function))
-            for class_node in info.classes.values():
-                for statement in class_node.body:
-                    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        found.setdefault(statement.name, []).append((info, statement))
-        index = (len(project.modules), found, {})
-        _DEFINITIONS[project] = index
-    return index[1]
+    if index is None or index.module_count != len(project.modules):
+        index = _DEFINITIONS[project] = _DefinitionsByName(project)
+    return index
 
 
 def _name_may_reach(model: "ModuleModel", name: str, pattern: "re.Pattern[str]", depth: int) -> bool:
     """Whether a call named `name` may run code whose text matches `pattern`."""
     if pattern.search(f".{name}("):
         return True
-    _definitions(model)
-    known = _DEFINITIONS[model.project][2]
-    candidates = [(info.source, function) for info, function in _definitions(model).get(name, ())]
-    candidates += [(model.source, function) for function in model.training_loops._local_functions_named(name)]
-    for source, function in candidates:
-        key = (id(function), pattern.pattern)
+    definitions = _definitions(model)
+    known = definitions.reaches
+    # (where it is, whether its text matches, the names it calls (computed when needed))
+    candidates: List[Tuple[Tuple[str, int, int, str], bool, Callable[[], Iterable[str]]]] = []
+    for path, facts in definitions.get(model.project, name):
+        candidates.append(((path, facts.line, facts.column, pattern.pattern), pattern.pattern in facts.matched, lambda facts=facts: facts.calls))
+    source = model.source
+    for function in model.training_loops._local_functions_named(name):
+        text = "\n".join(source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
+        key = (source.path, function.lineno, function.col_offset, pattern.pattern)
+        candidates.append((key, bool(pattern.search(text)), lambda function=function: _called_names(function.body)))
+    for key, matches, calls in candidates:
         if key not in known:
             known[key] = False
-            text = "\n".join(source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
-            answer = bool(pattern.search(text))
+            answer = matches
             if not answer and depth > 0:
-                answer = any(_name_may_reach(model, inner, pattern, depth - 1) for inner in _called_names(function.body) if inner != name)
+                answer = any(_name_may_reach(model, inner, pattern, depth - 1) for inner in calls() if inner != name)
             known[key] = answer
         if known[key]:
             return True

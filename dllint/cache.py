@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence
 
 from dllint import __version__
-from dllint.diagnostics import Diagnostic, Edit, Fix
+from dllint.diagnostics import Change, Diagnostic, Fix
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.project import ProjectIndex
@@ -259,7 +259,8 @@ def diagnostics_to_json(diagnostics: Iterable[Diagnostic]) -> List[Dict[str, Any
             item["fix"] = {
                 "message": d.fix.message,
                 "safe": d.fix.safe,
-                "edits": [[list(e.start), list(e.end), e.replacement, e.cell] for e in d.fix.edits],
+                "changes": [[c.kind, list(c.start), list(c.end), c.code, [list(c.part[0]), list(c.part[1])] if c.part else None, c.cell]
+                            for c in d.fix.changes],
             }
         found.append(item)
     return found
@@ -281,7 +282,10 @@ def diagnostics_from_json(items: Sequence[Dict[str, Any]]) -> List[Diagnostic]:
                 end_column=item.get("end_column"),
                 fix=None if fix is None else Fix(
                     message=fix["message"],
-                    edits=tuple(Edit(tuple(start), tuple(end), replacement, cell) for start, end, replacement, cell in fix["edits"]),
+                    changes=tuple(
+                        Change(kind, tuple(start), tuple(end), code, (tuple(part[0]), tuple(part[1])) if part else None, cell)
+                        for kind, start, end, code, part, cell in fix["changes"]
+                    ),
                     safe=fix["safe"],
                 ),
                 statement_line=item.get("statement_line"),

@@ -14,12 +14,42 @@ from typing import Optional, Tuple
 class Edit:
     """Replace the text between two positions (1-based line, 1-based column).
 
-    In a notebook, `cell` is the cell (1-based, as Jupyter numbers them) and
-    the positions are within it; elsewhere it is None."""
+    Edits are what a fix does to the text, as JSON and SARIF report it; they
+    are derived from the libcst rewrite (`fixes.text_edits`), never written
+    by a rule. In a notebook, `cell` is the cell (1-based, as Jupyter numbers
+    them) and the positions are within it; elsewhere it is None."""
 
     start: Tuple[int, int]
     end: Tuple[int, int]
     replacement: str
+    cell: Optional[int] = None
+
+
+# What a `Change` does to the node it is anchored at (see `dllint/changes.py`).
+REPLACE = "replace"  # the expression becomes `code` (an expression)
+KEEP_PART = "keep-part"  # the expression becomes its sub-expression at `part`, kept as written
+CALL = "call"  # the expression `x.eval` becomes the call `x.eval()`
+CALL_METHOD = "call-method"  # the expression `loss` becomes `loss.<code>()`
+SET_KEYWORD = "set-keyword"  # the call gets the keyword argument `code` (`name=value`), or that value
+INSERT_BEFORE = "insert-before"  # the statement starting here gets the statement `code` above it
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a fix, anchored at a node of the file by that node's
+    position (1-based line, 1-based character column, end exclusive, as
+    `SourceFile.position` gives it; for INSERT_BEFORE the statement's start).
+
+    Rules describe *what* to change against the `ast` nodes they see; the
+    fixer finds the same node in libcst's concrete tree by its position and
+    rewrites it there (`fixes.py`). In a notebook, `cell` is the cell and the
+    positions are within it."""
+
+    kind: str
+    start: Tuple[int, int]
+    end: Tuple[int, int]
+    code: str = ""
+    part: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None  # KEEP_PART: the sub-expression kept
     cell: Optional[int] = None
 
 
@@ -32,7 +62,7 @@ class Fix:
     """
 
     message: str
-    edits: Tuple[Edit, ...]
+    changes: Tuple[Change, ...]
     safe: bool = True
 
 

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from dllint.diagnostics import Diagnostic
+from dllint.diagnostics import Change, Diagnostic
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -307,25 +307,84 @@ def to_cell_positions(diagnostic: Diagnostic, notebook: Notebook) -> Diagnostic:
         if end_cell != cell:  # cannot happen for a node; keep the output sane
             end_line = line
     fix = diagnostic.fix
-    if fix is not None and shift and any("\n" in edit.replacement for edit in fix.edits):
-        fix = None  # a new line would lack the indentation IPython took away
     if fix is not None:
-        edits = []
-        for edit in fix.edits:
-            edit_cell, start_line = notebook.locate(edit.start[0])
-            _, stop_line = notebook.locate(edit.end[0])
-            edit_found = notebook.cell_numbered(edit_cell)
-            edit_shift = edit_found.indent if edit_found is not None else 0
-            edits.append(dataclasses.replace(
-                edit, start=(start_line, edit.start[1] + edit_shift), end=(stop_line, edit.end[1] + edit_shift), cell=edit_cell
-            ))
-        fix = dataclasses.replace(fix, edits=tuple(edits))
+        changes = [_change_in_cell(change, notebook) for change in fix.changes]
+        if any(change is None for change in changes) or len({change.cell for change in changes}) > 1:  # type: ignore[union-attr]
+            fix = None  # a fix spread over cells is not offered
+        else:
+            fix = dataclasses.replace(fix, changes=tuple(changes))  # type: ignore[arg-type]
     statement_line = notebook.locate(diagnostic.statement_line)[1] if diagnostic.statement_line else None
     end_column = diagnostic.end_column + shift if diagnostic.end_column is not None else None
     return dataclasses.replace(
         diagnostic, cell=cell, line=line, column=diagnostic.column + shift, end_line=end_line, end_column=end_column,
         fix=fix, statement_line=statement_line, message=_cell_lines_in(diagnostic.message, notebook),
     )
+
+
+def _change_in_cell(change: Change, notebook: Notebook) -> Optional[Change]:
+    """The change with its positions given within its cell (None when they
+    are not in one cell)."""
+    def in_cell(position: Tuple[int, int]) -> Tuple[int, Tuple[int, int]]:
+        number, line = notebook.locate(position[0])
+        found = notebook.cell_numbered(number)
+        return number, (line, position[1] + (found.indent if found is not None else 0))
+
+    cell, start = in_cell(change.start)
+    end_cell, end = in_cell(change.end)
+    part = None
+    if change.part is not None:
+        part_cell, part_start = in_cell(change.part[0])
+        part_end_cell, part_end = in_cell(change.part[1])
+        if {part_cell, part_end_cell} != {cell}:
+            return None
+        part = (part_start, part_end)
+    if end_cell != cell:
+        return None
+    return dataclasses.replace(change, start=start, end=end, part=part, cell=cell)
+
+
+def in_python_of_cell(change: Change, cell: "CodeCell") -> Change:
+    """A change given within `cell` (as reported) given within the cell's
+    Python text instead (`cell.python`: the columns IPython's dedent took away)."""
+    def shifted(position: Tuple[int, int]) -> Tuple[int, int]:
+        return position[0], position[1] - cell.indent
+
+    part = (shifted(change.part[0]), shifted(change.part[1])) if change.part is not None else None
+    return dataclasses.replace(change, start=shifted(change.start), end=shifted(change.end), part=part, cell=None)
+
+
+def source_with_python(cell: "CodeCell", python: str) -> Optional[str]:
+    """The cell's source once its Python text (`cell.python`) has become
+    `python`: lines the fix did not touch are the source's own (magics and
+    shell lines included), new or changed lines get back the indentation
+    IPython took away. None when the fix changed a line that is IPython
+    syntax in the source (it was `pass` in the Python text)."""
+    import difflib
+
+    ends_with_newline = cell.source.endswith("\n")
+    source_lines = cell.source.split("\n")
+    dedented_lines = _without_leading_indent(cell.source)[0].split("\n")
+    if ends_with_newline:
+        source_lines.pop()
+        dedented_lines.pop()
+    old, new = cell.python.split("\n")[:-1], python.split("\n")
+    if new and new[-1] == "":
+        new.pop()
+    if len(old) != len(source_lines):
+        return None
+    prefix = cell.source[: cell.indent]
+    lines: List[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            lines += source_lines[i1:i2]
+            continue
+        if any(old[index] != dedented_lines[index] for index in range(i1, i2)):
+            return None
+        if tag == "replace" and i2 - i1 == j2 - j1:  # lines changed in place keep their own indentation
+            lines += [(prefix if source_lines[i].startswith(prefix) else "") + line for i, line in zip(range(i1, i2), new[j1:j2])]
+        else:
+            lines += [prefix + line if line.strip() else line for line in new[j1:j2]]
+    return "\n".join(lines) + ("\n" if ends_with_newline and lines else "")
 
 
 _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")

@@ -15,7 +15,7 @@ import os
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
@@ -107,13 +107,19 @@ class Runner:
             from dllint.cache import Cache
 
             self.cache = Cache(cache_folder, self._runner_fingerprint())
+        # `--fix` rounds: display path -> (text, notebook, or tree, imports and
+        # names of an ML file, whose tree the run keeps anyway) of the round
+        # before, so files a round did not change are not parsed again
+        self.kept_parses: Optional[Dict[str, tuple]] = None
 
     def _runner_fingerprint(self) -> str:
         """What of this runner, beyond each file's settings, can change a finding."""
         rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self.rules)
         return f"noqa={self.apply_noqa}|{rules}"
 
-    def run(self, inputs: Iterable[Input], missing: Sequence[str] = ()) -> RunResult:
+    def run(self, inputs: Iterable[Input], missing: Sequence[str] = (), only: Optional[Set[str]] = None) -> RunResult:
+        """Lint `inputs`; with `only`, every input is read and indexed but only
+        the files displayed with those paths are checked (`--fix` rounds)."""
         result = RunResult()
         for path in missing:
             result.diagnostics.append(_engine_diagnostic(path, "DL002", "no such file or directory"))
@@ -138,7 +144,8 @@ class Runner:
         self._notebooks = notebooks
         ml_modules = _modules_using_ml(project, [info for _, info in parsed])
         position = {id(info): number for number, info in enumerate(project.all_modules())}
-        to_check = [_Check(item, position[id(info)]) for item, info in parsed if id(info) in ml_modules]
+        to_check = [_Check(item, position[id(info)]) for item, info in parsed
+                    if id(info) in ml_modules and (only is None or item.display_path in only)]
         if self.cache is not None and to_check:
             to_check = self._cached_results(to_check, project, first_pass.contents, result)
         if self._parallel_jobs(len(to_check)) > 1:
@@ -215,7 +222,8 @@ class Runner:
         if is_notebook(item.display_path):
             _STEP[0] = "reading the notebook"
             try:
-                notebook = read_notebook(text)
+                notebook = self._kept(item.display_path + "\0notebook", text) or read_notebook(text)
+                self._keep(item.display_path + "\0notebook", text, notebook)
             except MalformedNotebook as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
                 return None, None
@@ -231,17 +239,21 @@ class Runner:
             return None, {"skipped": True}
         _STEP[0] = "parsing"
         try:
-            tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
+            kept = self._kept(item.display_path, text)
+            tree = item.tree if item.tree is not None else kept[0] if kept else parse_source(text, item.display_path)
         except InvalidSyntax as error:
             return fail(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column))
         except UnreadableSource as error:
             return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
         _STEP[0] = "indexing"
         source = SourceFile(path=item.display_path, text=text, module_name=module_name)
-        imports = ImportMap(tree, module_name, is_package)
-        # The facts of each definition cost a walk of the file: recorded now
-        # for ML code, read from the tree if ever asked for elsewhere.
-        names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
+        if kept and kept[0] is tree:
+            imports, names = kept[1], kept[2]
+        else:
+            imports = ImportMap(tree, module_name, is_package)
+            # The facts of each definition cost a walk of the file: recorded now
+            # for ML code, read from the tree if ever asked for elsewhere.
+            names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
         info = run.project.add(source, imports, is_package, names)
         if item.tree is not None or imports.imports_ml_framework:
             # Given by the caller (flake8), or ML code, nearly always checked:
@@ -250,10 +262,21 @@ class Runner:
             # node after each file (that alone made parsing 4x slower).
             source.adopt_tree(tree, pinned=True)
             gc.freeze()
+            self._keep(item.display_path, text, (tree, imports, names))  # (kept for the run anyway)
         elif run.kept.keep(source):
             source.adopt_tree(tree)
         entry = {"imports": [imports.names, imports.star_modules, imports.imported_modules], "names": names.to_json()}
         return (item, info), entry
+
+    def _kept(self, key: str, text: str):
+        """What a `--fix` round before this one kept of the file, if its text is the same."""
+        if self.kept_parses is None or key not in self.kept_parses or self.kept_parses[key][0] != text:
+            return None
+        return self.kept_parses[key][1]
+
+    def _keep(self, key: str, text: str, value) -> None:
+        if self.kept_parses is not None:
+            self.kept_parses[key] = (text, value)
 
     @staticmethod
     def _index_from_cache(

@@ -2,7 +2,7 @@
 missing call (`optimizer.zero_grad()`, `model.eval()`, `model.train()`).
 
 The new line takes the indentation of the statement it goes next to and the
-file's own line ending. Where that cannot be done by inserting a line (the
+file's own line ending (libcst prints it in the block's indentation). Where that cannot be done by inserting a line (the
 statement shares its line with another, `if x: y`, or `a; b`), there is no
 edit and the finding simply has no fix.
 """
@@ -11,34 +11,15 @@ from __future__ import annotations
 import ast
 from typing import Optional
 
-from dllint.diagnostics import Edit
+from dllint import changes
+from dllint.diagnostics import Change
 from dllint.source import SourceFile
 
 
-def newline_of(source: SourceFile) -> str:
-    """The file's line ending (that of its first line)."""
-    end = source.text.find("\n")
-    return "\r\n" if end > 0 and source.text[end - 1] == "\r" else "\n"
-
-
-def _indentation(source: SourceFile, statement: ast.stmt) -> Optional[str]:
-    """The whitespace before `statement` on its first line, or None when
-    something else comes first on that line."""
-    line = statement.lineno
-    if not 1 <= line <= len(source.lines):
-        return None
-    text = source.lines[line - 1]
-    prefix = text[: source.character_column(line, statement.col_offset) - 1]
-    return prefix if prefix.strip() == "" else None
-
-
-def insert_before(source: SourceFile, statement: ast.stmt, code: str) -> Optional[Edit]:
-    """An edit that puts `code` on a new line just above `statement`."""
-    indentation = _indentation(source, statement)
-    if indentation is None:
-        return None
-    position = (statement.lineno, 1)
-    return Edit(position, position, f"{indentation}{code}{newline_of(source)}")
+def insert_before(source: SourceFile, statement: ast.stmt, code: str) -> Optional[Change]:
+    """A change that puts `code` on a new line just above `statement`
+    (see `changes.insert_before`)."""
+    return changes.insert_before(source, statement, code)
 
 
 def binds_name(statement: ast.AST, name: str) -> bool:

@@ -139,8 +139,8 @@ class InferenceInTrainingMode(Rule):
         statement = self._inference_block(call)
         if statement is None or binds_name(statement, root.id):
             return None
-        edit = insert_before(self.source, statement, f"{model}.eval()")
-        return Fix(f"Call `{model}.eval()` before the inference", (edit,), safe=False) if edit else None
+        change = insert_before(self.source, statement, f"{model}.eval()")
+        return Fix(f"Call `{model}.eval()` before the inference", (change,), safe=False) if change else None
 
     def _inference_block(self, node: ast.AST) -> Optional[ast.stmt]:
         """The statement holding `node`, widened to the `with` blocks and the

@@ -87,8 +87,8 @@ class TrainingResumesInEvalMode(Rule):
             return None
         if self.source.segment(body[0]).replace(" ", "") == f"{model}.train()":
             return None  # already there: the mode is lost elsewhere, and this would not help
-        edit = insert_before(self.source, body[0], f"{model}.train()")
-        return Fix(f"Call `{model}.train()` at the start of each iteration", (edit,), safe=False) if edit else None
+        change = insert_before(self.source, body[0], f"{model}.train()")
+        return Fix(f"Call `{model}.train()` at the start of each iteration", (change,), safe=False) if change else None
 
     VALID = [
         Valid(

@@ -1,7 +1,8 @@
 import ast
 import re
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.values import LOSS, MODEL, OPTIMIZER, SCHEDULER
 
@@ -67,12 +68,8 @@ class MethodNotCalled(Rule):
         else:
             purpose = self._PURPOSE[attribute.attr]
         expression = self.source.segment(attribute)
-        _, _, end_line, end_column = self.source.position(attribute)
-        fix = Fix(
-            message=f"Call `{expression}()`",
-            edits=(Edit((end_line, end_column), (end_line, end_column), "()"),),
-            safe=True,
-        )
+        change = changes.call(self.source, attribute)
+        fix = Fix(message=f"Call `{expression}()`", changes=(change,), safe=True) if change is not None else None
         self.report(attribute, expression=expression, purpose=purpose, fix=fix)
 
     VALID = [

@@ -1,7 +1,8 @@
 import ast
 import re
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS, SOFTMAX
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -78,13 +79,11 @@ class NllLossWithoutLogSoftmax(Rule):
         inline = site.inline_activation()
         if inline is None or not isinstance(inline.call.func, ast.Attribute):
             return None
-        _, _, end_line, end_column = self.source.position(inline.call.func)
-        attribute = inline.call.func.attr
-        return Fix(
-            message=f"Use `log_softmax` instead of `{attribute}`",
-            edits=(Edit((end_line, end_column - len(attribute)), (end_line, end_column), "log_softmax"),),
-            safe=True,
-        )
+        function = inline.call.func
+        change = changes.rename_attribute(self.source, function, "log_softmax")
+        if change is None:
+            return None
+        return Fix(message=f"Use `log_softmax` instead of `{function.attr}`", changes=(change,), safe=True)
 
     VALID = [
         Valid(

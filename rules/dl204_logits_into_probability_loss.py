@@ -1,7 +1,8 @@
 import ast
 import re
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -93,18 +94,12 @@ class LogitsIntoProbabilityLoss(Rule):
             if reference is None:
                 return None
             replacement = f"{reference}(from_logits=True)"
-            start_line, start_column, end_line, end_column = self.source.position(node)
-            return Fix(f"Use `{replacement}`", (Edit((start_line, start_column), (end_line, end_column), replacement),), safe=False)
+            change = changes.replace(self.source, node, replacement)
+            return Fix(f"Use `{replacement}`", (change,), safe=False) if change is not None else None
         if not isinstance(node, ast.Call):
             return None
-        if spec.from_logits is not None:
-            start_line, start_column, end_line, end_column = self.source.position(spec.from_logits)
-            return Fix("Set `from_logits=True`", (Edit((start_line, start_column), (end_line, end_column), "True"),), safe=False)
-        _, _, end_line, end_column = self.source.position(node)
-        before = self.source.segment(node)[:-1].rstrip()
-        separator = "" if before.endswith(("(", ",")) else ", "
-        position = (end_line, end_column - 1)
-        return Fix("Set `from_logits=True`", (Edit(position, position, f"{separator}from_logits=True"),), safe=False)
+        change = changes.set_keyword(self.source, node, "from_logits", "True")
+        return Fix("Set `from_logits=True`", (change,), safe=False) if change is not None else None
 
     VALID = [
         Valid(

@@ -2,7 +2,8 @@ import ast
 import re
 from typing import Optional
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.initializers import CONSTANT, initializer_ops, rewritten_later
 from dllint.semantic.layers import PARAM
@@ -136,8 +137,8 @@ class ConstantHiddenWeights(Rule):
         if isinstance(node.args[0], ast.Starred) or len(node.args) > (2 if qualified.endswith("constant_") else 1):
             return None
         replacement = f"{self.source.segment(node.func.value)}.xavier_uniform_({self.source.segment(node.args[0])})"
-        start_line, start_column, end_line, end_column = self.source.position(node)
-        return Fix(f"Use `{replacement}`", (Edit((start_line, start_column), (end_line, end_column), replacement),), safe=False)
+        change = changes.replace(self.source, node, replacement)
+        return Fix(f"Use `{replacement}`", (change,), safe=False) if change is not None else None
 
     VALID = [
         Valid(

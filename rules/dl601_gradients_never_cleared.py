@@ -120,10 +120,10 @@ class GradientsNeverCleared(Rule):
             return None
         first = min(backwards, key=lambda event: (event.node.lineno, event.node.col_offset))
         statement = self._statement_in_loop(first.node, loop)
-        edit = insert_before(self.source, statement, f"{optimizer}.zero_grad()") if statement is not None else None
-        if edit is None:
+        change = insert_before(self.source, statement, f"{optimizer}.zero_grad()") if statement is not None else None
+        if change is None:
             return None
-        return Fix(f"Call `{optimizer}.zero_grad()` before `backward()`", (edit,), safe=False)
+        return Fix(f"Call `{optimizer}.zero_grad()` before `backward()`", (change,), safe=False)
 
     def _statement_in_loop(self, node: ast.AST, loop: LoopNode) -> Optional[ast.stmt]:
         """The statement holding `node`, if no other loop (nor a function)

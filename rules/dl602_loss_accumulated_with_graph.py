@@ -1,7 +1,8 @@
 import ast
 from typing import List, Optional
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Change, Fix
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic import catalog
 from dllint.semantic.autograd import DISABLED, ENABLED
@@ -97,15 +98,16 @@ class LossAccumulatedWithGraph(Rule):
         text = self.source.segment(loss)
         if not isinstance(loss, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):
             text = f"({text})"
-        line, column, end_line, end_column = self.source.position(loss)
-        start, end = (line, column), (end_line, end_column)
-        extra = self._item_fix_edits(accumulation, loss)
+        extra = self._item_fix_changes(accumulation, loss)
         if extra is not None:
-            return Fix(f"Accumulate `{text}.item()`", (Edit(start, end, f"{text}.item()"),) + tuple(extra), safe=True)
-        return Fix(f"Accumulate `{text}.detach()`", (Edit(start, end, f"{text}.detach()"),), safe=False)
+            item = changes.call_method(self.source, loss, "item")
+            if item is not None and None not in extra:
+                return Fix(f"Accumulate `{text}.item()`", (item,) + tuple(extra), safe=True)
+        detach = changes.call_method(self.source, loss, "detach")
+        return Fix(f"Accumulate `{text}.detach()`", (detach,), safe=False) if detach is not None else None
 
-    def _item_fix_edits(self, accumulation: Accumulation, loss: ast.expr) -> Optional[List[Edit]]:
-        """The other edits that make the `.item()` fix safe, or None when it is not:
+    def _item_fix_changes(self, accumulation: Accumulation, loss: ast.expr) -> Optional[List[Optional[Change]]]:
+        """The other changes that make the `.item()` fix safe, or None when it is not:
         the loss holds one number, and the total is only ever printed or logged."""
         target = accumulation.target
         if not isinstance(target, ast.Name):
@@ -125,11 +127,7 @@ class LossAccumulatedWithGraph(Rule):
         starts = assigned_values(scope, target.id)
         if starts and all(isinstance(v, ast.Constant) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) for v in starts):
             # The total becomes a number: `total.item()` must become `total`.
-            edits = []
-            for call in uses.item_calls:
-                line, column, end_line, end_column = self.source.position(call)
-                edits.append(Edit((line, column), (end_line, end_column), target.id))
-            return edits
+            return [changes.keep_part(self.source, call, call.func.value) for call in uses.item_calls]
         if starts and all(isinstance(v, ast.Call) and self.semantic.qualified_name(v.func) in catalog.TORCH_FRESH_TENSORS for v in starts):
             return []  # a tensor total stays a tensor: `total.item()` still works
         return None

@@ -201,3 +201,13 @@ def test_noqa_warnings_are_repeated_by_a_warm_run(tmp_path):
         inputs = [Input(display_path="train.py", path=root / "train.py")]
         runs.append(Runner(Settings(root=root), cache_folder=cache).run(inputs).warnings)
     assert runs[0] and runs[0] == runs[1]
+
+
+def test_findings_with_fixes_survive_the_cache():
+    """A fix's changes (kind, anchor, code, kept part, cell) come back from the cache as they went in."""
+    from dllint.cache import diagnostics_from_json, diagnostics_to_json
+    from dllint.diagnostics import INSERT_BEFORE, KEEP_PART, Change, Diagnostic, Fix
+
+    changes = (Change(KEEP_PART, (3, 8), (3, 30), part=((3, 18), (3, 24))), Change(INSERT_BEFORE, (5, 5), (5, 5), "model.eval()", cell=2))
+    found = [Diagnostic("train.py", 3, 8, "DL201", "m", name="n", end_line=3, end_column=30, fix=Fix("f", changes, safe=False))]
+    assert diagnostics_from_json(json.loads(json.dumps(diagnostics_to_json(found)))) == found

@@ -176,7 +176,7 @@ def test_real_process_fix(project):
 def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
     """Rounds stop when the only fixes left were applied before: without
     that, a fix that leaves its finding would repeat its edit every round."""
-    from dllint.diagnostics import Edit, Fix
+    from dllint.diagnostics import INSERT_BEFORE, Change, Fix
     from dllint.fixing import fix_run
     from dllint.rule import Rule
     from dllint.runner import Input, Runner
@@ -187,10 +187,51 @@ def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
         name = "stubborn"
 
         def visit_Module(self, node):
-            self.report(node, "always", fix=Fix("Add a comment", (Edit((1, 1), (1, 1), "# again\n"),), safe=True))
+            self.report(node, "always", fix=Fix("Add a call", (Change(INSERT_BEFORE, (1, 1), (1, 1), "again()"),), safe=True))
 
     path = tmp_path / "train.py"
     path.write_text("import torch\n")
     outcome = fix_run(Runner(Settings(root=tmp_path), rules=[Stubborn]), [Input("train.py", path)], (), unsafe_fixes=False)
-    assert [changed.text for changed in outcome.files] == ["# again\nimport torch\n"]
+    assert [changed.text for changed in outcome.files] == ["again()\nimport torch\n"]
     assert outcome.fixed == 1
+
+
+def test_later_rounds_check_only_the_files_that_changed_and_parse_nothing_else_again(tmp_path, monkeypatch):
+    """The first round lints the whole project; after it only the fixed files are
+    checked again, and the others are not even parsed again (issue 13: fixing a
+    large project took as many whole-project runs as there were rounds)."""
+    import dllint.runner as runner_module
+    from dllint.fixing import fix_run
+    from dllint.runner import Input, Runner
+    from dllint.settings import Settings
+
+    (tmp_path / "train.py").write_text(BUGGY)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    (tmp_path / "models.py").write_text("from torch import nn\n\nclass Net(nn.Module):\n    pass\n")
+    checked, parsed = [], []
+    real_check, real_parse = Runner._check, runner_module.parse_source
+    monkeypatch.setattr(Runner, "_check", lambda self, item, *rest: checked.append(item.display_path) or real_check(self, item, *rest))
+    monkeypatch.setattr(runner_module, "parse_source", lambda text, path: parsed.append(path) or real_parse(text, path))
+    inputs = [Input(name, tmp_path / name) for name in ("clean.py", "models.py", "train.py")]
+    outcome = fix_run(Runner(Settings(root=tmp_path), jobs=1), inputs, (), unsafe_fixes=True)
+    assert [changed.item.display_path for changed in outcome.files] == ["train.py"]
+    assert outcome.fixed == 2  # loss.backward() in round 1, then optimizer.zero_grad()
+    rounds = len(checked) - 3
+    assert rounds >= 1 and checked[3:] == ["train.py"] * rounds
+    assert sorted(parsed[:3]) == ["clean.py", "models.py", "train.py"] and set(parsed[3:]) == {"train.py"}
+    assert [d.code for d in outcome.result.diagnostics] == []
+
+
+def test_an_inserted_line_takes_the_files_crlf(project):
+    path = project("train.py", BUGGY.replace("\n", "\r\n").encode("utf-8"))
+    run("--fix", "--unsafe-fixes", "train.py")
+    fixed = BUGGY.replace("    loss.backward\n", "    optimizer.zero_grad()\n    loss.backward()\n")
+    assert path.read_bytes() == fixed.replace("\n", "\r\n").encode("utf-8")
+
+
+def test_noqa_inside_a_notebook_cell_keeps_the_finding_and_its_code(project):
+    cell = "loss = model(x).sum()\nloss.backward  # noqa: DL103\noptimizer.step\n"
+    path = project("nb.ipynb", notebook(code("import torch\nfrom torch import nn\nmodel = nn.Linear(2, 2)\n"), code(cell)))
+    run("--fix", "nb.ipynb")
+    source = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"])
+    assert source == cell.replace("optimizer.step\n", "optimizer.step()")

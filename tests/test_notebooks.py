@@ -158,7 +158,30 @@ def test_json_and_sarif_carry_the_cell(project):
     # the region points into the notebook file, at the text of the cell's line
     file_line = path.read_text(encoding="utf-8").splitlines()[region["startLine"] - 1]
     assert file_line[region["startColumn"] - 1 : region["endColumn"] - 1] == "loss.backward"
-    assert "fixes" not in result
+    # the fix is a replacement in the notebook file: applying it gives the fixed notebook
+    (fix,) = result["fixes"]
+    (change,) = fix["artifactChanges"]
+    assert change["artifactLocation"] == result["locations"][0]["physicalLocation"]["artifactLocation"]
+    (replacement,) = change["replacements"]
+    text = path.read_text(encoding="utf-8")
+    fixed = _apply_sarif_replacement(text, replacement)
+    assert json.loads(fixed)["cells"][1]["source"][-1] == "print('é')  ;  loss.backward()"
+    assert json.loads(fixed)["cells"][0] == json.loads(text)["cells"][0]
+    run("--fix", "nb.ipynb")
+    assert path.read_text(encoding="utf-8") == fixed
+
+
+def _apply_sarif_replacement(text, replacement):
+    """A SARIF replacement (1-based lines, 1-based code point columns, end exclusive) applied to `text`."""
+    lines = text.splitlines(keepends=True)
+    region = replacement["deletedRegion"]
+
+    def offset(line, column):
+        return sum(len(item) for item in lines[: line - 1]) + column - 1
+
+    start = offset(region["startLine"], region["startColumn"])
+    end = offset(region["endLine"], region["endColumn"])
+    return text[:start] + replacement["insertedContent"]["text"] + text[end:]
 
 
 def test_stdin_with_a_notebook_file_name(project):
@@ -182,11 +205,16 @@ def test_an_indented_cell_is_dedented_as_ipython_does_and_columns_stay_true(proj
     assert json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"][2] == "      loss.backward()"
 
 
-def test_a_fix_that_adds_a_line_to_an_indented_cell_is_not_offered(project):
+def test_a_line_added_to_an_indented_cell_gets_the_cells_indentation_back(project):
     training = "  for x, y in loader:\n      loss = nn.functional.mse_loss(model(x), y)\n      loss.backward()\n      optimizer.step()\n"
-    project("nb.ipynb", notebook(code(MODEL + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"), code(training)))
+    path = project("nb.ipynb", notebook(code(MODEL + "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"), code(training)))
     findings = json.loads(run("--format", "json", "nb.ipynb").stdout)
-    assert [(f["code"], f["cell"], f["fix"]) for f in findings] == [("DL601", 2, None)]
+    assert [(f["code"], f["cell"], f["fix"]["edits"]) for f in findings] == [
+        ("DL601", 2, [{"content": "      optimizer.zero_grad()\n", "location": {"row": 3, "column": 1}, "end_location": {"row": 3, "column": 1}, "cell": 2}])
+    ]
+    run("--fix", "--unsafe-fixes", "nb.ipynb")
+    assert "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][1]["source"]) == training.replace(
+        "      loss.backward()", "      optimizer.zero_grad()\n      loss.backward()").rstrip("\n")
 
 
 def test_lines_named_in_a_message_are_told_by_cell(project):

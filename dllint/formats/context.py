@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
+from dllint.diagnostics import Edit
 from dllint.discovery import repository_root
 from dllint.fixes import is_applicable
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
@@ -68,10 +69,14 @@ class SourceLines:
             return None
         return lines[number - 1]
 
-    def _lines_of(self, path: str, cell: Optional[int]) -> Optional[List[str]]:
+    def text(self, path: str) -> Optional[str]:
+        """The whole text of a reported file (a notebook's JSON), None when it cannot be read."""
         if path not in self._texts:
             self._texts[path] = self._read(path)
-        text = self._texts[path]
+        return self._texts[path]
+
+    def _lines_of(self, path: str, cell: Optional[int]) -> Optional[List[str]]:
+        text = self.text(path)
         if text is None:
             return None
         if cell is None:
@@ -133,6 +138,29 @@ class ReportContext:
     def source_line(self, path: str, number: int, cell: Optional[int] = None) -> Optional[str]:
         sources = self.sources if self.sources is not None else _DISK
         return sources.line(path, number, cell)
+
+    def fix_edits(self, diagnostic) -> Tuple[Edit, ...]:
+        """The text replacements of the finding's fix, derived from the libcst
+        rewrite of the file as it is now (`fixing.reported_edits`); () when
+        there is no fix or it cannot be applied to that text."""
+        if diagnostic.fix is None:
+            return ()
+        text = (self.sources if self.sources is not None else _DISK).text(diagnostic.path)
+        if text is None:
+            return ()
+        from dllint.fixing import reported_edits
+
+        return reported_edits(diagnostic.path, text, diagnostic.fix)
+
+    def fix_file_edit(self, diagnostic) -> Optional[Edit]:
+        """For a finding in a notebook: its fix as one replacement in the
+        notebook file's JSON text (`fixing.notebook_file_edit`)."""
+        text = (self.sources if self.sources is not None else _DISK).text(diagnostic.path)
+        if diagnostic.fix is None or text is None:
+            return None
+        from dllint.fixing import notebook_file_edit
+
+        return notebook_file_edit(text, diagnostic.fix)
 
     def selected(self) -> Tuple[CodeInfo, ...]:
         codes = known_codes() if self.selected_codes is None else self.selected_codes

@@ -14,14 +14,16 @@ engine's own findings, which have no extent; `fix` is null without a fix.
 `noqa_row` is the line where a `# noqa` silences the finding. `cell` is the
 notebook cell (1-based, every cell counted) for a finding in a notebook, whose
 rows are then counted within the cell (an edit carries its own `cell`), and
-null elsewhere, as in ruff's JSON.
+null elsewhere, as in ruff's JSON. A fix's `edits` are derived from the libcst
+rewrite `--fix` makes of the file as it is on disk (`fixing.reported_edits`);
+a fix that no longer applies to that text has no edits.
 """
 from __future__ import annotations
 
 import json
 from typing import Any, Dict, Optional, Sequence
 
-from dllint.diagnostics import Diagnostic, Fix
+from dllint.diagnostics import Diagnostic, Edit, Fix
 from dllint.formats.context import ReportContext, code_info
 
 
@@ -29,10 +31,9 @@ def _location(row: int, column: int) -> Dict[str, int]:
     return {"row": row, "column": column}
 
 
-def _fix(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
+def _fix(fix: Optional[Fix], edits: Sequence[Edit]) -> Optional[Dict[str, Any]]:
     if fix is None:
         return None
-    edits = sorted(fix.edits, key=lambda edit: (edit.start, edit.end))
     return {
         "applicability": "safe" if fix.safe else "unsafe",
         "message": fix.message,
@@ -43,7 +44,7 @@ def _fix(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
     }
 
 
-def finding(diagnostic: Diagnostic) -> Dict[str, Any]:
+def finding(diagnostic: Diagnostic, context: ReportContext) -> Dict[str, Any]:
     """One finding as a JSON-ready dict (shared with `json-lines`)."""
     d = diagnostic
     end = _location(d.end_line, d.end_column) if d.end_line is not None and d.end_column is not None else _location(d.line, d.column)
@@ -56,10 +57,10 @@ def finding(diagnostic: Diagnostic) -> Dict[str, Any]:
         "end_location": end,
         "noqa_row": d.line,
         "cell": d.cell,
-        "fix": _fix(d.fix),
+        "fix": _fix(d.fix, context.fix_edits(d)),
         "url": code_info(d.code).url,
     }
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
-    return json.dumps([finding(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+    return json.dumps([finding(d, context) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"

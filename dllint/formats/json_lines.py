@@ -11,4 +11,4 @@ from dllint.formats.json_array import finding
 
 
 def render(diagnostics: Sequence[Diagnostic], context: ReportContext) -> str:
-    return "".join(json.dumps(finding(d), ensure_ascii=False) + "\n" for d in diagnostics)
+    return "".join(json.dumps(finding(d, context), ensure_ascii=False) + "\n" for d in diagnostics)

@@ -16,6 +16,11 @@ column of the JSON text that holds the cell's source line, which is what a
 viewer of the file shows), and carries the cell and the position within it
 in its `properties` (`cell`, `cellLine`, `cellColumn`). A notebook that
 cannot be read again (read from stdin) keeps the cell position as region.
+A fix in a notebook is one replacement in the notebook file's text: the JSON
+lines holding the cell's `source` that change, replaced by their new lines
+(the positions are the file's, like the finding's region), so that a tool
+applying SARIF fixes gets the fixed notebook. Replacements are derived from
+the libcst rewrite that `--fix` makes (`fixing.reported_edits`).
 """
 from __future__ import annotations
 
@@ -80,7 +85,28 @@ def _notebook_region(d: Diagnostic, texts: Dict[str, Optional[str]]) -> Optional
     return _region(line, column, end_line, end_column)
 
 
-def _result(d: Diagnostic, index: Dict[str, int], root: Path, notebook_texts: Dict[str, Optional[str]]) -> Dict[str, Any]:
+def _fixes(d: Diagnostic, location: Dict[str, str], context: ReportContext) -> Optional[List[Dict[str, Any]]]:
+    """The finding's fix as a SARIF `fix`, replacements derived from the libcst
+    rewrite. In a notebook the artifact is the notebook file: one replacement
+    of the JSON lines that hold the changed cell source."""
+    if d.fix is None:
+        return None
+    if d.cell is None:
+        edits = list(context.fix_edits(d))
+    else:
+        edit = context.fix_file_edit(d)
+        edits = [edit] if edit is not None else []
+    if not edits:
+        return None
+    return [
+        {
+            "description": {"text": d.fix.message},
+            "artifactChanges": [{"artifactLocation": location, "replacements": [_replacement(edit) for edit in edits]}],
+        }
+    ]
+
+
+def _result(d: Diagnostic, index: Dict[str, int], root: Path, notebook_texts: Dict[str, Optional[str]], context: ReportContext) -> Dict[str, Any]:
     location = _artifact_location(d.path, root)
     region = _region(d.line, d.column, d.end_line, d.end_column)
     if d.cell is not None:
@@ -98,15 +124,9 @@ def _result(d: Diagnostic, index: Dict[str, int], root: Path, notebook_texts: Di
         result["properties"] = {"cell": d.cell, "cellLine": d.line, "cellColumn": d.column}
     if d.code in index:
         result["ruleIndex"] = index[d.code]
-    if d.fix is not None and d.cell is None:  # SARIF has no way to say "in cell N"
-        result["fixes"] = [
-            {
-                "description": {"text": d.fix.message},
-                "artifactChanges": [
-                    {"artifactLocation": location, "replacements": [_replacement(edit) for edit in d.fix.edits]}
-                ],
-            }
-        ]
+    fixes = _fixes(d, location, context)
+    if fixes:
+        result["fixes"] = fixes
     return result
 
 
@@ -149,7 +169,7 @@ def log(diagnostics: Sequence[Diagnostic], context: ReportContext) -> Dict[str, 
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": Path(os.path.abspath(root)).as_uri().rstrip("/") + "/"}},
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(d, index, root, notebook_texts) for d in diagnostics],
+                "results": [_result(d, index, root, notebook_texts, context) for d in diagnostics],
             }
         ],
     }

@@ -18,7 +18,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Optional
 
-from dllint.diagnostics import Edit, Fix
+from dllint import changes
+from dllint.diagnostics import Fix
 from dllint.semantic.arguments import positional_or_keyword, constant_string
 from dllint.semantic import catalog
 from dllint.semantic.activations import Activation, unknown
@@ -126,11 +127,10 @@ class InlineActivation:
     def removal(self, source) -> Fix:
         """The fix that replaces the activation call with its input: safe when
         the call passes nothing but the input and `dim` (a `dtype` would be lost)."""
-        start_line, start_column, end_line, end_column = source.position(self.call)
-        replacement = source.segment(self.input)
+        change = changes.keep_part(source, self.call, self.input)
         return Fix(
-            message=f"Remove `{self.callee(source)}` and pass `{replacement}`",
-            edits=(Edit((start_line, start_column), (end_line, end_column), replacement),),
+            message=f"Remove `{self.callee(source)}` and pass `{source.segment(self.input)}`",
+            changes=(change,) if change is not None else (),
             safe=self.only_dim,
         )
 

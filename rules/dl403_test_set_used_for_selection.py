@@ -489,6 +489,32 @@ class TestSetUsedForSelection(Rule):
             title="PyTorch: an inline test loop inside the epoch loop decides which weights are saved",
         ),
         Invalid(
+            """
+            import torch
+            from torchvision import datasets, transforms
+
+            testset = datasets.CIFAR100("data", train=False, transform=transforms.ToTensor())
+            testloader = torch.utils.data.DataLoader(testset, batch_size=256)
+            best_accuracy = 0.0
+
+            def check(epoch):
+                net.eval()
+                hits = seen = 0
+                with torch.no_grad():
+                    for step, (images, labels) in enumerate(testloader):
+                        logits = net(images)
+                        hits += logits.argmax(dim=1).eq(labels).sum().item()
+                        seen += labels.size(0)
+                accuracy = 100.0 * hits / seen
+                global best_accuracy
+                if accuracy > best_accuracy:
+                    torch.save({"net": net.state_dict(), "acc": accuracy, "epoch": epoch}, "ckpt.pth")
+                    best_accuracy = accuracy
+            """,
+            expect=["18:8"],
+            title="the CIFAR template: batches numbered with `enumerate`, the best test accuracy saved",
+        ),
+        Invalid(
             files={
                 "data.py": '''
                     from torch.utils.data import DataLoader

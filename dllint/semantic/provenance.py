@@ -53,7 +53,7 @@ ALL = "all"
 HELD_OUT = frozenset({VALIDATION, TEST})
 _MAX_DEPTH = 24
 _MAX_CONTEXTS = 3  # how many calls deep parameters are bound to one call's arguments
-_BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed"})
+_BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed", "enumerate"})
 _SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
 # A path component or file name that names a split: "data/val", "test.csv", "valid_images".
 _PATH_SPLIT = (

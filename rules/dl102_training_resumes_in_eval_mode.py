@@ -587,6 +587,27 @@ class TrainingResumesInEvalMode(Rule):
             import torch
             from torch import nn
 
+            net = nn.Sequential(nn.Linear(64, 128), nn.Dropout(0.3), nn.Linear(128, 4))
+            with_decay = {"params": net[0].parameters(), "weight_decay": 1e-4}
+            without_decay = {"params": net[2].parameters(), "weight_decay": 0.0}
+            optimizer = torch.optim.AdamW([with_decay, without_decay], lr=3e-4)
+            for epoch in range(20):
+                for features, target in train_loader:
+                    loss = nn.functional.cross_entropy(net(features), target)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                net.eval()
+                print(epoch, sum(net(x).argmax(1).eq(y).sum().item() for x, y in val_loader))
+            """,
+            "14:5",
+            title="parameter groups bound to names: the optimizer trains the model",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
             model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.Flatten(), nn.Dropout(0.5), nn.LazyLinear(10))
             optimizer = torch.optim.Adadelta(model.parameters())
             model.train()

@@ -119,6 +119,12 @@ class TrainingFacts(ModePart):
             value = self.semantic.value_of(element)
             if value is not None and value.kind == MODEL:
                 return False
+            scopes = self.semantic.scopes
+            _, binding = scopes.lookup(element.id, scopes.scope_at(element), element.lineno)
+            bound = binding.value if binding is not None else None
+            if bound is None or isinstance(bound, (ast.Dict, ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)) \
+                    or any(isinstance(n, ast.Attribute) and n.attr in ("parameters", "named_parameters") for n in walk(bound)):
+                return False  # a parameter group, or the parameters of a model, under a name
         return True
 
     def _is_optimizer_step(self, call: ast.Call) -> bool:

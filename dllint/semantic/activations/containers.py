@@ -3,7 +3,8 @@
 `model.add(layer)` after `model = Sequential(...)`, layers appended,
 inserted, popped or assigned into an `nn.Sequential`, and a classifier's
 head replaced (`model.fc = nn.Linear(...)`). Each counts only until the name
-is bound again (notebooks rebuild `model` many times).
+is bound again (notebooks rebuild `model` many times); `model = model.to(device)`
+keeps the same module and does not end the window.
 """
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
+
+
+# Module methods that return the module itself: `x = Ctor(...).to(device)` still binds the new module to `x`.
+_RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "half", "double", "train", "eval"})
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,10 @@ class _Window:
 def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[_Window]:
     """The window of `x = Ctor(...)` (or `x = Ctor(...).to(device)`)."""
     statement = model.parent(constructor)
-    if isinstance(statement, ast.Call) and isinstance(statement.func, ast.Attribute) and statement.func.attr in ("to", "cuda"):
-        statement = model.parent(statement)
+    if isinstance(statement, ast.Attribute) and statement.attr in _RETURNS_SELF:
+        # `Ctor(...).to(device)`: the constructor's parent is the attribute, then its call
+        call = model.parent(statement)
+        statement = model.parent(call) if isinstance(call, ast.Call) and call.func is statement else statement
     if not isinstance(statement, (ast.Assign, ast.AnnAssign)):
         return None
     targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
@@ -57,8 +64,16 @@ def _assignment_target(constructor: ast.Call, model: "ModuleModel") -> Optional[
         for node in walk(scope_node)
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node is not statement and (node.lineno, node.col_offset) >= start
         and any(model.source.segment(item) == text for item in (node.targets if isinstance(node, ast.Assign) else [node.target]))
+        and not _same_module(node.value, text, model)  # `model = model.to(device)` keeps the module
     ]
     return _Window(text, scope_node, start, min(later) if later else None)
+
+
+def _same_module(value: Optional[ast.AST], text: str, model: "ModuleModel") -> bool:
+    """Whether `value` is the module `text` names, through methods that return it (`model.to(device).eval()`)."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in _RETURNS_SELF:
+        value = value.func.value
+    return value is not None and not isinstance(value, ast.Call) and model.source.segment(value) == text
 
 
 def _calls_on(window: _Window, model: "ModuleModel", methods: Sequence[str]) -> List[ast.Call]:

@@ -60,7 +60,10 @@ class UnnormalizedModelInput(Rule):
     (features drawn around 0 with unit variance). `load_breast_cancer`,
     `load_wine`, `fetch_california_housing` and `fetch_covtype` mix features
     whose ranges differ by orders of magnitude, and are. Features read from a
-    file (`pd.read_csv`) are taken as unscaled, except a single column.
+    file (`pd.read_csv`) are taken as unscaled, except a single column; a
+    table some of whose columns were normalized in place (`df[cols] =
+    scaler.fit_transform(df[cols])`, `df[c] = zscore(df[c])`) counts as
+    normalized, whichever columns are selected from it later.
     Scale-invariant estimators (trees, forests, boosting, naive Bayes) are
     never reported; token ids, one-hot and TF-IDF features neither.
 
@@ -654,6 +657,19 @@ class UnnormalizedModelInput(Rule):
                 optimizer.step()
             """,
             title="PyTorch: albumentations `Normalize` in the dataset's transform",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.cluster import KMeans
+            from sklearn.preprocessing import MinMaxScaler
+
+            customers = pd.read_csv("customers.csv")
+            spend = ["annual_income", "spending_score"]
+            customers[spend] = MinMaxScaler().fit_transform(customers[spend])
+            segments = KMeans(n_clusters=5, n_init=10).fit(customers[spend])
+            """,
+            title="the table's columns are scaled in place before the estimator sees them",
         ),
     ]
 

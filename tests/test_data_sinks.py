@@ -154,3 +154,15 @@ def test_an_evaluation_inside_the_epoch_loop_is_not_training():
                 acc = (model(X_val).argmax(1) == y_val).float().mean()
         """)["train"]
     assert [(role, line) for role, line, _ in table(m) if line == 12] == [(PREDICTION, 12)]
+
+
+def test_functions_that_fit_on_the_rows_they_normalize():
+    m = project(train="""
+        from scipy import stats
+        from sklearn.preprocessing import scale
+        a = stats.zscore(x)
+        b = stats.zscore(x, axis=1)
+        c = scale(df[cols])
+        d = stats.zscore(x, 1)
+        """)["train"]
+    assert table(m) == [(FIT_TRANSFORM, 3, "x"), (FIT_TRANSFORM, 5, "df[cols]")]

@@ -47,6 +47,9 @@ if TYPE_CHECKING:  # pragma: no cover
 RAW, UNIT, STANDARDIZED, UNSCALED, TOKEN_IDS, ENCODED = (
     "raw-0-255", "0-1", "standardized", "unscaled", "token-ids", "encoded",
 )
+# One column of a table at its own range: nothing to be heterogeneous with,
+# but a scaler or `zscore` applied to it normalizes it (`df["Age"] = ...`).
+ONE_COLUMN = "one-column"
 NORMALIZED = (UNIT, STANDARDIZED)
 _MAX_DEPTH = 40
 
@@ -203,7 +206,20 @@ class Scales:
         if binding.kind == "import":
             imported = self._imported(node)
             return imported[0]._scale(imported[1], depth + 1, {}) if imported is not None else None
-        return self._binding(binding, scope, depth, env)
+        return self._updated(self._binding(binding, scope, depth, env), node, depth, env)
+
+    def _updated(self, found: Optional[Scale], name: ast.Name, depth: int, env: Env) -> Optional[Scale]:
+        """The data after columns of it were normalized in place (`df[cols] =
+        scaler.fit_transform(df[cols])`, `df[c] = zscore(df[c])`): which columns
+        is not followed, so the whole table counts as normalized."""
+        if found is None or found.normalized:
+            return found
+        for update in self.semantic.item_updates.before(name):
+            changed = self._scale(update.value, depth + 1, env)
+            if changed is not None and changed.normalized:
+                text = changed.steps[-1][0] if changed.steps else f"`{ast.unparse(update.value)}`"
+                found = replace(found, level=changed.level, steps=found.steps + ((f"{text} on `{ast.unparse(update.target)}`", update.statement),))
+        return found
 
     def _binding(self, binding, scope, depth: int, env: Env) -> Optional[Scale]:
         if binding.kind == "assign":
@@ -513,7 +529,7 @@ class Scales:
                 return None
             level = catalog.NORMALIZING_FUNCTIONS[qualname]
             if level == UNIT and base.level not in (RAW, UNIT):
-                level = base.level if base.level != UNSCALED else UNIT
+                level = base.level if base.level not in (UNSCALED, ONE_COLUMN) else UNIT
             return base.step(level, f"`{last}`", node)
         if last == "preprocess_input" and qualname.startswith("keras.applications."):
             base = self._scale(first, depth + 1, env) if first is not None else None
@@ -672,6 +688,8 @@ class Scales:
         if base is None:
             return None
         value = self._number(operand, depth)
+        if base.level == ONE_COLUMN and value is None and isinstance(op, (ast.Div, ast.Sub)) and not _has_statistic(self, operand):
+            return None  # `df["a"] / df["b"]`: a new feature, not a normalization
         if isinstance(op, ast.Div):
             if value is not None:
                 if value in (0, 1) or value < 0:
@@ -750,9 +768,9 @@ class Scales:
             return base if isinstance(key, ast.Slice) else replace(base, pair=False)
         if base.level == UNSCALED:
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return None  # one column: nothing to be heterogeneous with
+                return replace(base, level=ONE_COLUMN)  # one column: nothing to be heterogeneous with
             if isinstance(key, ast.List) and len(key.elts) == 1:
-                return None
+                return replace(base, level=ONE_COLUMN)
         return base
 
     # -- transforms ----------------------------------------------------------------
@@ -1288,6 +1306,27 @@ def _loads_pretrained(call: ast.Call) -> bool:
             if isinstance(value, ast.Constant):
                 return value.value not in (None, False)
             return True
+    return False
+
+
+_STATISTICS = ("mean", "std", "var", "min", "max", "median", "amin", "amax", "ptp", "nanmean", "nanstd", "quantile", "percentile")
+
+
+def _has_statistic(scales: Scales, node: ast.AST, depth: int = 0) -> bool:
+    """A mean / std / min / max in an operand (`df.x.std()`, a name bound to one)."""
+    for part in ast.walk(node):
+        if isinstance(part, ast.Call):
+            func = part.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in _STATISTICS:
+                return True
+        elif isinstance(part, ast.Name) and depth < 2:
+            s = scales.semantic.scopes
+            _, binding = s.lookup(part.id, s.scope_at(part), part.lineno)
+            if binding is not None and binding.kind == "assign" and binding.value is not None and binding.value is not node:
+                value = _unpacked(binding.value, binding.path)
+                if value is not None and _has_statistic(scales, value, depth + 1):
+                    return True
     return False
 
 

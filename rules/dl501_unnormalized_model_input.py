@@ -52,7 +52,9 @@ class UnnormalizedModelInput(Rule):
     standardizes inside (`forward`), when the file that builds a Keras model
     has a `Rescaling`, `Normalization`, `Lambda` layer or `preprocess_input`,
     or when it is a Keras application that normalizes inside the graph
-    (EfficientNet, ConvNeXt...) or a torchvision detection model.
+    (EfficientNet, ConvNeXt...) or a torchvision detection model. A model
+    from `torch.hub.load` is not judged (its code, which may prepare its own
+    input, is not visible), unless the hub is torchvision's own.
 
     Scikit-learn's toy loaders whose features share one scale are not reported:
     `load_iris` (four lengths in cm), `load_digits` (pixels 0-16),
@@ -670,6 +672,17 @@ class UnnormalizedModelInput(Rule):
             segments = KMeans(n_clusters=5, n_init=10).fit(customers[spend])
             """,
             title="the table's columns are scaled in place before the estimator sees them",
+        ),
+        Valid(
+            """
+            import torch
+            from PIL import Image
+
+            detector = torch.hub.load("ultralytics/yolov5", "yolov5m")
+            detections = detector(Image.open("crossing.jpg"), size=640)
+            detections.print()
+            """,
+            title="a hub model whose own code prepares the image it is given",
         ),
     ]
 

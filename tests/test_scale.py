@@ -299,3 +299,19 @@ READ_TABLE = "import pandas as pd\nfrom scipy.stats import zscore\nfrom sklearn.
 )
 def test_columns_normalized_in_place(code, expected):
     assert level(code) == expected
+
+
+@pytest.mark.parametrize(
+    "load, opaque, pretrained",
+    [
+        ("torch.hub.load('ultralytics/yolov5', 'yolov5s')", True, False),  # AutoShape prepares PIL input itself
+        ("torch.hub.load(repo, 'yolov5s')", True, False),
+        ("torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)", False, True),
+        ("torch.hub.load('pytorch/vision', 'resnet18')", False, False),
+    ],
+)
+def test_models_from_torch_hub(load, opaque, pretrained):
+    model = models({"train": f"import torch\nmodel = {load}\nmodel"})["train"]
+    found = model.scale.model_input(model.tree.body[-1].value)
+    assert bool(found.opaque) == opaque
+    assert bool(found.pretrained) == pretrained

@@ -1081,6 +1081,11 @@ KERAS_SELF_NORMALIZING_APPLICATIONS: Tuple[str, ...] = ("EfficientNet", "ConvNeX
 TORCHVISION_SELF_NORMALIZING_MODELS: Tuple[str, ...] = (
     "fasterrcnn", "maskrcnn", "keypointrcnn", "retinanet", "fcos", "ssd300", "ssdlite",
 )
+# `torch.hub.load(repo, name)`: the hub repository whose entry points are
+# torchvision's own models (read as `torchvision.models.<name>`); any other
+# repository's model code, and whatever input preparation it does (YOLOv5's
+# AutoShape letterboxes and scales PIL images itself), is not visible.
+TORCH_HUB_TORCHVISION = "pytorch/vision"
 # Model factories that load pretrained vision weights.
 PRETRAINED_VISION_FACTORIES: Tuple[str, ...] = ("torchvision.models.", "timm.create_model", "timm.models.")
 # Calls that bring a whole model from disk or a hub: what its first layers do is not visible.

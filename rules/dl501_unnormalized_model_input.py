@@ -3,7 +3,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.scale import RAW, STANDARDIZED, UNIT, UNSCALED, ModelInput, Scale, Scales
 from dllint.semantic.values import MODEL
 
@@ -55,6 +55,10 @@ class UnnormalizedModelInput(Rule):
     (EfficientNet, ConvNeXt...) or a torchvision detection model. A model
     from `torch.hub.load` is not judged (its code, which may prepare its own
     input, is not visible), unless the hub is torchvision's own.
+
+    Data given to scikit-learn's cross-validation (`cross_val_score(SVC(),
+    X, y)`, `cross_validate`, `learning_curve`...) is training data of the
+    estimator passed with it.
 
     Scikit-learn's toy loaders whose features share one scale are not reported:
     `load_iris` (four lengths in cm), `load_digits` (pixels 0-16),
@@ -110,7 +114,7 @@ class UnnormalizedModelInput(Rule):
 
     # -- what reaches the model -------------------------------------------------
     def _feeds(self, sink: DataSink) -> List[_Feed]:
-        if sink.role not in (TRAINING, FIT_TRANSFORM) + _INFERENCE or sink.framework in ("hf", "lightning"):
+        if sink.role not in (TRAINING, CROSS_VALIDATION, FIT_TRANSFORM) + _INFERENCE or sink.framework in ("hf", "lightning"):
             return []
         scales: Scales = self.semantic.scale
         found: List[_Feed] = []
@@ -684,6 +688,20 @@ class UnnormalizedModelInput(Rule):
             """,
             title="a hub model whose own code prepares the image it is given",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_validate
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import RobustScaler
+            from sklearn.svm import SVR
+
+            plants = pd.read_csv("plants.csv")
+            X, y = plants.drop(columns="yield"), plants["yield"]
+            results = cross_validate(make_pipeline(RobustScaler(), SVR()), X, y, cv=5, scoring="r2")
+            """,
+            title="cross-validation of a pipeline that scales inside each fold",
+        ),
     ]
 
     INVALID = [
@@ -1116,6 +1134,19 @@ class UnnormalizedModelInput(Rule):
             """,
             "9:1",
             title="Keras: a pretrained MobileNetV2 base without its `preprocess_input`",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_val_score
+            from sklearn.neighbors import KNeighborsClassifier
+
+            patients = pd.read_csv("patients.csv")
+            features = patients.drop(columns=["id", "outcome"])
+            scores = cross_val_score(KNeighborsClassifier(n_neighbors=7), features, patients["outcome"], cv=10)
+            """,
+            "7:10",
+            title="cross-validation of a distance-based estimator on the raw columns",
         ),
     ]
 

@@ -860,6 +860,14 @@ PIPELINE_CLASSES: FrozenSet[str] = frozenset(
 )
 # Methods that fit a transformer on their first argument.
 FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"})
+# scikit-learn functions that fit an estimator (their first argument) on folds
+# of data (their second, `X`) and score it on the other folds.
+CROSS_VALIDATION_FUNCTIONS: FrozenSet[str] = frozenset(
+    "sklearn.model_selection." + name for name in (
+        "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
+        "permutation_test_score",
+    )
+)
 # Functions that learn statistics over the rows of their first argument and
 # return it normalized with them: a fit and a transform in one call. Along
 # another axis (`zscore(x, axis=1)`) each row is normalized on its own.

@@ -26,6 +26,9 @@ description for messages. The roles:
                    Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`,
                    functions that normalize with statistics of the rows they get
                    (`scipy.stats.zscore`, `sklearn.preprocessing.scale`).
+    CROSS_VALIDATION  the data `cross_val_score(estimator, X, y)` (and
+                   `cross_validate`, `learning_curve`...) fits the estimator on
+                   and scores it on, fold by fold: training and evaluation at once.
 
 A sink inside a function whose data is one of the function's parameters
 (`def train_one_epoch(model, loader): for x, y in loader: ...`) is reported
@@ -51,8 +54,8 @@ _NO_VALUE = Value("")
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
 
-TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
-    "training", "monitoring", "evaluation", "prediction", "fit_transform")
+TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM, CROSS_VALIDATION = (
+    "training", "monitoring", "evaluation", "prediction", "fit_transform", "cross_validation")
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
@@ -245,6 +248,10 @@ class DataSinks:
                 return [sink for sink in found if sink is not None]
             if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
                 return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
+            if qualname in catalog.CROSS_VALIDATION_FUNCTIONS:
+                estimator = positional_or_keyword(call, 0, "estimator")
+                sink = self._sink(call, positional_or_keyword(call, 1, "X"), CROSS_VALIDATION, estimator, "sklearn", f"`{text}` (line {call.lineno})")
+                return [sink] if sink is not None and estimator is not None else []
             if qualname in catalog.ROW_FITTING_FUNCTIONS and call.args and _over_rows(call, qualname):
                 # `zscore(X)`, `scale(X)`: statistics of these rows normalize them
                 return [DataSink(call, call.args[0], FIT_TRANSFORM, None, None, f"`{text}` (line {call.lineno})", model)]

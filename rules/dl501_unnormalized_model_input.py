@@ -119,7 +119,7 @@ class UnnormalizedModelInput(Rule):
         scales: Scales = self.semantic.scale
         found: List[_Feed] = []
         for owner, data, env, model_expr in self._reaching(sink, scales, {}, 0):
-            scale = owner._scale(data, 0, env)
+            scale = owner.scale_in(data, env)
             if scale is None or model_expr is None:
                 continue
             scale = _input_of(scale)
@@ -139,7 +139,7 @@ class UnnormalizedModelInput(Rule):
             if resolved is None:
                 return []
             other, function = resolved
-            inner_env = other.scale._bind(function, sink.node, scales, env)
+            inner_env = other.scale.environment(function, sink.node, scales, env)
             return self._reaching(sink.inner, other.scale, inner_env, depth + 1)
         if sink.model is not None:
             return [(scales, sink.data, env, sink.model)]
@@ -1178,7 +1178,7 @@ def _through(feed: _Feed) -> Optional[Scale]:
     """The scale the final estimator sees (after a scikit-learn pipeline's own steps)."""
     if feed.model.framework != "sklearn" or not feed.model.preprocessing:
         return feed.scale
-    return feed.owner._apply(feed.model.preprocessing, feed.scale, 0)
+    return feed.owner.apply_effect(feed.model.preprocessing, feed.scale)
 
 
 def _forward_calls(scales: Scales, loop: ast.AST, depth: int = 0) -> List[Tuple[ast.AST, ast.AST]]:

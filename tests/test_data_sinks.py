@@ -36,6 +36,17 @@ def test_keras_and_sklearn_calls():
     ]
 
 
+def test_a_modules_adapt_function_fits_nothing():
+    # the standard library's sqlite3.adapt(value) converts one value
+    m = project(train="""
+        import sqlite3 as sqlite
+        import torch
+        val = 42
+        sqlite.adapt(val)
+        """)["train"]
+    assert table(m) == []
+
+
 def test_hf_trainer_and_lightning():
     m = project(train="""
         import lightning.pytorch as pl

@@ -191,7 +191,7 @@ STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
 }
 
 
-# -- activations and the losses that expect them (semantic/activations.py,
+# -- activations and the losses that expect them (semantic/activations/,
 # semantic/loss_sites.py) ------------------------------------------------
 # The activation kinds, as strings so that this module stays pure data.
 _SOFTMAX, _LOG_SOFTMAX, _SIGMOID, _LOGITS = "softmax", "log_softmax", "sigmoid", "logits"
@@ -919,7 +919,7 @@ ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
 
 
 # -- input scale --------------------------------------------------------------
-# What semantic/scale.py knows about the value scale of data: where raw scale
+# What semantic/scale/ knows about the value scale of data: where raw scale
 # comes from, which steps keep it and which normalize it. Names are canonical
 # (semantic/imports.py); "numpy" for np, "tensorflow" for tf, "keras" for
 # tf.keras.

@@ -338,13 +338,22 @@ class DataSinks:
 
     def _is_transformer(self, receiver: ast.AST, qualname: Optional[str], method: str) -> bool:
         if method in ("adapt", "fit_on_texts", "fit_on_sequences"):
-            return True
+            # `sqlite3.adapt(value)`: a function of a module, not a layer or tokenizer fitted on data
+            return not self._is_module(receiver)
         if qualname is not None:
             if qualname in catalog.PIPELINE_CLASSES:
                 return self._pipeline_of_transformers(receiver)
             return qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES)
         name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) else ""
         return bool(_TRANSFORMER_NAME.search(name))
+
+    def _is_module(self, receiver: ast.AST) -> bool:
+        """Whether `receiver` is a name bound by `import x` / `import x as y`."""
+        if not isinstance(receiver, ast.Name):
+            return False
+        scopes = self.model.scopes
+        _, binding = scopes.lookup(receiver.id, scopes.scope_at(receiver), receiver.lineno)
+        return binding is not None and binding.kind == "import" and isinstance(binding.node, ast.Import)
 
     def _pipeline_of_transformers(self, receiver: ast.AST) -> bool:
         constructor = receiver if isinstance(receiver, ast.Call) else _constructor(self.model, receiver)

@@ -23,7 +23,12 @@ description for messages. The roles:
     PREDICTION     `.predict` / `predict_proba` / `decision_function`.
     FIT_TRANSFORM  the rows a preprocessing transformer learns its statistics from:
                    `.fit` / `.fit_transform` of scikit-learn transformers,
-                   Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`.
+                   Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`,
+                   functions that normalize with statistics of the rows they get
+                   (`scipy.stats.zscore`, `sklearn.preprocessing.scale`).
+    CROSS_VALIDATION  the data `cross_val_score(estimator, X, y)` (and
+                   `cross_validate`, `learning_curve`...) fits the estimator on
+                   and scores it on, fold by fold: training and evaluation at once.
 
 A sink inside a function whose data is one of the function's parameters
 (`def train_one_epoch(model, loader): for x, y in loader: ...`) is reported
@@ -49,8 +54,8 @@ _NO_VALUE = Value("")
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
 
-TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
-    "training", "monitoring", "evaluation", "prediction", "fit_transform")
+TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM, CROSS_VALIDATION = (
+    "training", "monitoring", "evaluation", "prediction", "fit_transform", "cross_validation")
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
@@ -170,6 +175,10 @@ class DataSinks:
                             and id(binding) not in visited_bindings:
                         visited_bindings.add(id(binding))
                         stack.append(binding.value)
+                    for update in model.item_updates.before(child):  # `df[cols] = scaler.fit_transform(df[cols])`
+                        if id(update.statement) not in visited_bindings:
+                            visited_bindings.add(id(update.statement))
+                            stack.append(update.value)
         cache[key] = seen
         return seen
 
@@ -239,6 +248,13 @@ class DataSinks:
                 return [sink for sink in found if sink is not None]
             if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
                 return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
+            if qualname in catalog.CROSS_VALIDATION_FUNCTIONS:
+                estimator = positional_or_keyword(call, 0, "estimator")
+                sink = self._sink(call, positional_or_keyword(call, 1, "X"), CROSS_VALIDATION, estimator, "sklearn", f"`{text}` (line {call.lineno})")
+                return [sink] if sink is not None and estimator is not None else []
+            if qualname in catalog.ROW_FITTING_FUNCTIONS and call.args and _over_rows(call, qualname):
+                # `zscore(X)`, `scale(X)`: statistics of these rows normalize them
+                return [DataSink(call, call.args[0], FIT_TRANSFORM, None, None, f"`{text}` (line {call.lineno})", model)]
         func = call.func
         if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id) and qualname is None and model.resolve_function(call) is None:
             # evaluate(model, test_loader) of a helper dllint cannot read: its data arguments are evaluated
@@ -566,6 +582,15 @@ def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) 
         if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
             found.append(candidate)
     return found
+
+
+def _over_rows(call: ast.Call, qualname: str) -> bool:
+    """A row-fitting function normalizing each column over the rows (axis 0, the
+    default, or everything at once)."""
+    axis = keyword_value(call, "axis")
+    if axis is None and qualname.startswith("scipy.") and len(call.args) > 1:
+        axis = call.args[1]
+    return axis is None or isinstance(axis, ast.Constant) and axis.value in (0, None)
 
 
 def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
     from dllint.semantic.data_sinks import DataSinks
+    from dllint.semantic.item_updates import ItemUpdates
     from dllint.semantic.provenance import Provenance
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.semantic.layers import LayerModel
@@ -173,6 +174,13 @@ class ModuleModel:
         from dllint.semantic.provenance import Provenance
 
         return Provenance(self)
+
+    @cached_property
+    def item_updates(self) -> "ItemUpdates":
+        """`df[cols] = ...`: what changed part of a variable in place (`semantic/item_updates.py`)."""
+        from dllint.semantic.item_updates import ItemUpdates
+
+        return ItemUpdates(self)
 
     @cached_property
     def data_sinks(self) -> "DataSinks":

@@ -49,8 +49,8 @@ from dllint.semantic.scale.calls import DataCalls
 from dllint.semantic.scale.flow import DataFlow
 from dllint.semantic.scale.models import ModelInputs
 from dllint.semantic.scale.records import (
-    ENCODED, NORMALIZED, RAW, STANDARDIZED, TOKEN_IDS, UNIT, UNSCALED, Arg, Effect, Env, FunctionNode, ModelInput,
-    Scale, Step,
+    ENCODED, NORMALIZED, ONE_COLUMN, RAW, STANDARDIZED, TOKEN_IDS, UNIT, UNSCALED, Arg, Effect, Env, FunctionNode,
+    ModelInput, Scale, Step,
 )
 from dllint.semantic.scale.transforms import Transforms
 
@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
 
 __all__ = [
-    "ENCODED", "NORMALIZED", "RAW", "STANDARDIZED", "TOKEN_IDS", "UNIT", "UNSCALED", "Arg", "Effect", "Env",
+    "ENCODED", "NORMALIZED", "ONE_COLUMN", "RAW", "STANDARDIZED", "TOKEN_IDS", "UNIT", "UNSCALED", "Arg", "Effect", "Env",
     "FunctionNode", "ModelInput", "Scale", "Scales", "Step",
 ]
 

@@ -9,7 +9,7 @@ import ast
 from typing import Optional
 
 from dllint.semantic.scale.part import ScalePart
-from dllint.semantic.scale.records import MAX_DEPTH, NORMALIZED, RAW, STANDARDIZED, UNIT, Env, Scale
+from dllint.semantic.scale.records import MAX_DEPTH, NORMALIZED, ONE_COLUMN, RAW, STANDARDIZED, UNIT, Env, Scale, unpacked
 
 
 class Arithmetic(ScalePart):
@@ -29,6 +29,8 @@ class Arithmetic(ScalePart):
         if base is None:
             return None
         value = self._number(operand, depth)
+        if base.level == ONE_COLUMN and value is None and isinstance(op, (ast.Div, ast.Sub)) and not self._has_statistic(operand):
+            return None  # `df["a"] / df["b"]`: a new feature, not a normalization
         if isinstance(op, ast.Div):
             if value is not None:
                 if value in (0, 1) or value < 0:
@@ -63,6 +65,23 @@ class Arithmetic(ScalePart):
             return base
         return None
 
+    def _has_statistic(self, node: ast.AST, depth: int = 0) -> bool:
+        """A mean / std / min / max in an operand (`df.x.std()`, a name bound to one)."""
+        for part in ast.walk(node):
+            if isinstance(part, ast.Call):
+                func = part.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if name in _STATISTICS:
+                    return True
+            elif isinstance(part, ast.Name) and depth < 2:
+                scopes = self.semantic.scopes
+                _, binding = scopes.lookup(part.id, scopes.scope_at(part), part.lineno)
+                if binding is not None and binding.kind == "assign" and binding.value is not None and binding.value is not node:
+                    value = unpacked(binding.value, binding.path)
+                    if value is not None and self._has_statistic(value, depth + 1):
+                        return True
+        return False
+
     def _number(self, node: ast.AST, depth: int) -> Optional[float]:
         """A numeric constant, through names bound once to constants and constant arithmetic."""
         if depth > MAX_DEPTH:
@@ -93,6 +112,9 @@ class Arithmetic(ScalePart):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "float" and node.args:
             return self._number(node.args[0], depth + 1)
         return None
+
+
+_STATISTICS = ("mean", "std", "var", "min", "max", "median", "amin", "amax", "ptp", "nanmean", "nanstd", "quantile", "percentile")
 
 
 def _is_subtraction(node: Optional[ast.AST]) -> bool:

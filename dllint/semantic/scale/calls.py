@@ -19,7 +19,7 @@ from dllint.semantic.arguments import keyword_value, positional_or_keyword
 from dllint.semantic.module import return_expressions, yield_expressions
 from dllint.semantic.scale.part import ScalePart
 from dllint.semantic.scale.records import (
-    RAW, STANDARDIZED, UNIT, UNSCALED, Arg, Env, FunctionNode, Scale, self_normalizing_keras, short,
+    ONE_COLUMN, RAW, STANDARDIZED, UNIT, UNSCALED, Arg, Env, FunctionNode, Scale, self_normalizing_keras, short,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -110,7 +110,7 @@ class DataCalls(ScalePart):
                 return None
             level = catalog.NORMALIZING_FUNCTIONS[qualname]
             if level == UNIT and base.level not in (RAW, UNIT):
-                level = base.level if base.level != UNSCALED else UNIT
+                level = base.level if base.level not in (UNSCALED, ONE_COLUMN) else UNIT
             return base.step(level, f"`{last}`", node)
         if last == "preprocess_input" and qualname.startswith("keras.applications."):
             base = self.scales.flow._scale(first, depth + 1, env) if first is not None else None

@@ -19,7 +19,7 @@ from dllint.semantic.module import return_expressions, yield_expressions
 from dllint.semantic.recursion import guarded
 from dllint.semantic.scale.part import ScalePart
 from dllint.semantic.scale.records import (
-    MAX_DEPTH, RAW, UNSCALED, Arg, Env, FunctionNode, Scale, catalog_input_keys, short, unpacked,
+    MAX_DEPTH, ONE_COLUMN, RAW, UNSCALED, Arg, Env, FunctionNode, Scale, catalog_input_keys, short, unpacked,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,7 +89,20 @@ class DataFlow(ScalePart):
         if binding.kind == "import":
             imported = self._imported(node)
             return imported[0].flow._scale(imported[1], depth + 1, {}) if imported is not None else None
-        return self._binding(binding, scope, depth, env)
+        return self._updated(self._binding(binding, scope, depth, env), node, depth, env)
+
+    def _updated(self, found: Optional[Scale], name: ast.Name, depth: int, env: Env) -> Optional[Scale]:
+        """The data after columns of it were normalized in place (`df[cols] =
+        scaler.fit_transform(df[cols])`, `df[c] = zscore(df[c])`): which columns
+        is not followed, so the whole table counts as normalized."""
+        if found is None or found.normalized:
+            return found
+        for update in self.semantic.item_updates.before(name):
+            changed = self._scale(update.value, depth + 1, env)
+            if changed is not None and changed.normalized:
+                text = changed.steps[-1][0] if changed.steps else f"`{ast.unparse(update.value)}`"
+                found = replace(found, level=changed.level, steps=found.steps + ((f"{text} on `{ast.unparse(update.target)}`", update.statement),))
+        return found
 
     def _binding(self, binding, scope, depth: int, env: Env) -> Optional[Scale]:
         if binding.kind == "assign":
@@ -322,9 +335,9 @@ class DataFlow(ScalePart):
             return base if isinstance(key, ast.Slice) else replace(base, pair=False)
         if base.level == UNSCALED:
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return None  # one column: nothing to be heterogeneous with
+                return replace(base, level=ONE_COLUMN)  # one column: nothing to be heterogeneous with
             if isinstance(key, ast.List) and len(key.elts) == 1:
-                return None
+                return replace(base, level=ONE_COLUMN)
         return base
 
     def _returned(self, function: FunctionNode, depth: int, env: Env) -> Optional[Scale]:

@@ -137,6 +137,14 @@ class ModelInputs(ScalePart):
         return None
 
     def _torch_model(self, origin: ast.AST, qualname: str, last: str) -> ModelInput:
+        if isinstance(origin, ast.Call) and qualname == "torch.hub.load":
+            repo = positional_or_keyword(origin, 0, "repo_or_dir")
+            entry = positional_or_keyword(origin, 1, "model")
+            repo_text = repo.value if isinstance(repo, ast.Constant) and isinstance(repo.value, str) else None
+            if repo_text is None or repo_text.split(":")[0] != catalog.TORCH_HUB_TORCHVISION:
+                return ModelInput("torch", qualname, origin, opaque=f"loaded with `torch.hub.load` (line {origin.lineno}), whose code may prepare its own input")
+            if isinstance(entry, ast.Constant) and isinstance(entry.value, str):
+                qualname, last = f"torchvision.models.{entry.value}", entry.value
         if isinstance(origin, ast.Call) and qualname.startswith(catalog.PRETRAINED_VISION_FACTORIES):
             if any(part in last.lower() for part in catalog.TORCHVISION_SELF_NORMALIZING_MODELS):
                 return ModelInput("torch", qualname, origin, normalizes_inside=f"`{last}` normalizes in its own transform")

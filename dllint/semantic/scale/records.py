@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 RAW, UNIT, STANDARDIZED, UNSCALED, TOKEN_IDS, ENCODED = (
     "raw-0-255", "0-1", "standardized", "unscaled", "token-ids", "encoded",
 )
+# One column of a table at its own range: nothing to be heterogeneous with,
+# but a scaler or `zscore` applied to it normalizes it (`df["Age"] = ...`).
+ONE_COLUMN = "one-column"
 NORMALIZED = (UNIT, STANDARDIZED)
 MAX_DEPTH = 40
 

@@ -102,6 +102,23 @@ class PreprocessingFittedOnHeldOutData(Rule):
     VALID = [
         Valid(
             """
+            import numpy as np
+            import matplotlib.pyplot as plt
+            from sklearn.manifold import TSNE
+            from sklearn.model_selection import train_test_split
+
+            X = np.load("embeddings.npy")
+            X_train, X_valid = train_test_split(X)
+            Z = TSNE().fit_transform(X_valid)
+            Z = (Z - Z.min()) / (Z.max() - Z.min())
+            for index, position in enumerate(Z):
+                plt.annotate(str(index), position)
+            plt.show()
+            """,
+            title="min-max scaling a 2-D embedding of the validation rows, only to place labels on a plot",
+        ),
+        Valid(
+            """
             from sklearn.model_selection import train_test_split
             from sklearn.preprocessing import StandardScaler
             from sklearn.linear_model import LogisticRegression

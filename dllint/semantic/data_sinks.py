@@ -409,9 +409,30 @@ class DataSinks:
                 found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
             elif model.provenance.rows_of(iterable) is not None \
                     and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
-                    and not any(_inside(model, call, loop) for call in training_calls):
+                    and not any(_inside(model, call, loop) for call in training_calls) \
+                    and self._runs_a_model(loop):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
+
+    def _runs_a_model(self, loop: ast.AST) -> bool:
+        """Whether a loop over data can score a model: its body calls a model
+        (`net(x)`, `clf.predict(x)`), a project function or a helper whose name
+        says it evaluates. A loop that only plots or prints the rows (`for i,
+        point in enumerate(embedding)`) evaluates nothing."""
+        model = self.model
+        for node in ast.walk(loop):
+            if not isinstance(node, ast.Call) or node is loop.iter:
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id):
+                return True
+            if model.resolve_function(node) is not None:
+                return True
+            callee = func.value if isinstance(func, ast.Attribute) and func.attr in _SINK_METHODS | {"forward"} else func
+            value = model.value_of(callee) if isinstance(callee, (ast.Name, ast.Attribute)) else None
+            if value is not None and value.kind == MODEL:
+                return True
+        return False
 
     def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
         """`model(x)` / `model.forward(x)` on a network outside the loops above: one

@@ -12,25 +12,26 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import click
 
 from dllint import __version__
-from dllint.config import ConfigError, SettingsResolver, apply_cli_overrides, load_settings
-from dllint.diagnostics import Diagnostic
-from dllint.discovery import discover, is_excluded_file
-from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules, rules_by_code
-from dllint.formats.context import ReportContext, SourceLines
-from dllint.reporting import FORMATTERS, format_statistics, summary_line
-from dllint.file_writer import RefusedWrite
-from dllint.fixing import fix_run, fixable_summary, unified_diff, write_fixed
-from dllint.runner import Input, Runner, read_input
-from dllint.settings import Settings
-from dllint.source import display_name
+
+# The rest of dllint is imported where a run needs it: `--version` and
+# `--help` cost Python and click alone, `--list-rules` adds the rules, and
+# only a run that lints imports the runner, discovery and the configuration.
+if TYPE_CHECKING:
+    from dllint.diagnostics import Diagnostic
+    from dllint.formats.context import SourceLines
+    from dllint.runner import Input
+    from dllint.settings import Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_FORMAT = "text"
+# the names of `reporting.FORMATTERS` (a test keeps the two the same), so that
+# click can list them without importing the formats
+FORMAT_NAMES = ("concise", "full", "github", "json", "json-lines", "pylint", "sarif", "text")
 # What the command is doing, for the last-resort internal error message.
 _STEP = ["starting"]
 # ruff's subcommands, which people type out of habit: what to write instead
@@ -90,6 +91,7 @@ def _listing(paths: Sequence[str], limit: int = 5) -> str:
 
 
 def _explain(code: str) -> int:
+    from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, rules_by_code
     from dllint.rule_docs import render_rule
 
     code = code.strip().upper()
@@ -104,6 +106,8 @@ def _explain(code: str) -> int:
 
 
 def _list_rules() -> int:
+    from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, all_rules
+
     rows = [(code, name, ENGINE_SUMMARIES[code]) for code, name in ENGINE_CODES.items()]
     rows += [(rule.code, rule.name, rule.summary()) for rule in all_rules()]
     width = max(len(name) for _, name, _ in rows)
@@ -132,7 +136,7 @@ def _list_rules() -> int:
 @click.option("--show-settings", is_flag=True, help="Print the settings for the first path (or the working folder) and the file they come from, and stop.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions to files named on the command line, and to --stdin-filename, too.")
 @click.option("--stdin-filename", help="The name to report (and match settings against) for source read from stdin (`-`).")
-@click.option("--format", "--output-format", "output_format", type=click.Choice(sorted(FORMATTERS)), envvar="DLLINT_OUTPUT_FORMAT", show_envvar=True, help="Output format (default: `output-format` from the settings, else text).")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMAT_NAMES), envvar="DLLINT_OUTPUT_FORMAT", show_envvar=True, help="Output format (default: `output-format` from the settings, else text).")
 @click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True, help="Colour the findings: auto colours a terminal unless NO_COLOR is set.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the findings to this file instead of stdout.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True, help="Processes to check files with; 0 means one per CPU. The project index is shared by all.")
@@ -201,6 +205,12 @@ def _run(
 
     if isolated and config_file is not None:
         raise _fail("--config cannot be used with --isolated (which ignores every configuration file)")
+
+    from dllint.config import ConfigError, SettingsResolver, apply_cli_overrides, load_settings
+    from dllint.discovery import discover, is_excluded_file
+    from dllint.formats.context import SourceLines
+    from dllint.runner import Input, Runner
+    from dllint.source import display_name
 
     _STEP[0] = "loading the configuration"
 
@@ -328,6 +338,10 @@ class _Report:
     def write(self, result, settings: Settings, *, fixed: Optional[int] = None, to_stderr: bool = False) -> None:
         """The findings (stdout or --output-file; --statistics: the table
         instead) and the summary (stderr)."""
+        from dllint.fixing import fixable_summary
+        from dllint.formats.context import ReportContext
+        from dllint.reporting import FORMATTERS, format_statistics, summary_line
+
         colored = False
         if self.statistics:
             output = format_statistics(result.diagnostics)
@@ -360,6 +374,10 @@ def _fix_and_report(runner, inputs, missing, settings, show_diff: bool, fix_only
     """--fix, --diff and --fix-only. Source read from stdin is never written
     back: --fix and --fix-only print the fixed source on stdout instead (the
     findings that remain then go to stderr)."""
+    from dllint.file_writer import RefusedWrite
+    from dllint.fixing import fix_run, unified_diff, write_fixed
+    from dllint.runner import read_input
+
     quiet = report.quiet
     outcome = fix_run(runner, inputs, (), settings.unsafe_fixes)
     outcome.result.diagnostics = _with_missing(outcome.result.diagnostics, missing)
@@ -422,6 +440,9 @@ def _add_noqa(diagnostics: Sequence[Diagnostic], inputs: Sequence[Input], quiet:
 
 
 def _missing_path(path: str) -> Diagnostic:
+    from dllint.diagnostics import Diagnostic
+    from dllint.registry import ENGINE_CODES
+
     return Diagnostic(path=path, line=1, column=1, code="DL002", message="no such file or directory", name=ENGINE_CODES["DL002"])
 
 

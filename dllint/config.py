@@ -16,22 +16,17 @@ typo never silently turns a rule off.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
-import pathspec
-
 from dllint import registry
 from dllint.settings import Settings
 from dllint.source import UnreadableSource, read_file
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
+# The TOML parser, pathspec and difflib are imported where they are used:
+# a run that finds no configuration file needs none of them.
 
 # In the order they are looked for inside each folder.
 CONFIG_FILE_NAMES = ("dllint.toml", ".dllint.toml", "pyproject.toml")
@@ -220,6 +215,10 @@ def _read_toml(path: Path) -> Dict[str, Any]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError(f"cannot read {path}: not UTF-8 ({error.reason} at byte {error.start})") from error
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10 only
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -300,6 +299,8 @@ def _unknown_table_entry(key: str, value: Any, where: _Where, rules_by_code: Map
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -363,6 +364,8 @@ def _limit(value: Any, key: str, largest: float, where: _Where) -> float:
 
 def _check_pattern(pattern: str, label: str) -> None:
     """A gitignore-style pattern pathspec can compile, or a ConfigError naming it."""
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([pattern])
     except Exception as error:  # noqa: BLE001 - pathspec raises ValueError, re.error, ...

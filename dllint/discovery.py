@@ -29,27 +29,27 @@ its contents judged only by the patterns from that folder down. With
 are listed in the result (`excluded_named`) so the caller can say so.
 
 Nothing here raises for a bad path: missing paths and unreadable folders are
-collected in the result for the caller to report. A named symbolic link that
-loops or leads nowhere is passed on as a file, so that reading it reports
-why (DL002). Only regular files are ever opened: a walk lists only entries
-that are files (named pipes, devices and sockets are not), and the reader
-checks again (`source.read_file`).
+collected in the result for the caller to report. A symbolic link that loops
+or leads nowhere, a named pipe, a socket or a device is passed on as a file,
+named or met by a walk (when its name ends in `.py` or `.ipynb`), so that
+reading it reports why (DL002), as ruff and flake8 report E902 for them: a
+dangling `train.py` is most often a file someone meant to lint. Nothing here
+opens them, and the reader (`source.read_file`) opens only regular files.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
-import pathspec
-
 from dllint.settings import Settings
 
 if TYPE_CHECKING:  # config imports the registry and every rule; discovery needs neither
+    import pathspec  # imported where patterns are compiled: linting one named file needs none
+
     from dllint.config import SettingsResolver
 
 GITIGNORE = ".gitignore"
@@ -113,7 +113,7 @@ class _Scope:
     """
 
     settings: Settings
-    exclude: pathspec.GitIgnoreSpec  # the patterns that are not plain names
+    exclude: Optional[pathspec.GitIgnoreSpec]  # the patterns that are not plain names (None: there are none)
     names: frozenset  # plain-name patterns: match any part of a path
     folder_names: frozenset  # `name/` patterns: match any part that is a folder
     root: str  # absolute
@@ -131,7 +131,7 @@ class _Scope:
                 rest.append(pattern)
         return cls(
             settings=settings,
-            exclude=pathspec.GitIgnoreSpec.from_lines(rest),
+            exclude=_compiled(rest) if rest else None,
             names=frozenset(names),
             folder_names=frozenset(folder_names),
             root=os.path.abspath(settings.root),
@@ -145,7 +145,7 @@ class _Scope:
             return True
         if self.folder_names and not self.folder_names.isdisjoint(parts if is_dir else parts[:-1]):
             return True
-        return self.exclude.match_file(path + "/" if is_dir else path)
+        return self.exclude is not None and self.exclude.match_file(path + "/" if is_dir else path)
 
     def relative_to_root(self, absolute: str) -> Optional[str]:
         for candidate, root in ((absolute, self.root), (os.path.realpath(absolute), self.real_root)):
@@ -251,8 +251,11 @@ class _Discovery:
     # ------------------------------------------------------------------ named paths
 
     def _add_named_file(self, given: str) -> None:
-        position = self._position_of_named(given, is_dir=False, detached=False)
-        if position.scope.settings.force_exclude:
+        # Without force-exclude a named file is linted whatever the patterns
+        # say: its position (the .gitignore files above it, git's excludes
+        # file) is not needed, which keeps linting one file cheap.
+        if self._scope_for(os.path.abspath(given), is_dir=False).settings.force_exclude:
+            position = self._position_of_named(given, is_dir=False, detached=False)
             if self._is_excluded(position, self._name_of_named(given, position), is_dir=False):
                 self._result.excluded_named.append(given)
                 return
@@ -330,7 +333,7 @@ class _Discovery:
                 except OSError:
                     continue  # git itself ignores a missing or unreadable one
                 if any(line.strip() and not line.startswith("#") for line in lines):
-                    found.append(_Gitignore("", pathspec.GitIgnoreSpec.from_lines(lines)))
+                    found.append(_Gitignore("", _compiled(lines)))
             self._git_excludes_cache[repository] = tuple(found)
         return self._git_excludes_cache[repository]
 
@@ -381,13 +384,18 @@ class _Discovery:
             with os.scandir(folder) as scan:
                 for entry in scan:
                     try:
-                        # Both follow symbolic links; a dangling link is neither.
+                        # Both follow symbolic links; a dangling link, a named
+                        # pipe, a socket or a device is neither, and a looping
+                        # link raises.
                         if entry.is_dir():
                             entries.append(_Entry(entry.name, True, entry.is_symlink()))
-                        elif entry.is_file():
-                            entries.append(_Entry(entry.name, False, entry.is_symlink()))
+                            continue
+                        is_file = entry.is_file()
                     except OSError:
-                        continue
+                        is_file = False
+                    if is_file or entry.name.endswith(LINTED_SUFFIXES):
+                        # one that is not a regular file is listed so that reading it says why (DL002)
+                        entries.append(_Entry(entry.name, False, not is_file or entry.is_symlink()))
         except OSError as error:
             self._result.errors.append((folder, error.strerror or str(error)))
             return None
@@ -436,20 +444,26 @@ class _Discovery:
         return self._gitignore_cache[key]
 
 
+def _compiled(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec  # a few milliseconds to import: only when there are patterns to match
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 def _gitignore_spec(lines: List[str]) -> pathspec.GitIgnoreSpec:
     """The patterns of a .gitignore; a line pathspec cannot compile is
     skipped, as git skips a pattern it cannot use."""
     try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+        return _compiled(lines)
     except Exception:  # noqa: BLE001 - pathspec raises ValueError, re.error, ...
         usable = []
         for line in lines:
             try:
-                pathspec.GitIgnoreSpec.from_lines([line])
+                _compiled([line])
             except Exception:  # noqa: BLE001
                 continue
             usable.append(line)
-        return pathspec.GitIgnoreSpec.from_lines(usable)
+        return _compiled(usable)
 
 
 def _repository_root(folder: str) -> Optional[str]:
@@ -497,6 +511,8 @@ def _git_exclude_files(repository: str) -> List[str]:
 def _configured_excludes_file(repository: str) -> Optional[str]:
     """`core.excludesFile` as git reads it (global, system and repository
     configuration, `~` expanded), None when unset or git is not installed."""
+    import subprocess  # only a walk, or a named file with force-exclude, asks git
+
     try:
         completed = subprocess.run(
             ["git", "config", "--path", "--get", "core.excludesFile"],

@@ -11,12 +11,13 @@ cost the user a message, never their file.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import stat
-import tempfile
 import warnings
 from typing import Union
+
+# json and tempfile are imported where they are used: a run that writes
+# nothing (most runs) does not pay for them.
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -29,6 +30,8 @@ def check_parses(text: str, path: PathLike) -> None:
     """Raise `RefusedWrite` unless `text` is valid for the kind of file `path` is:
     Python source, or for `.ipynb` a notebook (JSON holding a `cells` list)."""
     if str(path).endswith(".ipynb"):
+        import json
+
         try:
             notebook = json.loads(text)
         except ValueError as error:
@@ -55,6 +58,8 @@ def write_bytes_atomically(path: PathLike, data: bytes) -> None:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = None
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".dllint-tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:

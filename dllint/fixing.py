@@ -16,7 +16,6 @@ done, and then each changed file is written atomically (`file_writer`).
 """
 from __future__ import annotations
 
-import difflib
 import io
 import tokenize
 from collections import defaultdict
@@ -155,6 +154,8 @@ def _apply_to_notebook(text: str, fixes: Sequence[Fix]) -> Tuple[str, List[Fix]]
 
 def unified_diff(changed: FixedFile) -> str:
     """The change as a unified diff; for a notebook, one diff per changed cell."""
+    import difflib  # only --diff prints one
+
     path = changed.item.display_path
     if not is_notebook(path):
         return "".join(difflib.unified_diff(_lines(changed.original), _lines(changed.text), fromfile=path, tofile=path))

@@ -7,25 +7,40 @@ stdout carries nothing else. The summary and statistics go to stderr.
 """
 from __future__ import annotations
 
+import importlib
 from collections import Counter
-from typing import Callable, Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 from dllint.diagnostics import Diagnostic
-from dllint.formats import concise, full, github, json_array, json_lines, pylint, sarif, text
-from dllint.formats.context import ReportContext
 from dllint.registry import code_names
 
-Formatter = Callable[[Sequence[Diagnostic], ReportContext], str]
+if TYPE_CHECKING:
+    from dllint.formats.context import ReportContext
+
+Formatter = Callable[[Sequence[Diagnostic], "ReportContext"], str]
+
+
+def _render_of(module: str) -> Formatter:
+    """`dllint.formats.<module>.render`, imported when it is first called: a
+    run writes one format, and the others' imports (json, urllib) are not
+    paid for."""
+
+    def render(diagnostics: Sequence[Diagnostic], context: "ReportContext") -> str:
+        return importlib.import_module(f"dllint.formats.{module}").render(diagnostics, context)
+
+    render.__qualname__ = f"{module}.render"
+    return render
+
 
 FORMATTERS: Dict[str, Formatter] = {
-    "text": text.render,
-    "concise": concise.render,
-    "full": full.render,
-    "json": json_array.render,
-    "json-lines": json_lines.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "pylint": pylint.render,
+    "text": _render_of("text"),
+    "concise": _render_of("concise"),
+    "full": _render_of("full"),
+    "json": _render_of("json_array"),
+    "json-lines": _render_of("json_lines"),
+    "sarif": _render_of("sarif"),
+    "github": _render_of("github"),
+    "pylint": _render_of("pylint"),
 }
 
 

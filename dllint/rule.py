@@ -23,6 +23,23 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 
 from dllint.diagnostics import Diagnostic, Fix
 
+_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line: every output format prints a finding per line, and
+    messages quote source code, which may span lines (`(model\\n    .eval)`).
+    A break becomes a space, or nothing where the code continues (after an
+    opening bracket, before a dot or a closing bracket)."""
+
+    def join(match: "re.Match[str]") -> str:
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        return "" if before in "([{" or after in ".)]}," else " "
+
+    return _LINE_BREAK.sub(join, text)
+
+
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
     from dllint.source import SourceFile
@@ -113,7 +130,7 @@ class Rule:
     # -- reporting -----------------------------------------------------
     def report(self, node: ast.AST, message: Optional[str] = None, *, fix: Optional[Fix] = None, **details: Any) -> None:
         """Report `node`. `details` fill the placeholders of `message`."""
-        text = (message or self.message).format(**details)
+        text = one_line((message or self.message).format(**details))
         self.diagnostics.append(self.source.diagnostic(node, self.code, text, name=self.name, fix=fix))
 
     def finish(self) -> None:

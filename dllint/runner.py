@@ -306,13 +306,13 @@ class Runner:
         return remaining
 
     def _parallel_jobs(self, files: int) -> int:
-        jobs = self.jobs if self.jobs else (os.cpu_count() or 1)
-        jobs = max(1, min(jobs, files // _FILES_PER_CHUNK))
-        if jobs > 1:
-            import multiprocessing
+        jobs = max(1, min(self.jobs if self.jobs else (os.cpu_count() or 1), files // _FILES_PER_CHUNK))
+        if jobs == 1:
+            return 1  # (and multiprocessing, slow to import, is not imported)
+        import multiprocessing
 
-            if "fork" not in multiprocessing.get_all_start_methods():
-                return 1  # the project index is shared by forking; elsewhere, one process
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return 1  # the project index is shared by forking; elsewhere, one process
         return jobs
 
     def _check_all(self, to_check: Sequence["_Check"], project: ProjectIndex, result: RunResult) -> ProjectIndex:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
-
-import pathspec
+from typing import TYPE_CHECKING, Dict, Iterable, List, Tuple
 
 from dllint.settings import Settings
+
+if TYPE_CHECKING:
+    import pathspec
 
 
 class CodeSelection:
@@ -22,10 +23,14 @@ class CodeSelection:
         self._select = _normalised(settings.select + settings.extend_select)
         self._ignore = _normalised(settings.ignore + settings.extend_ignore)
         self._root = Path(settings.root)
-        self._per_file_ignores: List[Tuple[pathspec.PathSpec, Tuple[str, ...]]] = [
-            (pathspec.GitIgnoreSpec.from_lines([glob]), tuple(_normalised(codes)))
-            for glob, codes in settings.per_file_ignores.items()
-        ]
+        self._per_file_ignores: List[Tuple[pathspec.PathSpec, Tuple[str, ...]]] = []
+        if settings.per_file_ignores:
+            from pathspec import GitIgnoreSpec  # a few milliseconds to import: only when there are globs
+
+            self._per_file_ignores = [
+                (GitIgnoreSpec.from_lines([glob]), tuple(_normalised(codes)))
+                for glob, codes in settings.per_file_ignores.items()
+            ]
         self._enabled: Dict[str, bool] = {}
         self._ignored_in_file: Dict[str, Tuple[str, ...]] = {}
 

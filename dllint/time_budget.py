@@ -6,18 +6,30 @@ the runner reports it as DL000, naming the rule that was running and the
 budget, and goes on with the next file. CPU time, not wall time, so that a
 busy machine does not turn slow neighbours into timeouts.
 
-Where the operating system offers a CPU-time timer (`setitimer` with
-`ITIMER_PROF`, on Unix, in the main thread, with no other `SIGPROF` handler
-installed), the timer interrupts whatever runs, even one long call. Elsewhere
-the runner checks the clock between nodes and rules (`check()`), which stops
-every loop of the engine but not one long call inside a rule.
+How the file is interrupted, best first:
+
+1. Where the operating system offers a CPU-time timer (`setitimer` with
+   `ITIMER_PROF`, on Unix, in the main thread, with no other `SIGPROF`
+   handler installed), the timer's signal raises `FileTimeout` wherever the
+   file's work is.
+2. Elsewhere (Windows; a thread other than the main one, as in an editor's
+   language server; a profiler owning `SIGPROF`) a watchdog thread reads the
+   working thread's CPU clock (the whole process's where a thread's own
+   clock cannot be read from another thread, as on Windows) and, when the
+   budget is spent, raises `FileTimeout` in the working thread through
+   CPython's `PyThreadState_SetAsyncExc`. Like the signal, it lands between
+   two bytecodes: neither stops one long call into C (a regular expression
+   that backtracks for minutes).
+3. Where neither exists (a Python without `ctypes.pythonapi`), the runner
+   checks the clock between nodes and rules (`check()`), which stops every
+   loop of the engine but not one long call inside a rule.
 """
 from __future__ import annotations
 
 import signal
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 
 class FileTimeout(BaseException):
@@ -40,8 +52,10 @@ class TimeBudget:
         self.per_thousand_lines = per_thousand_lines
         self.lines = lines
         self._deadline: Optional[float] = None
+        self._clock: Callable[[], float] = time.process_time
         self._previous_handler = None
         self._uses_timer = False
+        self._watchdog: Optional[_Watchdog] = None
 
     @classmethod
     def for_file(cls, per_thousand_lines: float, text: str) -> "TimeBudget":
@@ -52,15 +66,26 @@ class TimeBudget:
         return (f"{self.seconds:g} s of CPU time for {self.lines:,} lines, "
                 f"per-file-timeout = {self.per_thousand_lines:g} s per 1,000 lines")
 
+    @property
+    def interrupts(self) -> str:
+        """How a file over its budget is stopped: "timer", "watchdog" or "checks" (see the module's text)."""
+        return "timer" if self._uses_timer else "watchdog" if self._watchdog is not None else "checks"
+
     def __enter__(self) -> "TimeBudget":
         if self.seconds <= 0:
             return self
-        self._deadline = time.process_time() + self.seconds
         if _can_use_timer():
+            self._clock = time.process_time
+            self._deadline = self._clock() + self.seconds
             self._previous_handler = signal.signal(signal.SIGPROF, _expired)
             self._uses_timer = True
             _ARMED[0] = True
             signal.setitimer(signal.ITIMER_PROF, self.seconds)
+        else:
+            self._clock = _this_threads_cpu_clock()
+            self._deadline = self._clock() + self.seconds
+            if _can_raise_in_threads():
+                self._watchdog = _Watchdog(self._clock, self._deadline)
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -69,11 +94,14 @@ class TimeBudget:
             signal.setitimer(signal.ITIMER_PROF, 0)
             signal.signal(signal.SIGPROF, self._previous_handler)
             self._uses_timer = False
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
         self._deadline = None
 
     def check(self) -> None:
         """Raise FileTimeout when the budget is spent (for where no timer runs)."""
-        if self._deadline is not None and not self._uses_timer and time.process_time() > self._deadline:
+        if self._deadline is not None and not self._uses_timer and self._clock() > self._deadline:
             raise FileTimeout()
 
 
@@ -84,3 +112,78 @@ def _can_use_timer() -> bool:
         return False
     # someone else's profiler (a sampling profiler) owns SIGPROF: leave it be
     return signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, signal.SIG_IGN, None)
+
+
+def _this_threads_cpu_clock() -> Callable[[], float]:
+    """A clock of the calling thread's CPU time that other threads can read,
+    else the process's CPU time (Windows)."""
+    try:
+        clock_id = time.pthread_getcpuclockid(threading.get_ident())
+        time.clock_gettime(clock_id)
+    except (AttributeError, OSError):
+        return time.process_time
+    return lambda: time.clock_gettime(clock_id)
+
+
+def _raise_in(thread_id: int, exception: Optional[type]) -> bool:
+    """Make `exception` raise in the thread at its next bytecode (None:
+    withdraw one not raised yet). False where CPython's API is not there."""
+    try:
+        import ctypes
+
+        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except (ImportError, AttributeError):
+        return False
+    argument = ctypes.py_object(exception) if exception is not None else None
+    return set_async_exc(ctypes.c_ulong(thread_id), argument) == 1
+
+
+def _can_raise_in_threads() -> bool:
+    if _CAN_RAISE[0] is None:
+        try:
+            import ctypes
+
+            _CAN_RAISE[0] = hasattr(ctypes, "pythonapi") and hasattr(ctypes.pythonapi, "PyThreadState_SetAsyncExc")
+        except ImportError:
+            _CAN_RAISE[0] = False
+    return bool(_CAN_RAISE[0])
+
+
+_CAN_RAISE: list = [None]
+
+
+class _Watchdog:
+    """A thread that raises FileTimeout in the working thread once its CPU
+    clock passes the deadline, unless `stop()` came first."""
+
+    def __init__(self, clock: Callable[[], float], deadline: float):
+        self._target = threading.get_ident()
+        self._clock = clock
+        self._deadline = deadline
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._fired = False
+        thread = threading.Thread(target=self._watch, name="dllint-time-budget", daemon=True)
+        thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            remaining = self._deadline - self._clock()
+            if remaining <= 0:
+                break
+            # CPU time runs no faster than wall time: waiting `remaining`
+            # seconds never oversleeps the deadline.
+            if self._done.wait(remaining):
+                return
+        with self._lock:
+            if not self._done.is_set():
+                self._fired = _raise_in(self._target, FileTimeout)
+
+    def stop(self) -> None:
+        """Called in the working thread. A FileTimeout sent but not raised
+        yet is withdrawn; one that arrives while this runs is caught by the
+        caller's `except FileTimeout` like any other."""
+        with self._lock:
+            self._done.set()
+            if self._fired:
+                _raise_in(self._target, None)

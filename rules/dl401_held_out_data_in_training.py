@@ -140,12 +140,11 @@ class HeldOutDataInTraining(Rule):
         if rows.splits != {ALL} or sink.inner is not None or sink.model is None:
             return None
         point = self.semantic.provenance.split_point(rows.pool)
-        if point is None or getattr(point, "lineno", 0) >= getattr(sink.node, "lineno", 0):
-            return None
+        if point is None or (point.model is self.semantic and point.line >= getattr(sink.node, "lineno", 0)):
+            return None  # (a split in another file ran when it was imported or called, before)
         if not self._scores_test_after(sink):
             return None
-        line = getattr(point, "lineno", 0)
-        what = f"all rows ({rows.evidence}), including the test part split off on line {line}"
+        what = f"all rows ({rows.evidence}), including the test part split off on {point.text_from(self.semantic)}"
         return {"data": data, "sink": sink.description, "what": what, "consequence": "the test score is measured on rows the model has seen",
                 "advice": "fit on the training part of the split only"}
 

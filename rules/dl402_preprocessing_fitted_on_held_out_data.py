@@ -76,7 +76,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
             point = provenance.split_point(rows.pool)
             if point is None or not self._feeds_training(sink):
                 continue
-            what = f"{data}, all rows ({rows.evidence}) before they are split into training and held-out parts on line {getattr(point, 'lineno', 0)}"
+            what = f"{data}, all rows ({rows.evidence}) before they are split into training and held-out parts on {point.text_from(self.semantic)}"
             self.report(sink.node, sink=_capital(sink.description), what=what)
             reported.add(id(sink.node))
 
@@ -414,6 +414,47 @@ class PreprocessingFittedOnHeldOutData(Rule):
             },
             expect=["train.py:8:5"],
             title="two files: a helper imputes the full data before the split",
+        ),
+        Invalid(
+            files={
+                "series.py": '''
+                    from sklearn.preprocessing import MinMaxScaler
+
+                    def scaled_windows(readings, train_share=0.8):
+                        scaler = MinMaxScaler()
+                        scaled = scaler.fit_transform(readings)
+                        cut = int(len(scaled) * train_share)
+                        train = scaled[:cut]
+                        test = scaled[cut:]
+                        return train, test, scaler
+                    ''',
+                "forecast_load.py": '''
+                    import pandas as pd
+                    from keras.models import Sequential
+                    from keras.layers import LSTM, Dense
+                    from series import scaled_windows
+
+                    load = pd.read_csv("grid_load.csv")[["megawatts"]].values
+                    train, test, scaler = scaled_windows(load)
+                    model = Sequential([LSTM(16), Dense(1)])
+                    model.compile(optimizer="adam", loss="mse")
+                    model.fit(train[:-1].reshape(-1, 1, 1), train[1:], epochs=20)
+                    ''',
+                "forecast_price.py": '''
+                    import pandas as pd
+                    from keras.models import Sequential
+                    from keras.layers import LSTM, Dense
+                    from series import scaled_windows
+
+                    price = pd.read_csv("spot_price.csv")[["eur"]].values
+                    train, test, scaler = scaled_windows(price, train_share=0.9)
+                    model = Sequential([LSTM(16), Dense(1)])
+                    model.compile(optimizer="adam", loss="mse")
+                    model.fit(train[:-1].reshape(-1, 1, 1), train[1:], epochs=20)
+                    ''',
+            },
+            expect=["forecast_load.py:7:23", "forecast_price.py:7:23"],
+            title="three files: two scripts call a helper that scales a series, then slices it",
         ),
     ]
 

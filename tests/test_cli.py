@@ -179,3 +179,11 @@ def test_jobs_option_gives_the_same_findings(project):
     assert serial.stdout == parallel.stdout
     assert serial.stdout.count("DL103") == 40
     assert run("--jobs", "-1", ".").exit_code == 2
+
+
+def test_the_cli_knows_every_output_format():
+    # the CLI lists the format names without importing the formats
+    from dllint.cli import FORMAT_NAMES
+    from dllint.reporting import FORMATTERS
+
+    assert sorted(FORMAT_NAMES) == sorted(FORMATTERS)

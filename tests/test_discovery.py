@@ -276,10 +276,16 @@ def test_symlinked_folders_are_followed_and_each_file_listed_once(project):
     assert found(run(["src", "shared"])) == ["src/a.py", "src/linked/common.py"]
 
 
-def test_dangling_symlinks_are_skipped(project):
+def test_dangling_links_and_other_files_that_are_not_regular_are_listed_so_that_reading_says_why(project):
     make(project, "a.py")
     os.symlink(project / "nowhere.py", project / "dangling.py")
-    assert found(run(["."])) == ["a.py"]
+    os.symlink(project / "nowhere", project / "dangling_folder")
+    os.symlink("loop_b.py", project / "loop_a.py")
+    os.symlink("loop_a.py", project / "loop_b.py")
+    os.mkfifo(project / "pipe.py")
+    os.mkfifo(project / "pipe.txt")
+    # only names a walk would lint; the reader reports each as DL002 (tests/test_reliability.py)
+    assert found(run(["."])) == ["a.py", "dangling.py", "loop_a.py", "loop_b.py", "pipe.py"]
 
 
 def test_an_unreadable_folder_is_reported_and_the_walk_goes_on(project, monkeypatch):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import cProfile
 import pstats
+from typing import List, Union
+
+import pytest
 
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
@@ -55,10 +58,12 @@ with torch.no_grad():
 """
 
 
-def _work(text: str) -> int:
+def _work(text: Union[str, List[Input]]) -> int:
+    """The function calls of one run over a file (or over several inputs)."""
+    inputs = [Input(display_path="generated.py", text=text)] if isinstance(text, str) else text
     profile = cProfile.Profile()
     profile.enable()
-    result = _RUNNER.run([Input(display_path="generated.py", text=text)])
+    result = _RUNNER.run(inputs)
     profile.disable()
     assert not [d for d in result.diagnostics if d.code in ("DL000", "DL001", "DL002")], result.diagnostics
     return pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
@@ -133,3 +138,33 @@ def test_a_deep_class_chain_and_a_long_alias_chain_are_no_internal_error():
     lines += ["m = C1199()", "opt = torch.optim.SGD(m.parameters(), lr=0.1)", "m(1).sum().backward()",
               "m0 = m"] + [f"m{k} = m{k - 1}.to('cpu')" for k in range(1, 3000)] + ["m2999.eval()", "m2999(1)"]
     _work("\n".join(lines) + "\n")
+
+
+# The site-packages soak's one DL000 (scipy/_lib/cobyqa/models.py) and most of its 8 GB:
+# to find the callers of a function, ModeModel.callers() builds the model of every project
+# file whose text contains the function's name, so a name that many files use (`evaluate`,
+# `update`, `step`) makes each file's work grow with the whole project. The fix belongs to
+# issue 14 (the whole-project scans); this test is its reproduction.
+_USES_HELPER = """\
+import torch
+
+def evaluate(model, loader):
+    with torch.no_grad():
+        for x in loader:
+            model(x)
+
+def main():
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout())
+    evaluate(model, [torch.randn(1, 2)])
+"""
+_SAME_NAME_ELSEWHERE = "def evaluate():\n    return 1\n\n\n" + "".join(f"value_{j} = evaluate()\n" for j in range(50))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: ModeModel.callers() models every file containing the name")
+def test_a_project_where_many_files_use_a_helpers_name_is_linear_in_its_files():
+    def project(files: int) -> List[Input]:
+        return ([Input(display_path=f"pkg/train_{i}.py", text=_USES_HELPER) for i in range(files)]
+                + [Input(display_path=f"pkg/other_{i}.py", text=_SAME_NAME_ELSEWHERE) for i in range(files)])
+
+    # today: 1.8 (each train_i.py resolves the 50 calls in every other_j.py)
+    assert _growth(project, 16, 64) < 1.5

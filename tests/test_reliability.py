@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
+from dllint import time_budget
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
 from tests.conftest import BUGGY, invoke
 
+REPOSITORY = Path(__file__).resolve().parent.parent
 posix_only = pytest.mark.skipif(os.name != "posix", reason="fifos, devices and symbolic links")
 
 
@@ -64,6 +69,37 @@ def test_fifos_devices_and_sockets_are_not_regular_files_and_never_block(project
     assert done.returncode == 1, done.stderr
 
 
+@posix_only
+def test_what_a_walk_meets_that_is_not_a_regular_file_is_dl002_for_that_path_and_never_blocks(project):
+    # As ruff and flake8 give E902: a dangling `train.py` is most often a file someone meant to lint.
+    project("src/train.py", BUGGY)
+    project("src/notes.txt", "")
+    os.symlink("nowhere.py", project.root / "src" / "dangling.py")
+    os.symlink("nowhere", project.root / "src" / "dangling_folder")  # no linted name: nothing to say
+    os.symlink("loop_b.py", project.root / "src" / "loop_a.py")
+    os.symlink("loop_a.py", project.root / "src" / "loop_b.py")
+    os.mkfifo(project.root / "src" / "pipe.py")
+    os.mkfifo(project.root / "src" / "pipe.txt")
+    os.symlink("/dev/zero", project.root / "src" / "zero.ipynb")
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(project.root / "src" / "sock.py"))
+        done = lint("--isolated", "src", cwd=project.root)
+    finally:
+        server.close()
+    assert done.stdout.decode().splitlines() == [
+        "src/dangling.py:1:1: DL002 cannot read file: broken symbolic link",
+        "src/loop_a.py:1:1: DL002 cannot read file: symbolic link loop",
+        "src/loop_b.py:1:1: DL002 cannot read file: symbolic link loop",
+        "src/pipe.py:1:1: DL002 cannot read file: not a regular file (a named pipe)",
+        "src/sock.py:1:1: DL002 cannot read file: not a regular file (a socket)",
+        "src/train.py:7:5: DL103 [*] `loss.backward` is not called, so this statement does nothing; write "
+        "`loss.backward()` to compute the gradients",
+        "src/zero.ipynb:1:1: DL002 cannot read file: not a regular file (a character device)",
+    ]
+    assert done.returncode == 1, done.stderr
+
+
 def test_a_file_that_vanishes_before_it_is_read_is_dl002(project, monkeypatch):
     project("train.py", BUGGY)
     gone = project("gone.py", BUGGY)
@@ -76,7 +112,7 @@ def test_a_file_that_vanishes_before_it_is_read_is_dl002(project, monkeypatch):
         gone.unlink()
         return result
 
-    monkeypatch.setattr("dllint.cli.discover", discover_then_delete)
+    monkeypatch.setattr("dllint.discovery.discover", discover_then_delete)
     out = invoke("--isolated", ".").stdout
     assert "gone.py:1:1: DL002 cannot read file: no such file or directory (it vanished)" in out
     assert "train.py:7:5: DL103" in out
@@ -163,6 +199,121 @@ def test_a_file_over_its_time_budget_is_dl000_naming_the_rule_and_the_budget_and
     assert result.files_checked == 2
 
 
+# Where no CPU timer signal can be had (Windows, a thread other than the main one, a
+# profiler owning SIGPROF), the budget must still hold: a watchdog thread raises in the
+# working thread; failing that, the clock is checked between nodes and rules.
+
+SLOW_RUN = [Input(display_path="a_slow.py", text="import torch\n# slow\n"), Input(display_path="b_fine.py", text="import torch\n")]
+
+
+def _assert_slow_file_timed_out(result):
+    [diagnostic] = result.diagnostics
+    assert diagnostic.path == "a_slow.py" and diagnostic.code == "DL000"
+    assert diagnostic.message.startswith("rule DL103 exceeded this file's time budget (0.3 s of CPU time")
+    assert result.files_checked == 2
+
+
+def _run_in_a_thread(run):
+    """`run()` in a thread other than the main one; its result, or a failure if it never returns."""
+    import threading
+
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(run()), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "the time budget did not stop the rule"
+    return outcome[0]
+
+
+def test_in_a_thread_other_than_the_main_one_a_watchdog_stops_a_rule_that_never_returns():
+    result = _run_in_a_thread(lambda: Runner(Settings(per_file_timeout=0.3), rules=[Sleeper], jobs=1).run(SLOW_RUN))
+    _assert_slow_file_timed_out(result)
+
+
+def test_where_there_is_no_cpu_timer_a_watchdog_stops_a_rule_that_never_returns():
+    # Windows: no signal.setitimer. In a subprocess, so that a failure is a timeout, not a hang.
+    script = textwrap.dedent("""
+        import signal
+        del signal.setitimer
+        from dllint.runner import Runner
+        from dllint.settings import Settings
+        from dllint import time_budget
+        from tests.test_reliability import SLOW_RUN, Sleeper
+        budget = time_budget.TimeBudget(1.0)
+        with budget:
+            assert budget.interrupts == "watchdog"
+        result = Runner(Settings(per_file_timeout=0.3), rules=[Sleeper], jobs=1).run(SLOW_RUN)
+        print([(d.path, d.code, d.message[:40]) for d in result.diagnostics], result.files_checked)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, timeout=60, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "[('a_slow.py', 'DL000', \"rule DL103 exceeded this file's time bud\")] 2\n"
+
+
+def test_a_sampling_profiler_keeps_its_sigprof_handler_and_the_budget_still_holds():
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no SIGPROF")
+    profiler = lambda signum, frame: None  # noqa: E731
+    previous = signal.signal(signal.SIGPROF, profiler)
+    try:
+        _assert_slow_file_timed_out(Runner(Settings(per_file_timeout=0.3), rules=[Sleeper], jobs=1).run(SLOW_RUN))
+        assert signal.getsignal(signal.SIGPROF) is profiler
+    finally:
+        signal.signal(signal.SIGPROF, previous)
+
+
+class SlowVisitor(Rule):
+    """## What it does\nSpends 0.5 s of CPU time on the module node, then finishes."""
+
+    code = "DL103"
+    name = "slow-visitor"
+
+    def visit_Module(self, node):
+        if "slow" in self.source.text:
+            end = time.process_time() + 0.5
+            while time.process_time() < end:
+                pass
+
+
+def test_with_neither_timer_nor_watchdog_the_clock_is_checked_between_rules(monkeypatch):
+    # The last resort (a Python without ctypes.pythonapi): a rule that overruns
+    # and returns is caught at the next check; one that never returns is not.
+    monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
+    monkeypatch.setattr(time_budget, "_can_raise_in_threads", lambda: False)
+    budget = time_budget.TimeBudget(1.0)
+    with budget:
+        assert budget.interrupts == "checks"
+    result = Runner(Settings(per_file_timeout=0.3), rules=[SlowVisitor], jobs=1).run(SLOW_RUN)
+    _assert_slow_file_timed_out(result)
+
+
+def test_a_watchdog_that_fires_as_the_work_ends_never_raises_after_the_file(monkeypatch):
+    # Budgets that run out at about the moment the work ends: whatever the
+    # race's outcome, FileTimeout is either inside the budget's block or withdrawn.
+    import threading
+
+    monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
+    before = threading.active_count()
+    outcomes = {"inside": 0, "finished": 0}
+    for attempt in range(100):
+        try:
+            with time_budget.TimeBudget(0.005 + attempt * 0.0001) as budget:
+                assert budget.interrupts == "watchdog"
+                end = time.process_time() + 0.01
+                while time.process_time() < end:
+                    pass
+            outcomes["finished"] += 1
+        except time_budget.FileTimeout:
+            outcomes["inside"] += 1
+        # a FileTimeout arriving here would fail the test
+        end = time.process_time() + 0.002
+        while time.process_time() < end:
+            pass
+    assert sum(outcomes.values()) == 100
+    time.sleep(0.1)
+    assert threading.active_count() == before
+
+
 def test_the_time_budget_is_configured_as_per_file_timeout(project):
     project("pyproject.toml", "[tool.dllint]\nper-file-timeout = 2.5\n")
     from dllint.config import load_settings
@@ -227,7 +378,7 @@ def test_the_last_resort_internal_error_names_the_step(project, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr("dllint.cli.FORMATTERS", {"text": broken})
+    monkeypatch.setattr("dllint.reporting.FORMATTERS", {"text": broken})
     from dllint.cli import main
 
     monkeypatch.setattr(sys, "argv", ["dllint", "--isolated", "train.py"])

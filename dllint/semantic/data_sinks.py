@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
+from dllint.semantic.places import as_read_from
 from dllint.semantic.values import MODEL, Value
 
 _NO_VALUE = Value("")
@@ -471,7 +472,9 @@ class DataSinks:
             argument = _call_argument(call, function, index, name)
             if argument is None:
                 continue
-            description = f"`{_call_text(call)}` (line {call.lineno}; its `{name}` reaches {inner.innermost.description})"
+            innermost = inner.innermost
+            reached = as_read_from(innermost.description, innermost.module or other, self.model)
+            description = f"`{_call_text(call)}` (line {call.lineno}; its `{name}` reaches {reached})"
             role = inner.role
             if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
                 role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken

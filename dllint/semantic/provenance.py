@@ -8,7 +8,7 @@
     rows.pool        the unsplit data the rows were cut from (a load call, a parameter ...)
     rows.parts       the parts of a concatenation, each a Rows
 
-    semantic.provenance.split_point(pool)  -> the call or slice that splits this pool, or None
+    semantic.provenance.split_point(pool)  -> the Place (call or slice, and its file) that splits this pool, or None
     semantic.provenance.is_split_later(e)  -> the rows of `e` are all the rows of a pool that is split
 
 Evidence, strongest first: split operations and their outputs by position
@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tup
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.arguments import constant_string, positional_or_keyword
+from dllint.semantic.places import Place
 from dllint.semantic.scopes import Binding, Scope, pick_binding
 from dllint.semantic.values import TEST, TRAIN, VALIDATION, split_from_name
 
@@ -76,6 +77,10 @@ class Rows:
     # the split was named by whoever published the data (`train=False`, `split="test"`,
     # `ds["test"]`, a `test/` folder, `load_data()`), not cut by this script
     designated: bool = False
+    # a helper's parameter that several calls fill with rows of one kind: `pool`
+    # is the first call's data, these the others'. A split inside the helper
+    # splits each of them.
+    other_pools: Tuple[ast.AST, ...] = ()
 
     @property
     def held_out(self) -> bool:
@@ -165,15 +170,16 @@ class Provenance:
         # while one is, a parameter of its function holds what that call passes
         # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
         self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
-        self._split_points: Optional[Dict[int, ast.AST]] = None
+        self._split_points: Optional[Dict[int, Place]] = None
 
     # -- the questions ---------------------------------------------------
     def rows_of(self, expr: Optional[ast.AST], depth: int = 0) -> Optional[Rows]:
         """The rows `expr` holds, or None when dllint cannot tell."""
         return self._element(expr, (), depth)
 
-    def split_point(self, pool: Optional[ast.AST]) -> Optional[ast.AST]:
-        """Where the unsplit data `pool` is split (a split call), or None."""
+    def split_point(self, pool: Optional[ast.AST]) -> Optional[Place]:
+        """Where the unsplit data `pool` is split (a split call or a slice, and
+        the file that holds it), or None."""
         if pool is None:
             return None
         if self._split_points is None:
@@ -185,9 +191,11 @@ class Provenance:
                         continue
                     rows = model.provenance.rows_of(source)
                     if rows is not None and rows.pool is not None:
-                        self._split_points.setdefault(id(rows.pool), call)
+                        for pool in (rows.pool, *rows.other_pools):
+                            self._split_points.setdefault(id(pool), Place(call, model))
                 for node, rows in model.provenance._held_out_slices():
-                    self._split_points.setdefault(id(rows.pool), node)
+                    for pool in (rows.pool, *rows.other_pools):
+                        self._split_points.setdefault(id(pool), Place(node, model))
         return self._split_points.get(id(pool))
 
     def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
@@ -412,8 +420,11 @@ class Provenance:
         known = [rows for rows in found if rows is not None]
         if not known:
             return None
-        if len(known) == 1 or all(rows.splits == known[0].splits for rows in known):
+        if len(known) == 1:
             return known[0]
+        if all(rows.splits == known[0].splits for rows in known):
+            others = {id(rows.pool): rows.pool for rows in known[1:] if rows.pool is not None and rows.pool is not known[0].pool}
+            return replace(known[0], other_pools=tuple(others.values())) if others else known[0]
         return union(known, binding.node or function, self.model.info.name)
 
     def _attribute(self, node: ast.Attribute, depth: int) -> Optional[Rows]:

@@ -8,6 +8,6 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from dllint.cli import main  # noqa: E402
+from dllint.launcher import main  # noqa: E402
 
 main()

@@ -144,9 +144,10 @@ class Cache:
 def _write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then rename it into place:
     a reader sees the old entry or the new one, never half of one."""
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    # (what tempfile.mkstemp does, without importing tempfile and random on
+    # every run: a one-file run must start fast)
+    temporary = str(path.parent / f".tmp-{os.getpid()}-{os.urandom(8).hex()}")
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

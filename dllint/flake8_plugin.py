@@ -16,6 +16,11 @@ Division of labour with flake8:
   works). dllint's own configuration (`[tool.dllint]`, the one closest to
   each file, as the CLI finds it) still applies first, rule options
   included, so a code ignored there is not reported to flake8 either.
+* When flake8's `select` / `ignore` leave no DL code to show (`--select
+  E,F`, `extend-ignore = D`), the plugin does nothing: flake8 still calls it
+  on every file, and it returns at once without importing the rules. This
+  module imports nothing heavy itself, since flake8 imports every installed
+  plugin on every run.
 * A syntax error is flake8's E999: flake8 does not call tree plugins on a
   file it cannot parse, and DL001 is never reported here.
 * Columns: dllint's are 1-based characters; flake8 wants 0-based and adds 1
@@ -64,9 +69,59 @@ def _settings_and_problem(filename: str):
     return settings, default_problem if settings is resolver.default else None
 
 
+def selects_dllint(options) -> bool:
+    """Whether flake8's `select`, `ignore` and their `extend-` forms (from
+    its command line or configuration) can let any DL code through. When they
+    cannot, the plugin does nothing at all, not even import the rules:
+    flake8 would drop every finding. When in doubt, True.
+
+    flake8 matches codes by prefix. No DL code is selected when the selected
+    list (`select`, or else flake8's defaults, which include the plugin's
+    `DL`; plus `extend-select`) has no selector that is a prefix of `DL` or
+    starts with `DL`. Every DL code is ignored when an ignored selector is a
+    prefix of `DL` (`D`, `DL`) and nothing DL-related was selected explicitly
+    (an explicit selection can win over an ignore: the longer prefix wins).
+    """
+
+    def selectors(name: str) -> Optional[List[str]]:
+        value = getattr(options, name, None)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.split(",")
+        return [str(part).strip().upper() for part in value]
+
+    def related(selector: str) -> bool:
+        return "DL".startswith(selector) or selector.startswith("DL")
+
+    try:
+        select, extend_select = selectors("select"), selectors("extend_select") or []
+        default_select = selectors("extended_default_select")
+        ignored = (selectors("ignore") or []) + (selectors("extend_ignore") or [])
+    except TypeError:  # not lists of strings: some other flake8
+        return True
+    explicit = [s for s in (select or []) + extend_select if related(s)]
+    if select is not None:
+        chosen = select + extend_select
+    elif default_select is not None:
+        chosen = default_select + extend_select
+    else:
+        return True
+    if not any(related(s) for s in chosen):
+        return False
+    return bool(explicit) or not any("DL".startswith(s) for s in ignored)
+
+
 class DllintChecker:
     name = "dllint"
     version = __version__
+    # False when flake8's options leave no DL code to report (see `parse_options`)
+    enabled = True
+
+    @classmethod
+    def parse_options(cls, options) -> None:
+        """flake8 calls this once per process with its parsed options."""
+        cls.enabled = selects_dllint(options)
 
     def __init__(self, tree: ast.Module, lines: Sequence[str], filename: str):
         self.tree = tree
@@ -74,6 +129,8 @@ class DllintChecker:
         self.filename = filename
 
     def run(self) -> Iterator[Finding]:
+        if not self.enabled:
+            return
         try:
             findings = self._findings()
         except Exception as error:  # noqa: BLE001 - flake8 must go on with the other files

@@ -55,3 +55,22 @@ def children(node: ast.AST) -> List[ast.AST]:
         elif isinstance(child, _AST):
             found.append(child)
     return found
+
+
+def walk_no_defs(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node below `node` (included), depth first, without entering
+    nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in children(current):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+
+
+def body_walk(function: ast.AST) -> Iterator[ast.AST]:
+    """`walk_no_defs` over each statement of a function's (or module's) body:
+    what the function itself runs."""
+    for statement in function.body:  # type: ignore[attr-defined]
+        yield from walk_no_defs(statement)

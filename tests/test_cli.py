@@ -187,3 +187,33 @@ def test_the_cli_knows_every_output_format():
     from dllint.reporting import FORMATTERS
 
     assert sorted(FORMAT_NAMES) == sorted(FORMATTERS)
+
+
+def _modules_imported_by(args, cwd) -> set:
+    """The modules a real `dllint ARGS` process has imported when it exits."""
+    script = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(' '.join(sorted(sys.modules)), file=sys.stderr))\n"
+        f"sys.argv = ['dllint', *{list(args)!r}]\n"
+        "from dllint.launcher import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return set(done.stderr.splitlines()[-1].split()), done.stdout
+
+
+def test_version_is_answered_before_click_is_imported(tmp_path):
+    modules, stdout = _modules_imported_by(["--version"], tmp_path)
+    assert "click" not in modules
+    assert stdout == run("--version").stdout == f"dllint, version {__version__}\n"  # what click prints
+
+
+def test_linting_one_file_imports_only_what_it_needs(project):
+    path = project("train.py", BUGGY)
+    modules, stdout = _modules_imported_by(["--isolated", str(path)], path.parent)
+    assert "DL103" in stdout
+    # each is imported where it is used: patterns to match, a second
+    # process, a file to write, a configuration file, a diff, another format
+    unneeded = {"pathspec", "multiprocessing", "tempfile", "subprocess", "tomllib", "tomli", "difflib", "libcst", "dllint.formats.sarif"}
+    assert not modules & unneeded

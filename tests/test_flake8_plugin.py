@@ -207,3 +207,62 @@ def test_a_failing_rule_is_dl000_and_the_other_rules_still_report(project, monke
         "bad.py:1:1: DL000 internal error in rule DL103 on this file; rerun with --verbose for the traceback"
     ]
     assert code == 1
+
+
+def _flake8_then_modules(folder: Path, *args: str) -> str:
+    """Runs flake8's application in a fresh process on one file and prints
+    whether dllint's runner was imported by the end."""
+    script = textwrap.dedent(
+        """\
+        import sys
+        from flake8.main.application import Application
+
+        app = Application()
+        app.run(sys.argv[1:])
+        print("IMPORTED" if "dllint.runner" in sys.modules else "NOT IMPORTED")
+        print(app.result_count)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script, "--jobs", "1", *args], cwd=folder, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_plugin_does_nothing_when_flake8_selects_no_dl_code(tmp_path):
+    write(tmp_path, "train.py", BUGGY)
+    assert "DL103" in _flake8_then_modules(tmp_path, "--isolated", "train.py")
+    assert "\nIMPORTED" in _flake8_then_modules(tmp_path, "--isolated", "train.py")
+    for args in (["--select", "E,F,W"], ["--extend-ignore", "D"], ["--ignore", "DL"]):
+        shown = _flake8_then_modules(tmp_path, "--isolated", *args, "train.py")
+        assert "NOT IMPORTED" in shown and "DL" not in shown.replace("NOT IMPORTED", ""), args
+    for args in (["--select", "F,DL103"], ["--extend-ignore", "D", "--extend-select", "DL"], ["--ignore", "DL1", "--select", "DL103"]):
+        shown = _flake8_then_modules(tmp_path, "--isolated", *args, "train.py")
+        assert "DL103" in shown and "\nIMPORTED" in "\n" + shown, args
+
+
+@pytest.mark.parametrize(
+    "select, extend_select, ignore, extend_ignore, expected",
+    [
+        (None, None, None, None, True),  # flake8's defaults include the plugin's DL
+        (["E", "F"], None, None, None, False),
+        (["E", "F"], ["DL1"], None, None, True),
+        (["D"], None, None, None, True),  # D selects DL codes too
+        (["DL103"], None, None, None, True),
+        (None, None, ["DL"], None, False),
+        (None, None, None, ["D"], False),
+        (None, None, ["DL103"], None, True),
+        (None, ["DL"], None, ["D"], True),
+        ([""], None, None, None, True),
+    ],
+)
+def test_which_flake8_options_leave_dl_codes_to_report(select, extend_select, ignore, extend_ignore, expected):
+    from types import SimpleNamespace
+
+    from dllint.flake8_plugin import selects_dllint
+
+    options = SimpleNamespace(
+        select=select, extend_select=extend_select, ignore=ignore, extend_ignore=extend_ignore,
+        extended_default_select=["C90", "F", "E", "W", "DL"],
+    )
+    assert selects_dllint(options) is expected
+    assert selects_dllint(SimpleNamespace()) is True  # not flake8's options: stay on

@@ -220,7 +220,7 @@ def _run_in_a_thread(run):
     outcome = []
     worker = threading.Thread(target=lambda: outcome.append(run()), daemon=True)
     worker.start()
-    worker.join(timeout=60)
+    worker.join(timeout=120)
     assert not worker.is_alive(), "the time budget did not stop the rule"
     return outcome[0]
 
@@ -245,7 +245,7 @@ def test_where_there_is_no_cpu_timer_a_watchdog_stops_a_rule_that_never_returns(
         result = Runner(Settings(per_file_timeout=0.3), rules=[Sleeper], jobs=1).run(SLOW_RUN)
         print([(d.path, d.code, d.message[:40]) for d in result.diagnostics], result.files_checked)
     """)
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, timeout=60, text=True)
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, timeout=120, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[('a_slow.py', 'DL000', \"rule DL103 exceeded this file's time bud\")] 2\n"
 
@@ -310,7 +310,9 @@ def test_a_watchdog_that_fires_as_the_work_ends_never_raises_after_the_file(monk
         while time.process_time() < end:
             pass
     assert sum(outcomes.values()) == 100
-    time.sleep(0.1)
+    deadline = time.monotonic() + 30  # each watchdog thread ends once woken; a loaded machine is slow to wake them
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert threading.active_count() == before
 
 
@@ -346,9 +348,10 @@ def test_a_bad_pattern_in_a_gitignore_is_skipped(project):
     assert "train.py:7:5: DL103" in invoke("--isolated", ".").stdout
 
 
-def test_deeply_nested_toml_is_a_configuration_error(project):
+@pytest.mark.parametrize("ours", ["\n[tool.dllint]\nselect = ['DL1']\n", ""], ids=["with-tool-dllint", "without"])
+def test_deeply_nested_toml_is_a_configuration_error(project, ours):
     project("train.py", BUGGY)
-    project("pyproject.toml", "[tool.other]\nx = " + "[" * 600 + "]" * 600 + "\n[tool.dllint]\nselect = ['DL1']\n")
+    project("pyproject.toml", "[tool.other]\nx = " + "[" * 600 + "]" * 600 + "\n" + ours)
     result = invoke("train.py")
     assert result.exit_code == 2
     assert result.stderr.strip().endswith("its TOML is nested too deeply") and "internal error" not in result.stderr

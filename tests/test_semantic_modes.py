@@ -1,4 +1,4 @@
-"""The train/eval mode facts of the semantic model (`semantic/modes.py`)."""
+"""The train/eval mode facts of the semantic model (`semantic/modes/`)."""
 from __future__ import annotations
 
 import ast

@@ -32,3 +32,8 @@ def constant_string(node: Optional[ast.AST]) -> Optional[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def is_false(node: Optional[ast.AST]) -> bool:
+    """A literal false value: `False`, `0`, `None`, `""`."""
+    return isinstance(node, ast.Constant) and not node.value

@@ -378,7 +378,7 @@ KERAS_CROSSENTROPY_CLASS_FOR_NAME: Dict[str, str] = {
     "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
 }
 
-# -- train/eval mode (semantic/modes.py) --------------------------------------
+# -- train/eval mode (semantic/modes/) ----------------------------------------
 
 # Functional layers that behave by mode only when given `training=`
 # (`F.dropout(x, p, training=self.training)`); without it F.dropout is always

@@ -17,12 +17,12 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from dllint.semantic.arguments import positional_or_keyword
+from dllint.semantic.arguments import is_false, positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
-from dllint.semantic.modes import _body_walk, _is_false, argument_for
+from dllint.semantic.modes.calls import argument_for
 from dllint.semantic.values import MODEL
-from dllint.tree import walk
+from dllint.tree import body_walk, walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -257,7 +257,7 @@ class ModeDependence:
             if qualname in catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT:
                 name, index = catalog.TORCH_FUNCTIONAL_MODE_BY_ARGUMENT[qualname]
                 flag = positional_or_keyword(call, index, name)
-                return flag is not None and not _is_false(flag)
+                return flag is not None and not is_false(flag)
             if qualname in catalog.TORCH_CONTAINERS:
                 return self._container_dependent(call, seen)
             if qualname in catalog.TORCH_LAYERS_MODE_FREE or qualname in catalog.TORCH_NON_LAYER_CLASSES \
@@ -338,7 +338,7 @@ class ModeDependence:
                     return True
             # layers.append(...) / layers.extend(...) / layers.insert(...)
             if not isinstance(scope.node, ast.Lambda):
-                for node in _body_walk(scope.node):
+                for node in body_walk(scope.node):
                     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                             isinstance(node.func.value, ast.Name) and node.func.value.id == element.id:
                         if any(self._element_dependent(a, seen, depth + 1) for a in node.args):
@@ -393,4 +393,4 @@ def _argument_enables(call: ast.Call, spec: Tuple[str, int]) -> bool:
     value = positional_or_keyword(call, index, name)
     if value is None:
         return False
-    return not _is_false(value)
+    return not is_false(value)

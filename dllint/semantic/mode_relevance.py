@@ -1,6 +1,6 @@
 """Which statements of a body can change what one model's mode flow sees.
 
-The mode flow (`semantic/modes.py`) follows one model (a key) through one
+The mode flow (`semantic/modes/flow.py`) follows one model (a key) through one
 function body or through the module's top level. A training script written
 at module level, as notebooks exported to scripts are, has one body that
 holds every model: following each model through all of it made such files

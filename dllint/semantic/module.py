@@ -144,7 +144,7 @@ class ModuleModel:
         return LossSites(self)
     @property
     def modes(self):
-        """Train/eval mode facts of this file (`semantic/modes.py`)."""
+        """Train/eval mode facts of this file (`semantic/modes/`)."""
         if self._modes is None:
             from dllint.semantic.modes import ModeModel
 

@@ -1,0 +1,60 @@
+"""bench/ runs: on a tiny folder, with one run of each command. Nothing here
+times anything or compares times; the figures are for people (bench/README.md)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+DLLINT = f"{sys.executable} -m dllint"
+
+
+def test_bench_prints_a_row_for_each_run_and_records_what_it_was_told(tmp_path):
+    code = tmp_path / "code"
+    (code / "pkg").mkdir(parents=True)
+    (code / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (code / "pkg" / "train.py").write_text("import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\n", encoding="utf-8")
+    (code / "notes.txt").write_text("not Python\n", encoding="utf-8")
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "bench.py"), str(code), "--runs", "1", "--warmup", "0", "--dllint", DLLINT,
+         "--repo", "owner/name@0123abc", "--label", "a tiny folder", "--skip", "flake8,torchfix", "--ruff", "no-such-ruff-here",
+         "--json", str(results)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    table = done.stdout
+    assert table.startswith("a tiny folder; owner/name@0123abc: 2 files, 3 lines.")
+    assert "| ast.parse floor (1 process) |" in table and "| dllint -j 1" in table and "| dllint cold" in table
+    assert "| ruff check (default rules) |" in table  # a command that cannot start still gets a row
+    recorded = json.loads(results.read_text(encoding="utf-8"))
+    assert recorded["files"] == 2 and recorded["lines"] == 3 and recorded["repositories"] == ["owner/name@0123abc"]
+    names = [row["name"] for row in recorded["rows"]]
+    assert names[0] == "ast.parse floor (1 process)" and any(name.startswith("dllint warm") for name in names)
+    assert (code / "pkg" / "train.py").read_text(encoding="utf-8").endswith("model.eval\n")  # the folder is left as it was
+    assert not any(path.name.startswith(".dllint") for path in code.rglob("*"))
+
+
+def test_scaling_generates_valid_code_and_prints_its_table(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import scaling
+    finally:
+        sys.path.remove(str(BENCH))
+    for style in ("script", "functions"):
+        text = scaling.generated_file(300, style)
+        compile(text, style, "exec")
+        assert 300 <= len(text.splitlines()) < 400
+    scaling.generate_tree(tmp_path / "tree", 120)
+    files = sorted((tmp_path / "tree").rglob("*.py"))
+    assert len(files) == 122  # and two __init__.py
+    for path in files:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "scaling.py"), "--sizes", "200,400", "--styles", "script", "--trees", "20",
+         "--runs", "1", "--warmup", "0", "--dllint", DLLINT],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| script") or line.startswith("| tree")]
+    assert len(rows) == 3

@@ -260,6 +260,10 @@ class Runner:
             # kept for the run (shared copy-on-write by forked processes).
             # Freezing keeps the cyclic collector from rescanning every kept
             # node after each file (that alone made parsing 4x slower).
+            # (Dropping these too, to parse them again in each process with
+            # `_PARSED_TEXT_BUDGET` at 8M characters, still reached 1.6 GB in
+            # one process on PyTorch's sources, where one file's check pulls
+            # in far more than the budget, and parsed everything twice.)
             source.adopt_tree(tree, pinned=True)
             gc.freeze()
             self._keep(item.display_path, text, (tree, imports, names))  # (kept for the run anyway)
@@ -483,13 +487,14 @@ _STEP = ["reading"]
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
 # Characters of source text whose trees (and semantic models) one process may
-# hold while checking before it forgets them all: about 30 bytes of tree per
-# character, so some 500 MB of trees, whatever the size of the run.
+# hold while checking before it forgets them all between two files: a tree
+# costs about 23 bytes per character of text, its models as much again.
 _PARSED_TEXT_BUDGET = 16_000_000
-# Trees the first pass keeps for the second, so that a small run parses each
-# file once; past this much text, it keeps none (a large run parses the files
-# it checks again, in the process that checks them).
-_KEPT_TREES_BUDGET = 3_000_000
+# Trees the first pass keeps for the second, so that a small run (some 25,000
+# lines) parses each file once; past this much text, it keeps none (a large
+# run parses the files it checks again, in the process that checks them). At
+# 3M characters the standard library's run peaked at 179 MB, at 1M at 115 MB.
+_KEPT_TREES_BUDGET = 1_000_000
 # What a forked process of `Runner._check_in_parallel` works on (inherited, never pickled).
 _FORKED: Optional[Tuple["Runner", List["_Check"], ProjectIndex]] = None
 # The index one forked process checks with (it may start afresh, see `_check_all`).

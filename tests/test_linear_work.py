@@ -11,8 +11,6 @@ import cProfile
 import pstats
 from typing import List, Union
 
-import pytest
-
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
 
@@ -160,11 +158,53 @@ def main():
 _SAME_NAME_ELSEWHERE = "def evaluate():\n    return 1\n\n\n" + "".join(f"value_{j} = evaluate()\n" for j in range(50))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: ModeModel.callers() models every file containing the name")
 def test_a_project_where_many_files_use_a_helpers_name_is_linear_in_its_files():
     def project(files: int) -> List[Input]:
         return ([Input(display_path=f"pkg/train_{i}.py", text=_USES_HELPER) for i in range(files)]
                 + [Input(display_path=f"pkg/other_{i}.py", text=_SAME_NAME_ELSEWHERE) for i in range(files)])
 
-    # today: 1.8 (each train_i.py resolves the 50 calls in every other_j.py)
+    # before: 1.8 (each train_i.py resolved the 50 calls in every other_j.py)
     assert _growth(project, 16, 64) < 1.5
+
+
+# Many script folders linted together, each with its own `train.py` importing
+# its own `models.py` (course repositories look like this): finding the
+# `models` meant by each `train.py` among all the same-named modules was a
+# scan of every folder per import, so the index grew with the square of the
+# number of folders.
+_FOLDER_MODELS = """\
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        self.drop = nn.Dropout(0.5)
+
+def evaluate(model, x):
+    return model(x)
+"""
+_FOLDER_TRAIN = """\
+import torch
+from models import Net, evaluate
+
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for x in [torch.randn(2, 4)]:
+    loss = model(x).sum()
+    loss.backward()
+    optimizer.step()
+print(evaluate(model, torch.randn(1, 4)))
+"""
+
+
+def test_many_folders_of_same_named_modules_are_linear_in_the_number_of_files():
+    def project(folders: int) -> List[Input]:
+        inputs = []
+        for i in range(folders):
+            inputs.append(Input(display_path=f"course/part_{i}/models.py", text=_FOLDER_MODELS))
+            inputs.append(Input(display_path=f"course/part_{i}/train.py", text=_FOLDER_TRAIN))
+        return inputs
+
+    # before: 1.9 (the lookup of `models` near each train.py scanned every folder)
+    assert _growth(project, 8, 96) < 1.5

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
+    from dllint.semantic.project import ModuleInfo
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
@@ -27,18 +28,29 @@ def project_calls(semantic: "ModuleModel", name: str) -> List[Tuple["ModuleModel
     cache = project.__dict__.setdefault("_dllint_calls_named", {})
     if name in cache:
         return cache[name]
-    found: List[Tuple["ModuleModel", ast.Call]] = []
+    found = _calls_in(semantic, _search_order(semantic), name)
+    cache[name] = found
+    return found
+
+
+def _search_order(semantic: "ModuleModel") -> List["ModuleInfo"]:
+    """Every module of the project, in the order searches read them."""
+    project = semantic.project
     infos = {id(info): info for info in project.modules.values()}
     for group in getattr(project, "_by_last_part", {}).values():
         for info in group:
             infos.setdefault(id(info), info)
-    for info in infos.values():
+    return list(infos.values())
+
+
+def _calls_in(semantic: "ModuleModel", infos: List["ModuleInfo"], name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    found: List[Tuple["ModuleModel", ast.Call]] = []
+    for info in infos:
         if name not in info.source.text:
             continue
-        model = project.model_for(info)
+        model = semantic.project.model_for(info)
         for call in model.calls(name):
             found.append((model, call))
-    cache[name] = found
     return found
 
 
@@ -70,9 +82,14 @@ def instantiations(semantic: "ModuleModel", class_node: ast.ClassDef) -> List[Tu
 
 
 def _reachable_calls(definer: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
+    """Calls named `name` in the files that can name `definer`'s top-level
+    `name`: only the modules that import it (`ProjectIndex.reachers`) get a
+    model, not every file that happens to use the name."""
     reach: Dict[int, bool] = {}
     found = []
-    for model, call in project_calls(definer, name):
+    reachers = {id(info) for info in definer.project.reachers(definer.info, name)}
+    candidates = [info for info in _search_order(definer) if id(info) in reachers]
+    for model, call in _calls_in(definer, candidates, name):
         if id(model) not in reach:
             reach[id(model)] = _can_reach(model, definer)
         if reach[id(model)]:

@@ -239,6 +239,14 @@ class ProjectIndex:
         self._importers: Optional[Dict[int, List[ModuleInfo]]] = None
         self._imported: Optional[Dict[int, List[ModuleInfo]]] = None
         self._by_last_part: Dict[str, List[ModuleInfo]] = {}
+        # (name, folder) -> the first module of that name in that folder
+        self._by_folder: Dict[Tuple[str, Path], ModuleInfo] = {}
+        # name -> modules defining a top-level function or a method of a
+        # top-level class by that name (built on first use, for `defining`)
+        self._defining: Optional[Dict[str, List[ModuleInfo]]] = None
+        # id(info) -> the modules that can name its top-level definitions (`reachers`)
+        self._reachers: Dict[Tuple[int, str], List[ModuleInfo]] = {}
+        self._position: Optional[Dict[int, int]] = None
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
         # characters of text whose tree is held (what a long run's memory follows)
         self.parsed_text_size = 0
@@ -260,6 +268,10 @@ class ProjectIndex:
         self.modules.setdefault(info.name, info)
         self._same_name.setdefault(info.name, []).append(info)
         self._by_last_part.setdefault(info.name.rsplit(".", 1)[-1], []).append(info)
+        self._by_folder.setdefault((info.name, Path(info.source.path).parent), info)
+        self._defining = None
+        self._reachers.clear()
+        self._position = None
 
     def fresh(self) -> "ProjectIndex":
         """The same modules with nothing computed: no tree, no `ModuleModel`,
@@ -279,10 +291,9 @@ class ProjectIndex:
         `model.py` in each of several script folders), the one in the folder
         of `near` (the importing module) wins, as on Python's `sys.path`."""
         if near is not None and len(self._same_name.get(name, ())) > 1:
-            folder = Path(near.source.path).parent
-            for info in self._same_name[name]:
-                if Path(info.source.path).parent == folder:
-                    return info
+            info = self._by_folder.get((name, Path(near.source.path).parent))
+            if info is not None:
+                return info
         if name in self.modules:
             return self.modules[name]
         top = name.split(".", 1)[0]
@@ -303,8 +314,8 @@ class ProjectIndex:
         if info is not None and not info.defines(attribute):
             # Two scripts folders linted together may both have a `model.py`;
             # the one that defines the name is the one meant.
-            for other in self._by_last_part.get(module_name.rsplit(".", 1)[-1], ()):
-                if other.name == info.name and other.defines(attribute):
+            for other in self._same_name.get(info.name, ()):
+                if other.defines(attribute):
                     info = other
                     break
         if info is None:
@@ -325,6 +336,42 @@ class ProjectIndex:
             seen.add(qualname)
             return self.definition(reexport, info, seen)
         return None
+
+    def defining(self, name: str) -> List[ModuleInfo]:
+        """The modules (in `all_modules()` order) that define a top-level
+        function or a method of a top-level class called `name`, from their
+        summaries: one index for the run, built on first use."""
+        if self._defining is None:
+            index: Dict[str, List[ModuleInfo]] = {}
+            for info in self.all_modules():
+                for defined in {*info.names.functions, *info.names.methods}:
+                    index.setdefault(defined, []).append(info)
+            self._defining = index
+        return self._defining.get(name, [])
+
+    def reachers(self, info: ModuleInfo, name: str) -> List[ModuleInfo]:
+        """The modules whose code can name `info`'s top-level function or
+        class `name` (in `all_modules()` order): `info` itself, the modules
+        sharing its module name that do not define `name` (`definition`
+        falls back from those to the one that does), and every module
+        importing one of those, directly or through modules importing them
+        (re-exports). A call anywhere else cannot resolve to it, so a search
+        for its callers reads only these files. Linear in the import graph."""
+        key = (id(info), name)
+        if key not in self._reachers:
+            seeds = [info] + [other for other in self._same_name.get(info.name, ()) if other is not info and not other.defines(name)]
+            seen = {id(other): other for other in seeds}
+            queue = list(seeds)
+            while queue:
+                for importer in self.modules_importing(queue.pop()):
+                    if id(importer) not in seen:
+                        seen[id(importer)] = importer
+                        queue.append(importer)
+            if self._position is None:
+                self._position = {id(module): number for number, module in enumerate(self.all_modules())}
+            position = self._position
+            self._reachers[key] = sorted(seen.values(), key=lambda module: position.get(id(module), -1))
+        return self._reachers[key]
 
     def all_modules(self) -> List[ModuleInfo]:
         """Every module of the run, those that share a name with another included."""

@@ -621,7 +621,7 @@ class _DefinitionsByName:
         found = self._found.get(name)
         if found is None:
             found = self._found[name] = [
-                (info.source.path, facts) for info in project.all_modules() for facts in info.facts_named(name)
+                (info.source.path, facts) for info in project.defining(name) for facts in info.facts_named(name)
             ]
         return found
 

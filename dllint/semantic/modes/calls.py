@@ -155,7 +155,14 @@ class ProjectCalls(ModePart):
         referenced = False
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             name = function.name
-            for info in self.project.all_modules():
+            # A top-level function can be named only where its module is
+            # imported (`ProjectIndex.reachers`): the files of the project
+            # that merely use the same name (`evaluate`, `step`) get no model.
+            if self.semantic.parent(function) is self.semantic.tree and self.semantic.info is not None:
+                infos = self.project.reachers(self.semantic.info, name)
+            else:
+                infos = self.project.all_modules()
+            for info in infos:
                 if name not in info.source.text:
                     continue
                 module = self.project.model_for(info)

@@ -372,20 +372,50 @@ class Runner:
         copy it), parses the other trees it needs itself, and takes chunks of
         files as it finishes the last."""
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
 
         global _FORKED
         _FORKED = (self, to_check, project)
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
+        abandoned: List[range] = []
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(self._parallel_jobs(len(to_check))) as pool:
-                for diagnostics, tracebacks, warnings in pool.imap_unordered(_check_chunk, chunks):
-                    result.diagnostics.extend(diagnostics)
-                    result.tracebacks.extend(tracebacks)
-                    result.warnings.extend(warnings)
+            # Not multiprocessing.Pool: it waits forever for the chunk of a
+            # process that was killed (by the out-of-memory killer, say). Here
+            # the chunks left unfinished fail (the killed process takes the
+            # others' down with it); each is tried again alone, in a process
+            # of its own, and the files of one still lost say so.
+            fork = multiprocessing.get_context("fork")
+            rounds = [(self._parallel_jobs(len(to_check)), chunks)]
+            while rounds:
+                jobs, pending = rounds.pop(0)
+                lost: List[range] = []
+                with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
+                    futures = {pool.submit(_check_chunk, chunk): chunk for chunk in pending}
+                    for future in as_completed(futures):
+                        try:
+                            diagnostics, tracebacks, warnings = future.result()
+                        except BrokenProcessPool:
+                            lost.append(futures[future])
+                            continue
+                        result.diagnostics.extend(diagnostics)
+                        result.tracebacks.extend(tracebacks)
+                        result.warnings.extend(warnings)
+                if len(pending) > 1:
+                    rounds.extend((1, [chunk]) for chunk in lost)
+                else:
+                    abandoned.extend(lost)
         finally:
             _FORKED = None
             gc.unfreeze()
+        for chunk in sorted(abandoned, key=lambda chunk: chunk.start):
+            for index in chunk:
+                path = to_check[index].item.display_path
+                result.tracebacks.append(f"{path}: the process checking it ended abruptly")
+                result.diagnostics.append(_engine_diagnostic(
+                    path, "DL000", "not checked: the process checking this file (or another file of its batch) ended "
+                                   "abruptly (killed, perhaps for lack of memory)"))
 
     def _settings_for(self, path: Path) -> Tuple[Settings, CodeSelection]:
         settings = self.settings if self.resolver is None else self.resolver.for_path(path, is_dir=False)

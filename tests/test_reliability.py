@@ -415,3 +415,47 @@ def test_settings_limits_reject_wrong_types_and_huge_values(project):
         result = invoke("train.py")
         assert result.exit_code == 2, value
         assert len(result.stderr.splitlines()) == 1 and "'max-file-size'" in result.stderr, value
+
+
+# -- a process of the second pass that is killed ------------------------------------
+
+
+_KILLED_WORKER = textwrap.dedent("""
+    import os, signal
+    from dllint.rule import Rule
+    from dllint.runner import Input, Runner
+    from dllint.settings import Settings
+
+    class Killed(Rule):
+        '''## What it does\\nIts process is killed (as the out-of-memory killer does) on one file.'''
+        code = "DL103"
+        name = "killed"
+
+        def finish(self):
+            if "die" in self.source.text:
+                os.kill(os.getpid(), signal.SIGKILL)
+            super().finish()
+
+    inputs = [Input(display_path=f"f{i:02}.py", text="import torch\\n" + ("# die\\n" if i == 20 else "")) for i in range(64)]
+    result = Runner(Settings(), rules=[Killed], jobs=2).run(inputs)
+    print(result.files_checked, sorted({d.code for d in result.diagnostics}), sorted(d.path for d in result.diagnostics))
+""")
+
+
+@posix_only
+def test_a_second_pass_process_killed_by_the_out_of_memory_killer_does_not_hang_the_run():
+    # Seen in the site-packages soak: the OOM killer killed a forked process
+    # at 7.7 GB and multiprocessing.Pool waited forever for its chunk. Now the
+    # chunks it took down are tried again, and the files of the one that keeps
+    # killing its process are DL000; every other file is checked.
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_WORKER], cwd=REPOSITORY, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, _ = child.communicate(timeout=30)  # a few seconds when it works
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the pool's processes too
+        child.communicate()
+        raise
+    assert child.returncode == 0, out
+    assert out == "64 ['DL000'] ['f16.py', 'f17.py', 'f18.py', 'f19.py', 'f20.py', 'f21.py', 'f22.py', 'f23.py', " \
+        "'f24.py', 'f25.py', 'f26.py', 'f27.py', 'f28.py', 'f29.py', 'f30.py', 'f31.py']\n"

@@ -35,6 +35,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -121,6 +122,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sources = [folder.resolve() for folder in options.folders]
     dllint = tool(options.dllint, "dllint") or [sys.executable, "-m", "dllint"]
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the temporary folder goes too
     work = Path(tempfile.mkdtemp(prefix="dllint-bench-"))
     try:
         copy = work / "code"
@@ -167,8 +169,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         runs, warmup, timeout = options.runs, options.warmup, options.timeout
         rows: List[Row] = []
 
-        def add(name: str, command: Sequence[str], before=None) -> None:
+        python_only = [path for path in copied if path.suffix == ".py"]
+        python_lines = count_lines(python_only) if len(python_only) < len(copied) else None
+
+        def add(name: str, command: Sequence[str], before=None, notebooks: bool = True) -> None:
             rows.append(measure(name, command, copy, runs, warmup, before, timeout))
+            if not notebooks and python_lines is not None:
+                rows[-1].lines = python_lines
+                rows[-1].note = f"reads the {len(python_only):,} .py files only, {python_lines:,} lines"
 
         def not_available(name: str, why: str) -> None:
             rows.append(Row(name=name, command="", note=f"n/a: {why}"))
@@ -186,6 +194,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         warm_cache = work / "warm-cache"
         if "warm" not in skip:
             if has_cache:
+                # filled first, untimed, so that even `--warmup 0` times a warm run
+                subprocess.run([*base, "--cache-dir", str(warm_cache), "."], cwd=copy, capture_output=True)
                 add("dllint warm (nothing changed)", [*base, "--cache-dir", str(warm_cache), "."])
             else:
                 not_available("dllint warm (nothing changed)", "this dllint has no cache")
@@ -204,7 +214,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             add("dllint -j 1" + (", no cache" if has_cache else ""), [*base, *(["--no-cache"] if has_cache else []), "-j", "1", "."])
         if "flake8" not in skip:
             if flake8:
-                add("flake8 (E,F,W,C90)", [*flake8, "--isolated", "--select", "E,F,W,C90", "--exit-zero", "."])
+                add("flake8 (E,F,W,C90)", [*flake8, "--isolated", "--select", "E,F,W,C90", "--exit-zero", "."], notebooks=False)
             else:
                 not_available("flake8 (E,F,W,C90)", "not installed")
         if "ruff" not in skip:
@@ -214,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 not_available("ruff check (default rules)", "not installed")
         if "torchfix" not in skip:
             if torchfix:
-                add("TorchFix (default rules)", [*torchfix, "."])
+                add("TorchFix (default rules)", [*torchfix, "."], notebooks=False)
             else:
                 not_available("TorchFix (default rules)", "not installed")
         header["load_end"] = load_average()
@@ -227,16 +237,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def table(header: Dict, rows: Sequence[Row], lines: int) -> str:
-    """The results as Markdown: a line of what was measured, the table, the commands."""
-    floor = next((row.median("wall") for row in rows if row.name.startswith("ast.parse") and row.measured), None)
-    flake8 = next((row.median("wall") for row in rows if row.name.startswith("flake8") and row.measured), None)
-    repositories = f"; {', '.join(header['repositories'])}" if header["repositories"] else ""
+    """The results as Markdown: a line of what was measured, the table, the
+    commands. Ratios are of wall seconds, then of CPU seconds (steadier on
+    a busy machine)."""
+    def anchor(prefix: str):
+        row = next((row for row in rows if row.name.startswith(prefix) and row.measured), None)
+        return (row.median("wall"), row.median("cpu")) if row else None
+
+    def ratio(row: Row, to) -> str:
+        return f"{row.median('wall') / to[0]:.2f}x / {row.median('cpu') / to[1]:.2f}x" if to else "-"
+
+    floor, flake8 = anchor("ast.parse"), anchor("flake8")
+    repositories = len(header["repositories"])
+    told = f" ({repositories} repositor{'y' if repositories == 1 else 'ies'} at the commits listed below)" if repositories else ""
     out = [
-        f"{header['label'] or header['folder']}{repositories}: {header['files']:,} files, {lines:,} lines. "
+        f"{header['label'] or header['folder']}{told}: {header['files']:,} files, {lines:,} lines. "
         f"{header['date']}, {header['machine']}, Python {header['python']}, load {header['load_start']} at the start, "
         f"{header['load_end']} at the end; {header['runs']}.",
         "",
-        "| run | wall s | CPU s | lines/s | peak MiB | vs floor | vs flake8 |",
+        "| run | wall s | CPU s | lines/s (wall) | peak MiB | vs floor (wall / CPU) | vs flake8 (wall / CPU) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -244,12 +263,15 @@ def table(header: Dict, rows: Sequence[Row], lines: int) -> str:
             out.append(f"| {row.name} | {row.note} | | | | | |")
             continue
         wall = row.median("wall")
-        vs_floor = f"{wall / floor:.2f}x" if floor else "-"
-        vs_flake8 = f"{wall / flake8:.2f}x" if flake8 else "-"
         name = row.name + (f" ({row.note})" if row.note else "")
-        out.append(f"| {name} | {wall:.2f} | {row.median('cpu'):.2f} | {lines / wall:,.0f} | {row.median('peak_mib'):.0f} | {vs_floor} | {vs_flake8} |")
-    out += ["", "Tools: " + "; ".join(f"{key} {header[key]}" for key in ("dllint", "flake8", "ruff", "torchfix")), "", "Commands (in a copy of the folder):"]
+        out.append(
+            f"| {name} | {wall:.2f} | {row.median('cpu'):.2f} | {(row.lines or lines) / wall:,.0f} | "
+            f"{row.median('peak_mib'):.0f} | {ratio(row, floor)} | {ratio(row, flake8)} |"
+        )
+    out += ["", "Tools: " + "; ".join(f"{key}: {header[key]}" for key in ("dllint", "flake8", "ruff", "torchfix")), "", "Commands (in a copy of the folders):"]
     out += [f"- {row.name}: `{row.command}`" for row in rows if row.command]
+    if repositories:
+        out += ["", "Repositories: " + ", ".join(header["repositories"])]
     return "\n".join(out) + "\n"
 
 

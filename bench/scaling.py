@@ -25,6 +25,7 @@ import argparse
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     found = shutil.which("dllint")
     dllint = shlex.split(options.dllint) if options.dllint else ([found] if found else [sys.executable, "-m", "dllint"])
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the temporary folder goes too
     work = Path(tempfile.mkdtemp(prefix="dllint-scaling-"))
     try:
         help_text = subprocess.run([*dllint, "--help"], capture_output=True, text=True).stdout

@@ -53,6 +53,7 @@ class Row:
     command: str
     runs: List[Run] = field(default_factory=list)
     note: str = ""  # why there are no runs ("n/a: ...") or what to know
+    lines: Optional[int] = None  # the lines this tool reads, when not all (flake8 reads no notebook)
 
     @property
     def measured(self) -> bool:
@@ -103,7 +104,7 @@ def measure(
 ) -> Row:
     """`runs` timed runs after `warmup` untimed ones; `before(n)` is called
     before run n (warm-ups included), outside the timing."""
-    row = Row(name=name, command=" ".join(str(part) for part in command))
+    row = Row(name=name, command=shown_command(command))
     for number in range(warmup + runs):
         if before is not None:
             before(number)
@@ -136,6 +137,11 @@ def _notebook_lines(path: Path) -> int:
 
 def floor_command(file_list: Path) -> List[str]:
     return [sys.executable, "-c", FLOOR_SCRIPT, str(file_list)]
+
+
+def shown_command(command: Sequence[str]) -> str:
+    """A command as printed: the floor's script by name, not its text."""
+    return " ".join("FLOOR_SCRIPT (bench/timing.py)" if part == FLOOR_SCRIPT else str(part) for part in command)
 
 
 def load_average() -> str:

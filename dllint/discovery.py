@@ -12,7 +12,9 @@ loops). A walk does not enter what is excluded:
   below its own folder, as git applies it: those of the walked folder's
   ancestors up to the repository root (the nearest folder holding `.git`)
   too, a deeper file overriding a shallower one, `!negation` included.
-  Outside a repository, only the .gitignore files met by the walk apply.
+  Outside a git repository no .gitignore applies (as git and ruff behave: an
+  exported tarball is linted whole); a repository met by the walk starts
+  applying its own below itself.
 
 * the repository's `.git/info/exclude` and git's global `core.excludesFile`
   (default `~/.config/git/ignore`) apply as a .gitignore at the repository
@@ -193,6 +195,7 @@ class _Position:
     root_path: Optional[str]
     gitignores: Tuple[_Gitignore, ...]  # those that apply, shallowest first
     scope: _Scope  # the settings that govern this path
+    in_repository: bool = False  # inside a git repository: .gitignore files apply
 
     def child(self, name: str) -> "_Position":
         return _Position(
@@ -202,6 +205,7 @@ class _Position:
             root_path=None if self.root_path is None else _join(self.root_path, name),
             gitignores=self.gitignores,
             scope=self.scope,
+            in_repository=self.in_repository,
         )
 
 
@@ -294,11 +298,14 @@ class _Discovery:
         walk_path = "" if is_dir else os.path.basename(absolute)
         root_path = None if detached else scope.relative_to_root(absolute)
         folder = absolute if is_dir else os.path.dirname(absolute)
-        if detached or not scope.settings.respect_gitignore:
+        if not scope.settings.respect_gitignore:
             return _Position(given, walk_path, walk_path, root_path, gitignores=(), scope=scope)
-        # Outside a repository no .gitignore above the walk applies; a named
-        # file is then judged as if its folder were walked.
-        repository = _repository_root(folder) or folder
+        # Outside a git repository no .gitignore applies, as with git and ruff
+        # (a folder met by the walk that holds `.git` starts one).
+        repository = _repository_root(folder)
+        if detached or repository is None:
+            return _Position(given, walk_path, walk_path, root_path, gitignores=(), scope=scope,
+                             in_repository=repository is not None)
 
         # A walked folder reads its own .gitignore when it enters itself, so
         # for a folder the ancestry starts at its parent; a named file is not
@@ -312,13 +319,13 @@ class _Discovery:
             if current == repository:
                 break
             current = os.path.dirname(current)
-        gitignores = list(self._git_excludes(repository)) if _repository_root(folder) else []
+        gitignores = list(self._git_excludes(repository))
         for ancestor in reversed(ancestors):
             spec = self._gitignore_in(ancestor)
             if spec is not None:
                 gitignores.append(_Gitignore(_posix_relpath(ancestor, repository), spec))
         anchor_path = _posix_relpath(absolute, repository)
-        return _Position(given, walk_path, anchor_path, root_path, tuple(gitignores), scope=scope)
+        return _Position(given, walk_path, anchor_path, root_path, tuple(gitignores), scope=scope, in_repository=True)
 
     def _git_excludes(self, repository: str) -> Tuple[_Gitignore, ...]:
         """The repository's info/exclude and git's global excludes file, as
@@ -362,7 +369,12 @@ class _Discovery:
                 # A configuration file in this folder: its patterns, relative
                 # to its folder, rule below it.
                 position = dataclasses.replace(position, scope=scope, root_path=scope.relative_to_root(os.path.abspath(position.path)))
-            if scope.settings.respect_gitignore and any(entry.name == GITIGNORE for entry in entries):
+            if scope.settings.respect_gitignore and not position.in_repository and any(entry.name == ".git" for entry in entries):
+                # a repository inside the walked folder: its excludes and .gitignore files apply below it
+                repository = os.path.abspath(position.path)
+                position = dataclasses.replace(position, in_repository=True, anchor_path="",
+                                               gitignores=self._git_excludes(repository))
+            if scope.settings.respect_gitignore and position.in_repository and any(entry.name == GITIGNORE for entry in entries):
                 spec = self._gitignore_in(position.path)
                 if spec is not None:
                     own = _Gitignore(position.anchor_path, spec)

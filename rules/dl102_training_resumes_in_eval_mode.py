@@ -32,6 +32,9 @@ class TrainingResumesInEvalMode(Rule):
       the `backward()` (through assignments in the loop, or in the function
       the loop calls). A frozen teacher or an EMA copy put into eval mode
       inside the loop is fine, and so is an evaluation forward pass.
+    - A file whose optimizers all take plain tensors (`Adam([delta])`: an
+      adversarial patch, a perturbation, an input being optimized) trains
+      no model; the models it runs forward are not checked.
     - A model built only from layers that behave the same in both modes
       (no dropout, no batch norm) is not reported.
     - `model.train(flag)` with a value dllint cannot decide, or a call in the
@@ -91,6 +94,38 @@ class TrainingResumesInEvalMode(Rule):
         return Fix(f"Call `{model}.train()` at the start of each iteration", (change,), safe=False) if change else None
 
     VALID = [
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+            from torchvision import models
+
+            victim = models.vgg11_bn(weights="DEFAULT").eval()
+            for weight in victim.parameters():
+                weight.requires_grad_(False)
+            delta = torch.zeros(1, 3, 224, 224, requires_grad=True)
+            opt = torch.optim.Adam([delta], lr=0.01)
+
+
+            def fooling_rate(net, loader):
+                net.eval()
+                fooled = 0
+                with torch.no_grad():
+                    for images, labels in loader:
+                        fooled += (net(images + delta).argmax(1) != labels).sum().item()
+                return fooled / len(loader.dataset)
+
+
+            for epoch in range(10):
+                for images, labels in loader:
+                    loss = -F.cross_entropy(victim(images + delta), labels)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                print(epoch, fooling_rate(victim, loader))
+            """,
+            title="a perturbation is trained with `Adam([delta])`; the frozen victim model stays in eval mode",
+        ),
         Valid(
             """
             import torch
@@ -547,6 +582,27 @@ class TrainingResumesInEvalMode(Rule):
 
 
     INVALID = [
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            net = nn.Sequential(nn.Linear(64, 128), nn.Dropout(0.3), nn.Linear(128, 4))
+            with_decay = {"params": net[0].parameters(), "weight_decay": 1e-4}
+            without_decay = {"params": net[2].parameters(), "weight_decay": 0.0}
+            optimizer = torch.optim.AdamW([with_decay, without_decay], lr=3e-4)
+            for epoch in range(20):
+                for features, target in train_loader:
+                    loss = nn.functional.cross_entropy(net(features), target)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                net.eval()
+                print(epoch, sum(net(x).argmax(1).eq(y).sum().item() for x, y in val_loader))
+            """,
+            "14:5",
+            title="parameter groups bound to names: the optimizer trains the model",
+        ),
         Invalid(
             """
             import torch

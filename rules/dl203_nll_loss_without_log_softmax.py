@@ -151,6 +151,36 @@ class NllLossWithoutLogSoftmax(Rule):
             """,
             title="log_softmax of a Hugging Face model's logits",
         ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+            from torchvision import models
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+            net = models.alexnet(weights="IMAGENET1K_V1")
+            net = net.to(device)
+            net.classifier._modules["6"] = nn.Linear(4096, 3)
+            net.classifier._modules["7"] = nn.LogSoftmax(dim=1)
+            criterion = nn.NLLLoss()
+            for images, labels in loader:
+                loss = criterion(net(images.to(device)), labels.to(device))
+            """,
+            title="a pretrained classifier rebound by `.to(device)`, then given a log-softmax layer",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+            from torchvision import models
+
+            backbone = models.resnet34(weights="DEFAULT").cuda()
+            backbone.fc = nn.Sequential(nn.Linear(512, 10), nn.LogSoftmax(dim=1))
+            for images, labels in loader:
+                loss = F.nll_loss(backbone(images.cuda()), labels.cuda())
+            """,
+            title="the head of a model built and moved in one statement replaced by one ending in log_softmax",
+        ),
     ]
 
     INVALID = [

@@ -39,7 +39,9 @@ class HeldOutDataInTraining(Rule):
     ## Known limits
     Rows are followed through the code the linter can read; data built by
     unknown helpers, read from files whose names say nothing, or reshuffled by
-    hand is unknown and not reported. Training on train + validation is
+    hand is unknown and not reported. A file whose name says "test" or
+    "val" is held out only when the file loads other data too: the only data
+    set a script reads ("blood_test_results.csv") is its whole data. Training on train + validation is
     reported when the same call also monitors the validation rows, or when no
     separate test split is scored: a final refit on train + validation after
     model selection, scored once on an untouched test split, is the standard
@@ -178,6 +180,17 @@ class HeldOutDataInTraining(Rule):
         return False
 
     VALID = [
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.ensemble import RandomForestClassifier
+
+            labs = pd.read_csv("clinic/blood_test_results.csv")
+            features = labs[["glucose", "hba1c", "bmi"]]
+            RandomForestClassifier(n_estimators=200).fit(features, labs["diabetic"])
+            """,
+            title="the only data file read has \"test\" in its name: it is the whole data set, not a test split",
+        ),
         Valid(
             """
             from sklearn.ensemble import RandomForestClassifier

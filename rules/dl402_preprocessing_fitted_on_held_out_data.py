@@ -18,8 +18,11 @@ class PreprocessingFittedOnHeldOutData(Rule):
     `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
     data before it is split, or on a concatenation that includes the test or
-    validation rows; and a mean / std / min / max computed over such rows that
-    normalises the data. A helper that fits on its parameter is reported at
+    validation rows; a mean / std / min / max computed over such rows that
+    normalises the data; and functions that do both at once (scipy's
+    `zscore`, `sklearn.preprocessing.scale` / `minmax_scale`). Columns scaled
+    in place (`df[cols] = scaler.fit_transform(df[cols])`) count as the
+    table's data. A helper that fits on its parameter is reported at
     the call that passes it the full data. Fitting on the held-out part alone
     (`scaler.fit_transform(X_test)`) gets its own message.
 
@@ -97,6 +100,23 @@ class PreprocessingFittedOnHeldOutData(Rule):
         return sinks.feeds(targets, *roles, parts_only=parts_only)
 
     VALID = [
+        Valid(
+            """
+            import numpy as np
+            import matplotlib.pyplot as plt
+            from sklearn.manifold import TSNE
+            from sklearn.model_selection import train_test_split
+
+            X = np.load("embeddings.npy")
+            X_train, X_valid = train_test_split(X)
+            Z = TSNE().fit_transform(X_valid)
+            Z = (Z - Z.min()) / (Z.max() - Z.min())
+            for index, position in enumerate(Z):
+                plt.annotate(str(index), position)
+            plt.show()
+            """,
+            title="min-max scaling a 2-D embedding of the validation rows, only to place labels on a plot",
+        ),
         Valid(
             """
             from sklearn.model_selection import train_test_split
@@ -312,6 +332,39 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             expect=["6:10", "6:28"],
             title="mean and std of all rows normalise the data before the split",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+
+            houses = pd.read_csv("houses.csv")
+            numeric = ["area", "rooms", "age"]
+            houses[numeric] = StandardScaler().fit_transform(houses[numeric])
+            X_train, X_test, y_train, y_test = train_test_split(houses.drop(columns="price"), houses["price"])
+            Ridge().fit(X_train, y_train)
+            """,
+            expect=["8:19"],
+            title="columns of the table scaled in place before the split",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from scipy.stats import zscore
+            from sklearn.model_selection import train_test_split
+            from sklearn.svm import SVR
+
+            sensors = pd.read_csv("sensors.csv")
+            for column in ["temperature", "pressure"]:
+                sensors[column] = zscore(sensors[column])
+            X = sensors[["temperature", "pressure"]].values
+            X_train, X_test, y_train, y_test = train_test_split(X, sensors["load"].values, test_size=0.2)
+            print(SVR().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            expect=["8:23"],
+            title="scipy's `zscore` of each column, over all rows, before the split",
         ),
         Invalid(
             """

@@ -42,9 +42,10 @@ class TestSetUsedForSelection(Rule):
     such as `x_test`). A split named and built as a validation split is never
     reported, even when it is the only held-out split. Only comparisons whose
     branch keeps something (assigns a best value, saves or copies weights) are
-    reported; a test score that is only printed or logged is not. Selection
-    through `max(..., key=...)`, sorting, or a project's own early-stopping
-    class is not recognised.
+    reported; a test score that is only printed or logged is not, nor a branch
+    that only writes one element of an array (`votes[i] = 1`, a per-sample
+    vote). Selection through `max(..., key=...)`, sorting, or a project's own
+    early-stopping class is not recognised.
     """
 
     code = "DL403"
@@ -147,7 +148,7 @@ class TestSetUsedForSelection(Rule):
         found = []
         for node in ast.walk(scope):
             if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and _orders(node.test) and self._reads(node.test, statements):
-                kept = _keeps(model, node.body)
+                kept = _keeps(model, node.body, node.test)
                 if kept is not None:
                     found.append((node.test, kept))
         return found
@@ -194,6 +195,27 @@ class TestSetUsedForSelection(Rule):
         return found
 
     VALID = [
+        Valid(
+            """
+            import numpy as np
+            from sklearn.model_selection import train_test_split
+            from sklearn.naive_bayes import GaussianNB
+            from sklearn.neighbors import KNeighborsClassifier
+            from sklearn.tree import DecisionTreeClassifier
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y)
+            tree_pred = DecisionTreeClassifier().fit(X_train, y_train).predict(X_test)
+            bayes_pred = GaussianNB().fit(X_train, y_train).predict(X_test)
+            knn_pred = KNeighborsClassifier().fit(X_train, y_train).predict(X_test)
+            ensemble = np.zeros_like(tree_pred)
+            for row in range(len(X_test)):
+                agree = tree_pred[row] + bayes_pred[row] + knn_pred[row]
+                if agree >= 2:
+                    ensemble[row] = 1
+            print("majority vote accuracy", (ensemble == y_test).mean())
+            """,
+            title="a per-sample majority vote over three models' test predictions chooses no model",
+        ),
         Valid(
             """
             from tensorflow import keras
@@ -489,6 +511,32 @@ class TestSetUsedForSelection(Rule):
             title="PyTorch: an inline test loop inside the epoch loop decides which weights are saved",
         ),
         Invalid(
+            """
+            import torch
+            from torchvision import datasets, transforms
+
+            testset = datasets.CIFAR100("data", train=False, transform=transforms.ToTensor())
+            testloader = torch.utils.data.DataLoader(testset, batch_size=256)
+            best_accuracy = 0.0
+
+            def check(epoch):
+                net.eval()
+                hits = seen = 0
+                with torch.no_grad():
+                    for step, (images, labels) in enumerate(testloader):
+                        logits = net(images)
+                        hits += logits.argmax(dim=1).eq(labels).sum().item()
+                        seen += labels.size(0)
+                accuracy = 100.0 * hits / seen
+                global best_accuracy
+                if accuracy > best_accuracy:
+                    torch.save({"net": net.state_dict(), "acc": accuracy, "epoch": epoch}, "ckpt.pth")
+                    best_accuracy = accuracy
+            """,
+            expect=["18:8"],
+            title="the CIFAR template: batches numbered with `enumerate`, the best test accuracy saved",
+        ),
+        Invalid(
             files={
                 "data.py": '''
                     from torch.utils.data import DataLoader
@@ -542,8 +590,11 @@ def _mentions(node: ast.AST, names: Set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
-def _keeps(model, body: List[ast.stmt]) -> Optional[str]:
-    """What a branch keeps: a checkpoint (saved or copied weights) or a best value."""
+def _keeps(model, body: List[ast.stmt], test: ast.AST) -> Optional[str]:
+    """What a branch keeps: a checkpoint (saved or copied weights) or a best value.
+    Writing one element of a container (`final[i] = 1` in a per-sample vote) keeps
+    nothing, unless the comparison reads that container (`best[k] = score`)."""
+    compared = {model.source.segment(node) for node in ast.walk(test) if isinstance(node, (ast.Name, ast.Attribute))}
     assigns = False
     for statement in body:
         for node in ast.walk(statement):
@@ -552,8 +603,17 @@ def _keeps(model, body: List[ast.stmt]) -> Optional[str]:
                 if qualname in _KEEPING_CALLS or (isinstance(node.func, ast.Attribute) and node.func.attr in _KEEPING_METHODS):
                     return "The checkpoint"
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                assigns = True
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                assigns = assigns or any(_keeps_value(model, target, compared) for target in targets)
     return "The best model (its epoch or hyperparameters)" if assigns else None
+
+
+def _keeps_value(model, target: ast.AST, compared: Set[str]) -> bool:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_keeps_value(model, element, compared) for element in target.elts)
+    if isinstance(target, ast.Subscript):
+        return model.source.segment(target.value) in compared
+    return True
 
 
 def _text(node: ast.AST) -> str:

@@ -3,7 +3,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.scale import RAW, STANDARDIZED, UNIT, UNSCALED, ModelInput, Scale, Scales
 from dllint.semantic.values import MODEL
 
@@ -52,7 +52,13 @@ class UnnormalizedModelInput(Rule):
     standardizes inside (`forward`), when the file that builds a Keras model
     has a `Rescaling`, `Normalization`, `Lambda` layer or `preprocess_input`,
     or when it is a Keras application that normalizes inside the graph
-    (EfficientNet, ConvNeXt...) or a torchvision detection model.
+    (EfficientNet, ConvNeXt...) or a torchvision detection model. A model
+    from `torch.hub.load` is not judged (its code, which may prepare its own
+    input, is not visible), unless the hub is torchvision's own.
+
+    Data given to scikit-learn's cross-validation (`cross_val_score(SVC(),
+    X, y)`, `cross_validate`, `learning_curve`...) is training data of the
+    estimator passed with it.
 
     Scikit-learn's toy loaders whose features share one scale are not reported:
     `load_iris` (four lengths in cm), `load_digits` (pixels 0-16),
@@ -60,7 +66,10 @@ class UnnormalizedModelInput(Rule):
     (features drawn around 0 with unit variance). `load_breast_cancer`,
     `load_wine`, `fetch_california_housing` and `fetch_covtype` mix features
     whose ranges differ by orders of magnitude, and are. Features read from a
-    file (`pd.read_csv`) are taken as unscaled, except a single column.
+    file (`pd.read_csv`) are taken as unscaled, except a single column; a
+    table some of whose columns were normalized in place (`df[cols] =
+    scaler.fit_transform(df[cols])`, `df[c] = zscore(df[c])`) counts as
+    normalized, whichever columns are selected from it later.
     Scale-invariant estimators (trees, forests, boosting, naive Bayes) are
     never reported; token ids, one-hot and TF-IDF features neither.
 
@@ -105,12 +114,12 @@ class UnnormalizedModelInput(Rule):
 
     # -- what reaches the model -------------------------------------------------
     def _feeds(self, sink: DataSink) -> List[_Feed]:
-        if sink.role not in (TRAINING, FIT_TRANSFORM) + _INFERENCE or sink.framework in ("hf", "lightning"):
+        if sink.role not in (TRAINING, CROSS_VALIDATION, FIT_TRANSFORM) + _INFERENCE or sink.framework in ("hf", "lightning"):
             return []
         scales: Scales = self.semantic.scale
         found: List[_Feed] = []
         for owner, data, env, model_expr in self._reaching(sink, scales, {}, 0):
-            scale = owner._scale(data, 0, env)
+            scale = owner.scale_in(data, env)
             if scale is None or model_expr is None:
                 continue
             scale = _input_of(scale)
@@ -130,7 +139,7 @@ class UnnormalizedModelInput(Rule):
             if resolved is None:
                 return []
             other, function = resolved
-            inner_env = other.scale._bind(function, sink.node, scales, env)
+            inner_env = other.scale.environment(function, sink.node, scales, env)
             return self._reaching(sink.inner, other.scale, inner_env, depth + 1)
         if sink.model is not None:
             return [(scales, sink.data, env, sink.model)]
@@ -655,6 +664,44 @@ class UnnormalizedModelInput(Rule):
             """,
             title="PyTorch: albumentations `Normalize` in the dataset's transform",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.cluster import KMeans
+            from sklearn.preprocessing import MinMaxScaler
+
+            customers = pd.read_csv("customers.csv")
+            spend = ["annual_income", "spending_score"]
+            customers[spend] = MinMaxScaler().fit_transform(customers[spend])
+            segments = KMeans(n_clusters=5, n_init=10).fit(customers[spend])
+            """,
+            title="the table's columns are scaled in place before the estimator sees them",
+        ),
+        Valid(
+            """
+            import torch
+            from PIL import Image
+
+            detector = torch.hub.load("ultralytics/yolov5", "yolov5m")
+            detections = detector(Image.open("crossing.jpg"), size=640)
+            detections.print()
+            """,
+            title="a hub model whose own code prepares the image it is given",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_validate
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import RobustScaler
+            from sklearn.svm import SVR
+
+            plants = pd.read_csv("plants.csv")
+            X, y = plants.drop(columns="yield"), plants["yield"]
+            results = cross_validate(make_pipeline(RobustScaler(), SVR()), X, y, cv=5, scoring="r2")
+            """,
+            title="cross-validation of a pipeline that scales inside each fold",
+        ),
     ]
 
     INVALID = [
@@ -1088,6 +1135,19 @@ class UnnormalizedModelInput(Rule):
             "9:1",
             title="Keras: a pretrained MobileNetV2 base without its `preprocess_input`",
         ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_val_score
+            from sklearn.neighbors import KNeighborsClassifier
+
+            patients = pd.read_csv("patients.csv")
+            features = patients.drop(columns=["id", "outcome"])
+            scores = cross_val_score(KNeighborsClassifier(n_neighbors=7), features, patients["outcome"], cv=10)
+            """,
+            "7:10",
+            title="cross-validation of a distance-based estimator on the raw columns",
+        ),
     ]
 
 
@@ -1118,7 +1178,7 @@ def _through(feed: _Feed) -> Optional[Scale]:
     """The scale the final estimator sees (after a scikit-learn pipeline's own steps)."""
     if feed.model.framework != "sklearn" or not feed.model.preprocessing:
         return feed.scale
-    return feed.owner._apply(feed.model.preprocessing, feed.scale, 0)
+    return feed.owner.apply_effect(feed.model.preprocessing, feed.scale)
 
 
 def _forward_calls(scales: Scales, loop: ast.AST, depth: int = 0) -> List[Tuple[ast.AST, ast.AST]]:

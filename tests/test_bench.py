@@ -24,7 +24,8 @@ def test_bench_prints_a_row_for_each_run_and_records_what_it_was_told(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     table = done.stdout
-    assert table.startswith("a tiny folder; owner/name@0123abc: 2 files, 3 lines.")
+    assert table.startswith("a tiny folder (1 repository at the commits listed below): 2 files, 3 lines.")
+    assert "Repositories: owner/name@0123abc" in table
     assert "| ast.parse floor (1 process) |" in table and "| dllint -j 1" in table and "| dllint cold" in table
     assert "| ruff check (default rules) |" in table  # a command that cannot start still gets a row
     recorded = json.loads(results.read_text(encoding="utf-8"))

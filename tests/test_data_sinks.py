@@ -1,7 +1,7 @@
 """The data-sink layer asked directly: where data meets a model, and in which role."""
 import ast
 
-from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING
+from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING
 from tests.semantic_project import modules
 
 
@@ -34,6 +34,17 @@ def test_keras_and_sklearn_calls():
         (PREDICTION, 7, "x_test"), (FIT_TRANSFORM, 9, "x_train"), (EVALUATION, 11, "y_test"),
         (FIT_TRANSFORM, 13, "x_train"),
     ]
+
+
+def test_a_modules_adapt_function_fits_nothing():
+    # the standard library's sqlite3.adapt(value) converts one value
+    m = project(train="""
+        import sqlite3 as sqlite
+        import torch
+        val = 42
+        sqlite.adapt(val)
+        """)["train"]
+    assert table(m) == []
 
 
 def test_hf_trainer_and_lightning():
@@ -154,3 +165,26 @@ def test_an_evaluation_inside_the_epoch_loop_is_not_training():
                 acc = (model(X_val).argmax(1) == y_val).float().mean()
         """)["train"]
     assert [(role, line) for role, line, _ in table(m) if line == 12] == [(PREDICTION, 12)]
+
+
+def test_functions_that_fit_on_the_rows_they_normalize():
+    m = project(train="""
+        from scipy import stats
+        from sklearn.preprocessing import scale
+        a = stats.zscore(x)
+        b = stats.zscore(x, axis=1)
+        c = scale(df[cols])
+        d = stats.zscore(x, 1)
+        """)["train"]
+    assert table(m) == [(FIT_TRANSFORM, 3, "x"), (FIT_TRANSFORM, 5, "df[cols]")]
+
+
+def test_cross_validation_fits_and_scores_the_estimator_on_its_data():
+    m = project(train="""
+        from sklearn.model_selection import cross_val_score, cross_validate
+        from sklearn.svm import SVC
+        s = cross_val_score(SVC(), X, y, cv=5)
+        r = cross_validate(estimator=SVC(), X=X_all, y=y)
+        """)["train"]
+    assert table(m) == [(CROSS_VALIDATION, 3, "X"), (CROSS_VALIDATION, 4, "X_all")]
+    assert ast.unparse(m.data_sinks.all()[0].model) == "SVC()"

@@ -148,6 +148,7 @@ def test_negated_exclude_pattern(project):
 
 
 def test_nested_gitignore_files_apply_below_their_folder_with_anchoring(project):
+    (project / ".git").mkdir()
     make(
         project,
         "out/a.py",
@@ -164,6 +165,7 @@ def test_nested_gitignore_files_apply_below_their_folder_with_anchoring(project)
 
 
 def test_gitignore_negation_and_deeper_files_override_shallower(project):
+    (project / ".git").mkdir()
     make(project, "secret_ok.py", "secret_key.py", "sub/secret_ok.py", "sub/secret_key.py", "gen_a.py", "gen_keep.py")
     gitignore(project, "secret*.py", "gen_*.py", "!gen_keep.py")
     gitignore(project / "sub", "!secret_ok.py")
@@ -194,12 +196,22 @@ def test_ancestor_gitignore_reaches_into_a_walk_from_a_subfolder(tmp_path, monke
     assert found(discover(["src"], Settings(root=repo))) == ["src/models/net.py"]
 
 
-def test_without_a_git_root_only_gitignore_files_inside_the_walk_apply(tmp_path, monkeypatch):
+def test_outside_a_git_repository_no_gitignore_applies(tmp_path, monkeypatch):
+    # as git and ruff behave: an exported tarball or a copied folder is linted whole
     gitignore(tmp_path, "*.py")
     make(tmp_path, "project/a.py", "project/sub/b.py")
     gitignore(tmp_path / "project" / "sub", "b.py")
     monkeypatch.chdir(tmp_path / "project")
-    assert found(discover(["."], Settings(root=tmp_path / "project"))) == ["a.py"]
+    assert found(discover(["."], Settings(root=tmp_path / "project"))) == ["a.py", "sub/b.py"]
+
+
+def test_a_repository_met_by_the_walk_applies_its_gitignore_below_itself(tmp_path, monkeypatch):
+    make(tmp_path, "export/a.py", "export/gen.py", "repo/a.py", "repo/gen.py", "repo/sub/gen.py")
+    gitignore(tmp_path / "export", "gen.py")
+    gitignore(tmp_path / "repo", "gen.py")
+    (tmp_path / "repo" / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert found(discover(["."], Settings(root=tmp_path))) == ["export/a.py", "export/gen.py", "repo/a.py"]
 
 
 def test_respect_gitignore_off(project):
@@ -227,6 +239,7 @@ def test_named_files_are_linted_even_when_excluded_or_not_python(project):
 
 
 def test_force_exclude_applies_patterns_and_gitignore_to_named_files(project):
+    (project / ".git").mkdir()
     make(project, "build/gen.py", "ignored.py", "proto/m_pb2.py", "ok.py")
     gitignore(project, "ignored.py")
     result = run(["build/gen.py", "ignored.py", "proto/m_pb2.py", "ok.py"], force_exclude=True, extend_exclude=["*_pb2.py"])

@@ -375,7 +375,7 @@ def test_config_pointing_at_a_device_or_a_fifo_is_exit_2_with_one_line(project, 
     assert line.startswith("dllint: error: cannot read ") and "not a regular file" in line
 
 
-def test_the_last_resort_internal_error_names_the_step(project, monkeypatch):
+def test_the_last_resort_internal_error_names_the_step(project, monkeypatch, capsys):
     project("train.py", BUGGY)
 
     def broken(*args, **kwargs):
@@ -388,6 +388,7 @@ def test_the_last_resort_internal_error_names_the_step(project, monkeypatch):
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "dllint: internal error while writing the report: KeyError: 'boom'"
 
 
 def test_a_file_whose_first_pass_fails_is_dl000_naming_the_step_and_the_others_are_linted(project, monkeypatch):

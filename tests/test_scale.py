@@ -2,7 +2,7 @@
 
 import pytest
 
-from dllint.semantic.scale import ENCODED, RAW, STANDARDIZED, TOKEN_IDS, UNIT, UNSCALED
+from dllint.semantic.scale import ENCODED, ONE_COLUMN, RAW, STANDARDIZED, TOKEN_IDS, UNIT, UNSCALED
 from tests.semantic_project import modules
 
 
@@ -50,7 +50,7 @@ KERAS_MNIST = "from tensorflow import keras\n(x_train, y_train), (x_test, y_test
         ("import torch\nfrom torchvision.io import read_image\nx = read_image(p).float().div(255)\nx", UNIT),
         ("import tensorflow as tf\nx = tf.image.convert_image_dtype(tf.io.decode_jpeg(data), tf.float32)\nx", UNIT),
         ("import pandas as pd\ndf = pd.read_csv('a.csv')\nX = df.drop(columns=['y']).values\nX", UNSCALED),
-        ("import pandas as pd\ndf = pd.read_csv('a.csv')\nX = df['age']\nX", None),
+        ("import pandas as pd\ndf = pd.read_csv('a.csv')\nX = df['age']\nX", ONE_COLUMN),
         ("from sklearn.datasets import load_breast_cancer\nX, y = load_breast_cancer(return_X_y=True)\nX", UNSCALED),
         ("from sklearn.datasets import load_iris\nX, y = load_iris(return_X_y=True)\nX", None),
         ("from sklearn.preprocessing import StandardScaler\nimport pandas as pd\nX = pd.read_csv('a.csv').values\n"
@@ -275,3 +275,43 @@ def test_transform_constants_imported_from_another_file():
         ds
     """
     assert level(train, transforms_lib=transforms_module) == UNIT
+
+
+READ_TABLE = "import pandas as pd\nfrom scipy.stats import zscore\nfrom sklearn.preprocessing import MinMaxScaler\ndf = pd.read_csv('a.csv')\n"
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        # columns normalized in place: the table is normalized after them
+        (READ_TABLE + "cols = ['a', 'b']\ndf[cols] = MinMaxScaler().fit_transform(df[cols])\nX = df.drop(columns='y').values\nX", STANDARDIZED),
+        (READ_TABLE + "df['a'] = zscore(df['a'])\ndf", STANDARDIZED),
+        (READ_TABLE + "s = MinMaxScaler()\ns.fit(df[['a']])\ndf['a'] = s.transform(df[['a']])\ndf[['a', 'b']]", STANDARDIZED),
+        (READ_TABLE + "df.loc[:, 'a'] = (df['a'] - df['a'].mean()) / df['a'].std()\ndf", STANDARDIZED),
+        (READ_TABLE + "zscore(df[['a', 'b']].values)", STANDARDIZED),
+        # a new feature, an update after the read, a rebinding after the update: no change
+        (READ_TABLE + "df['ratio'] = df['a'] / df['b']\ndf", UNSCALED),
+        (READ_TABLE + "df['a'] = df['a'] - df['b']\ndf", UNSCALED),
+        (READ_TABLE + "X = df.values\ndf['a'] = zscore(df['a'])\nX", UNSCALED),
+        (READ_TABLE + "df['a'] = zscore(df['a'])\ndf = pd.read_csv('b.csv')\ndf", UNSCALED),
+        (READ_TABLE + "def f():\n    df['a'] = zscore(df['a'])\ndf", UNSCALED),
+    ],
+)
+def test_columns_normalized_in_place(code, expected):
+    assert level(code) == expected
+
+
+@pytest.mark.parametrize(
+    "load, opaque, pretrained",
+    [
+        ("torch.hub.load('ultralytics/yolov5', 'yolov5s')", True, False),  # AutoShape prepares PIL input itself
+        ("torch.hub.load(repo, 'yolov5s')", True, False),
+        ("torch.hub.load('pytorch/vision:v0.10.0', 'resnet18', pretrained=True)", False, True),
+        ("torch.hub.load('pytorch/vision', 'resnet18')", False, False),
+    ],
+)
+def test_models_from_torch_hub(load, opaque, pretrained):
+    model = models({"train": f"import torch\nmodel = {load}\nmodel"})["train"]
+    found = model.scale.model_input(model.tree.body[-1].value)
+    assert bool(found.opaque) == opaque
+    assert bool(found.pretrained) == pretrained

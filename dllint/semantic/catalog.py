@@ -191,7 +191,7 @@ STAR_EXPORTS: Dict[str, FrozenSet[str]] = {
 }
 
 
-# -- activations and the losses that expect them (semantic/activations.py,
+# -- activations and the losses that expect them (semantic/activations/,
 # semantic/loss_sites.py) ------------------------------------------------
 # The activation kinds, as strings so that this module stays pure data.
 _SOFTMAX, _LOG_SOFTMAX, _SIGMOID, _LOGITS = "softmax", "log_softmax", "sigmoid", "logits"
@@ -860,6 +860,24 @@ PIPELINE_CLASSES: FrozenSet[str] = frozenset(
 )
 # Methods that fit a transformer on their first argument.
 FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"})
+# scikit-learn functions that fit an estimator (their first argument) on folds
+# of data (their second, `X`) and score it on the other folds.
+CROSS_VALIDATION_FUNCTIONS: FrozenSet[str] = frozenset(
+    "sklearn.model_selection." + name for name in (
+        "cross_val_score", "cross_validate", "cross_val_predict", "learning_curve", "validation_curve",
+        "permutation_test_score",
+    )
+)
+# Functions that learn statistics over the rows of their first argument and
+# return it normalized with them: a fit and a transform in one call. Along
+# another axis (`zscore(x, axis=1)`) each row is normalized on its own.
+ROW_FITTING_FUNCTIONS: FrozenSet[str] = frozenset(
+    {
+        "scipy.stats.zscore", "scipy.stats.mstats.zscore", "sklearn.preprocessing.scale",
+        "sklearn.preprocessing.minmax_scale", "sklearn.preprocessing.robust_scale", "sklearn.preprocessing.maxabs_scale",
+        "sklearn.preprocessing.quantile_transform", "sklearn.preprocessing.power_transform",
+    }
+)
 # Methods that train a model on their first argument (Keras, scikit-learn).
 TRAINING_METHODS: FrozenSet[str] = frozenset({"fit", "partial_fit", "fit_generator", "train_on_batch", "fit_transform", "fit_predict"})
 EVALUATION_METHODS: FrozenSet[str] = frozenset({"evaluate", "score", "test_on_batch", "evaluate_generator"})
@@ -901,7 +919,7 @@ ROW_PRESERVING_PREFIXES: Tuple[str, ...] = (
 
 
 # -- input scale --------------------------------------------------------------
-# What semantic/scale.py knows about the value scale of data: where raw scale
+# What semantic/scale/ knows about the value scale of data: where raw scale
 # comes from, which steps keep it and which normalize it. Names are canonical
 # (semantic/imports.py); "numpy" for np, "tensorflow" for tf, "keras" for
 # tf.keras.
@@ -988,6 +1006,7 @@ NORMALIZING_FUNCTIONS: Dict[str, str] = {
     "torchvision.transforms.functional.to_tensor": "0-1", "torchvision.transforms.functional.normalize": "standardized",
     "torchvision.transforms.functional.convert_image_dtype": "0-1", "torchvision.transforms.v2.functional.normalize": "standardized",
     "torchvision.transforms.v2.functional.to_dtype": "0-1", "keras.utils.normalize": "standardized",
+    "scipy.stats.zscore": "standardized", "scipy.stats.mstats.zscore": "standardized",
     "sklearn.preprocessing.scale": "standardized", "sklearn.preprocessing.minmax_scale": "0-1",
     "sklearn.preprocessing.normalize": "standardized", "sklearn.preprocessing.robust_scale": "standardized",
     "sklearn.preprocessing.maxabs_scale": "0-1", "sklearn.preprocessing.quantile_transform": "standardized",
@@ -1070,6 +1089,11 @@ KERAS_SELF_NORMALIZING_APPLICATIONS: Tuple[str, ...] = ("EfficientNet", "ConvNeX
 TORCHVISION_SELF_NORMALIZING_MODELS: Tuple[str, ...] = (
     "fasterrcnn", "maskrcnn", "keypointrcnn", "retinanet", "fcos", "ssd300", "ssdlite",
 )
+# `torch.hub.load(repo, name)`: the hub repository whose entry points are
+# torchvision's own models (read as `torchvision.models.<name>`); any other
+# repository's model code, and whatever input preparation it does (YOLOv5's
+# AutoShape letterboxes and scales PIL images itself), is not visible.
+TORCH_HUB_TORCHVISION = "pytorch/vision"
 # Model factories that load pretrained vision weights.
 PRETRAINED_VISION_FACTORIES: Tuple[str, ...] = ("torchvision.models.", "timm.create_model", "timm.models.")
 # Calls that bring a whole model from disk or a hub: what its first layers do is not visible.

@@ -23,7 +23,12 @@ description for messages. The roles:
     PREDICTION     `.predict` / `predict_proba` / `decision_function`.
     FIT_TRANSFORM  the rows a preprocessing transformer learns its statistics from:
                    `.fit` / `.fit_transform` of scikit-learn transformers,
-                   Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`.
+                   Keras `Normalization.adapt`, `Tokenizer.fit_on_texts`,
+                   functions that normalize with statistics of the rows they get
+                   (`scipy.stats.zscore`, `sklearn.preprocessing.scale`).
+    CROSS_VALIDATION  the data `cross_val_score(estimator, X, y)` (and
+                   `cross_validate`, `learning_curve`...) fits the estimator on
+                   and scores it on, fold by fold: training and evaluation at once.
 
 A sink inside a function whose data is one of the function's parameters
 (`def train_one_epoch(model, loader): for x, y in loader: ...`) is reported
@@ -49,8 +54,8 @@ _NO_VALUE = Value("")
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
 
-TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM = (
-    "training", "monitoring", "evaluation", "prediction", "fit_transform")
+TRAINING, MONITORING, EVALUATION, PREDICTION, FIT_TRANSFORM, CROSS_VALIDATION = (
+    "training", "monitoring", "evaluation", "prediction", "fit_transform", "cross_validation")
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_LIFT_DEPTH = 4  # how many calls deep a helper's sinks are followed
@@ -170,6 +175,10 @@ class DataSinks:
                             and id(binding) not in visited_bindings:
                         visited_bindings.add(id(binding))
                         stack.append(binding.value)
+                    for update in model.item_updates.before(child):  # `df[cols] = scaler.fit_transform(df[cols])`
+                        if id(update.statement) not in visited_bindings:
+                            visited_bindings.add(id(update.statement))
+                            stack.append(update.value)
         cache[key] = seen
         return seen
 
@@ -239,6 +248,13 @@ class DataSinks:
                 return [sink for sink in found if sink is not None]
             if qualname.startswith(catalog.METRIC_PREFIXES) and call.args:
                 return [DataSink(call, call.args[0], EVALUATION, None, "sklearn", f"`{text}` (line {call.lineno})", model)]
+            if qualname in catalog.CROSS_VALIDATION_FUNCTIONS:
+                estimator = positional_or_keyword(call, 0, "estimator")
+                sink = self._sink(call, positional_or_keyword(call, 1, "X"), CROSS_VALIDATION, estimator, "sklearn", f"`{text}` (line {call.lineno})")
+                return [sink] if sink is not None and estimator is not None else []
+            if qualname in catalog.ROW_FITTING_FUNCTIONS and call.args and _over_rows(call, qualname):
+                # `zscore(X)`, `scale(X)`: statistics of these rows normalize them
+                return [DataSink(call, call.args[0], FIT_TRANSFORM, None, None, f"`{text}` (line {call.lineno})", model)]
         func = call.func
         if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id) and qualname is None and model.resolve_function(call) is None:
             # evaluate(model, test_loader) of a helper dllint cannot read: its data arguments are evaluated
@@ -322,13 +338,22 @@ class DataSinks:
 
     def _is_transformer(self, receiver: ast.AST, qualname: Optional[str], method: str) -> bool:
         if method in ("adapt", "fit_on_texts", "fit_on_sequences"):
-            return True
+            # `sqlite3.adapt(value)`: a function of a module, not a layer or tokenizer fitted on data
+            return not self._is_module(receiver)
         if qualname is not None:
             if qualname in catalog.PIPELINE_CLASSES:
                 return self._pipeline_of_transformers(receiver)
             return qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES)
         name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) else ""
         return bool(_TRANSFORMER_NAME.search(name))
+
+    def _is_module(self, receiver: ast.AST) -> bool:
+        """Whether `receiver` is a name bound by `import x` / `import x as y`."""
+        if not isinstance(receiver, ast.Name):
+            return False
+        scopes = self.model.scopes
+        _, binding = scopes.lookup(receiver.id, scopes.scope_at(receiver), receiver.lineno)
+        return binding is not None and binding.kind == "import" and isinstance(binding.node, ast.Import)
 
     def _pipeline_of_transformers(self, receiver: ast.AST) -> bool:
         constructor = receiver if isinstance(receiver, ast.Call) else _constructor(self.model, receiver)
@@ -384,9 +409,30 @@ class DataSinks:
                 found.append(DataSink(iterable, iterable, TRAINING, None, "torch", f"the training loop on line {loop.lineno}", model))
             elif model.provenance.rows_of(iterable) is not None \
                     and not (loops.may_reach_step(loop) and loops.iteration(loop).steps) \
-                    and not any(_inside(model, call, loop) for call in training_calls):
+                    and not any(_inside(model, call, loop) for call in training_calls) \
+                    and self._runs_a_model(loop):
                 found.append(DataSink(iterable, iterable, EVALUATION, None, "torch", f"the loop on line {loop.lineno}", model))
         return found
+
+    def _runs_a_model(self, loop: ast.AST) -> bool:
+        """Whether a loop over data can score a model: its body calls a model
+        (`net(x)`, `clf.predict(x)`), a project function or a helper whose name
+        says it evaluates. A loop that only plots or prints the rows (`for i,
+        point in enumerate(embedding)`) evaluates nothing."""
+        model = self.model
+        for node in ast.walk(loop):
+            if not isinstance(node, ast.Call) or node is loop.iter:
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and _EVALUATION_NAME.match(func.id):
+                return True
+            if model.resolve_function(node) is not None:
+                return True
+            callee = func.value if isinstance(func, ast.Attribute) and func.attr in _SINK_METHODS | {"forward"} else func
+            value = model.value_of(callee) if isinstance(callee, (ast.Name, ast.Attribute)) else None
+            if value is not None and value.kind == MODEL:
+                return True
+        return False
 
     def _forward_sinks(self, known: List[DataSink]) -> List[DataSink]:
         """`model(x)` / `model.forward(x)` on a network outside the loops above: one
@@ -557,6 +603,15 @@ def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) 
         if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
             found.append(candidate)
     return found
+
+
+def _over_rows(call: ast.Call, qualname: str) -> bool:
+    """A row-fitting function normalizing each column over the rows (axis 0, the
+    default, or everything at once)."""
+    axis = keyword_value(call, "axis")
+    if axis is None and qualname.startswith("scipy.") and len(call.args) > 1:
+        axis = call.args[1]
+    return axis is None or isinstance(axis, ast.Constant) and axis.value in (0, None)
 
 
 def _is_statistic(model: "ModuleModel", call: ast.Call) -> bool:

@@ -9,7 +9,7 @@ a Keras loss object, `tf.nn.softmax_cross_entropy_with_logits(labels=y,
 logits=z)`), or a Keras `model.compile(loss=...)`, whose prediction is the
 compiled model's output. The site says what the loss expects (LOGITS,
 LOG_PROBS or PROBS: for Keras, decided by `from_logits`) and, lazily, which
-activation the prediction carries (semantic/activations.py), so a rule only
+activation the prediction carries (semantic/activations/), so a rule only
 compares the two.
 """
 from __future__ import annotations

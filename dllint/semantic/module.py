@@ -5,9 +5,9 @@
     semantic.resolve_function(call) -> (ModuleModel, FunctionDef) of a project function
     semantic.callers_of(function)   -> calls to it in this file
     semantic.callers_elsewhere(f)   -> calls to it in the other files of the project
-    semantic.activations            -> activation provenance (semantic/activations.py)
+    semantic.activations            -> activation provenance (semantic/activations/)
     semantic.loss_sites.at(call)    -> a loss call and what it expects (semantic/loss_sites.py)
-    semantic.scale.scale_of(expr)   -> the value scale of data (semantic/scale.py)
+    semantic.scale.scale_of(expr)   -> the value scale of data (semantic/scale/)
 
 Values flow through assignments, tuple unpacking, `self.attr`, `with ... as`,
 `for ... in`, parameters (from the calls made to the function in the same
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.loss_sites import LossSites
     from dllint.semantic.autograd import Autograd
     from dllint.semantic.data_sinks import DataSinks
+    from dllint.semantic.item_updates import ItemUpdates
     from dllint.semantic.provenance import Provenance
     from dllint.semantic.training_loops import TrainingLoops
     from dllint.semantic.layers import LayerModel
@@ -154,7 +155,7 @@ class ModuleModel:
     # -- facts kept in their own modules (computed on first use) ---------
     @cached_property
     def scale(self) -> "Scales":
-        """What value scale data is at, and which steps changed it (`semantic/scale.py`)."""
+        """What value scale data is at, and which steps changed it (`semantic/scale/`)."""
         from dllint.semantic.scale import Scales
 
         return Scales(self)
@@ -173,6 +174,13 @@ class ModuleModel:
         from dllint.semantic.provenance import Provenance
 
         return Provenance(self)
+
+    @cached_property
+    def item_updates(self) -> "ItemUpdates":
+        """`df[cols] = ...`: what changed part of a variable in place (`semantic/item_updates.py`)."""
+        from dllint.semantic.item_updates import ItemUpdates
+
+        return ItemUpdates(self)
 
     @cached_property
     def data_sinks(self) -> "DataSinks":

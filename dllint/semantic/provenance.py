@@ -53,7 +53,7 @@ ALL = "all"
 HELD_OUT = frozenset({VALIDATION, TEST})
 _MAX_DEPTH = 24
 _MAX_CONTEXTS = 3  # how many calls deep parameters are bound to one call's arguments
-_BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed"})
+_BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed", "enumerate"})
 _SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
 # A path component or file name that names a split: "data/val", "test.csv", "valid_images".
 _PATH_SPLIT = (
@@ -171,6 +171,7 @@ class Provenance:
         # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
         self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
         self._split_points: Optional[Dict[int, Place]] = None
+        self._data_sources: Optional[List[ast.Call]] = None
 
     # -- the questions ---------------------------------------------------
     def rows_of(self, expr: Optional[ast.AST], depth: int = 0) -> Optional[Rows]:
@@ -597,13 +598,25 @@ class Provenance:
     def _loaded(self, node: ast.Call, qualname: str, depth: int) -> Rows:
         here = self.model.info.name
         named = _split_in_arguments(node)
-        if named is not None:
+        if named is not None and not (named[0] != TRAIN and named[1].startswith("the path") and self._only_data_source(node)):
             return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
         for argument in node.args[:1]:
             rows = self._element(argument, (), depth + 1)
             if rows is not None and rows.splits != {ALL}:
                 return replace(rows, origin=node)
         return Rows(frozenset({ALL}), node, here, f"loaded by `{_short(qualname)}(...)` (line {node.lineno})", pool=node)
+
+    def _only_data_source(self, node: ast.Call) -> bool:
+        """Whether `node` is the only call in this file that loads data (the
+        others, if any, read the same path). A file whose name says "test"
+        ("test_scores.csv") is then the whole data set: a held-out split comes
+        with the rows it is held out from."""
+        if self._data_sources is None:
+            model = self.model
+            self._data_sources = [call for call in model.nodes_of(ast.Call)
+                                  if (model.qualified_name(call.func) or "").startswith(catalog.DATA_SOURCE_PREFIXES)]
+        here = _load_paths(node)
+        return all(call is node or (here and _load_paths(call) == here) for call in self._data_sources)  # the same file read twice
 
     # -- split operations ----------------------------------------------------
     def _split_source(self, call: ast.Call) -> Optional[ast.AST]:
@@ -747,6 +760,14 @@ def _split_in_arguments(call: ast.Call) -> Optional[Tuple[str, str]]:
             if split is not None:
                 return split, f"the path {text!r}"
     return None
+
+
+def _load_paths(call: ast.Call) -> List[str]:
+    """The string parts of a loading call's arguments (its path, as written)."""
+    found: List[str] = []
+    for argument in list(call.args) + [item.value for item in call.keywords if item.arg is not None]:
+        found.extend(_strings_in(argument))
+    return found
 
 
 def _strings_in(node: ast.AST) -> List[str]:

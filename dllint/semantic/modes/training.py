@@ -34,6 +34,7 @@ class TrainingFacts(ModePart):
         self._reaches_backward: Optional[bool] = None
         self._sinks: Dict[ast.AST, Set[int]] = {}
         self._backward: Dict[ast.AST, bool] = {}
+        self._updates_models: Optional[bool] = None
 
     def may_train(self) -> bool:
         """Whether code in this file can reach a `backward()`: its own text,
@@ -94,6 +95,37 @@ class TrainingFacts(ModePart):
                 break
         self._trains[root] = (backward, step)
         return backward, step
+
+    def updates_models(self) -> bool:
+        """Whether an optimizer of this file may update a model's weights. Not
+        when every optimizer it builds takes a list of plain tensors
+        (`SGD([patch])`, `Adam([delta])`): the loops then train an input, an
+        adversarial patch or a perturbation, and the models they run forward
+        are fixed functions whose mode the author chose."""
+        if self._updates_models is None:
+            built = [node for node in self.semantic.nodes_of(ast.Call)
+                     if (self.semantic.qualified_name(node.func) or "").startswith(catalog.TORCH_OPTIMIZER_PREFIXES)
+                     and self.semantic.qualified_name(node.func).count(".") == 2]
+            self._updates_models = not built or not all(self._takes_plain_tensors(node) for node in built)
+        return self._updates_models
+
+    def _takes_plain_tensors(self, constructor: ast.Call) -> bool:
+        params = positional_or_keyword(constructor, 0, "params")
+        if not isinstance(params, (ast.List, ast.Tuple)) or not params.elts:
+            return False
+        for element in params.elts:
+            if not isinstance(element, ast.Name):
+                return False  # `model.fc.weight`, `{"params": ...}`, `*model.parameters()`
+            value = self.semantic.value_of(element)
+            if value is not None and value.kind == MODEL:
+                return False
+            scopes = self.semantic.scopes
+            _, binding = scopes.lookup(element.id, scopes.scope_at(element), element.lineno)
+            bound = binding.value if binding is not None else None
+            if bound is None or isinstance(bound, (ast.Dict, ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)) \
+                    or any(isinstance(n, ast.Attribute) and n.attr in ("parameters", "named_parameters") for n in walk(bound)):
+                return False  # a parameter group, or the parameters of a model, under a name
+        return True
 
     def _is_optimizer_step(self, call: ast.Call) -> bool:
         func = call.func

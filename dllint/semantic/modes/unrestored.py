@@ -38,8 +38,8 @@ class UnrestoredEvals(ModePart):
         the training loop)."""
         found: List[Tuple[ast.AST, Key, ast.AST]] = []
         reported: Set[int] = set()
-        if not self.modes.training.may_train():
-            return found
+        if not self.modes.training.may_train() or not self.modes.training.updates_models():
+            return found  # nothing trains, or only inputs / patches are optimized
         loops = [node for node in self.modes.nodes if isinstance(node, (ast.For, ast.AsyncFor, ast.While))
                  and self.modes.training.trains(node) == (True, True)]
         for loop in loops:

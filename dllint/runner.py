@@ -107,9 +107,10 @@ class Runner:
             from dllint.cache import Cache
 
             self.cache = Cache(cache_folder, self._runner_fingerprint())
-        # `--fix` rounds: display path -> (text, notebook, or tree, imports and
-        # names of an ML file, whose tree the run keeps anyway) of the round
-        # before, so files a round did not change are not parsed again
+        # `--fix` rounds: display path -> (text, notebook) of the round before,
+        # so notebooks a round did not change are not read again (unchanged
+        # Python files come from the cache's index; trees are not kept here:
+        # that cost some 400 MB on the ecosystem set)
         self.kept_parses: Optional[Dict[str, tuple]] = None
 
     def _runner_fingerprint(self) -> str:
@@ -222,8 +223,8 @@ class Runner:
         if is_notebook(item.display_path):
             _STEP[0] = "reading the notebook"
             try:
-                notebook = self._kept(item.display_path + "\0notebook", text) or read_notebook(text)
-                self._keep(item.display_path + "\0notebook", text, notebook)
+                notebook = self._kept(item.display_path, text) or read_notebook(text)
+                self._keep(item.display_path, text, notebook)
             except MalformedNotebook as error:
                 result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
                 return None, None
@@ -239,21 +240,17 @@ class Runner:
             return None, {"skipped": True}
         _STEP[0] = "parsing"
         try:
-            kept = self._kept(item.display_path, text)
-            tree = item.tree if item.tree is not None else kept[0] if kept else parse_source(text, item.display_path)
+            tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
         except InvalidSyntax as error:
             return fail(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column))
         except UnreadableSource as error:
             return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
         _STEP[0] = "indexing"
         source = SourceFile(path=item.display_path, text=text, module_name=module_name)
-        if kept and kept[0] is tree:
-            imports, names = kept[1], kept[2]
-        else:
-            imports = ImportMap(tree, module_name, is_package)
-            # The facts of each definition cost a walk of the file: recorded now
-            # for ML code, read from the tree if ever asked for elsewhere.
-            names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
+        imports = ImportMap(tree, module_name, is_package)
+        # The facts of each definition cost a walk of the file: recorded now
+        # for ML code, read from the tree if ever asked for elsewhere.
+        names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
         info = run.project.add(source, imports, is_package, names)
         if item.tree is not None or imports.imports_ml_framework:
             # Given by the caller (flake8), or ML code, nearly always checked:
@@ -266,14 +263,13 @@ class Runner:
             # in far more than the budget, and parsed everything twice.)
             source.adopt_tree(tree, pinned=True)
             gc.freeze()
-            self._keep(item.display_path, text, (tree, imports, names))  # (kept for the run anyway)
         elif run.kept.keep(source):
             source.adopt_tree(tree)
         entry = {"imports": [imports.names, imports.star_modules, imports.imported_modules], "names": names.to_json()}
         return (item, info), entry
 
     def _kept(self, key: str, text: str):
-        """What a `--fix` round before this one kept of the file, if its text is the same."""
+        """What a `--fix` round before this one kept of the notebook, if its text is the same."""
         if self.kept_parses is None or key not in self.kept_parses or self.kept_parses[key][0] != text:
             return None
         return self.kept_parses[key][1]

@@ -198,8 +198,9 @@ def test_a_fix_that_does_not_remove_its_finding_is_applied_once(tmp_path):
 
 def test_later_rounds_check_only_the_files_that_changed_and_parse_nothing_else_again(tmp_path, monkeypatch):
     """The first round lints the whole project; after it only the fixed files are
-    checked again, and the others are not even parsed again (issue 13: fixing a
-    large project took as many whole-project runs as there were rounds)."""
+    checked again, and the others are not even parsed again (they come from the
+    cache's index) (issue 13: fixing a large project took as many whole-project
+    runs as there were rounds)."""
     import dllint.runner as runner_module
     from dllint.fixing import fix_run
     from dllint.runner import Input, Runner
@@ -213,7 +214,7 @@ def test_later_rounds_check_only_the_files_that_changed_and_parse_nothing_else_a
     monkeypatch.setattr(Runner, "_check", lambda self, item, *rest: checked.append(item.display_path) or real_check(self, item, *rest))
     monkeypatch.setattr(runner_module, "parse_source", lambda text, path: parsed.append(path) or real_parse(text, path))
     inputs = [Input(name, tmp_path / name) for name in ("clean.py", "models.py", "train.py")]
-    outcome = fix_run(Runner(Settings(root=tmp_path), jobs=1), inputs, (), unsafe_fixes=True)
+    outcome = fix_run(Runner(Settings(root=tmp_path), jobs=1, cache_folder=tmp_path / ".cache"), inputs, (), unsafe_fixes=True)
     assert [changed.item.display_path for changed in outcome.files] == ["train.py"]
     assert outcome.fixed == 2  # loss.backward() in round 1, then optimizer.zero_grad()
     rounds = len(checked) - 3

@@ -55,3 +55,26 @@ def invoke(*args, input=None):
     except TypeError:
         runner = CliRunner()
     return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+# A two-file project: models.py defines a network with dropout, and predict.py
+# runs it under no_grad without eval() (DL101 needs both files).
+MODELS = """
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+        self.drop = nn.Dropout(0.5)
+"""
+PREDICT = """
+import torch
+from models import Net
+
+model = Net()
+model.load_state_dict(torch.load("net.pt"))
+images = torch.load("images.pt")
+with torch.no_grad():
+    print(model(images).argmax(dim=1))
+"""

@@ -12,28 +12,9 @@ import pytest
 import dllint.cache
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
-from tests.conftest import BUGGY, CLEAN
+from tests.conftest import BUGGY, CLEAN, MODELS, PREDICT
 
-MODELS = """
-import torch.nn as nn
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.drop = nn.Dropout(0.5)
-"""
-# DL101 here needs models.py: the class with dropout is defined there.
-PREDICT = """
-import torch
-from models import Net
-
-model = Net()
-model.load_state_dict(torch.load("net.pt"))
-images = torch.load("images.pt")
-with torch.no_grad():
-    print(model(images).argmax(dim=1))
-"""
+# predict.py's DL101 goes away when models.py's network loses its dropout.
 MODELS_WITHOUT_DROPOUT = MODELS.replace("        self.drop = nn.Dropout(0.5)\n", "")
 
 

@@ -5,37 +5,18 @@ import pytest
 
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
-from tests.conftest import BUGGY, CLEAN
+from tests.conftest import BUGGY, CLEAN, MODELS, PREDICT
 
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="parallel checking forks; this platform cannot"
 )
 
-MODEL = """
-import torch.nn as nn
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.drop = nn.Dropout(0.5)
-"""
-PREDICT = """
-import torch
-from models import Net
-
-model = Net()
-model.load_state_dict(torch.load("net.pt"))
-images = torch.load("images.pt")
-with torch.no_grad():
-    print(model(images).argmax(dim=1))
-"""
 
 
 def inputs():
     files = [Input(f"m{index:02d}/train.py", text=BUGGY if index % 3 else CLEAN) for index in range(40)]
     # a finding that needs the project index: the model class is in another file
-    files += [Input("models.py", text=MODEL), Input("predict.py", text=PREDICT), Input("broken.py", text="def f(:\n")]
+    files += [Input("models.py", text=MODELS), Input("predict.py", text=PREDICT), Input("broken.py", text="def f(:\n")]
     return files
 
 

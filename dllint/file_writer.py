@@ -28,16 +28,15 @@ class RefusedWrite(Exception):
 
 def check_parses(text: str, path: PathLike) -> None:
     """Raise `RefusedWrite` unless `text` is valid for the kind of file `path` is:
-    Python source, or for `.ipynb` a notebook (JSON holding a `cells` list)."""
+    Python source, or for `.ipynb` a notebook `notebook.read_notebook` reads."""
     if str(path).endswith(".ipynb"):
-        import json
+        # the reader's own check, so that what is written is what a next run reads
+        from dllint.notebook import MalformedNotebook, read_notebook
 
         try:
-            notebook = json.loads(text)
-        except ValueError as error:
-            raise RefusedWrite(f"the notebook would not be valid JSON: {error}") from None
-        if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-            raise RefusedWrite("the notebook would have no list of cells")
+            read_notebook(text)
+        except MalformedNotebook as error:
+            raise RefusedWrite(f"the notebook would be malformed: {error}") from None
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -78,3 +78,17 @@ images = torch.load("images.pt")
 with torch.no_grad():
     print(model(images).argmax(dim=1))
 """
+
+
+def refuse_to_open(monkeypatch, name_ending: str) -> None:
+    """Make dllint's reader get "Permission denied" for files whose name ends so."""
+    import dllint.source
+
+    original = dllint.source.os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(name_ending):
+            raise PermissionError(13, "Permission denied")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(dllint.source.os, "open", refuse)

@@ -4,7 +4,7 @@
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
-from tests.conftest import BUGGY, invoke
+from tests.conftest import BUGGY, invoke, refuse_to_open
 
 
 run = invoke
@@ -38,16 +38,7 @@ def test_coding_cookie_is_honoured(project):
 
 def test_unreadable_file_is_dl002(project, monkeypatch):
     project("train.py", BUGGY)
-    import dllint.source
-
-    original = dllint.source.os.open
-
-    def refuse(path, *args, **kwargs):
-        if str(path).endswith("train.py"):
-            raise PermissionError(13, "Permission denied")
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(dllint.source.os, "open", refuse)
+    refuse_to_open(monkeypatch, "train.py")
     out = run("train.py").stdout
     assert out == "train.py:1:1: DL002 cannot read file: Permission denied\n"
 

@@ -18,7 +18,7 @@ from dllint import time_budget
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
-from tests.conftest import BUGGY, invoke
+from tests.conftest import BUGGY, invoke, refuse_to_open
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 posix_only = pytest.mark.skipif(os.name != "posix", reason="fifos, devices and symbolic links")
@@ -122,16 +122,7 @@ def test_an_unreadable_named_file_is_dl002_not_a_usage_error(project, monkeypatc
     project("secret.py", BUGGY)
     project("train.py", BUGGY)
     monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # what click's readable check asks
-    import dllint.source
-
-    original = dllint.source.os.open
-
-    def refuse(path, *args, **kwargs):
-        if str(path).endswith("secret.py"):
-            raise PermissionError(13, "Permission denied")
-        return original(path, *args, **kwargs)
-
-    monkeypatch.setattr(dllint.source.os, "open", refuse)
+    refuse_to_open(monkeypatch, "secret.py")
     result = invoke("--isolated", "secret.py", "train.py")
     assert result.stdout.splitlines()[0] == "secret.py:1:1: DL002 cannot read file: Permission denied"
     assert "train.py:7:5: DL103" in result.stdout

@@ -47,7 +47,9 @@ class HeldOutDataInTraining(Rule):
     model selection, scored once on an untouched test split, is the standard
     practice and is not reported. A backward pass without an optimizer step
     (adversarial examples, saliency maps) is not training. Flow-insensitive:
-    a name holds what its last binding holds.
+    a name holds what its last binding holds, and a helper whose returns
+    hold different splits (`return train_part if training else val_part`,
+    or two `return`s chosen by a flag) returns unknown rows.
     """
 
     code = "DL401"
@@ -180,6 +182,36 @@ class HeldOutDataInTraining(Rule):
         return False
 
     VALID = [
+        Valid(
+            """
+            import torch
+            from torch import nn
+            from torch.utils.data import DataLoader, random_split
+            from torchvision import datasets, transforms
+
+
+            def carve(dataset, val_fraction=0.1, keep_train=True):
+                n_val = int(len(dataset) * val_fraction)
+                fit_part, val_part = random_split(dataset, [len(dataset) - n_val, n_val],
+                                                  generator=torch.Generator().manual_seed(0))
+                if keep_train:
+                    return fit_part
+                return val_part
+
+
+            augmented = datasets.CIFAR10("data", train=True, transform=transforms.ToTensor())
+            plain = datasets.CIFAR10("data", train=True, transform=transforms.ToTensor())
+            train_loader = DataLoader(carve(augmented), batch_size=128, shuffle=True)
+            val_loader = DataLoader(carve(plain, keep_train=False), batch_size=256)
+            model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 10))
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for images, labels in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(images), labels).backward()
+                optimizer.step()
+            """,
+            title="a helper returns the training or the validation part by a flag: which one is not known, so nothing is said",
+        ),
         Valid(
             """
             import pandas as pd

@@ -8,6 +8,10 @@ from dllint.semantic.provenance import ALL, split_label
 from dllint.semantic.values import TRAIN
 
 
+_SCALED_APART = "scaled with their own statistics instead of the training ones"
+_ENCODED_APART = "encoded with their own category list instead of the training one (a code or column can stand for another category than in training)"
+
+
 class PreprocessingFittedOnHeldOutData(Rule):
     """
     ## What it does
@@ -43,13 +47,19 @@ class PreprocessingFittedOnHeldOutData(Rule):
     transformer reaches training data in the same file; a split by hand-made
     slices, or preprocessing used only for plots, is not reported. Pipelines
     given to cross-validation refit their steps per fold and are fine, and
-    label encoders of the target are not feature preprocessing.
+    label encoders of the target are not feature preprocessing. An encoder
+    that learns only each column's categories (`OneHotEncoder`,
+    `OrdinalEncoder`, `DictVectorizer`, or a `ColumnTransformer` of them and
+    passed-through columns) may be fitted before the split: it learns no
+    statistic of the held-out rows, at most a category the training rows
+    lack. With `min_frequency` or `max_categories` it counts rows, and is
+    reported; fitted again on the held-out part alone, it is reported too.
     """
 
     code = "DL402"
     name = "preprocessing-fitted-on-held-out-data"
     message = "{sink} is fitted on {what}, so the training features already encode the held-out rows and every score on them is optimistic; fit it on the training split only and apply it with `transform` to the other splits"
-    message_own = "{sink} is fitted on {what} alone, so the held-out rows are scaled with their own statistics instead of the training ones; fit on the training split and only `transform` the {split} split"
+    message_own = "{sink} is fitted on {what} alone, so the held-out rows are {how}; fit on the training split and only `transform` the {split} split"
     triggers = re.compile(r"fit|adapt|mean|std|min|max")
 
     def finish(self) -> None:
@@ -62,7 +72,10 @@ class PreprocessingFittedOnHeldOutData(Rule):
                 continue
             data = f"`{_text(sink.data)}`"
             held = rows.held_out_parts()
-            if held and self._feeds_model(sink, alone=not (TRAIN in rows.splits or ALL in rows.splits)):
+            alone = not (TRAIN in rows.splits or ALL in rows.splits)
+            if sink.learns_categories_only and not alone:
+                continue  # a category list learned from every row encodes no statistic of the held-out ones
+            if held and self._feeds_model(sink, alone=alone):
                 splits = set().union(*(part.splits for part in held))
                 evidence = "; ".join(dict.fromkeys(part.evidence for part in held))
                 labels = " and ".join(split_label(split) for split in sorted(splits))
@@ -71,7 +84,8 @@ class PreprocessingFittedOnHeldOutData(Rule):
                     self.report(sink.node, sink=_capital(sink.description), what=what)
                 else:
                     what = f"{data}, the {labels} rows ({evidence})"
-                    self.report(sink.node, self.message_own, sink=_capital(sink.description), what=what, split=labels)
+                    how = _ENCODED_APART if sink.learns_categories_only else _SCALED_APART
+                    self.report(sink.node, self.message_own, sink=_capital(sink.description), what=what, split=labels, how=how)
                 reported.add(id(sink.node))
                 continue
             if held or rows.splits != {ALL}:
@@ -100,6 +114,29 @@ class PreprocessingFittedOnHeldOutData(Rule):
         return sinks.feeds(targets, *roles, parts_only=parts_only)
 
     VALID = [
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.compose import ColumnTransformer
+            from sklearn.ensemble import GradientBoostingRegressor
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import OneHotEncoder
+
+
+            def load_features(path):
+                rentals = pd.read_csv(path)
+                columns = ColumnTransformer([("district", OneHotEncoder(handle_unknown="ignore"), ["district", "type"])],
+                                            remainder="passthrough")
+                return columns.fit_transform(rentals.drop(columns="rent")), rentals["rent"]
+
+
+            X, y = load_features("rentals.csv")
+            X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+            model = GradientBoostingRegressor().fit(X_train, y_train)
+            print(model.score(X_test, y_test))
+            """,
+            title="one-hot columns encoded before the split: the encoder learns the category list, no statistic of the rows",
+        ),
         Valid(
             """
             import numpy as np
@@ -273,6 +310,40 @@ class PreprocessingFittedOnHeldOutData(Rule):
     ]
 
     INVALID = [
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import OneHotEncoder
+
+            visits = pd.read_csv("visits.csv")
+            encoder = OneHotEncoder(min_frequency=50, handle_unknown="infrequent_if_exist")
+            X = encoder.fit_transform(visits[["browser", "country"]])
+            X_train, X_test, y_train, y_test = train_test_split(X, visits["converted"], test_size=0.25)
+            clf = RandomForestClassifier().fit(X_train, y_train)
+            print(clf.score(X_test, y_test))
+            """,
+            expect=["8:5"],
+            title="a one-hot encoder that keeps frequent categories counts every row, the test rows too, before the split",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import OrdinalEncoder
+
+            census = pd.read_csv("census.csv")
+            X_train, X_test, y_train, y_test = train_test_split(census[["job", "degree"]], census["income"])
+            X_train = OrdinalEncoder().fit_transform(X_train)
+            X_test = OrdinalEncoder().fit_transform(X_test)
+            clf = LogisticRegression(max_iter=500).fit(X_train, y_train)
+            print(clf.score(X_test, y_test))
+            """,
+            expect=["9:10"],
+            title="an ordinal encoder fitted again on the test rows gives their categories other codes than in training",
+        ),
         Invalid(
             """
             import pandas as pd

@@ -855,6 +855,19 @@ TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
     {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
      "sklearn.preprocessing.MultiLabelBinarizer", "sklearn.preprocessing.label_binarize"}
 )
+# Encoders that learn only which categories each column holds, no statistic of
+# the rows: fitted before the split, the held-out rows teach them at most a
+# category the training rows lack (an unused column), not a mean or a frequency.
+CATEGORY_ENCODERS: FrozenSet[str] = frozenset(
+    {"sklearn.preprocessing.OneHotEncoder", "sklearn.preprocessing.OrdinalEncoder",
+     "sklearn.feature_extraction.DictVectorizer", "category_encoders.OneHotEncoder",
+     "category_encoders.OrdinalEncoder"}
+)
+# ...unless told to keep the frequent categories only: then they count rows.
+CATEGORY_FREQUENCY_OPTIONS: FrozenSet[str] = frozenset({"min_frequency", "max_categories"})
+COLUMN_TRANSFORMERS: FrozenSet[str] = frozenset(
+    {"sklearn.compose.ColumnTransformer", "sklearn.compose.make_column_transformer"}
+)
 PIPELINE_CLASSES: FrozenSet[str] = frozenset(
     {"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "imblearn.pipeline.Pipeline", "imblearn.pipeline.make_pipeline"}
 )

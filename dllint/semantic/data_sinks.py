@@ -86,6 +86,15 @@ class DataSink:
         return self.module.provenance.rows_of(self.data) if self.module is not None else None
 
     @property
+    def learns_categories_only(self) -> bool:
+        """A fit of an encoder that learns each column's categories and no
+        statistic of the rows (`OneHotEncoder()`, or a `ColumnTransformer` of
+        such encoders and passed-through columns)."""
+        sink = self.innermost
+        return (sink.role == FIT_TRANSFORM and sink.module is not None and sink.model is not None
+                and _learns_categories_only(sink.module, sink.model))
+
+    @property
     def innermost(self) -> "DataSink":
         sink = self
         while sink.inner is not None:
@@ -726,6 +735,35 @@ def _inside(model: "ModuleModel", node: ast.AST, ancestor: ast.AST) -> bool:
             return True
         parent = model.parent(parent)
     return False
+
+
+def _learns_categories_only(model: "ModuleModel", transformer: ast.AST, depth: int = 0) -> bool:
+    constructor = transformer if isinstance(transformer, ast.Call) else _constructor(model, transformer)
+    if constructor is None or depth > 2 or any(keyword.arg is None for keyword in constructor.keywords):
+        return False
+    qualname = model.qualified_name(constructor.func)
+    if qualname in catalog.CATEGORY_ENCODERS:
+        return not any(keyword.arg in catalog.CATEGORY_FREQUENCY_OPTIONS for keyword in constructor.keywords)
+    if qualname not in catalog.COLUMN_TRANSFORMERS:
+        return False
+    if qualname.endswith("make_column_transformer"):
+        steps = [argument.elts[0] if isinstance(argument, ast.Tuple) and argument.elts else argument for argument in constructor.args]
+    else:
+        listed = positional_or_keyword(constructor, 0, "transformers")
+        if not isinstance(listed, (ast.List, ast.Tuple)):
+            return False
+        steps = [step.elts[1] if isinstance(step, ast.Tuple) and len(step.elts) > 1 else step for step in listed.elts]
+    remainder = keyword_value(constructor, "remainder")
+    if remainder is not None:
+        steps.append(remainder)
+    return bool(steps) and all(_passes_or_encodes(model, step, depth) for step in steps)
+
+
+def _passes_or_encodes(model: "ModuleModel", step: ast.AST, depth: int) -> bool:
+    """A `ColumnTransformer` step that drops or passes its columns on, or encodes their categories."""
+    if isinstance(step, ast.Constant):
+        return step.value in ("drop", "passthrough")
+    return _learns_categories_only(model, step, depth + 1)
 
 
 def _constructor(model: "ModuleModel", expression: ast.AST) -> Optional[ast.Call]:

@@ -261,10 +261,10 @@ class Provenance:
         from dllint.semantic.module import return_expressions
 
         if len(callee._context) >= _MAX_CONTEXTS:
-            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+            return _agreed(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
         callee._context.append((function, call, self))
         try:
-            return _first(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
+            return _agreed(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
         finally:
             callee._context.pop()
 
@@ -306,7 +306,7 @@ class Provenance:
         if isinstance(node, (ast.Tuple, ast.List)):
             return union((self._element(e, (), depth + 1) for e in node.elts), node, self.model.info.name)
         if isinstance(node, ast.IfExp):
-            return self._element(node.body, (), depth + 1) or self._element(node.orelse, (), depth + 1)
+            return _agreed((self._element(node.body, (), depth + 1), self._element(node.orelse, (), depth + 1)))
         if isinstance(node, (ast.Starred, ast.Await, ast.NamedExpr)):
             return self._element(node.value, (), depth + 1)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp)) and node.generators:
@@ -730,11 +730,19 @@ def _opaque_binding(binding: Binding) -> bool:
     return binding.kind == "assign" and isinstance(binding.value, ast.Call) and isinstance(binding.value.func, ast.Name)
 
 
-def _first(found: Iterable[Optional[Rows]]) -> Optional[Rows]:
+def _agreed(found: Iterable[Optional[Rows]]) -> Optional[Rows]:
+    """What a function returns, when its returns that are known agree on the
+    split: `return train_set if train else val_set` (or two `return`s picked
+    by a flag) returns either, so neither is what the caller holds."""
+    agreed: Optional[Rows] = None
     for rows in found:
-        if rows is not None:
-            return rows
-    return None
+        if rows is None:
+            continue
+        if agreed is None:
+            agreed = rows
+        elif rows.splits != agreed.splits:
+            return None
+    return agreed
 
 
 def _short(qualname: str) -> str:

@@ -231,6 +231,26 @@ class UnnormalizedModelInput(Rule):
     VALID = [
         Valid(
             """
+            import glob
+
+            import numpy as np
+            from PIL import Image
+            from tensorflow import keras
+
+            paths = sorted(glob.glob("leaves/*.jpg"))
+            images = np.stack([np.asarray(Image.open(path).convert("RGB").resize((224, 224))) for path in paths])
+            images = images.astype("float32") / 127.5 - 1.0
+            base = keras.applications.MobileNetV2(include_top=False, weights="imagenet", input_shape=(224, 224, 3))
+            inputs = keras.Input((224, 224, 3))
+            features = keras.layers.GlobalAveragePooling2D()(base(inputs, training=False))
+            model = keras.Model(inputs, keras.layers.Dense(4)(features))
+            model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(images, np.load("labels.npy"), epochs=3)
+            """,
+            title="Keras: pixels scaled to [-1, 1] by hand, as MobileNetV2's `preprocess_input` does",
+        ),
+        Valid(
+            """
             from tensorflow import keras
 
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

@@ -86,7 +86,7 @@ TORCHVISION = "import torchvision\nfrom torchvision import transforms, datasets\
         ("transforms.Compose([transforms.PILToTensor()])", RAW),
         ("transforms.Compose([transforms.PILToTensor(), transforms.ConvertImageDtype(torch.float)])", UNIT),
         ("torchvision.models.ResNet18_Weights.DEFAULT.transforms()", STANDARDIZED),
-        ("transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda t: t * 2 - 1)])", UNIT),
+        ("transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda t: t * 2 - 1)])", STANDARDIZED),
         ("transforms.Compose([MyUnknownTransform(), transforms.ToTensor()])", None),
     ],
 )

@@ -476,6 +476,9 @@ class Provenance:
         if base is None:
             return None
         if isinstance(key, ast.Slice) and (key.lower is not None or key.upper is not None):
+            part = _part_by_boundary(key, base)
+            if part is not None:
+                return part
             if base.splits == {ALL}:
                 # X[:n] and X[n:]: disjoint parts of one pool; the name they are bound to says which
                 return Rows(frozenset(), node, here, f"a slice of the data (line {node.lineno})", pool=base.pool)
@@ -743,6 +746,40 @@ def _agreed(found: Iterable[Optional[Rows]]) -> Optional[Rows]:
         elif rows.splits != agreed.splits:
             return None
     return agreed
+
+
+def _part_by_boundary(key: ast.Slice, base: Rows) -> Optional[Rows]:
+    """`both[:n_train]` and `both[n_train:]` of `both = concat([train, test])`:
+    the Kaggle idiom of preprocessing the two tables together, then cutting
+    them apart again at the first one's length. Only for two parts, a plain
+    bound (`n_train`, `len(train)`, `train.shape[0]`), no step."""
+    if len(base.parts) != 2 or key.step is not None or _concatenated_items(base.origin) != 2:
+        return None
+    starts = key.lower is None or (isinstance(key.lower, ast.Constant) and key.lower.value == 0)
+    if starts and key.upper is not None and _is_length(key.upper):
+        return base.parts[0]
+    if key.upper is None and key.lower is not None and _is_length(key.lower):
+        return base.parts[1]
+    return None
+
+
+def _concatenated_items(node: ast.AST) -> int:
+    if isinstance(node, ast.BinOp):
+        return 2 if not isinstance(node.left, ast.BinOp) and not isinstance(node.right, ast.BinOp) else 0
+    if isinstance(node, ast.Call):
+        if len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)):
+            return len(node.args[0].elts)
+        return len(node.args)
+    return 0
+
+
+def _is_length(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
+        return True
+    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
+            and isinstance(node.slice, ast.Constant) and node.slice.value == 0)
 
 
 def _short(qualname: str) -> str:

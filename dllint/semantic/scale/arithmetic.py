@@ -59,6 +59,10 @@ class Arithmetic(ScalePart):
             return None
         if isinstance(op, ast.Sub):
             if value is not None:
+                if base.level == UNIT and 0 < value <= 1:
+                    # `x / 127.5 - 1`, `x / 255 - 0.5`: centred on zero, the [-1, 1] that
+                    # Keras' "tf"-mode `preprocess_input` (MobileNet, Xception, Inception) gives
+                    return base.step(STANDARDIZED, f"- {number_text(value)}", node)
                 return base
             return base.step(STANDARDIZED, "- mean", node)
         if isinstance(op, ast.Add):

@@ -399,7 +399,7 @@ class DataSinks:
                     continue
                 seen.add(id(statistic))
                 data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
-                if data is None:
+                if data is None or _one_sample(model, data, statistic):
                     continue
                 description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
                 found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
@@ -612,6 +612,36 @@ def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) 
         if isinstance(candidate, ast.Call) and _is_statistic(model, candidate):
             found.append(candidate)
     return found
+
+
+_ROW_ITERATORS = frozenset({"iterrows", "itertuples"})
+
+
+def _one_sample(model: "ModuleModel", data: ast.AST, statistic: ast.Call) -> bool:
+    """Whether a statistic is taken over one sample's values: the row of an
+    enclosing `for _, row in frame.iterrows()` (or `itertuples()`), or a name
+    assigned from it in that loop (`band = np.array(row["band_1"])`). A
+    per-image mean or range crosses no rows, so nothing is fitted."""
+    loop = model.parent(statistic)
+    while loop is not None and not isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)):
+        if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and isinstance(loop.iter.func, ast.Attribute) \
+                and loop.iter.func.attr in _ROW_ITERATORS:
+            row_names = {node.id for node in ast.walk(loop.target) if isinstance(node, ast.Name)}
+            return _derived_from(model, data, row_names, loop)
+        loop = model.parent(loop)
+    return False
+
+
+def _derived_from(model: "ModuleModel", data: ast.AST, names: set, loop: ast.For, depth: int = 0) -> bool:
+    """`data` is one of `names`, or a name assigned inside `loop` from them (two steps at most)."""
+    if not isinstance(data, ast.Name) or depth > 2:
+        return False
+    if data.id in names:
+        return True
+    _, binding = model.scopes.lookup(data.id, model.scopes.scope_at(data), data.lineno)
+    if binding is None or binding.kind != "assign" or binding.value is None or not _inside(model, binding.value, loop):
+        return False
+    return any(_derived_from(model, part, names, loop, depth + 1) for part in ast.walk(binding.value) if isinstance(part, ast.Name))
 
 
 def _over_rows(call: ast.Call, qualname: str) -> bool:

@@ -453,21 +453,21 @@ class Comparison(NamedTuple):
 
 
 def compare(findings: Sequence[Finding], baseline: Sequence[Verdict]) -> Comparison:
-    by_location = {}
+    # A location can hold two findings of one code (two softmax outputs
+    # reaching one loss call on one line): one verdict row each.
+    by_location: Dict[Tuple[str, str], List[Verdict]] = collections.defaultdict(list)
     for verdict in baseline:
-        by_location[(verdict.repo, verdict.location)] = verdict
+        by_location[(verdict.repo, verdict.location)].append(verdict)
     kept, unmatched = [], []
-    matched = set()
     for finding in findings:
-        verdict = by_location.get((finding.repo, finding.location))
-        if verdict is not None and (verdict.repo, verdict.location) not in matched:
-            matched.add((verdict.repo, verdict.location))
-            kept.append((verdict, finding))
+        verdicts = by_location.get((finding.repo, finding.location))
+        if verdicts:
+            kept.append((verdicts.pop(0), finding))
         else:
             unmatched.append(finding)
     leftover = collections.defaultdict(list)  # (repo, path, code) -> verdicts not seen again
-    for verdict in baseline:
-        if (verdict.repo, verdict.location) not in matched:
+    for verdicts in by_location.values():
+        for verdict in verdicts:
             path, code, _, _ = _split_location(verdict.location)
             leftover[(verdict.repo, path, code)].append(verdict)
     new, changed = [], []

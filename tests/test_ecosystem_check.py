@@ -172,3 +172,12 @@ def test_checkout_from_a_mirror_and_printed_commands(eco, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "git clone --bare --filter=blob:none https://github.com/someone/tutorial.git" in out
     assert f"archive {commit} | tar -x -C" in out
+
+
+def test_two_findings_of_one_code_on_one_line_match_two_baseline_rows(eco):
+    findings = [eco.Finding("o/r", "gan.py", None, 250, "DL201"), eco.Finding("o/r", "gan.py", None, 250, "DL201")]
+    rows = [eco.Verdict("o/r", "gan.py:250:DL201", "tp", "two softmax outputs reach one loss call")] * 2
+    comparison = eco.compare(findings, rows)
+    assert (len(comparison.kept), comparison.new, comparison.gone, comparison.changed) == (2, [], [], [])
+    one_row = eco.compare(findings, rows[:1])
+    assert len(one_row.kept) == 1 and len(one_row.new) == 1

@@ -36,25 +36,49 @@ NOQA_FILE = re.compile(
 )
 
 ALL_CODES = None  # marker: a bare `# noqa`
+# A noqa comment naming a DL code: "noqa", then "dl" later on the same line
+# (codes are matched case-insensitively). Lines end at "\n" here, a superset
+# of what tokenize calls a comment, so no such comment is missed.
+_NOQA_THEN_DL = re.compile(r"noqa[^\n]*dl", re.IGNORECASE)
 
 
 @dataclass
 class Suppressions:
     """What the comments of one file silence."""
 
-    # 1-based line -> the codes its `# noqa` silences (None: all codes)
-    by_line: Dict[int, Optional[List[str]]] = field(default_factory=dict)
+    # 1-based line -> the codes its `# noqa` silences (None: all codes); see `by_line`
+    inline: Dict[int, Optional[List[str]]] = field(default_factory=dict)
     # codes a `# dllint: noqa: CODES` silences in the whole file
     file_codes: List[str] = field(default_factory=list)
     skip_file: bool = False
     # (line, code) of each DL code no rule has
     unknown: List[Tuple[int, str]] = field(default_factory=list)
 
+    # the text whose inline comments are still to be read (see `of`)
+    unread: Optional[str] = field(default=None, repr=False, compare=False)
+
+    @property
+    def by_line(self) -> Dict[int, Optional[List[str]]]:
+        if self.unread is not None:
+            self.inline, self.unread = Suppressions._read(self.unread).inline, None
+        return self.inline
+
     @classmethod
     def of(cls, text: str) -> "Suppressions":
+        lowered = text.lower()
+        if "noqa" not in lowered:
+            return cls()  # the common case, without tokenizing
+        if "dllint" not in lowered and not _NOQA_THEN_DL.search(text):
+            # No file-wide comment and no DL code in any noqa comment, so
+            # nothing to warn about: what each line silences matters only
+            # when the file has findings, so tokenizing waits for them
+            # (library code has many `# noqa: F401` and no findings).
+            return cls(unread=text)
+        return cls._read(text)
+
+    @classmethod
+    def _read(cls, text: str) -> "Suppressions":
         found = cls()
-        if "noqa" not in text.lower():
-            return found  # the common case, without tokenizing
         from dllint.registry import is_known_selector
 
         for line, comment in _comments(text):
@@ -73,7 +97,7 @@ class Suppressions:
             if match is None:
                 continue
             codes = _codes(match.group("codes"))
-            found.by_line[line] = codes
+            found.inline[line] = codes
             if codes is not ALL_CODES:
                 found.unknown += [(line, code) for code in codes if code.startswith("DL") and not is_known_selector(code)]
         return found

@@ -208,3 +208,27 @@ def test_many_folders_of_same_named_modules_are_linear_in_the_number_of_files():
 
     # before: 1.9 (the lookup of `models` near each train.py scanned every folder)
     assert _growth(project, 8, 96) < 1.5
+
+
+def test_the_binding_a_read_sees_is_found_without_scanning_every_binding():
+    # A notebook rebinds `model` in every cell: a scan of all its bindings for
+    # each read made module-level scripts quadratic (a list comprehension, so
+    # the call counts above did not see it). Count the bindings looked at.
+    from dllint.semantic.scopes import Binding, pick_binding
+
+    class Counted(list):
+        looked_at = 0
+
+        def __getitem__(self, index):
+            Counted.looked_at += 1
+            return super().__getitem__(index)
+
+        def __iter__(self):
+            Counted.looked_at += len(self)
+            return super().__iter__()
+
+    bindings = Counted(Binding("model", "assign", line) for line in range(1, 20001, 2))
+    assert pick_binding(bindings, 10_000).line == 9_999
+    assert pick_binding(bindings, 1).line == 19_999  # none before: the last one
+    assert pick_binding(bindings, None).line == 19_999
+    assert Counted.looked_at < 50

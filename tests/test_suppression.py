@@ -94,3 +94,23 @@ def test_unknown_code_in_noqa_is_a_warning_naming_it(project):
     project("train.py", "# dllint: noqa: DL9\n" + TWO_CODES)
     assert "train.py:1: unknown code DL9" in invoke("train.py").stderr
     assert invoke("--quiet", "train.py").stderr == ""
+
+
+def test_other_tools_noqa_comments_are_read_only_when_there_are_findings(monkeypatch):
+    # Library code is full of `# noqa: F401` and has no findings: tokenizing
+    # every such file cost seconds on the torch corpus. The comments are read
+    # when a finding asks, and they still silence it then.
+    import tokenize
+
+    from dllint import suppression
+    from dllint.diagnostics import Diagnostic
+
+    text = "import os  # noqa: F401\nx = 1  # noqa\n"
+    tokenized = []
+    real = tokenize.generate_tokens
+    monkeypatch.setattr(suppression.tokenize, "generate_tokens", lambda *a: tokenized.append(1) or real(*a))
+    found = suppression.Suppressions.of(text)
+    assert found.warnings("f.py") == [] and found.remove_suppressed([], None) == [] and not tokenized
+    finding = Diagnostic(path="f.py", line=2, column=1, code="DL101", message="m")
+    assert found.remove_suppressed([finding], None) == [] and tokenized
+    assert found.by_line == {1: ["F401"], 2: None}

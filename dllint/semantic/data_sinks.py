@@ -202,7 +202,7 @@ class DataSinks:
         self._active.add(key)
         try:
             found: List[Tuple[DataSink, int, str]] = []
-            candidates = [sink for sink in self._raw_sinks() if self._function_of(sink.node) is function]
+            candidates = list(self._raw_sinks_by_function().get(key, ()))
             candidates += self._lifted_in(function, depth + 1)
             for sink in candidates:
                 root = self._parameter_root(sink.data, function)
@@ -222,6 +222,16 @@ class DataSinks:
             found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
+
+    def _raw_sinks_by_function(self) -> Dict[int, List[DataSink]]:
+        """The raw sinks by the id of the function they are in, in their order
+        (one pass: each helper's parameter_sinks scanned them all before)."""
+        cached = self.__dict__.get("_raw_by_function")
+        if cached is None:
+            cached = self.__dict__["_raw_by_function"] = {}
+            for sink in self._raw_sinks():
+                cached.setdefault(id(self._function_of(sink.node)), []).append(sink)
+        return cached
 
     def _call_sinks_cache(self) -> List[DataSink]:
         cached = self.__dict__.get("_calls")

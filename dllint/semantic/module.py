@@ -70,6 +70,9 @@ class ModuleModel:
         self._calls_by_name: Optional[Dict[str, List[ast.Call]]] = None
         self._callers_elsewhere: Dict[int, List[Tuple["ModuleModel", ast.Call]]] = {}
         self._modes = None
+        # id(node) -> (the node, the answer): see qualified_name
+        self._qualified_names: Dict[int, Tuple[ast.AST, Optional[str]]] = {}
+        self._resolved_calls: Dict[int, Tuple[ast.AST, Optional[Tuple["ModuleModel", FunctionNode]]]] = {}
 
     # -- structure -------------------------------------------------------
     @cached_property
@@ -203,6 +206,17 @@ class ModuleModel:
         `<module>.<name>`. None for anything else (locals, calls, ...)."""
         if isinstance(node, ast.Call):
             node = node.func
+        # Every analysis asks about the same callees: answered once per node.
+        # The entry holds the node, so its id cannot be reused by a node made
+        # later (rules build a few `ast.Attribute`s of their own).
+        entry = self._qualified_names.get(id(node))
+        if entry is not None and entry[0] is node:
+            return entry[1]
+        found = self._qualified_name(node)
+        self._qualified_names[id(node)] = (node, found)
+        return found
+
+    def _qualified_name(self, node: ast.AST) -> Optional[str]:
         parts = dotted_parts(node)
         if parts is None:
             return None
@@ -224,8 +238,14 @@ class ModuleModel:
 
     # -- functions across the project -----------------------------------
     def resolve_function(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
-        """The project function (or method of `self`) a call runs."""
-        return self.function_named(call.func, call)
+        """The project function (or method of `self`) a call runs (answered
+        once per call: the training loops, data sinks and modes all ask)."""
+        entry = self._resolved_calls.get(id(call))
+        if entry is not None and entry[0] is call:
+            return entry[1]
+        found = self.function_named(call.func, call)
+        self._resolved_calls[id(call)] = (call, found)
+        return found
 
     def function_named(self, expr: ast.AST, at: ast.AST) -> Optional[Tuple["ModuleModel", FunctionNode]]:
         """The project function or method an expression names where `at`

@@ -338,10 +338,14 @@ class Provenance:
         return Rows(frozenset({ALL}), node, self.model.info.name, f"`{node.id}` (line {node.lineno})", pool=pool)
 
     def _first_use(self, name: str) -> Optional[ast.AST]:
-        uses = self.__dict__.setdefault("_first_uses", {})
-        if name not in uses:
-            uses[name] = next((n for n in self.model.nodes_of(ast.Name) if n.id == name), None)
-        return uses[name]
+        """The first `Name` node spelling `name`, in `nodes` order. Indexed in
+        one pass: a scan per name was quadratic in a notebook's many names."""
+        uses = self.__dict__.get("_first_uses")
+        if uses is None:
+            uses = self.__dict__["_first_uses"] = {}
+            for node in self.model.nodes_of(ast.Name):
+                uses.setdefault(node.id, node)
+        return uses.get(name)
 
     def _split_sources(self) -> Dict[str, List[Tuple[ast.Call, ast.Name]]]:
         cached = self.__dict__.get("_sources")

@@ -283,11 +283,22 @@ def _source_order(binding: Binding) -> Tuple[int, int]:
 
 
 def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
-    """The last binding before `line`; the last one at all when none precedes it."""
+    """The last binding before `line`; the last one at all when none precedes it.
+
+    `bindings` are in source order (ScopeTable sorts them), so a binary
+    search finds it: a name a module-level script rebinds in every cell
+    (`model = ...`) has thousands of bindings, and scanning them all for
+    each read made such scripts quadratic."""
     if line is not None:
-        before = [binding for binding in bindings if binding.line < line]
-        if before:
-            return before[-1]
+        low, high = 0, len(bindings)
+        while low < high:
+            middle = (low + high) // 2
+            if bindings[middle].line < line:
+                low = middle + 1
+            else:
+                high = middle
+        if low:
+            return bindings[low - 1]
     return bindings[-1]
 
 

@@ -224,14 +224,20 @@ class TrainingFacts(ModePart):
                 groups.setdefault(id(loop), (loop, []))[1].append(root)
         else:
             groups[0] = (None, returns)
+        by_id = {id(node): (names, value, node) for names, value, node in assignments}
         for loop, group in groups.values():
-            inside = None if loop is None else {id(node) for node in walk_no_defs(loop)}
             # Within a loop, what feeds backward() is computed before it in the
             # body: a name reused after the last backward() (an evaluation at
             # the end of the iteration) is overwritten before the next one.
-            last = max(getattr(root, "lineno", 0) for root in group) if loop is not None else None
-            local = [(names, value) for names, value, node in assignments
-                     if inside is None or (id(node) in inside and node.lineno <= last)]
+            # The loop's own nodes are walked, not every assignment of the
+            # function once per loop (a notebook's module level has hundreds
+            # of loops); the closure below does not depend on their order.
+            if loop is None:
+                local = [(names, value) for names, value, _ in assignments]
+            else:
+                last = max(getattr(root, "lineno", 0) for root in group)
+                inside = [by_id[id(node)] for node in walk_no_defs(loop) if id(node) in by_id]
+                local = [(names, value) for names, value, node in inside if node.lineno <= last]
             needed = {name for root in group for name in _names_in(root)}
             changed = True
             while changed:

@@ -28,6 +28,9 @@ class LoadedWeights(ModePart):
         super().__init__(modes)
         self._load_events_of: Dict[int, Dict[Tuple[int, Optional[str]], List[Tuple[int, ast.Call, Key, str]]]] = {}
         self._weight_loaders: Dict[int, bool] = {}
+        # id(call) -> whether it loads weights; the calls are this file's own
+        # (events of _load_events), kept alive by its tree
+        self._call_loads: Dict[int, bool] = {}
 
     def loaded_before(self, function: Body, node: ast.AST, key: Key) -> bool:
         """The model got trained weights before `node`: `model.load_state_dict(...)`
@@ -81,7 +84,15 @@ class LoadedWeights(ModePart):
         return found
 
     def _loads_weights(self, call: ast.Call) -> bool:
-        """`call` runs a project function that calls `load_state_dict`."""
+        """`call` runs a project function that calls `load_state_dict`.
+        Answered once per call: `loaded_before` asks about every earlier
+        `model = Net()` of a notebook for each of its forward calls."""
+        answer = self._call_loads.get(id(call))
+        if answer is None:
+            answer = self._call_loads[id(call)] = self._callee_loads_weights(call)
+        return answer
+
+    def _callee_loads_weights(self, call: ast.Call) -> bool:
         resolved = self.modes.calls.resolve_callee(call)
         if resolved is None:
             return False

@@ -57,17 +57,23 @@ def test_a_runner_called_from_a_thread_checks_in_one_process_and_never_forks(tmp
     assert outcome and outcome[0].diagnostics == serial.diagnostics
 
 
-def test_the_time_budget_leaves_no_thread_behind_to_fork_beside(tmp_path, monkeypatch):
+def test_the_time_budget_leaves_no_thread_behind_to_fork_beside(monkeypatch):
     # a profiler owning SIGPROF: the budget of each file is kept by a watchdog thread,
     # and each is gone by the time the runner decides whether to fork
     import threading
 
     from dllint import time_budget
 
+    import os
+
+    def threads():
+        # Python's count and the system's (which Python 3.12's warning reads)
+        system = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 0
+        return threading.active_count(), system
+
     monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
-    before = threading.active_count()
+    before = threads()
     for _ in range(20):
         with time_budget.TimeBudget(5.0) as budget:
             assert budget.interrupts == "watchdog"
-    assert threading.active_count() == before
-    assert Runner(Settings(root=tmp_path), jobs=2)._parallel_jobs(42) == 2
+    assert threads() == before

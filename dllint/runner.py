@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
+from dllint.fork_safety import other_threads_running
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
 from dllint.registry import ENGINE_CODES, all_rules
 from dllint.rule import Rule
@@ -336,6 +337,8 @@ class Runner:
 
         if "fork" not in multiprocessing.get_all_start_methods():
             return 1  # the project index is shared by forking; elsewhere, one process
+        if other_threads_running():
+            return 1  # forking beside other threads can deadlock the child (see fork_safety)
         return jobs
 
     def _check_all(self, to_check: Sequence["_Check"], project: ProjectIndex, result: RunResult) -> ProjectIndex:

@@ -163,8 +163,8 @@ class _Watchdog:
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._fired = False
-        thread = threading.Thread(target=self._watch, name="dllint-time-budget", daemon=True)
-        thread.start()
+        self._thread = threading.Thread(target=self._watch, name="dllint-time-budget", daemon=True)
+        self._thread.start()
 
     def _watch(self) -> None:
         while True:
@@ -187,3 +187,6 @@ class _Watchdog:
             self._done.set()
             if self._fired:
                 _raise_in(self._target, None)
+        # woken by the event, the thread ends at once (outside the lock, which it may be waiting for):
+        # none is left behind, so that the runner may still fork (see fork_safety)
+        self._thread.join()

@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -273,16 +274,50 @@ def test_syntax_of_a_newer_python_names_the_running_version(project, source, nee
     assert "parsed by Python" not in invoke("typo.py").stdout
 
 
+def _wait_until_reading_stdin(child) -> None:
+    """Until `child` waits in a read of its standard input (Linux tells;
+    elsewhere, a pause). A fixed 2 s pause was sometimes spent still
+    importing on a loaded machine, and the Ctrl-C then hit the imports."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{child.pid}/syscall") as syscall:
+                if syscall.read().split()[:2] == ["0", "0x0"]:  # read(0, ...) on x86-64
+                    return
+        except OSError:
+            break
+        time.sleep(0.05)
+    time.sleep(2)
+
+
 def test_ctrl_c_exits_130_without_noise(project):
     child = subprocess.Popen(
         [sys.executable, "-m", "dllint", "-"], cwd=project.root,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    time.sleep(2)  # dllint is now waiting for stdin
+    _wait_until_reading_stdin(child)
     child.send_signal(signal.SIGINT)
     stdout, stderr = child.communicate(timeout=30)
     assert child.returncode == 130
     assert stdout == b"" and stderr == b""
+
+
+def test_ctrl_c_while_dllint_is_still_importing_exits_130_without_noise(project):
+    # the Ctrl-C arrives as the launcher imports dllint.cli (and click with it)
+    script = textwrap.dedent("""
+        import builtins, os, signal, sys
+        importing = builtins.__import__
+        def interrupting(name, *args, **kwargs):
+            if name == "dllint.cli":
+                os.kill(os.getpid(), signal.SIGINT)
+            return importing(name, *args, **kwargs)
+        builtins.__import__ = interrupting
+        sys.argv = ["dllint", "train.py"]
+        from dllint.launcher import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=project.root, capture_output=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (130, b"", b"")
 
 
 @pytest.mark.parametrize("habit, hint", [(("check", "src"), "`dllint PATH...`"), (("rule", "DL103"), "`dllint --explain CODE`")])

@@ -33,3 +33,47 @@ def test_parallel_run_matches_serial_run(tmp_path):
 
 def test_small_runs_stay_in_one_process(tmp_path):
     assert Runner(Settings(root=tmp_path), jobs=8)._parallel_jobs(20) == 1
+
+
+def test_a_runner_called_from_a_thread_checks_in_one_process_and_never_forks(tmp_path, monkeypatch):
+    # forking beside another thread can leave the child waiting on a lock that thread held
+    # (Python 3.12 warns "This process ... is multi-threaded, use of fork() may lead to deadlocks")
+    import os
+    import threading
+
+    serial = Runner(Settings(root=tmp_path), jobs=1).run(inputs())
+    forks = []
+
+    def fork():
+        forks.append(threading.current_thread().name)
+        raise AssertionError("forked beside another thread")
+
+    monkeypatch.setattr(os, "fork", fork)
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(Runner(Settings(root=tmp_path), jobs=2).run(inputs())))
+    worker.start()
+    worker.join(timeout=300)
+    assert not forks
+    assert outcome and outcome[0].diagnostics == serial.diagnostics
+
+
+def test_the_time_budget_leaves_no_thread_behind_to_fork_beside(monkeypatch):
+    # a profiler owning SIGPROF: the budget of each file is kept by a watchdog thread,
+    # and each is gone by the time the runner decides whether to fork
+    import threading
+
+    from dllint import time_budget
+
+    import os
+
+    def threads():
+        # Python's count and the system's (which Python 3.12's warning reads)
+        system = len(os.listdir("/proc/self/task")) if os.path.isdir("/proc/self/task") else 0
+        return threading.active_count(), system
+
+    monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
+    before = threads()
+    for _ in range(20):
+        with time_budget.TimeBudget(5.0) as budget:
+            assert budget.interrupts == "watchdog"
+    assert threads() == before

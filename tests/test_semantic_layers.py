@@ -307,3 +307,32 @@ def test_calls_include_methods_called_on_expressions():
     )
     assert len(model.calls("apply")) == 1
     assert len(model.calls("forward")) == 1
+
+
+def test_a_list_grown_by_adding_to_itself_is_an_extension():
+    # `blocks = blocks + [...]` reads the list it replaces: chasing it used to find the same
+    # assignment again and again until Python's recursion limit (DL000 in DL301)
+    model = single(
+        """
+        import torch.nn as nn
+
+        class Tower(nn.Module):
+            def __init__(self, widths):
+                super().__init__()
+                blocks = [nn.Flatten()]
+                for a, b in zip(widths, widths[1:]):
+                    blocks = blocks + [nn.Linear(a, b), nn.GELU()]
+                self.tower = nn.Sequential(*blocks, nn.Linear(widths[-1], 10))
+                twice = [nn.Linear(4, 4)]
+                twice.extend(twice)
+                self.pair = nn.Sequential(*twice)
+        """
+    )
+    layers = model.layers
+    members = layers.class_layers(model.tree.body[1])
+    children, complete = layers.children(members["tower"][0])
+    assert complete
+    assert [(c.refs[0].short_type, c.repeated) for c in children] == [
+        ("Flatten", False), ("Linear", True), ("GELU", True), ("Linear", False)]
+    children, _ = layers.children(members["pair"][0])
+    assert [c.refs[0].short_type for c in children] == ["Linear", "Linear"]

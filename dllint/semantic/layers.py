@@ -883,6 +883,15 @@ def _assigned_name(semantic: "ModuleModel", call: ast.Call) -> Optional[ast.Name
     return None
 
 
+def _grown_by(value: ast.AST, name: str) -> Optional[ast.AST]:
+    """What `name = name + <added>` adds to the list, or None when the value
+    does not start from the name itself."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Name) \
+            and value.left.id == name:
+        return value.right
+    return None
+
+
 def _return_expressions(function: FunctionNode) -> List[ast.expr]:
     from dllint.semantic.module import _return_expressions as returns
 
@@ -962,12 +971,20 @@ class _ChildCollector:
         scope = semantic.scopes.scope_at(name)
         root = scope.node
         events: List[Tuple[Tuple[int, int], str, ast.AST]] = []
+        use = (name.lineno, name.col_offset)
         for node in walk(root):
-            if getattr(node, "lineno", 10 ** 9) > name.lineno or semantic.scopes.scope_at(node) is not scope:
+            # only what is complete before the use: `layers = layers + [...]` reads the list it replaces,
+            # so the statement around a use is never one of its own events
+            if (getattr(node, "end_lineno", None) or 10 ** 9, getattr(node, "end_col_offset", None) or 0) > use \
+                    or semantic.scopes.scope_at(node) is not scope:
                 continue
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                     and node.targets[0].id == name.id:
-                events.append(((node.lineno, node.col_offset), "reset", node.value))
+                grown = _grown_by(node.value, name.id)
+                if grown is not None:  # `layers = layers + [...]` is `layers += [...]`
+                    events.append(((node.lineno, node.col_offset), "extend", grown))
+                else:
+                    events.append(((node.lineno, node.col_offset), "reset", node.value))
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id == name.id:
                 events.append(((node.lineno, node.col_offset), "extend", node.value))
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \

@@ -184,6 +184,22 @@ class HeldOutDataInTraining(Rule):
     VALID = [
         Valid(
             """
+            import numpy as np
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+
+            fit_rows = pd.read_csv("folds/fit.csv")
+            holdout = pd.read_csv("folds/holdout.csv")
+            both = pd.DataFrame(np.vstack((fit_rows[["plan", "region"]], holdout[["plan", "region"]])), columns=["plan", "region"])
+            onehot = pd.get_dummies(both, columns=["plan", "region"])
+            n_fit = fit_rows.shape[0]
+            clf = LogisticRegression(max_iter=1000).fit(onehot.iloc[range(n_fit)], fit_rows["churned"])
+            print(clf.score(onehot.iloc[range(n_fit, len(onehot))], holdout["churned"]))
+            """,
+            title="rows of a stacked table picked back by position (`iloc[range(n_fit)]`): the first table's rows",
+        ),
+        Valid(
+            """
             import pandas as pd
             from sklearn.ensemble import RandomForestRegressor
 

@@ -494,6 +494,11 @@ class Provenance:
                     return Rows(frozenset({named}), node, here,
                                 f"`{target}`, a part of the training rows cut by slicing (line {node.lineno})", pool=base.pool)
             return base
+        positions = _range_as_slice(key)
+        if positions is not None:
+            part = _part_by_boundary(positions, base)
+            if part is not None:
+                return part
         if isinstance(key, ast.Tuple) and key.elts:
             key = key.elts[0]
             if isinstance(key, ast.Slice):
@@ -765,6 +770,20 @@ def _part_by_boundary(key: ast.Slice, base: Rows) -> Optional[Rows]:
     if key.upper is None and key.lower is not None and _is_length(key.lower):
         return base.parts[1]
     return None
+
+
+def _range_as_slice(key: ast.AST) -> Optional[ast.Slice]:
+    """`range(n)` / `np.arange(n)` as `[:n]`, and `range(n, end)` as `[n:]`
+    (from `n` on, whatever the end): row positions picked by `iloc`."""
+    if not isinstance(key, ast.Call) or key.keywords or not 1 <= len(key.args) <= 2:
+        return None
+    func = key.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+    if name not in ("range", "arange"):
+        return None
+    if len(key.args) == 1:
+        return ast.Slice(lower=None, upper=key.args[0], step=None)
+    return ast.Slice(lower=key.args[0], upper=None, step=None)
 
 
 def _concatenated_items(node: ast.AST) -> int:

@@ -727,6 +727,22 @@ class UnnormalizedModelInput(Rule):
     INVALID = [
         Invalid(
             """
+            import numpy as np
+            from PIL import Image
+            from tensorflow import keras
+
+            photos = np.stack([np.asarray(Image.open(f"crops/{i}.png").resize((160, 160))) for i in range(500)]) / 255.0
+            base = keras.applications.ResNet50(weights="imagenet", include_top=False, input_shape=(160, 160, 3))
+            pooled = keras.layers.GlobalAveragePooling2D()(base.output)
+            model = keras.Model(inputs=base.input, outputs=keras.layers.Dense(5, activation="softmax")(pooled))
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.fit(photos, np.load("crop_labels.npy"), epochs=4)
+            """,
+            "10:1",
+            title="Keras: a model built on a pretrained ResNet50's `base.input` and `base.output`, fed 0-1 images",
+        ),
+        Invalid(
+            """
             from tensorflow import keras
 
             (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

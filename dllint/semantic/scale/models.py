@@ -99,12 +99,31 @@ class ModelInputs(ScalePart):
         if isinstance(origin, ast.Call):
             inputs = positional_or_keyword(origin, 0, "inputs")
             if isinstance(inputs, ast.Attribute) or isinstance(inputs, ast.Subscript):
-                # keras.Model(inputs=model.input, outputs=...): a view of another model
+                # keras.Model(inputs=model.input, outputs=...): a view of another model,
+                # whose input needs are the application's when it is one
+                application = self._application_behind(inputs)
+                if application is not None:
+                    return application
                 return ModelInput("keras", qualname, origin, opaque=f"built on `{ast.unparse(inputs)}`")
         evidence = self._keras_normalization_in_file()
         opaque = self._loaded_models_in_file()
         pretrained = self._keras_pretrained_base_in_file() if evidence is None else None
         return ModelInput("keras", qualname, origin, normalizes_inside=evidence, opaque=opaque, pretrained=pretrained)
+
+    def _application_behind(self, inputs: ast.AST) -> Optional[ModelInput]:
+        """`keras.Model(base.input, head)` where `base = Xception(weights="imagenet", ...)`:
+        what the Keras application whose input the model takes expects."""
+        owner = inputs.value if isinstance(inputs, ast.Attribute) and inputs.attr in ("input", "inputs") else None
+        if not isinstance(owner, ast.Name):
+            return None
+        scopes = self.semantic.scopes
+        _, binding = scopes.lookup(owner.id, scopes.scope_at(owner), owner.lineno)
+        if binding is None or binding.kind != "assign" or binding.path or not isinstance(binding.value, ast.Call):
+            return None
+        qualname = self.semantic.qualified_name(binding.value.func) or ""
+        if not qualname.startswith("keras.applications."):
+            return None
+        return self._keras_model(binding.value, qualname)
 
     def _loaded_models_in_file(self) -> Optional[str]:
         """A model loaded from disk or a hub in the file: its layers (and any Rescaling) are not visible."""

@@ -113,17 +113,15 @@ class ModelInputs(ScalePart):
     def _application_behind(self, inputs: ast.AST) -> Optional[ModelInput]:
         """`keras.Model(base.input, head)` where `base = Xception(weights="imagenet", ...)`:
         what the Keras application whose input the model takes expects."""
-        owner = inputs.value if isinstance(inputs, ast.Attribute) and inputs.attr in ("input", "inputs") else None
-        if not isinstance(owner, ast.Name):
+        from dllint.semantic.training_loops import constructor_of
+
+        if not (isinstance(inputs, ast.Attribute) and inputs.attr in ("input", "inputs")):
             return None
-        scopes = self.semantic.scopes
-        _, binding = scopes.lookup(owner.id, scopes.scope_at(owner), owner.lineno)
-        if binding is None or binding.kind != "assign" or binding.path or not isinstance(binding.value, ast.Call):
+        constructor = constructor_of(self.semantic, inputs.value)
+        qualname = self.semantic.qualified_name(constructor.func) if constructor is not None else None
+        if constructor is None or not (qualname or "").startswith("keras.applications."):
             return None
-        qualname = self.semantic.qualified_name(binding.value.func) or ""
-        if not qualname.startswith("keras.applications."):
-            return None
-        return self._keras_model(binding.value, qualname)
+        return self._keras_model(constructor, qualname)
 
     def _loaded_models_in_file(self) -> Optional[str]:
         """A model loaded from disk or a hub in the file: its layers (and any Rescaling) are not visible."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,13 +30,14 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from dllint.diagnostics import Diagnostic
 from dllint.file_writer import RefusedWrite, write_text_atomically
+from dllint.lazy_pattern import LazyPattern
 from dllint.notebook import MalformedNotebook, read_notebook, replace_cell_sources
 from dllint.registry import ENGINE_CODES
 from dllint.source import UnreadableSource, decode_source, parse_source
 from dllint.suppression import NOQA_INLINE, statement_first_lines
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_ENDING = re.compile(r"(\r\n|\r|\n)$")
+_LINE = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_ENDING = LazyPattern(r"(\r\n|\r|\n)$")
 
 
 @dataclass

@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.settings import Settings
 
 if TYPE_CHECKING:  # config imports the registry and every rule; discovery needs neither
@@ -58,7 +58,7 @@ GITIGNORE = ".gitignore"
 # What a folder walk picks up: Python files and Jupyter notebooks.
 LINTED_SUFFIXES = (".py", ".ipynb")
 # an exclude pattern that is just a name (no glob, no slash but a final one)
-_PLAIN_NAME = re.compile(r"(?!\.+/?$)[A-Za-z0-9_.-]+/?$")
+_PLAIN_NAME = LazyPattern(r"(?!\.+/?$)[A-Za-z0-9_.-]+/?$")
 
 
 class _FixedSettings:

@@ -22,11 +22,11 @@ region read off the printed text, so what is reported is what `--fix` does.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from dllint.diagnostics import CALL, CALL_METHOD, INSERT_BEFORE, KEEP_PART, REPLACE, SET_KEYWORD, Change, Edit, Fix
+from dllint.lazy_pattern import LazyPattern
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -344,7 +344,7 @@ def _separator(call):
 
 # --------------------------------------------------------------------------- text edits
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _line_starts(text: str) -> List[int]:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from dllint.diagnostics import Change, Diagnostic
+from dllint.lazy_pattern import LazyPattern
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
 
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -44,7 +45,7 @@ NOTEBOOK_SUFFIX = ".ipynb"
 # Cell magics whose body is Python that runs in the kernel's namespace.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 # `obj?`, `??obj`, and the wildcard search `torch.*Tensor?`
-_HELP = re.compile(r"^\s*(\?{1,2}[\w.\[\]*]+|[\w.\[\]()*]+\?{1,2})\s*$")
+_HELP = LazyPattern(r"^\s*(\?{1,2}[\w.\[\]*]+|[\w.\[\]()*]+\?{1,2})\s*$")
 # Magics IPython runs without the `%` (automagic, on by default), when the
 # line is not Python: `ls ./data`, `pip install timm`, `cd ..`.
 _AUTOMAGICS = frozenset({
@@ -52,7 +53,7 @@ _AUTOMAGICS = frozenset({
     "env", "load_ext", "reload_ext", "matplotlib", "time", "timeit", "run", "who", "whos", "history", "store",
     "reset", "autoreload", "pylab", "config", "alias", "bookmark", "dhist", "pushd", "popd", "sx", "system",
 })
-_SHELL_OR_MAGIC_ASSIGNMENT = re.compile(r"^\s*[\w.,\s\[\]()]+?=\s*[!%]")
+_SHELL_OR_MAGIC_ASSIGNMENT = LazyPattern(r"^\s*[\w.,\s\[\]()]+?=\s*[!%]")
 
 
 class MalformedNotebook(Exception):
@@ -387,7 +388,7 @@ def source_with_python(cell: "CodeCell", python: str) -> Optional[str]:
     return "\n".join(lines) + ("\n" if ends_with_newline and lines else "")
 
 
-_LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
+_LINE_REFERENCE = LazyPattern(r"\bline (\d+)\b")
 
 
 def _cell_lines_in(message: str, notebook: Notebook) -> str:

@@ -8,18 +8,19 @@ both versions, rather than a bare `invalid syntax`.
 """
 from __future__ import annotations
 
-import re
 import sys
 from typing import Optional, Sequence, Tuple
 
+from dllint.lazy_pattern import LazyPattern
+
 # (pattern at the start of a line, what it is, the first Python that reads it)
-NEWER_SYNTAX: Tuple[Tuple["re.Pattern[str]", str, Tuple[int, int]], ...] = (
-    (re.compile(r"\s*match\s+(?![=.,:)\]]).+:\s*(#.*)?$"), "`match` statements", (3, 10)),
-    (re.compile(r"\s*case\s+(?![=.,:)\]]).+:"), "`match` statements", (3, 10)),
-    (re.compile(r"\s*except\s*\*"), "`except*`", (3, 11)),
-    (re.compile(r"\s*type\s+\w+\s*(\[[^\]]*\])?\s*="), "`type` aliases", (3, 12)),
-    (re.compile(r"\s*(async\s+)?def\s+\w+\s*\["), "type parameters (`def f[T]`)", (3, 12)),
-    (re.compile(r"\s*class\s+\w+\s*\["), "type parameters (`class C[T]`)", (3, 12)),
+NEWER_SYNTAX: Tuple[Tuple[LazyPattern, str, Tuple[int, int]], ...] = (
+    (LazyPattern(r"\s*match\s+(?![=.,:)\]]).+:\s*(#.*)?$"), "`match` statements", (3, 10)),
+    (LazyPattern(r"\s*case\s+(?![=.,:)\]]).+:"), "`match` statements", (3, 10)),
+    (LazyPattern(r"\s*except\s*\*"), "`except*`", (3, 11)),
+    (LazyPattern(r"\s*type\s+\w+\s*(\[[^\]]*\])?\s*="), "`type` aliases", (3, 12)),
+    (LazyPattern(r"\s*(async\s+)?def\s+\w+\s*\["), "type parameters (`def f[T]`)", (3, 12)),
+    (LazyPattern(r"\s*class\s+\w+\s*\["), "type parameters (`class C[T]`)", (3, 12)),
 )
 
 

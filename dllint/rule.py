@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
+from dllint.lazy_pattern import LazyPattern
 
-_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
+_LINE_BREAK = LazyPattern(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
 
 
 def one_line(text: str) -> str:
@@ -96,7 +97,7 @@ class Rule:
     options: ClassVar[Dict[str, Any]] = {}
     # A pattern the file's text must contain for the rule to have anything to
     # say; files without it skip the rule (and, when no rule is left, the walk).
-    triggers: ClassVar[Optional["re.Pattern[str]"]] = None
+    triggers: ClassVar[Optional[LazyPattern]] = None
     VALID: ClassVar[Sequence[Example]] = ()
     INVALID: ClassVar[Sequence[Example]] = ()
 

@@ -11,18 +11,18 @@ import errno
 import gc
 import io
 import os
-import re
 import stat
 import tokenize
 import warnings
 from typing import Callable, List, Optional, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.python_versions import newer_syntax_hint
 
 
-_LINE_SPLIT = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_SPLIT = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE_END = LazyPattern(r"\r\n|\r|\n")
 
 
 def source_lines(text: str) -> List[str]:

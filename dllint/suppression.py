@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic
+from dllint.lazy_pattern import LazyPattern
 
 # flake8's own pattern (flake8/defaults.py), so both tools agree on a comment.
-NOQA_INLINE = re.compile(
+NOQA_INLINE = LazyPattern(
     r"#\s*noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
-NOQA_FILE = re.compile(
+NOQA_FILE = LazyPattern(
     r"#\s*dllint\s*[:=]\s*noqa(?![\w-])(?:\s*:\s*(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
@@ -39,7 +40,7 @@ ALL_CODES = None  # marker: a bare `# noqa`
 # A noqa comment naming a DL code: "noqa", then "dl" later on the same line
 # (codes are matched case-insensitively). Lines end at "\n" here, a superset
 # of what tokenize calls a comment, so no such comment is missed.
-_NOQA_THEN_DL = re.compile(r"noqa[^\n]*dl", re.IGNORECASE)
+_NOQA_THEN_DL = LazyPattern(r"noqa[^\n]*dl", re.IGNORECASE)
 
 
 @dataclass

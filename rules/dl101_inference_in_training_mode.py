@@ -1,8 +1,8 @@
 import ast
-import re
 from typing import Optional, Set, Tuple
 
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.statement_edits import binds_name, insert_before
 
@@ -85,7 +85,7 @@ class InferenceInTrainingMode(Rule):
         "`{model}` is used for inference {reason} but is still in training mode, so dropout and batch norm "
         "behave as in training; call `{model}.eval()` before this"
     )
-    triggers = re.compile(
+    triggers = LazyPattern(
         r"no_grad|inference_mode|set_grad_enabled|onnx|jit|export|eval|val|test|tst|dev|hold|predict|infer|load_state_dict|load\("
     )
 

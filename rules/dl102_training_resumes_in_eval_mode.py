@@ -1,8 +1,8 @@
 import ast
-import re
 from typing import Optional
 
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.statement_edits import binds_name, insert_before
 
@@ -56,7 +56,7 @@ class TrainingResumesInEvalMode(Rule):
         "{what} before the next training step, which then runs with dropout off and batch norm frozen; "
         "call `{model}.train()` at the start of each epoch"
     )
-    triggers = re.compile(r"backward|step|train|fit")
+    triggers = LazyPattern(r"backward|step|train|fit")
 
     def finish(self) -> None:
         modes = self.semantic.modes

@@ -1,8 +1,8 @@
 import ast
-import re
 
 from dllint import changes
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.values import LOSS, MODEL, OPTIMIZER, SCHEDULER
 
@@ -46,7 +46,7 @@ class MethodNotCalled(Rule):
     code = "DL103"
     name = "method-not-called"
     message = "`{expression}` is not called, so this statement does nothing; write `{expression}()` to {purpose}"
-    triggers = re.compile(r"\.(eval|train|zero_grad|step|backward)\b(?![ \t]*\()")
+    triggers = LazyPattern(r"\.(eval|train|zero_grad|step|backward)\b(?![ \t]*\()")
 
     _PURPOSE = {
         "eval": "put the model in evaluation mode",

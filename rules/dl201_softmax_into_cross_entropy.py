@@ -1,6 +1,6 @@
 import ast
-import re
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOG_SOFTMAX, SOFTMAX
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -66,7 +66,7 @@ class SoftmaxIntoCrossEntropy(Rule):
     code = "DL201"
     name = "softmax-into-cross-entropy"
     message = "`{prediction}` reaches {loss} already passed through softmax ({where}); drop the softmax and pass the raw logits"
-    triggers = re.compile(r"cross_entropy|CrossEntropy|from_logits|loss|criterion")
+    triggers = LazyPattern(r"cross_entropy|CrossEntropy|from_logits|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

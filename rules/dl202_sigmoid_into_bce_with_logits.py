@@ -1,6 +1,6 @@
 import ast
-import re
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import SIGMOID
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -47,7 +47,7 @@ class SigmoidIntoBceWithLogits(Rule):
     code = "DL202"
     name = "sigmoid-into-bce-with-logits"
     message = "`{prediction}` reaches {loss} already passed through a sigmoid ({where}); pass the raw logits"
-    triggers = re.compile(r"BCEWithLogits|binary_cross_entropy_with_logits|from_logits|sigmoid_cross_entropy_with_logits|loss|criterion")
+    triggers = LazyPattern(r"BCEWithLogits|binary_cross_entropy_with_logits|from_logits|sigmoid_cross_entropy_with_logits|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

@@ -1,8 +1,8 @@
 import ast
-import re
 
 from dllint import changes
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS, SOFTMAX
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -47,7 +47,7 @@ class NllLossWithoutLogSoftmax(Rule):
     code = "DL203"
     name = "nll-loss-without-log-softmax"
     message = "`{prediction}` reaches {loss} but is not log-probabilities ({where}); apply `log_softmax` first"
-    triggers = re.compile(r"nll_loss|NLLLoss|loss|criterion")
+    triggers = LazyPattern(r"nll_loss|NLLLoss|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

@@ -1,8 +1,8 @@
 import ast
-import re
 
 from dllint import changes
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.activations import LOGITS
 from dllint.semantic.gradient_flow import no_gradient_reason
@@ -56,7 +56,7 @@ class LogitsIntoProbabilityLoss(Rule):
     code = "DL204"
     name = "logits-into-probability-loss"
     message = "the model outputs logits ({where}) but {loss} expects probabilities; use `from_logits=True`"
-    triggers = re.compile(r"crossentropy|Crossentropy|loss|criterion")
+    triggers = LazyPattern(r"crossentropy|Crossentropy|loss|criterion")
 
     def visit_Call(self, node: ast.Call) -> None:
         site = self.semantic.loss_sites.at(node)

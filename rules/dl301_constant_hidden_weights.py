@@ -1,9 +1,9 @@
 import ast
-import re
 from typing import Optional
 
 from dllint import changes
 from dllint.diagnostics import Fix
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.initializers import CONSTANT, initializer_ops, rewritten_later
 from dllint.semantic.layers import PARAM
@@ -77,7 +77,7 @@ class ConstantHiddenWeights(Rule):
         "{api} sets the weights of hidden layer{plural} {layers} to the constant {value} ({evidence}): "
         "the units of {pronoun} start identical and stay identical; initialize hidden weights randomly ({suggestion})"
     )
-    triggers = re.compile(
+    triggers = LazyPattern(
         r"zeros|ones|constant|Zeros|Ones|Constant|fill_|zero_\(|full(_like)?\(|set_weights|weights\s*="
     )
 

@@ -1,7 +1,7 @@
 import ast
-import re
 from typing import List, Optional
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import EVALUATION, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.provenance import ALL, Rows, group_of, overlaps, split_label
@@ -55,7 +55,7 @@ class HeldOutDataInTraining(Rule):
     code = "DL401"
     name = "held-out-data-in-training"
     message = "{data} reaches {sink} but holds {what}: the model is trained on held-out rows, so {consequence}; {advice}"
-    triggers = re.compile(r"fit|train|loader|step|Trainer|dataset|backward")
+    triggers = LazyPattern(r"fit|train|loader|step|Trainer|dataset|backward")
 
     def finish(self) -> None:
         sinks = self.semantic.data_sinks

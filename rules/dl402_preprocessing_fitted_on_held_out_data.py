@@ -1,7 +1,7 @@
 import ast
-import re
 from typing import List
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.provenance import ALL, split_label
@@ -62,7 +62,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
     name = "preprocessing-fitted-on-held-out-data"
     message = "{sink} is fitted on {what}, so the training features already encode the held-out rows and every score on them is optimistic; fit it on the training split only and apply it with `transform` to the other splits"
     message_own = "{sink} is fitted on {what} alone, so the held-out rows are {how}; fit on the training split and only `transform` the {split} split"
-    triggers = re.compile(r"fit|adapt|mean|std|min|max")
+    triggers = LazyPattern(r"fit|adapt|mean|std|min|max")
 
     def finish(self) -> None:
         sinks = self.semantic.data_sinks

@@ -1,7 +1,7 @@
 import ast
-import re
 from typing import List, Optional, Set, Tuple
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value
@@ -51,7 +51,7 @@ class TestSetUsedForSelection(Rule):
     code = "DL403"
     name = "test-set-used-for-selection"
     message = "{chosen} is chosen by {how} on {data}, the test split ({evidence}), so the test score is optimistic: the model was picked for doing well on those rows; choose on a separate validation split and score the test split once at the end"
-    triggers = re.compile(r"test|Test|TEST")
+    triggers = LazyPattern(r"test|Test|TEST")
 
     def finish(self) -> None:
         sinks = self.semantic.data_sinks

@@ -1,7 +1,7 @@
 import ast
-import re
 from typing import Dict, List, Optional, Tuple
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.scale import RAW, STANDARDIZED, UNIT, UNSCALED, ModelInput, Scale, Scales
@@ -84,7 +84,7 @@ class UnnormalizedModelInput(Rule):
     name = "unnormalized-model-input"
     message = "{text}"
     # A raw source, a table reader, or a pretrained model / normalizing step to compare against.
-    triggers = re.compile(
+    triggers = LazyPattern(
         r"load_data|imread|imdecode|read_image|decode_image|decode_jpeg|decode_png|Image\.open|load_img"
         r"|image_dataset_from_directory|flow_from|MNIST|CIFAR|SVHN|STL10|USPS|read_csv|read_table|read_excel"
         r"|read_parquet|read_json|read_feather|loadtxt|genfromtxt|load_breast_cancer|load_wine|fetch_california"

@@ -38,10 +38,10 @@ losses anywhere, `graph()` says None.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Union
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.module import return_expressions
@@ -60,9 +60,9 @@ _MAX_DEPTH = 12
 _UNKNOWN_MODE = "unknown"
 # Every way `graph()` can learn that a value is a loss is spelled with one of
 # these: loss functions and classes, `outputs.loss`, `criterion`, `*_loss`.
-_DISABLING_NAME = re.compile(r"(?i)no_?grad|inference_?mode")
-_DISABLING_CODE = re.compile(r"no_grad|inference_mode|set_grad_enabled\(\s*False")
-_LOSS_TEXT = re.compile(r"(?i)loss|criterion|entropy|kl_div")
+_DISABLING_NAME = LazyPattern(r"(?i)no_?grad|inference_?mode")
+_DISABLING_CODE = LazyPattern(r"no_grad|inference_mode|set_grad_enabled\(\s*False")
+_LOSS_TEXT = LazyPattern(r"(?i)loss|criterion|entropy|kl_div")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ spelled.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Dict, List, Optional, Tuple
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import STAR_EXPORTS
 from dllint.tree import statements
 
@@ -47,9 +47,9 @@ _EXACT_ALIASES = {
     "torch.nn.parallel.DataParallel": "torch.nn.DataParallel",
 }
 # torch.nn.modules.loss.CrossEntropyLoss, torch.nn.modules.dropout.Dropout ...
-_TORCH_SUBMODULE = re.compile(r"^torch\.nn\.modules\.\w+\.")
+_TORCH_SUBMODULE = LazyPattern(r"^torch\.nn\.modules\.\w+\.")
 # keras.layers.core.Dense, keras.layers.convolutional.Conv2D ...
-_KERAS_LAYER_SUBMODULE = re.compile(r"^keras\.layers\.(core|convolutional|pooling|normalization|regularization|activation|rnn|merging|reshaping)\.")
+_KERAS_LAYER_SUBMODULE = LazyPattern(r"^keras\.layers\.(core|convolutional|pooling|normalization|regularization|activation|rnn|merging|reshaping)\.")
 
 
 def canonical(name: str) -> str:

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic import catalog
 from dllint.semantic.callsites import apply_sites, function_named, project_callers
 from dllint.semantic.guards import class_name_aliases, module_guard, name_filter, parameter_guard
@@ -46,11 +47,11 @@ WEIGHTED, NORM, EMBEDDING, CONTAINER, BLOCK, PARAM, FREE, UNKNOWN = (
     "weighted", "norm", "embedding", "container", "block", "param", "free", "unknown",
 )
 _MAX_DEPTH = 10
-_WEIGHT_SLOT = re.compile(catalog.TORCH_WEIGHT_SLOTS_PATTERN)
-_RECURRENT_SLOT = re.compile(catalog.TORCH_RECURRENT_SLOTS_PATTERN)
-_NORM_CLASS_NAME = re.compile(r"(Norm|Normalization|Normalize)(\d?d)?$|^(BN|LN|RMSNorm|Affine)")
-_LORA_B = re.compile(r"^(lora_?b|lora_up|b)$", re.I)
-_LORA_A = re.compile(r"^(lora_?a|lora_down|a)$", re.I)
+_WEIGHT_SLOT = LazyPattern(catalog.TORCH_WEIGHT_SLOTS_PATTERN)
+_RECURRENT_SLOT = LazyPattern(catalog.TORCH_RECURRENT_SLOTS_PATTERN)
+_NORM_CLASS_NAME = LazyPattern(r"(Norm|Normalization|Normalize)(\d?d)?$|^(BN|LN|RMSNorm|Affine)")
+_LORA_B = LazyPattern(r"^(lora_?b|lora_up|b)$", re.I)
+_LORA_A = LazyPattern(r"^(lora_?a|lora_down|a)$", re.I)
 _MODULE_ITERATORS = {"modules": None, "named_modules": 1, "children": None, "named_children": 1}
 _PARAMETER_ITERATORS = {"parameters": None, "named_parameters": 1}
 _CONTAINER_APPENDERS = ("append", "add", "add_module", "extend", "insert")

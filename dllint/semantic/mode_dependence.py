@@ -17,6 +17,7 @@ import ast
 import re
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.arguments import is_false, positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
@@ -28,13 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
     from dllint.semantic.modes import ModeModel
 
-_MODULE_LIKE_NAME = re.compile(
+_MODULE_LIKE_NAME = LazyPattern(
     r"^(model|net|network|module|backbone|encoder|decoder|head|block|body|stem|features|classifier|trunk|neck|"
     r"embedder|transformer|cnn|rnn|lstm|gru|"
     r"[a-z0-9_]+_(model|net|network|module|backbone|encoder|decoder|head|block))$",
     re.I,
 )
-_FORWARD_METHODS = re.compile(r"^(_*forward\w*|__call__)$")
+_FORWARD_METHODS = LazyPattern(r"^(_*forward\w*|__call__)$")
 
 
 class ModeDependence:

@@ -9,15 +9,16 @@ of cell M" translation leaves it alone).
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from dllint.lazy_pattern import LazyPattern
+
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
 
-_LINE = re.compile(r"\bline (\d+)\b")
+_LINE = LazyPattern(r"\bline (\d+)\b")
 
 
 @dataclass(frozen=True)

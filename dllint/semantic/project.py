@@ -11,11 +11,11 @@ another module asks a question about it.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import MODEL_BASES
 from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
 from dllint.tree import walk
@@ -49,9 +49,9 @@ def module_name_for(path: Path) -> Tuple[str, bool]:
 # Text patterns the index tests on every top-level function and method, so
 # that "may a call of `name` reach a backward call?" is answered for the
 # whole project without parsing it again (`training_loops._name_may_reach`).
-BACKWARD_CALL_TEXT = re.compile(r"\.\s*(manual_)?backward\s*\(")
-STEP_CALL_TEXT = re.compile(r"\.\s*(optimizer_)?step\s*\(")
-DEFINITION_PATTERNS: Tuple["re.Pattern[str]", ...] = (BACKWARD_CALL_TEXT, STEP_CALL_TEXT)
+BACKWARD_CALL_TEXT = LazyPattern(r"\.\s*(manual_)?backward\s*\(")
+STEP_CALL_TEXT = LazyPattern(r"\.\s*(optimizer_)?step\s*\(")
+DEFINITION_PATTERNS: Tuple[LazyPattern, ...] = (BACKWARD_CALL_TEXT, STEP_CALL_TEXT)
 
 
 class DefinitionFacts:

@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
 from dllint.semantic.arguments import constant_string, positional_or_keyword
@@ -57,9 +58,9 @@ _BUILTIN_WRAPPERS = frozenset({"list", "tuple", "sorted", "iter", "reversed", "e
 _SPLIT_LABEL = {TRAIN: "training", VALIDATION: "validation", TEST: "test", ALL: "full (not yet split)"}
 # A path component or file name that names a split: "data/val", "test.csv", "valid_images".
 _PATH_SPLIT = (
-    (VALIDATION, re.compile(r"(^|[/\\_.\-{}])(val|valid|validation|dev|holdout)([/\\_.\-{}]|$)", re.I)),
-    (TEST, re.compile(r"(^|[/\\_.\-{}])(test|testing)([/\\_.\-{}]|$)", re.I)),
-    (TRAIN, re.compile(r"(^|[/\\_.\-{}])(train|training)([/\\_.\-{}]|$)", re.I)),
+    (VALIDATION, LazyPattern(r"(^|[/\\_.\-{}])(val|valid|validation|dev|holdout)([/\\_.\-{}]|$)", re.I)),
+    (TEST, LazyPattern(r"(^|[/\\_.\-{}])(test|testing)([/\\_.\-{}]|$)", re.I)),
+    (TRAIN, LazyPattern(r"(^|[/\\_.\-{}])(train|training)([/\\_.\-{}]|$)", re.I)),
 )
 
 
@@ -123,7 +124,7 @@ def split_label(split: str) -> str:
     return _SPLIT_LABEL.get(split, split)
 
 
-_TRAIN_AND_VALIDATION = re.compile(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
+_TRAIN_AND_VALIDATION = LazyPattern(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
 
 
 def split_of_name(name: str) -> Optional[str]:

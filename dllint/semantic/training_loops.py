@@ -85,6 +85,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_pattern import LazyPattern
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
 from dllint.semantic.project import BACKWARD_CALL_TEXT, STEP_CALL_TEXT, DefinitionFacts, called_names
@@ -106,8 +107,8 @@ FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_CALL_DEPTH = 4  # how deep helper calls are followed (the pre-tests look as deep)
 # Names of calls that may reset gradients out of sight: hooks and callbacks.
-_MAY_RESET_GRADIENTS = re.compile(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad")
-_SCALER_NAME = re.compile(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
+_MAY_RESET_GRADIENTS = LazyPattern(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad")
+_SCALER_NAME = LazyPattern(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
 
 
 class LoopRef(NamedTuple):
@@ -299,7 +300,7 @@ class TrainingLoops:
         """The same cheap test for an optimizer step (`.step(`, `optimizer_step(`)."""
         return self._may_reach(loop, _STEP_CALL_TEXT)
 
-    def _may_reach(self, loop: LoopNode, pattern: "re.Pattern[str]") -> bool:
+    def _may_reach(self, loop: LoopNode, pattern: LazyPattern) -> bool:
         key = (id(loop), pattern.pattern)
         if key not in self._may_reach_cache:
             if pattern.search(_text_of(self.model, loop)):
@@ -634,7 +635,7 @@ def _definitions(model: "ModuleModel") -> _DefinitionsByName:
     return index
 
 
-def _name_may_reach(model: "ModuleModel", name: str, pattern: "re.Pattern[str]", depth: int) -> bool:
+def _name_may_reach(model: "ModuleModel", name: str, pattern: LazyPattern, depth: int) -> bool:
     """Whether a call named `name` may run code whose text matches `pattern`."""
     if pattern.search(f".{name}("):
         return True

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
+from dllint.lazy_pattern import LazyPattern
+
 # The kinds of values rules ask about.
 MODEL = "model"                  # a network or estimator (torch, keras, sklearn, hf, lightning)
 OPTIMIZER = "optimizer"
@@ -39,9 +41,9 @@ class Value:
 
 
 _SPLIT_WORDS = (
-    (VALIDATION, re.compile(r"(^|_)(val|valid|validation|dev|eval|holdout|heldout)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
-    (TEST, re.compile(r"(^|_)(test|tst)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
-    (TRAIN, re.compile(r"(^|_)(train|trn|training)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (VALIDATION, LazyPattern(r"(^|_)(val|valid|validation|dev|eval|holdout|heldout)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (TEST, LazyPattern(r"(^|_)(test|tst)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (TRAIN, LazyPattern(r"(^|_)(train|trn|training)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
 )
 
 
@@ -54,18 +56,18 @@ def split_from_name(name: str) -> Optional[str]:
 
 
 _NAME_KINDS = (
-    (OPTIMIZER, re.compile(r"^(optimizer|optim|opt|[a-z_]*_optimizer|optimizer_[a-z0-9_]+)$")),
-    (SCHEDULER, re.compile(r"^(scheduler|lr_scheduler|sched|[a-z_]*_scheduler)$")),
-    (LOSS_FUNCTION, re.compile(r"^(criterion|loss_fn|loss_func|loss_function|lossfn|[a-z_]*_criterion)$")),
-    (LOSS, re.compile(r"^(loss|[a-z0-9_]*_loss|loss_[a-z0-9_]+)$")),
-    (MODEL, re.compile(r"^(model|net|network|classifier|[a-z0-9_]*_model|model_[a-z0-9_]+|[a-z0-9_]*_net)$")),
-    (DATA, re.compile(r"^[a-z0-9_]*(loader|dataset|_ds|_dl)$")),
+    (OPTIMIZER, LazyPattern(r"^(optimizer|optim|opt|[a-z_]*_optimizer|optimizer_[a-z0-9_]+)$")),
+    (SCHEDULER, LazyPattern(r"^(scheduler|lr_scheduler|sched|[a-z_]*_scheduler)$")),
+    (LOSS_FUNCTION, LazyPattern(r"^(criterion|loss_fn|loss_func|loss_function|lossfn|[a-z_]*_criterion)$")),
+    (LOSS, LazyPattern(r"^(loss|[a-z0-9_]*_loss|loss_[a-z0-9_]+)$")),
+    (MODEL, LazyPattern(r"^(model|net|network|classifier|[a-z0-9_]*_model|model_[a-z0-9_]+|[a-z0-9_]*_net)$")),
+    (DATA, LazyPattern(r"^[a-z0-9_]*(loader|dataset|_ds|_dl)$")),
 )
 
 
 # A last word that names something about a model, not a model: `model_path`,
 # `model_name`, `net_type`, `pretrained_model_dir`, `model_cfg`.
-_MODEL_DESCRIPTOR = re.compile(
+_MODEL_DESCRIPTOR = LazyPattern(
     r"_(name|names|path|paths|dir|dirs|file|files|filename|fname|type|types|arch|args|kwargs|config|cfg|conf|"
     r"params|hparams|id|ids|str|url|version|size|dim|dims|kind|family|key|keys|list|names|tag|prefix|suffix|"
     r"ckpt|checkpoint|weights|state|state_dict|dict|dtype|device|idx|index|num|count|flag|mode|folder|root)$"

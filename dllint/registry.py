@@ -3,16 +3,27 @@
 A rule is one module in `rules/` holding one subclass of `Rule`. There is no
 hand-kept list: every module in the package is imported and its rule
 registered, so adding a rule is adding a file.
+
+A rule module is named after its rule, code then name
+(`dl101_inference_in_training_mode.py` holds DL101,
+`inference-in-training-mode`; a test holds the two the same), so the codes
+and names are known from the file names alone: a run that only needs to know
+which codes exist (to read `--select`, a `noqa` comment, a configuration
+file) imports no rule, and so none of the semantic model.
 """
 from __future__ import annotations
 
 import importlib
-import inspect
 import pkgutil
+import re
 from functools import lru_cache
-from typing import Dict, List, Type
+from typing import TYPE_CHECKING, Dict, List, Type
 
-from dllint.rule import Rule
+if TYPE_CHECKING:  # pragma: no cover
+    from dllint.rule import Rule
+
+# `dl101_inference_in_training_mode`: the code and the name of the rule inside
+_RULE_MODULE_NAME = r"(dl\d+)_(\w+)"
 
 # Codes the engine itself reports; they are not rules and have no examples.
 ENGINE_CODES: Dict[str, str] = {
@@ -29,14 +40,34 @@ ENGINE_SUMMARIES: Dict[str, str] = {
 
 
 @lru_cache(maxsize=None)
-def all_rules() -> List[Type[Rule]]:
+def rule_module_names() -> List[str]:
+    """The modules of `dllint.rules`, found without importing them."""
     import dllint.rules as package
 
+    return sorted(info.name for info in pkgutil.iter_modules(package.__path__))
+
+
+@lru_cache(maxsize=None)
+def code_names_of_rules() -> Dict[str, str]:
+    """Each rule's code and name, read from its module's name (no rule is imported)."""
+    names = {}
+    for module in rule_module_names():
+        named = re.fullmatch(_RULE_MODULE_NAME, module)
+        if named is not None:
+            names[named.group(1).upper()] = named.group(2).replace("_", "-")
+    return names
+
+
+@lru_cache(maxsize=None)
+def all_rules() -> List[Type[Rule]]:
+    import dllint.rules as package
+    from dllint.rule import Rule
+
     found = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        for _, value in inspect.getmembers(module, inspect.isclass):
-            if issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+    for module_name in rule_module_names():
+        module = importlib.import_module(f"{package.__name__}.{module_name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
                 found.append(value)
     found.sort(key=lambda rule: rule.code)
     codes = [rule.code for rule in found]
@@ -51,12 +82,12 @@ def rules_by_code() -> Dict[str, Type[Rule]]:
 
 
 def known_codes() -> List[str]:
-    return sorted(set(ENGINE_CODES) | set(rules_by_code()))
+    return sorted(set(ENGINE_CODES) | set(code_names_of_rules()))
 
 
 def code_names() -> Dict[str, str]:
     names = dict(ENGINE_CODES)
-    names.update({rule.code: rule.name for rule in all_rules()})
+    names.update(code_names_of_rules())
     return names
 
 

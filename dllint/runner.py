@@ -21,7 +21,6 @@ from dllint.diagnostics import Diagnostic
 from dllint.fork_safety import other_threads_running
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
 from dllint.registry import ENGINE_CODES, all_rules
-from dllint.rule import Rule
 from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, module_name_for
@@ -34,6 +33,7 @@ from dllint.suppression import Suppressions, file_is_skipped
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.cache import Cache
+    from dllint.rule import Rule
 
 
 @dataclass
@@ -99,7 +99,10 @@ class Runner:
         self.selection = CodeSelection(settings)
         self.resolver = resolver
         self._selections: Dict[int, Tuple[Settings, CodeSelection]] = {id(settings): (settings, self.selection)}
-        self.rules = list(all_rules() if rules is None else rules)
+        # None: every rule, imported when a file is first checked (a run
+        # whose files need no rule, or whose findings the cache holds,
+        # imports neither the rules nor the semantic model)
+        self._rules: Optional[List[Type[Rule]]] = None if rules is None else list(rules)
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
         self.jobs = jobs
@@ -114,9 +117,19 @@ class Runner:
         # that cost some 400 MB on the ecosystem set)
         self.kept_parses: Optional[Dict[str, tuple]] = None
 
+    @property
+    def rules(self) -> List[Type[Rule]]:
+        if self._rules is None:
+            self._rules = list(all_rules())
+        return self._rules
+
     def _runner_fingerprint(self) -> str:
-        """What of this runner, beyond each file's settings, can change a finding."""
-        rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self.rules)
+        """What of this runner, beyond each file's settings, can change a
+        finding. Every rule is "all": the cache's build fingerprint already
+        hashes each rule's source."""
+        if self._rules is None:
+            return f"noqa={self.apply_noqa}|all"
+        rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self._rules)
         return f"noqa={self.apply_noqa}|{rules}"
 
     def run(self, inputs: Iterable[Input], missing: Sequence[str] = (), only: Optional[Set[str]] = None) -> RunResult:
@@ -375,6 +388,7 @@ class Runner:
         from concurrent.futures.process import BrokenProcessPool
 
         global _FORKED
+        _ = self.rules  # imported here, before forking, so that the workers share them
         _FORKED = (self, to_check, project)
         chunks = [range(start, min(start + _FILES_PER_CHUNK, len(to_check))) for start in range(0, len(to_check), _FILES_PER_CHUNK)]
         abandoned: List[range] = []

@@ -67,3 +67,17 @@ def test_rules_are_discovered_from_the_package():
     codes = [rule.code for rule in all_rules()]
     assert "DL103" in codes
     assert codes == sorted(codes)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_rule_module_is_named_after_its_code_and_name(rule):
+    # the registry reads codes and names from the module names without
+    # importing the rules (`registry.code_names_of_rules`)
+    assert rule.__module__.rsplit(".", 1)[1] == f"{rule.code.lower()}_{rule.name.replace('-', '_')}"
+
+
+def test_codes_and_names_read_from_module_names_are_the_rules_own():
+    from dllint.registry import code_names_of_rules, rule_module_names
+
+    assert code_names_of_rules() == {rule.code: rule.name for rule in all_rules()}
+    assert len(rule_module_names()) == len(all_rules())  # every module holds a rule

@@ -7,7 +7,6 @@ configuration error, 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -71,6 +70,8 @@ def _use_color(choice: str, to_terminal: bool) -> bool:
 
 
 def _show_settings(path: str, settings: Settings) -> None:
+    import json
+
     click.echo(f"Resolved settings for: {path}")
     click.echo(f"Settings path: {settings.config_path if settings.config_path else '(none: the defaults)'}")
     # TOML-like: JSON's lists, strings and booleans read the same
@@ -338,9 +339,8 @@ class _Report:
     def write(self, result, settings: Settings, *, fixed: Optional[int] = None, to_stderr: bool = False) -> None:
         """The findings (stdout or --output-file; --statistics: the table
         instead) and the summary (stderr)."""
-        from dllint.fixing import fixable_summary
         from dllint.formats.context import ReportContext
-        from dllint.reporting import FORMATTERS, format_statistics, summary_line
+        from dllint.reporting import FORMATTERS, fixable_summary, format_statistics, summary_line
 
         colored = False
         if self.statistics:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from dllint import registry
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.settings import Settings
 from dllint.source import UnreadableSource, read_file
 
@@ -238,7 +239,7 @@ def _dllint_table_of_pyproject(document: Mapping[str, Any], path: Path) -> Optio
     return table
 
 
-@dataclasses.dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Where:
     """Says in messages which table of which file a value came from."""
 

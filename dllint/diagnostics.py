@@ -6,11 +6,13 @@ gives). Each output format converts at the edge.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Optional, Tuple
 
+from dllint.lazy_dataclass import lazy_dataclass
 
-@dataclass(frozen=True)
+
+@lazy_dataclass(frozen=True)
 class Edit:
     """Replace the text between two positions (1-based line, 1-based column).
 
@@ -34,7 +36,7 @@ SET_KEYWORD = "set-keyword"  # the call gets the keyword argument `code` (`name=
 INSERT_BEFORE = "insert-before"  # the statement starting here gets the statement `code` above it
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Change:
     """One change of a fix, anchored at a node of the file by that node's
     position (1-based line, 1-based character column, end exclusive, as
@@ -53,7 +55,7 @@ class Change:
     cell: Optional[int] = None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Fix:
     """A proposed change that a later `--fix` can apply.
 
@@ -66,7 +68,7 @@ class Fix:
     safe: bool = True
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Diagnostic:
     path: str
     line: int

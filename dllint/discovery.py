@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.settings import Settings
 
@@ -71,7 +72,7 @@ class _FixedSettings:
         return self.default
 
 
-@dataclass
+@lazy_dataclass
 class DiscoveryResult:
     files: List[Path] = field(default_factory=list)
     # paths given that do not exist, as given
@@ -103,7 +104,7 @@ def is_excluded_file(path: str, settings: Union[Settings, "SettingsResolver"]) -
     return discovery._is_excluded(position, discovery._name_of_named(path, position), is_dir=False)
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Scope:
     """What one settings object says about discovery, ready to match.
 
@@ -160,7 +161,7 @@ class _Scope:
         return None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Gitignore:
     """The patterns of one `.gitignore`, and where its folder is.
 
@@ -180,7 +181,7 @@ class _Gitignore:
         return self.spec.check_file(anchored_path + "/" if is_dir else anchored_path).include
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Position:
     """Where an entry of a walk is, in each frame its patterns are matched in.
 

@@ -285,16 +285,3 @@ def write_fixed(changed: FixedFile) -> None:
         write_text_atomically(changed.item.path, changed.text, encoding=encoding, bom=bom)
     except UnicodeEncodeError as error:
         raise RefusedWrite(f"the fixed text cannot be written as {encoding}: {error.reason}") from None
-
-
-def fixable_summary(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> Optional[str]:
-    """ruff's line about fixes: `[*] 2 fixable with the `--fix` option (1
-    hidden fix can be enabled with the `--unsafe-fixes` option).`"""
-    fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
-    hidden = 0 if unsafe_fixes else sum(1 for d in diagnostics if d.fix is not None and not d.fix.safe)
-    hint = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option)" if hidden else ""
-    if fixable:
-        return f"[*] {fixable} fixable with the `--fix` option{hint}."
-    if hidden:
-        return f"No fixes available{hint}."
-    return None

@@ -33,10 +33,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, List, Optional, Tuple
 
 from dllint.diagnostics import Change, Diagnostic
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
 
@@ -64,7 +65,7 @@ def is_notebook(path: Optional[str]) -> bool:
     return bool(path) and str(path).endswith(NOTEBOOK_SUFFIX)
 
 
-@dataclass
+@lazy_dataclass
 class CodeCell:
     number: int  # 1-based, counting every cell of the notebook
     index: int  # 0-based position in the notebook's `cells` list
@@ -78,7 +79,7 @@ class CodeCell:
     indent: int = 0
 
 
-@dataclass
+@lazy_dataclass
 class CellError:
     """A code cell that does not parse: where (in the cell) and why."""
 
@@ -88,7 +89,7 @@ class CellError:
     reason: str
 
 
-@dataclass
+@lazy_dataclass
 class Notebook:
     cells: List[CodeCell]
     # cells that did not parse; they are blank in the program

@@ -12,6 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 from dllint.diagnostics import Diagnostic
+from dllint.fixes import is_applicable
 from dllint.registry import code_names
 
 if TYPE_CHECKING:
@@ -63,3 +64,16 @@ def summary_line(diagnostics: Sequence[Diagnostic], files_checked: int, fixed: O
     if fixed:
         return f"dllint: {findings} in {files} checked ({fixed} fixed, {remaining} remaining)."
     return f"dllint: {findings} in {files} checked."
+
+
+def fixable_summary(diagnostics: Sequence[Diagnostic], unsafe_fixes: bool) -> Optional[str]:
+    """ruff's line about fixes: `[*] 2 fixable with the `--fix` option (1
+    hidden fix can be enabled with the `--unsafe-fixes` option).`"""
+    fixable = sum(1 for d in diagnostics if is_applicable(d.fix, unsafe_fixes))
+    hidden = 0 if unsafe_fixes else sum(1 for d in diagnostics if d.fix is not None and not d.fix.safe)
+    hint = f" ({hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the `--unsafe-fixes` option)" if hidden else ""
+    if fixable:
+        return f"[*] {fixable} fixable with the `--fix` option{hint}."
+    if hidden:
+        return f"No fixes available{hint}."
+    return None

@@ -18,10 +18,11 @@ import ast
 import inspect
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 
 _LINE_BREAK = LazyPattern(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
@@ -46,7 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.source import SourceFile
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Example:
     """Source text a rule must (INVALID) or must not (VALID) report.
 

@@ -1,9 +1,11 @@
 """The resolved configuration one run of dllint works with."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
+
+from dllint.lazy_dataclass import lazy_dataclass
 
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".git",
@@ -35,7 +37,7 @@ DEFAULT_PER_FILE_TIMEOUT = 10.0
 DEFAULT_MAX_FILE_SIZE = 16.0
 
 
-@dataclass
+@lazy_dataclass
 class Settings:
     select: List[str] = field(default_factory=lambda: ["DL"])
     ignore: List[str] = field(default_factory=list)

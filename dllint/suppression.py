@@ -20,10 +20,11 @@ import ast
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from dllint.diagnostics import Diagnostic
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 
 # flake8's own pattern (flake8/defaults.py), so both tools agree on a comment.
@@ -43,7 +44,7 @@ ALL_CODES = None  # marker: a bare `# noqa`
 _NOQA_THEN_DL = LazyPattern(r"noqa[^\n]*dl", re.IGNORECASE)
 
 
-@dataclass
+@lazy_dataclass
 class Suppressions:
     """What the comments of one file silence."""
 

@@ -7,7 +7,7 @@ read that here, from the registry and the run's settings.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -15,12 +15,13 @@ from typing import Dict, List, Optional, Tuple
 from dllint.diagnostics import Edit
 from dllint.discovery import repository_root
 from dllint.fixes import is_applicable
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.registry import ENGINE_CODES, ENGINE_SUMMARIES, known_codes, rules_by_code
 from dllint.selection import CodeSelection
 from dllint.settings import Settings
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class CodeInfo:
     """One code as the outside world sees it."""
 
@@ -108,7 +109,7 @@ def _split_lines(text: str) -> List[str]:
     return [line.rstrip("\r\n") for line in _LINE_SPLIT.findall(text)]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ReportContext:
     # The folder SARIF gives paths relative to: the root of the git work tree
     # dllint runs in, which is what GitHub code scanning resolves them

@@ -38,9 +38,10 @@ losses anywhere, `graph()` says None.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
@@ -65,7 +66,7 @@ _DISABLING_CODE = LazyPattern(r"no_grad|inference_mode|set_grad_enabled\(\s*Fals
 _LOSS_TEXT = LazyPattern(r"(?i)loss|criterion|entropy|kl_div")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Graph:
     state: Optional[str] = None
     loss: bool = False

@@ -40,9 +40,10 @@ Such a sink stays at its own place only when no call of the function is known.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic import catalog
 from dllint.semantic.arguments import keyword_value, positional_or_keyword
@@ -64,11 +65,11 @@ _SINK_METHODS = (catalog.FIT_TRANSFORM_METHODS | catalog.EVALUATION_METHODS | ca
                  | {"fit", "partial_fit", "fit_generator", "train_on_batch", "validate", "test", "predict"})
 # Helpers dllint cannot read whose name says they evaluate (their data arguments are EVALUATION).
 _EVALUATION_NAME = LazyPattern(r"(?i)^(evaluate|evaluation|eval|test|validate|validation|accuracy|compute_accuracy|score|"
-                              r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
+                               r"compute_metrics|eval_model|test_model|evaluate_model|run_eval|run_test|val|valid)(_.*)?$")
 _TRANSFORMER_NAME = LazyPattern(r"(?i)(scaler|vectori[sz]er|encoder|imputer|pca|svd|tfidf|normali[sz]er|selector|tokenizer|standardi[sz]er|preprocessor|transformer)$")
 
 
-@dataclass(frozen=True, eq=False)
+@lazy_dataclass(frozen=True, eq=False)
 class DataSink:
     node: ast.AST                   # where to report (the call, or the loop's iterable)
     data: ast.expr                  # the data expression that reaches the sink

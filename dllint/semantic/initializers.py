@@ -23,9 +23,10 @@ import init` are one thing):
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic.arguments import positional_or_keyword, keyword_value
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
@@ -39,7 +40,7 @@ IDENTITY = "identity"   # eye_ / dirac_ / "identity": not constant across units
 WRITE = "write"         # some other write into the tensor (a slice, a copy of other data)
 
 
-@dataclass(frozen=True, eq=False)
+@lazy_dataclass(frozen=True, eq=False)
 class InitOp:
     node: ast.AST
     kind: str

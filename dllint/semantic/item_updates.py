@@ -15,8 +15,10 @@ augmented updates (`df[col] /= 255`) are not.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, Dict, List, Optional
+
+from dllint.lazy_dataclass import lazy_dataclass
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -24,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _INDEXERS = ("loc", "iloc", "at", "iat")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ItemUpdate:
     target: ast.Subscript     # `df[cols]`, `df.loc[:, cols]`
     value: ast.expr           # what is stored there

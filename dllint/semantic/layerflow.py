@@ -20,9 +20,10 @@ blocks feed each other).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic.arguments import keyword_value
 from dllint.semantic import catalog
 from dllint.semantic.callsites import instantiations, project_callers
@@ -39,7 +40,7 @@ _LEAVING_METHODS = frozenset({"item", "tolist", "numpy", "argmax", "argmin", "ar
 _MAX_DEPTH = 14
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Handle:
     """An expression that is a layer object (`self.fc1`, `Dense(64)`, a loop
     variable over `self.blocks`)."""
@@ -50,7 +51,7 @@ class Handle:
     role: str = ""  # "merge" (keras Add/Multiply...), "concat"
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Flow:
     tokens: FrozenSet[Token] = frozenset()
     active: bool = False              # computed from the inputs (not a constant, weight or buffer)
@@ -62,7 +63,7 @@ class Flow:
 _INACTIVE = Flow()
 
 
-@dataclass
+@lazy_dataclass
 class Consumer:
     name: str
     handle: Optional[Handle] = None          # a layer applied to the value
@@ -72,7 +73,7 @@ class Consumer:
     index: int = -1                          # ... as this parameter
 
 
-@dataclass
+@lazy_dataclass
 class FunctionFlow:
     model: "ModuleModel"
     node: ast.AST  # FunctionDef or Module

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic import catalog
 from dllint.semantic.callsites import apply_sites, function_named, project_callers
@@ -103,7 +104,7 @@ class LayerRef:
         return (self.qualname or "?").rsplit(".", 1)[-1]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Child:
     """A member of a container: the expression that makes it, its layers,
     where it sits, and whether the source makes it several times (a
@@ -115,7 +116,7 @@ class Child:
     repeated: bool = False
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class WeightTarget:
     layer: LayerRef
     slot: str  # "weight", "kernel", "recurrent_kernel", a parameter's name

@@ -15,11 +15,12 @@ compares the two.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Dict, Optional
 
 from dllint import changes
 from dllint.diagnostics import Fix
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic.arguments import positional_or_keyword, constant_string
 from dllint.semantic import catalog
 from dllint.semantic.activations import Activation, unknown
@@ -37,7 +38,7 @@ CATEGORICAL = "categorical"
 BINARY = "binary"
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class KerasLossSpec:
     """A Keras crossentropy as written: a string, a class instance or a function."""
 
@@ -53,7 +54,7 @@ class KerasLossSpec:
     class_name: Optional[str] = None
 
 
-@dataclass
+@lazy_dataclass
 class LossSite:
     node: ast.Call  # the loss call or the `compile` call: where a finding points
     loss: str  # the loss as written, for messages
@@ -113,7 +114,7 @@ class LossSite:
         return None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class InlineActivation:
     call: ast.Call  # `F.softmax(logits, dim=1)`
     input: ast.expr  # `logits`

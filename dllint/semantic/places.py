@@ -9,10 +9,11 @@ of cell M" translation leaves it alone).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _LINE = LazyPattern(r"\bline (\d+)\b")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Place:
     """A node and the file that holds it."""
 

@@ -36,9 +36,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
@@ -64,7 +65,7 @@ _PATH_SPLIT = (
 )
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Rows:
     """Which split(s) a piece of data holds, and where that was decided."""
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Dict, List, Optional, Tuple, Union
+
+from dllint.lazy_dataclass import lazy_dataclass
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 ScopeNode = Union[ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Binding:
     """`name` gets a value at `line`.
 
@@ -37,7 +39,7 @@ class Binding:
     node: Optional[ast.AST] = None  # the statement or parameter that binds
 
 
-@dataclass
+@lazy_dataclass
 class Scope:
     node: ScopeNode
     parent: Optional["Scope"]

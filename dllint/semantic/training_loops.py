@@ -82,9 +82,10 @@ from __future__ import annotations
 import ast
 import re
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic import catalog
 from dllint.semantic.imports import dotted_parts
@@ -118,7 +119,7 @@ class LoopRef(NamedTuple):
     node: LoopNode
 
 
-@dataclass(frozen=True, eq=False)
+@lazy_dataclass(frozen=True, eq=False)
 class Event:
     """Something one iteration (or one call of a function) does to gradients.
 
@@ -145,7 +146,7 @@ class Event:
         return not self.via
 
 
-@dataclass(frozen=True, eq=False)
+@lazy_dataclass(frozen=True, eq=False)
 class Reached:
     """A call that one iteration (or one call of a function) makes."""
 
@@ -158,7 +159,7 @@ class Reached:
         return Reached(self.node, self.module, (call,) + self.via, loops + self.loops)
 
 
-@dataclass(frozen=True, eq=False)
+@lazy_dataclass(frozen=True, eq=False)
 class Accumulation:
     """A statement in a loop that adds `value` to `target`: `total += x`,
     `total -= x`, `total = total + x`, `values.append(x)`. `node` is the
@@ -170,7 +171,7 @@ class Accumulation:
     value: ast.expr
 
 
-@dataclass
+@lazy_dataclass
 class Summary:
     """What running a piece of code once does: its events and calls, helpers included."""
 
@@ -776,7 +777,7 @@ def _in_iteration(loop: LoopNode, child: ast.AST) -> bool:
 
 # -- what a single call does ---------------------------------------------
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Classified:
     kind: str
     subject: Optional[ast.expr] = None

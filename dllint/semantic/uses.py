@@ -17,9 +17,10 @@ float) but nothing that reads it can tell.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Iterable, List, Optional, Set
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic.imports import dotted_parts
 from dllint.tree import children, walk
 
@@ -37,7 +38,7 @@ _NUMERIC_CALLS = frozenset({"float", "round", "abs", "sum", "len", "min", "max",
 _NUMERIC_MODULES = ("numpy.", "math.", "statistics.")
 
 
-@dataclass
+@lazy_dataclass
 class DisplayUses:
     """Every read is display; `item_calls` are the `name.item()` calls among them."""
 

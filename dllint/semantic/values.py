@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Optional
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 
 # The kinds of values rules ask about.
@@ -21,7 +22,7 @@ BATCH = "batch"                  # what iterating over DATA yields
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Value:
     kind: str
     # the class or function that made it, canonical (e.g. "torch.nn.CrossEntropyLoss")

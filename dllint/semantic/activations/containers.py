@@ -9,9 +9,10 @@ keeps the same module and does not end the window.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 _RETURNS_SELF = frozenset({"to", "cuda", "cpu", "float", "half", "double", "train", "eval"})
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Window:
     """Where the object built by `target = Constructor(...)` can be changed
     through `target`: in `scope`, after the assignment and before the next

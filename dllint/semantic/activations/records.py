@@ -7,8 +7,10 @@ and cycle guard, and the small readers of code every part uses.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Union
+
+from dllint.lazy_dataclass import lazy_dataclass
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
@@ -27,7 +29,7 @@ BUDGET = 4000  # steps per question; a question that needs more gets UNKNOWN
 MAX_DEPTH = 60
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Activation:
     """The activation last applied to a value, and where.
 
@@ -96,7 +98,7 @@ def merge(candidates: Sequence[Activation]) -> Activation:
     return unknown("the paths disagree")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ReturnPath:
     """A `return` of a function and the tests that lead to it.
 
@@ -109,7 +111,7 @@ class ReturnPath:
     guards: Tuple[Tuple[Optional[ast.expr], Optional[bool]], ...]
 
 
-@dataclass
+@lazy_dataclass
 class Frame:
     """A function being evaluated for one call of it."""
 

@@ -8,9 +8,10 @@ function is evaluated with.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
 
+from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic import catalog
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +30,7 @@ Step = Tuple[str, ast.AST]  # ("/ 255", node), ("Normalize", node), ...
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Scale:
     level: str
     origin: ast.AST           # where the scale was decided (the raw source, the reader...)
@@ -51,7 +52,7 @@ class Scale:
         return [text for text, _ in self.steps]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ModelInput:
     """What a model does with the data it is given."""
 

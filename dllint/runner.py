@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import gc
 import os
-import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
@@ -147,6 +146,8 @@ class Runner:
             try:
                 added = self._read_and_index(item, first_pass)
             except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+                import traceback  # (imported only when something fails)
+
                 step = _STEP[0]
                 result.tracebacks.append(f"{item.display_path}: {step}\n{traceback.format_exc()}")
                 result.diagnostics.append(_engine_diagnostic(
@@ -518,6 +519,8 @@ class Runner:
     @staticmethod
     def _internal_error(code: str, source: SourceFile, result: RunResult) -> Diagnostic:
         """`code` is a rule's code, or what else was running ("rule DL101", "suppression")."""
+        import traceback  # (imported only when something fails)
+
         result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
         where = f"rule {code}" if not code.startswith(("rule ", "the ", "suppression")) else code
         return _engine_diagnostic(source.path, "DL000", f"internal error in {where} on this file; rerun with --verbose for the traceback")

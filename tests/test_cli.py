@@ -217,4 +217,30 @@ def test_linting_one_file_imports_only_what_it_needs(project):
     # process, git, a file to write, a configuration file, a diff, a fix,
     # another format (the cache writes its entries without tempfile)
     unneeded = {"pathspec", "multiprocessing", "tempfile", "subprocess", "tomllib", "tomli", "difflib", "libcst", "dllint.formats.sarif"}
+    # a traceback only for an internal error, the fixing machinery only for --fix and --diff
+    unneeded |= {"traceback", "dllint.fixing", "dllint.file_writer"}
     assert not modules & unneeded
+
+
+# what the first pass needs of the semantic model: reading imports and definitions for the project index
+_INDEXING = {"dllint.semantic", "dllint.semantic.catalog", "dllint.semantic.imports", "dllint.semantic.project"}
+
+
+def _rules_and_analyses(modules) -> set:
+    return {name for name in modules if name.startswith(("dllint.rules.", "dllint.semantic.")) and name not in _INDEXING}
+
+
+def test_a_file_that_imports_no_ml_framework_imports_no_rule_and_no_analysis(project):
+    path = project("script.py", "import os\nprint(os.getcwd())\n")
+    modules, _ = _modules_imported_by(["--isolated", "--no-cache", str(path)], path.parent)
+    assert not _rules_and_analyses(modules) and "dllint.rule" not in modules
+
+
+def test_findings_the_cache_holds_need_no_rule(project, tmp_path):
+    path = project("train.py", BUGGY)
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    cold, cold_output = _modules_imported_by(["--isolated", *cache, str(path)], path.parent)
+    warm, warm_output = _modules_imported_by(["--isolated", *cache, str(path)], path.parent)
+    assert "dllint.rules.dl103_method_not_called" in cold and "dllint.semantic.module" in cold
+    assert warm_output == cold_output and "DL103" in warm_output
+    assert not _rules_and_analyses(warm) and "dllint.rule" not in warm

@@ -59,3 +59,14 @@ def test_scaling_generates_valid_code_and_prints_its_table(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| script") or line.startswith("| tree")]
     assert len(rows) == 3
+
+
+def test_startup_times_each_case_of_both_installs_and_prints_its_table():
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "startup.py"), "--a", DLLINT, "--b", DLLINT, "--runs", "1"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| `dllint")]
+    assert [row.split("(")[1].split(")")[0] for row in rows] == ["--version", "plain.py, no cache", "t.py, cache warm", "t.py, no cache"]
+    assert "| B / A CPU (pairwise median) |" in done.stdout

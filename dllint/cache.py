@@ -72,14 +72,26 @@ def build_fingerprint() -> str:
 
         digest = hashlib.sha256(__version__.encode())
         for root in [*dllint.__path__, *dllint.rules.__path__]:
-            for path in sorted(Path(root).rglob("*.py")):
-                digest.update(str(path.relative_to(root)).encode("utf-8", "surrogatepass"))
+            for relative in _source_files(root):
+                digest.update(relative.encode("utf-8", "surrogatepass"))
                 try:
-                    digest.update(path.read_bytes())
+                    with open(os.path.join(root, relative), "rb") as handle:
+                        digest.update(handle.read())
                 except OSError:
                     digest.update(b"?")
         _BUILD = digest.hexdigest()
     return _BUILD
+
+
+def _source_files(root: str) -> List[str]:
+    """The `.py` files under `root`, relative to it, sorted. (`os.walk`, not
+    `Path.rglob`: every cached run asks, and rglob took a third of the time.)"""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        base = os.path.relpath(folder, root)
+        found += [name if base == "." else os.path.join(base, name) for name in files if name.endswith(".py")]
+    return sorted(found)
 
 
 class Cache:

@@ -1,7 +1,6 @@
 """`lazy_dataclass`: `@dataclass`, done when the first instance is made."""
 import copy
 import dataclasses
-import pickle
 import subprocess
 import sys
 from pathlib import Path

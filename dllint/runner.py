@@ -124,8 +124,8 @@ class Runner:
 
     def _runner_fingerprint(self) -> str:
         """What of this runner, beyond each file's settings, can change a
-        finding. Every rule is "all": the cache's build fingerprint already
-        hashes each rule's source."""
+        finding. The default, every rule, is "all": the cache's build
+        fingerprint already hashes each rule's source."""
         if self._rules is None:
             return f"noqa={self.apply_noqa}|all"
         rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self._rules)

@@ -4,7 +4,7 @@
 one's `__hash__`, `__setattr__` and `__delattr__` too) as source text and
 compiles each: about half a millisecond a class. dllint declares some fifty
 dataclasses, and a run on one small file makes instances of fewer than half
-of them; compiling the rest at import was a tenth of that run.
+of them; compiling the rest at import was over a tenth of that run.
 
 A class declared `@lazy_dataclass(frozen=True)` becomes, when its first
 instance is made (by a call, by `copy`, or by unpickling one), exactly what
@@ -19,6 +19,7 @@ Not for dataclasses that inherit from another dataclass (the base's fields
 would be missing while it waits); declaring one is an error.
 """
 import dataclasses
+import threading
 from typing import Any, Optional, Type, TypeVar
 
 T = TypeVar("T")
@@ -36,9 +37,10 @@ def lazy_dataclass(cls: Optional[Type[T]] = None, **options: Any) -> Any:
                 raise TypeError(f"{cls.__qualname__}: a lazy dataclass has no {method} of its own")
 
         def become_dataclass() -> None:
-            if _WAITING in vars(cls):
-                del cls.__init__, cls.__setstate__, cls._lazy_dataclass_waiting  # type: ignore[attr-defined]
-                dataclasses.dataclass(cls, **options)
+            with _BECOMING:  # (two threads may make the first instances at once)
+                if _WAITING in vars(cls):
+                    del cls.__init__, cls.__setstate__, cls._lazy_dataclass_waiting  # type: ignore[attr-defined]
+                    dataclasses.dataclass(cls, **options)
 
         # A new instance meets one of these two first: `__init__` when the
         # class is called, `__setstate__` when pickle or copy restore one.
@@ -60,3 +62,4 @@ def lazy_dataclass(cls: Optional[Type[T]] = None, **options: Any) -> Any:
 
 # set on a lazy dataclass until its first instance
 _WAITING = "_lazy_dataclass_waiting"
+_BECOMING = threading.RLock()

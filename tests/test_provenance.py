@@ -42,6 +42,22 @@ def test_train_test_split_outputs_by_position():
     assert m.provenance.is_split_later(next(n for n in ast.walk(m.tree) if isinstance(n, ast.Name) and n.id == "df" and n.lineno == 6))
 
 
+def test_a_saved_display_of_the_parts_unpacked_by_position():
+    m = project(train="""
+        from sklearn.model_selection import train_test_split
+        a, b = train_test_split(X, test_size=0.2)
+        kept = [a.copy(), b.copy()]
+        first, second = kept
+        starred = [*kept]
+        p, q = starred
+        print(first, second, p)
+        """)["train"]
+    assert splits(m, "first") == {TRAIN}
+    assert splits(m, "second") == {TEST}
+    # a starred element hides the positions: the union, as before
+    assert splits(m, "p") == {TRAIN, TEST}
+
+
 def test_a_second_split_of_the_training_part_gives_validation():
     m = project(train="""
         from sklearn.model_selection import train_test_split

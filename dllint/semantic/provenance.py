@@ -19,7 +19,8 @@ such as `val/` or `test.csv`), a string key (`ds["test"]`), slices and
 index arrays (`X[:n]`, `x[val_idx]`, named by the variable they are bound
 to), and last the variable's own name (`X_test`, `val_loader`).
 
-Rows flow through assignments, tuple unpacking, `for` targets (batches of a
+Rows flow through assignments, tuple unpacking (of a name bound to a list
+or tuple display too: `X_tr, X_te = saved` takes each element's rows), `for` targets (batches of a
 loader hold its rows), attributes of `self`, wrappers (`DataLoader`,
 `TensorDataset`, `Subset`, `from_tensor_slices`, `.batch()`, `.to()`,
 `.astype()`, project `Dataset` classes: whatever their arguments hold),
@@ -284,9 +285,28 @@ class Provenance:
             if resolved is not None:
                 other, function = resolved
                 return self._returned(other.provenance, node, function, path, depth)
+        if isinstance(node, ast.Name):
+            display = self._display_named(node, index)
+            if display is not None:
+                return self._element(display, path, depth + 1)
         # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
         whole = self._element(node, (), depth + 1)
         return whole
+
+    def _display_named(self, node: ast.Name, index: int) -> Optional[ast.AST]:
+        """The list or tuple display that `node` is bound to, when its element
+        `index` can be picked by position: `saved = [X_train, X_test]` and later
+        `X_train, X_test = saved` give each name its own element's rows, not
+        the union of the display."""
+        binding = self.model.scopes.lookup(node.id, self.model.scopes.scope_at(node), node.lineno)[1]
+        if binding is None or binding.kind != "assign" or binding.path:
+            return None
+        display = binding.value
+        if not isinstance(display, (ast.List, ast.Tuple)) or not 0 <= index < len(display.elts):
+            return None
+        if any(isinstance(element, ast.Starred) for element in display.elts):
+            return None
+        return display
 
     def _evaluate(self, node: ast.AST, depth: int) -> Optional[Rows]:
         if isinstance(node, ast.Name):

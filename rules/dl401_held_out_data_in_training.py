@@ -184,21 +184,6 @@ class HeldOutDataInTraining(Rule):
     VALID = [
         Valid(
             """
-            from sklearn.datasets import load_diabetes
-            from sklearn.linear_model import Ridge
-            from sklearn.model_selection import train_test_split
-
-            features, target = load_diabetes(return_X_y=True)
-            fit_X, held_X, fit_y, held_y = train_test_split(features, target, test_size=0.25)
-            snapshot = (fit_X.copy(), held_X.copy(), fit_y.copy(), held_y.copy())
-            fit_X = fit_X[:, :3]
-            fit_X, held_X, fit_y, held_y = snapshot
-            print(Ridge().fit(fit_X, fit_y).score(held_X, held_y))
-            """,
-            title="a saved tuple of the split parts unpacked back by position: each name gets its own part",
-        ),
-        Valid(
-            """
             import numpy as np
             import pandas as pd
             from sklearn.linear_model import LogisticRegression
@@ -516,6 +501,21 @@ class HeldOutDataInTraining(Rule):
                     ''',
             },
             title="two files: the training helper gets the training loader",
+        ),
+        Valid(
+            """
+            from sklearn.datasets import load_diabetes
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+
+            features, target = load_diabetes(return_X_y=True)
+            fit_X, held_X, fit_y, held_y = train_test_split(features, target, test_size=0.25)
+            snapshot = (fit_X.copy(), held_X.copy(), fit_y.copy(), held_y.copy())
+            fit_X = fit_X[:, :3]
+            fit_X, held_X, fit_y, held_y = snapshot
+            print(Ridge().fit(fit_X, fit_y).score(held_X, held_y))
+            """,
+            title="a saved tuple of the split parts unpacked back by position: each name gets its own part",
         ),
     ]
 

@@ -1679,4 +1679,23 @@ class InferenceInTrainingMode(Rule):
             "29:30",
             title="a setting read off the model (`n_grades=net.n_grades`) for a library helper does not hide its mode",
         ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            tagger = nn.Sequential(nn.Embedding(5000, 64), nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 20, 3))
+            optimizer = torch.optim.SGD(tagger.parameters(), lr=0.05)
+            for tokens, tags in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(tagger(tokens), tags).backward()
+                optimizer.step()
+
+            with torch.no_grad():
+                hits = [(tagger(tokens).argmax(1) == tags).sum().item() for tokens, tags in dev_loader]
+            print(sum(hits))
+            """,
+            "12:14",
+            title="a comprehension over the dev loader reuses the training loop's batch names; its batches are the dev loader's",
+        ),
     ]

@@ -52,8 +52,10 @@ class InferenceInTrainingMode(Rule):
       follow (a library function or object it was handed to, a callback,
       `.train(flag)`), nothing is reported; so
       also when only some paths to the use leave it in training mode. A
-      setting read off the model (`num_classes=model.num_classes`, where the
-      model's class stores a number or a string) does not hand it over.
+      setting or a bare parameter read off the model
+      (`num_classes=model.num_classes`, `x.mm(model.mix)`, where the model's
+      class stores a number, a string or an `nn.Parameter` there) does not
+      hand it over.
     - A function that uses a model it receives is judged through each of its
       callers in the linted files (the finding names the caller that passes
       a model in training mode with dropout or batch norm); with no caller
@@ -1697,5 +1699,42 @@ class InferenceInTrainingMode(Rule):
             """,
             "12:14",
             title="a comprehension over the dev loader reuses the training loop's batch names; its batches are the dev loader's",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+
+            class Scorer(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(40, 128), nn.GELU(), nn.Dropout(0.1), nn.Linear(128, 6))
+                    self.mix = nn.Parameter(torch.eye(6))
+
+                def forward(self, x):
+                    return self.body(x)
+
+
+            def mixed(logits, net):
+                probas = torch.softmax(logits, dim=1)
+                return probas.mm(net.mix)
+
+
+            scorer = Scorer()
+            optimizer = torch.optim.Adam(scorer.parameters(), lr=3e-4)
+            for x, y in train_loader:
+                logits = scorer(x)
+                loss = nn.functional.mse_loss(mixed(logits, scorer), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+            with torch.no_grad():
+                for x, y in val_loader:
+                    print(nn.functional.mse_loss(mixed(scorer(x), scorer), y).item())
+            """,
+            "31:44",
+            title="a bare parameter read off the model (`net.mix`) for a tensor product does not hide its mode",
         ),
     ]

@@ -477,11 +477,12 @@ class ModuleModel:
                 return self.is_plain_data(node.func.value, depth + 1)
         return False
 
-    def stores_plain_data(self, node: ast.AST) -> bool:
-        """`model.num_classes` where the instance's project class stores a
-        number, a string or an option in that attribute (`self.num_classes =
-        num_classes`, every caller passing a constant): a setting read off the
-        model, not a part of it."""
+    def holds_no_module(self, node: ast.AST) -> bool:
+        """`model.num_classes`, `model.scale` where the instance's project class
+        stores in that attribute a number, a string or an option
+        (`self.num_classes = num_classes`, every caller passing a constant) or
+        a bare parameter tensor (`self.scale = nn.Parameter(...)`): a setting
+        or a weight read off the model, not a part that has a mode."""
         if not isinstance(node, ast.Attribute):
             return False
         instance = self.instance_class(node.value)
@@ -492,7 +493,12 @@ class ModuleModel:
         bindings = class_scope.attributes.get(node.attr) if class_scope is not None else None
         if not bindings:
             return False
-        return all(module._binds_plain_data(binding, class_scope, 0) for binding in bindings)
+        return all(module._binds_plain_data(binding, class_scope, 0) or module._binds_parameter(binding) for binding in bindings)
+
+    def _binds_parameter(self, binding: Binding) -> bool:
+        value = binding.value
+        return binding.kind == "assign" and not binding.path and isinstance(value, ast.Call) \
+            and self.qualified_name(value.func) in catalog.TORCH_PARAMETER_CLASSES
 
     def names_read(self, name: str) -> List[ast.Name]:
         """The `ast.Name` nodes that read `name`, anywhere in the file."""

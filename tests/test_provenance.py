@@ -58,6 +58,23 @@ def test_a_saved_display_of_the_parts_unpacked_by_position():
     assert splits(m, "p") == {TRAIN, TEST}
 
 
+def test_a_slice_of_a_published_split_as_the_only_data_is_the_whole_data_set():
+    alone = project(train="""
+        from datasets import load_dataset
+        sample = load_dataset("glue", "sst2", split="validation[:200]")
+        print(sample)
+        """)["train"]
+    assert splits(alone, "sample") == {ALL}
+    # next to another load it is a held-out slice again; an unsliced split always is
+    both = project(train="""
+        from datasets import load_dataset
+        sample = load_dataset("glue", "sst2", split="validation[:200]")
+        whole = load_dataset("glue", "sst2", split="validation")
+        print(sample, whole)
+        """)["train"]
+    assert splits(both, "sample") == {VALIDATION} and splits(both, "whole") == {VALIDATION}
+
+
 def test_a_second_split_of_the_training_part_gives_validation():
     m = project(train="""
         from sklearn.model_selection import train_test_split

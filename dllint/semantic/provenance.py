@@ -630,7 +630,10 @@ class Provenance:
     def _loaded(self, node: ast.Call, qualname: str, depth: int) -> Rows:
         here = self.model.info.name
         named = _split_in_arguments(node)
-        if named is not None and not (named[0] != TRAIN and named[1].startswith("the path") and self._only_data_source(node)):
+        # a file named "test" or a slice of a published split (`split="validation[:200]"`)
+        # that is the only data the file reads is its whole data set
+        sample = named is not None and (named[1].startswith("the path") or _slices_a_split(node))
+        if named is not None and not (named[0] != TRAIN and sample and self._only_data_source(node)):
             return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
         for argument in node.args[:1]:
             rows = self._element(argument, (), depth + 1)
@@ -848,6 +851,17 @@ def _split_in_arguments(call: ast.Call) -> Optional[Tuple[str, str]]:
             if split is not None:
                 return split, f"the path {text!r}"
     return None
+
+
+def _slices_a_split(call: ast.Call) -> bool:
+    """`split="validation[:200]"`, `split="test[10%:20%]"`: a part of a published
+    split, cut by the loader (Hugging Face `datasets`, TensorFlow Datasets)."""
+    for item in call.keywords:
+        if item.arg in ("split", "subset"):
+            text = constant_string(item.value)
+            if text is not None and "[" in text:
+                return True
+    return False
 
 
 def _load_paths(call: ast.Call) -> List[str]:

@@ -51,7 +51,11 @@ class InferenceInTrainingMode(Rule):
     - Whenever the model may have been switched by something dllint cannot
       follow (a library function or object it was handed to, a callback,
       `.train(flag)`), nothing is reported; so
-      also when only some paths to the use leave it in training mode.
+      also when only some paths to the use leave it in training mode. A
+      setting or a bare parameter read off the model
+      (`num_classes=model.num_classes`, `x.mm(model.mix)`, where the model's
+      class stores a number, a string or an `nn.Parameter` there) does not
+      hand it over.
     - A function that uses a model it receives is judged through each of its
       callers in the linted files (the finding names the caller that passes
       a model in training mode with dropout or batch norm); with no caller
@@ -1641,5 +1645,96 @@ class InferenceInTrainingMode(Rule):
             """,
             "24:17",
             title="a validation helper calls a wrapper's method; nothing ever switched its models to eval",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            from ranking_kit import to_cumulative_targets
+
+
+            class GradeNet(nn.Module):
+                def __init__(self, n_inputs, n_grades):
+                    super().__init__()
+                    self.n_grades = n_grades
+                    self.layers = nn.Sequential(nn.Linear(n_inputs, 64), nn.ReLU(), nn.Dropout(0.25), nn.Linear(64, n_grades - 1))
+
+                def forward(self, x):
+                    return self.layers(x)
+
+
+            net = GradeNet(n_inputs=12, n_grades=5).to("cuda")
+            optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3)
+            for epoch in range(30):
+                net = net.train()
+                for x, grade in train_loader:
+                    targets = to_cumulative_targets(grade, n_grades=net.n_grades)
+                    loss = nn.functional.binary_cross_entropy_with_logits(net(x), targets)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+            with torch.no_grad():
+                for x, grade in test_loader:
+                    print((torch.sigmoid(net(x)).gt(0.5).sum(1) - grade).abs().float().mean())
+            """,
+            "29:30",
+            title="a setting read off the model (`n_grades=net.n_grades`) for a library helper does not hide its mode",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            tagger = nn.Sequential(nn.Embedding(5000, 64), nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 20, 3))
+            optimizer = torch.optim.SGD(tagger.parameters(), lr=0.05)
+            for tokens, tags in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(tagger(tokens), tags).backward()
+                optimizer.step()
+
+            with torch.no_grad():
+                hits = [(tagger(tokens).argmax(1) == tags).sum().item() for tokens, tags in dev_loader]
+            print(sum(hits))
+            """,
+            "12:14",
+            title="a comprehension over the dev loader reuses the training loop's batch names; its batches are the dev loader's",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+
+            class Scorer(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(40, 128), nn.GELU(), nn.Dropout(0.1), nn.Linear(128, 6))
+                    self.mix = nn.Parameter(torch.eye(6))
+
+                def forward(self, x):
+                    return self.body(x)
+
+
+            def mixed(logits, net):
+                probas = torch.softmax(logits, dim=1)
+                return probas.mm(net.mix)
+
+
+            scorer = Scorer()
+            optimizer = torch.optim.Adam(scorer.parameters(), lr=3e-4)
+            for x, y in train_loader:
+                logits = scorer(x)
+                loss = nn.functional.mse_loss(mixed(logits, scorer), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+
+            with torch.no_grad():
+                for x, y in val_loader:
+                    print(nn.functional.mse_loss(mixed(scorer(x), scorer), y).item())
+            """,
+            "31:44",
+            title="a bare parameter read off the model (`net.mix`) for a tensor product does not hide its mode",
         ),
     ]

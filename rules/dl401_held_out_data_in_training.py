@@ -41,7 +41,9 @@ class HeldOutDataInTraining(Rule):
     unknown helpers, read from files whose names say nothing, or reshuffled by
     hand is unknown and not reported. A file whose name says "test" or
     "val" is held out only when the file loads other data too: the only data
-    set a script reads ("blood_test_results.csv") is its whole data. Training on train + validation is
+    set a script reads ("blood_test_results.csv") is its whole data; so is a
+    slice of a published split (`split="validation[:200]"`, a smoke run) when
+    it is the only data the script reads. Training on train + validation is
     reported when the same call also monitors the validation rows, or when no
     separate test split is scored: a final refit on train + validation after
     model selection, scored once on an untouched test split, is the standard
@@ -501,6 +503,35 @@ class HeldOutDataInTraining(Rule):
                     ''',
             },
             title="two files: the training helper gets the training loader",
+        ),
+        Valid(
+            """
+            from sklearn.datasets import load_diabetes
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+
+            features, target = load_diabetes(return_X_y=True)
+            fit_X, held_X, fit_y, held_y = train_test_split(features, target, test_size=0.25)
+            snapshot = (fit_X.copy(), held_X.copy(), fit_y.copy(), held_y.copy())
+            fit_X = fit_X[:, :3]
+            fit_X, held_X, fit_y, held_y = snapshot
+            print(Ridge().fit(fit_X, fit_y).score(held_X, held_y))
+            """,
+            title="a saved tuple of the split parts unpacked back by position: each name gets its own part",
+        ),
+        Valid(
+            """
+            from datasets import load_dataset
+            from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
+
+            tokenizer = AutoTokenizer.from_pretrained("distilbert-base-uncased")
+            smoke = load_dataset("glue", "sst2", split="validation[:200]")
+            smoke = smoke.map(lambda batch: tokenizer(batch["sentence"], truncation=True, padding="max_length"), batched=True)
+            model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
+            trainer = Trainer(model=model, args=TrainingArguments("smoke-run", max_steps=20), train_dataset=smoke)
+            trainer.train()
+            """,
+            title="a smoke run on a slice of the validation split, the only data the script reads: its whole data set",
         ),
     ]
 

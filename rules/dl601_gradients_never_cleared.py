@@ -42,7 +42,9 @@ class GradientsNeverCleared(Rule):
     `opt_d.zero_grad()` as much as by its own); otherwise any `zero_grad()`
     counts.
     `torch.autograd.grad` and distributed autograd fill no `.grad` and are
-    not training steps here.
+    not training steps here. In a file written for MXNet (it imports mxnet
+    and nothing of PyTorch's) `backward()` overwrites the gradients, so its
+    loops are not judged unless it sets `grad_req` to `"add"`.
 
     ## Fix safety
     The fix inserts `optimizer.zero_grad()` on its own line just before the
@@ -75,7 +77,7 @@ class GradientsNeverCleared(Rule):
                 if not loops.optimizer_built_per_iteration(step, loop)
                 and not any(loops.may_clear(reset, step) for reset in iteration.zeroing)
             ]
-            if not steps or not loops.own_events(loop, BACKWARD):
+            if not steps or not any(loops.adds_into_grad(backward) for backward in loops.own_events(loop, BACKWARD)):
                 continue
             for step in steps:
                 # A step in another file is reported at the call that reaches it.
@@ -409,6 +411,30 @@ class GradientsNeverCleared(Rule):
                 opt_info.step()
             """,
             title="an optimizer over two models whose own optimizers clear them every iteration (InfoGAN)",
+        ),
+        Valid(
+            """
+            from mxnet import autograd
+            from sklearn.metrics import accuracy_score
+
+
+            class Fitter:
+                \"\"\"Runs the epochs; the network and its gluon trainer come from the caller.\"\"\"
+
+                def __init__(self, net, optim, loss_fn):
+                    self.net, self.optim, self.loss_fn = net, optim, loss_fn
+
+                def fit_epoch(self, batches):
+                    for features, labels in batches:
+                        with autograd.record():
+                            loss = self.loss_fn(self.net(features), labels)
+                        loss.backward()
+                        self.optim.step(1)
+
+                def accuracy(self, features, labels):
+                    return accuracy_score(labels.asnumpy(), self.net(features).argmax(axis=1).asnumpy())
+            """,
+            title="MXNet: `backward()` overwrites the gradients (grad_req \"write\"), nothing to clear",
         ),
     ]
 

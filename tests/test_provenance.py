@@ -42,6 +42,39 @@ def test_train_test_split_outputs_by_position():
     assert m.provenance.is_split_later(next(n for n in ast.walk(m.tree) if isinstance(n, ast.Name) and n.id == "df" and n.lineno == 6))
 
 
+def test_a_saved_display_of_the_parts_unpacked_by_position():
+    m = project(train="""
+        from sklearn.model_selection import train_test_split
+        a, b = train_test_split(X, test_size=0.2)
+        kept = [a.copy(), b.copy()]
+        first, second = kept
+        starred = [*kept]
+        p, q = starred
+        print(first, second, p)
+        """)["train"]
+    assert splits(m, "first") == {TRAIN}
+    assert splits(m, "second") == {TEST}
+    # a starred element hides the positions: the union, as before
+    assert splits(m, "p") == {TRAIN, TEST}
+
+
+def test_a_slice_of_a_published_split_as_the_only_data_is_the_whole_data_set():
+    alone = project(train="""
+        from datasets import load_dataset
+        sample = load_dataset("glue", "sst2", split="validation[:200]")
+        print(sample)
+        """)["train"]
+    assert splits(alone, "sample") == {ALL}
+    # next to another load it is a held-out slice again; an unsliced split always is
+    both = project(train="""
+        from datasets import load_dataset
+        sample = load_dataset("glue", "sst2", split="validation[:200]")
+        whole = load_dataset("glue", "sst2", split="validation")
+        print(sample, whole)
+        """)["train"]
+    assert splits(both, "sample") == {VALIDATION} and splits(both, "whole") == {VALIDATION}
+
+
 def test_a_second_split_of_the_training_part_gives_validation():
     m = project(train="""
         from sklearn.model_selection import train_test_split

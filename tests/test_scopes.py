@@ -25,3 +25,27 @@ def test_bindings_are_kept_in_source_order():
     table = ScopeTable(tree)
     function_scope = table.scopes[tree.body[0]]
     assert [binding.line for binding in function_scope.bindings["a"]] == [2, 4, 5, 7]
+
+
+def test_a_comprehension_target_is_seen_on_its_own_lines():
+    text = (
+        "for x in train_batches:\n"
+        "    step(x)\n"
+        "scores = [score(x) for x in test_batches]\n"
+        "more = [score(x)\n"
+        "        for x in other_batches]\n"
+        "x = x + 1\n"
+    )
+    tree = ast.parse(text)
+    table = ScopeTable(tree)
+
+    def iterated(line):
+        use = next(n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "x" and isinstance(n.ctx, ast.Load) and n.lineno == line)
+        _, binding = table.lookup("x", table.scope_at(use), use.lineno)
+        return binding.value.id if binding.kind == "for" else binding.kind
+
+    assert iterated(2) == "train_batches"
+    assert iterated(3) == "test_batches"
+    assert iterated(4) == "other_batches"  # the element is on the line before its `for`
+    # an assignment's own line still reads the binding before it
+    assert iterated(6) == "other_batches"

@@ -222,3 +222,19 @@ def test_a_reset_of_another_network_does_not_clear_a_step():
     assert not loops.may_clear(g_model, step_d) and not loops.may_clear(g_opt, step_d)
     assert loops.may_clear(g_model, step_g) and loops.may_clear(g_opt, step_g)
     assert loops.may_clear(unknown, step_d)  # an optimizer dllint cannot identify
+
+
+def test_backward_adds_into_grad_except_under_mxnet_defaults():
+    loop_body = "for x, y in batches:\n    with autograd.record():\n        loss = loss_fn(net(x), y)\n    loss.backward()\n    optim.step(1)\n"
+    models = project(
+        torch_loop="import torch\n" + loop_body,
+        mxnet_loop="from mxnet import autograd\n" + loop_body,
+        mxnet_adding="from mxnet import autograd\nnet.collect_params().setattr('grad_req', 'add')\n" + loop_body,
+        mixed="import torch\nfrom mxnet import autograd\n" + loop_body,
+    )
+    adds = {}
+    for name, model in models.items():
+        loops = model.training_loops
+        (loop,) = loops.training_loops()
+        adds[name] = [loops.adds_into_grad(event) for event in loops.iteration(loop).backward]
+    assert adds == {"torch_loop": [True], "mxnet_loop": [False], "mxnet_adding": [True], "mixed": [True]}

@@ -576,6 +576,9 @@ TORCH_LAYER_STACKS: FrozenSet[str] = frozenset({"torch.nn.TransformerEncoder", "
 # -- gradients and autograd (semantic/training_loops.py, semantic/autograd.py)
 # Backward calls that fill no `.grad` (gradients live in a context).
 BACKWARD_WITHOUT_GRAD: FrozenSet[str] = frozenset({"torch.distributed.autograd.backward"})
+# Frameworks whose `backward()` writes the gradients instead of adding to them
+# (MXNet's default `grad_req="write"`): a loop there needs no clearing.
+GRADIENT_OVERWRITING_FRAMEWORKS: FrozenSet[str] = frozenset({"mxnet"})
 # Optimizers that apply gradients from a distributed-autograd context, not `.grad`.
 OPTIMIZERS_WITHOUT_GRAD: FrozenSet[str] = frozenset({"torch.distributed.optim.DistributedOptimizer"})
 # `<owner>.backward(loss)`: objects whose backward takes the loss as argument

@@ -477,6 +477,29 @@ class ModuleModel:
                 return self.is_plain_data(node.func.value, depth + 1)
         return False
 
+    def holds_no_module(self, node: ast.AST) -> bool:
+        """`model.num_classes`, `model.scale` where the instance's project class
+        stores in that attribute a number, a string or an option
+        (`self.num_classes = num_classes`, every caller passing a constant) or
+        a bare parameter tensor (`self.scale = nn.Parameter(...)`): a setting
+        or a weight read off the model, not a part that has a mode."""
+        if not isinstance(node, ast.Attribute):
+            return False
+        instance = self.instance_class(node.value)
+        if instance is None:
+            return False
+        module, class_node = instance
+        class_scope = module.scopes.scopes.get(class_node)
+        bindings = class_scope.attributes.get(node.attr) if class_scope is not None else None
+        if not bindings:
+            return False
+        return all(module._binds_plain_data(binding, class_scope, 0) or module._binds_parameter(binding) for binding in bindings)
+
+    def _binds_parameter(self, binding: Binding) -> bool:
+        value = binding.value
+        return binding.kind == "assign" and not binding.path and isinstance(value, ast.Call) \
+            and self.qualified_name(value.func) in catalog.TORCH_PARAMETER_CLASSES
+
     def names_read(self, name: str) -> List[ast.Name]:
         """The `ast.Name` nodes that read `name`, anywhere in the file."""
         index = self.__dict__.get("_names_read")
@@ -630,10 +653,16 @@ class ModuleModel:
                 scope, binding = class_scope, pick_binding(bindings, None)
         if binding is None:
             return None
-        if binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
-            return self.resolve_class(binding.value.func)
-        if binding.kind == "assign" and not binding.path and isinstance(binding.value, (ast.Name, ast.Attribute)):
-            return self.instance_class(binding.value, depth + 1)
+        if binding.kind == "assign" and not binding.path:
+            value = binding.value
+            # `model = model.to(device)`, `net = Net().cuda()`: the same instance
+            while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                    and value.func.attr in catalog.MODEL_SELF_RETURNING_METHODS:
+                value = value.func.value
+            if isinstance(value, ast.Call):
+                return self.resolve_class(value.func)
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                return self.instance_class(value, depth + 1)
         if binding.kind == "param" and scope is not None and binding.path \
                 and isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for call in self.callers_of(scope.node)[:1]:

@@ -19,7 +19,8 @@ such as `val/` or `test.csv`), a string key (`ds["test"]`), slices and
 index arrays (`X[:n]`, `x[val_idx]`, named by the variable they are bound
 to), and last the variable's own name (`X_test`, `val_loader`).
 
-Rows flow through assignments, tuple unpacking, `for` targets (batches of a
+Rows flow through assignments, tuple unpacking (of a name bound to a list
+or tuple display too: `X_tr, X_te = saved` takes each element's rows), `for` targets (batches of a
 loader hold its rows), attributes of `self`, wrappers (`DataLoader`,
 `TensorDataset`, `Subset`, `from_tensor_slices`, `.batch()`, `.to()`,
 `.astype()`, project `Dataset` classes: whatever their arguments hold),
@@ -286,9 +287,28 @@ class Provenance:
             if resolved is not None:
                 other, function = resolved
                 return self._returned(other.provenance, node, function, path, depth)
+        if isinstance(node, ast.Name):
+            display = self._display_named(node, index)
+            if display is not None:
+                return self._element(display, path, depth + 1)
         # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
         whole = self._element(node, (), depth + 1)
         return whole
+
+    def _display_named(self, node: ast.Name, index: int) -> Optional[ast.AST]:
+        """The list or tuple display that `node` is bound to, when its element
+        `index` can be picked by position: `saved = [X_train, X_test]` and later
+        `X_train, X_test = saved` give each name its own element's rows, not
+        the union of the display."""
+        binding = self.model.scopes.lookup(node.id, self.model.scopes.scope_at(node), node.lineno)[1]
+        if binding is None or binding.kind != "assign" or binding.path:
+            return None
+        display = binding.value
+        if not isinstance(display, (ast.List, ast.Tuple)) or not 0 <= index < len(display.elts):
+            return None
+        if any(isinstance(element, ast.Starred) for element in display.elts):
+            return None
+        return display
 
     def _evaluate(self, node: ast.AST, depth: int) -> Optional[Rows]:
         if isinstance(node, ast.Name):
@@ -612,7 +632,10 @@ class Provenance:
     def _loaded(self, node: ast.Call, qualname: str, depth: int) -> Rows:
         here = self.model.info.name
         named = _split_in_arguments(node)
-        if named is not None and not (named[0] != TRAIN and named[1].startswith("the path") and self._only_data_source(node)):
+        # a file named "test" or a slice of a published split (`split="validation[:200]"`)
+        # that is the only data the file reads is its whole data set
+        sample = named is not None and (named[1].startswith("the path") or _slices_a_split(node))
+        if named is not None and not (named[0] != TRAIN and sample and self._only_data_source(node)):
             return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", pool=None, designated=True)
         for argument in node.args[:1]:
             rows = self._element(argument, (), depth + 1)
@@ -830,6 +853,17 @@ def _split_in_arguments(call: ast.Call) -> Optional[Tuple[str, str]]:
             if split is not None:
                 return split, f"the path {text!r}"
     return None
+
+
+def _slices_a_split(call: ast.Call) -> bool:
+    """`split="validation[:200]"`, `split="test[10%:20%]"`: a part of a published
+    split, cut by the loader (Hugging Face `datasets`, TensorFlow Datasets)."""
+    for item in call.keywords:
+        if item.arg in ("split", "subset"):
+            text = constant_string(item.value)
+            if text is not None and "[" in text:
+                return True
+    return False
 
 
 def _load_paths(call: ast.Call) -> List[str]:

@@ -2,8 +2,9 @@
 
 One linear walk records, per scope (module, class, function), every place a
 name is bound: assignments (with the position inside a tuple unpacking),
-augmented assignments, `for` targets, `with ... as` targets, parameters,
-`def` and `class`. Attributes of `self` assigned in any method are recorded
+augmented assignments, `for` targets (a comprehension's too, in the
+enclosing scope, visible from the comprehension's first line), `with ... as`
+targets, parameters, `def` and `class`. Attributes of `self` assigned in any method are recorded
 on the class. The model is flow-insensitive on purpose: a use sees the last
 binding before it in its scope (or, failing that, any binding), which is
 what a reader of a training script assumes too.
@@ -37,6 +38,9 @@ class Binding:
     value: Optional[ast.AST] = None
     path: Tuple[int, ...] = ()
     node: Optional[ast.AST] = None  # the statement or parameter that binds
+    # a comprehension's `for` target: visible from the comprehension's first
+    # line on, the line of its uses (`[model(x) for x in loader]`) included
+    comprehension: bool = False
 
 
 @lazy_dataclass
@@ -144,8 +148,11 @@ class ScopeTable:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self._bind_target(node.target, node.iter, "for", node, scope)
         elif isinstance(node, ast.comprehension):
-            # comprehensions have no line of their own; their target's is the one
-            self._bind_target(node.target, node.iter, "for", node.target, scope)
+            # comprehensions have no line of their own: the expression holding
+            # them starts where their element, which uses the target, starts
+            owner = self.parents.get(node)
+            line = getattr(owner, "lineno", node.target.lineno)
+            self._bind_target(node.target, node.iter, "for", node.target, scope, line, comprehension=True)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 if item.optional_vars is not None:
@@ -162,11 +169,12 @@ class ScopeTable:
         elif isinstance(node, ast.Global):
             scope.globals.update(node.names)
 
-    def _bind_target(self, target: ast.AST, value: ast.AST, kind: str, statement: ast.AST, scope: Scope) -> None:
+    def _bind_target(self, target: ast.AST, value: ast.AST, kind: str, statement: ast.AST, scope: Scope,
+                     line: Optional[int] = None, comprehension: bool = False) -> None:
         for element, path in _target_names(target, ()):
             if isinstance(element, ast.Name):
                 owner = self.module_scope if element.id in scope.globals else scope
-                owner.add(Binding(element.id, kind, statement.lineno, value, path, statement))
+                owner.add(Binding(element.id, kind, line or statement.lineno, value, path, statement, comprehension))
             elif isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name):
                 class_scope = self._self_class_scope(element.value.id, scope)
                 if class_scope is not None:
@@ -286,6 +294,7 @@ def _source_order(binding: Binding) -> Tuple[int, int]:
 
 def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
     """The last binding before `line`; the last one at all when none precedes it.
+    A comprehension's target counts as before the uses on its own line.
 
     `bindings` are in source order (ScopeTable sorts them), so a binary
     search finds it: a name a module-level script rebinds in every cell
@@ -299,6 +308,11 @@ def pick_binding(bindings: List[Binding], line: Optional[int]) -> Binding:
                 low = middle + 1
             else:
                 high = middle
+        index = low
+        while index < len(bindings) and bindings[index].line == line:
+            index += 1
+            if bindings[index - 1].comprehension:
+                low = index
         if low:
             return bindings[low - 1]
     return bindings[-1]

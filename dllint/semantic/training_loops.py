@@ -47,6 +47,8 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
                                          .opaque
     loops.own_events(loop, kind)         events not inside a nested loop that trains by itself
     loops.may_clear(reset, step)         can this reset clear what this step applies? (per optimizer)
+    loops.adds_into_grad(backward)       does this BACKWARD add to the gradients (PyTorch) rather
+                                         than overwrite them (MXNet's default)?
     loops.resets_outside(loop)           gradient resets in the loop's function, outside the loop
     loops.optimizer_built_per_iteration(step, loop)
                                          a throwaway optimizer, constructed every iteration
@@ -109,6 +111,8 @@ _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _MAX_CALL_DEPTH = 4  # how deep helper calls are followed (the pre-tests look as deep)
 # Names of calls that may reset gradients out of sight: hooks and callbacks.
 _MAY_RESET_GRADIENTS = LazyPattern(r"(?i)hook|callback|^on_|^before_|^after_|reset_grad")
+# `grad_req="add"`, `setattr("grad_req", "add")`: MXNet told to accumulate.
+_GRAD_REQ_ADD = LazyPattern(r"""grad_req['"]?\s*[=,]\s*['"]add['"]""")
 _SCALER_NAME = LazyPattern(r"^([a-z0-9_]*_)?(grad_)?scaler$", re.I)
 
 
@@ -344,6 +348,17 @@ class TrainingLoops:
             event for event in self.iteration(loop).of_kind(kind)
             if not any(ref.module.training_loops.is_training_loop(ref.node) for ref in event.loops)
         ]
+
+    def adds_into_grad(self, backward: Event) -> bool:
+        """Whether this backward call adds into the gradients, so that they pile
+        up until cleared. Not in a file written for MXNet (it imports mxnet and
+        nothing of PyTorch's), whose parameters overwrite their gradient on
+        every backward unless a `grad_req` of "add" asks for accumulation."""
+        model = backward.module
+        tops = {name.split(".")[0] for name in model.imports.imported_modules}
+        if not tops & catalog.GRADIENT_OVERWRITING_FRAMEWORKS or tops & catalog.TORCH_ECOSYSTEM:
+            return True
+        return bool(_GRAD_REQ_ADD.search(model.source.text))
 
     def may_clear(self, reset: Event, step: Event) -> bool:
         """Whether a gradient reset may clear the gradients a step applies.

@@ -147,6 +147,8 @@ class ModelKeys:
         for argument in arguments:
             if isinstance(argument, ast.Starred):
                 argument = argument.value
+            if self.semantic.holds_no_module(argument):
+                continue  # `num_classes=model.num_classes`, `x.mm(model.a)`: no part with a mode
             base = self.alias_base(argument)
             if base is not None and key_relation(self.key_of(base), key) is not None:
                 return True

@@ -7,7 +7,8 @@ it was when the function was entered" and is resolved through the callers
 summary (`Effect`); anything dllint cannot follow (a library function that
 receives the model, a callback) adds `UNKNOWN`, which no rule treats as a
 finding. Runs of statements that cannot touch the model are jumped over
-(`semantic/mode_relevance.py`) and walked again only when asked about.
+(`semantic/mode_relevance.py`; once the model escaped, fewer of them) and
+walked again only when asked about.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from dllint.semantic.values import MODEL
 from dllint.tree import body_walk, children
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.mode_relevance import Relevant
     from dllint.semantic.modes import ModeModel
 
 
@@ -50,6 +52,7 @@ class Flow:
         # (semantic/mode_relevance.py): (their list, first, stop, the state).
         self._index = modes.body_index(function)
         self._relevant = self._index.relevant_positions(key)
+        self._relevant_escaped: Optional[Relevant] = None
         self._skipped: List[Tuple[List[ast.stmt], int, int, State]] = []
         self._replaying = False
         start = frozenset({Mode(ENTRY, None, key)})
@@ -60,8 +63,13 @@ class Flow:
     def _block(self, statements: List[ast.stmt], state: State) -> State:
         index = 0
         while index < len(statements):
-            if not self._replaying and not has_escaped(state):
-                stop = self._index.first_relevant(statements, index, self._relevant)
+            if not self._replaying:
+                relevant = self._relevant
+                if has_escaped(state):
+                    if self._relevant_escaped is None:
+                        self._relevant_escaped = self._index.when_escaped(self._relevant)
+                    relevant = self._relevant_escaped
+                stop = self._index.first_relevant(statements, index, relevant)
                 if stop > index:
                     self._skipped.append((statements, index, stop, state))
                     index = stop

@@ -8,6 +8,7 @@ about twice as much; the shapes below were quadratic or exponential before.
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 from typing import List, Union
 
@@ -78,6 +79,51 @@ def test_a_module_level_script_is_linear_in_its_length():
         return _HEAD + "".join(_BLOCK.format(i=i) for i in range(blocks))
 
     assert _growth(script, 8, 32) < 1.5
+
+
+# A notebook that trains a model per cell and keeps each one (`history`):
+# the whole file's work hides a quadratic term here until tens of thousands
+# of lines (bench/scaling.py's `script` style: 20k -> 40k lines cost 2.4x,
+# 40k -> 80k 3.3x, and 2.2 GB), so this counts the calls of the mode
+# analysis alone. Before: 1.27. Each cell's escape stayed in the model's
+# states (every later statement copied them all), each training loop looked
+# at every forward pass of the file, and each forward pass on made-up input
+# at every earlier `model = Net()`.
+_KEEPING_CELL = """\
+model = Net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(2):
+    model.train()
+    for inputs, labels in loader:
+        optimizer.zero_grad()
+        criterion(model(inputs), labels).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        check = model(torch.randn(1, 10))
+        shape = model(torch.zeros(2, 10)).shape
+history.append({"model": model, "check": check, "shape": shape})
+"""
+
+
+def _mode_work(text: str) -> int:
+    """The function calls the mode analysis (`semantic/modes/`) makes in one run over a file."""
+    profile = cProfile.Profile()
+    profile.enable()
+    _RUNNER.run([Input(display_path="generated.py", text=text)])
+    profile.disable()
+    folder = os.path.join("dllint", "semantic", "modes", "")
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return sum(calls for (filename, _, _), (_, calls, *_) in stats.items() if folder in filename)
+
+
+def test_a_notebook_that_keeps_every_model_it_trains_is_linear_in_the_mode_analysis():
+    def notebook(cells: int) -> str:
+        head = _HEAD + "criterion = nn.CrossEntropyLoss()\nloader = DataLoader(train_set, batch_size=32)\nhistory = []\n"
+        return head + _KEEPING_CELL * cells
+
+    _mode_work(notebook(2))
+    assert _mode_work(notebook(64)) / _mode_work(notebook(16)) / 4 < 1.1
 
 
 def test_a_long_elif_chain_is_linear():

@@ -6,7 +6,7 @@ import textwrap
 from typing import Dict
 
 from dllint.semantic.imports import ImportMap
-from dllint.semantic.modes import EVAL, TRAIN, is_evaluation_name
+from dllint.semantic.modes import ESCAPED, EVAL, TRAIN, UNKNOWN, is_evaluation_name
 from dllint.semantic.project import ProjectIndex
 from dllint.source import SourceFile
 
@@ -246,3 +246,45 @@ def test_evaluation_names():
         assert is_evaluation_name(name), name
     for name in ("train", "train_and_evaluate", "fit", "test_model_forward_shapes", "build_model"):
         assert not is_evaluation_name(name), name
+
+
+def test_a_model_kept_in_every_cell_carries_one_escape():
+    # A notebook cell that keeps its model (`kept = [model]`, a results dict):
+    # one escape per cell stayed in the states of every later statement, which
+    # each copied them all (module-level scripts were quadratic).
+    cells = "".join(f"model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1))\nkept_{i} = [model]\n" for i in range(30))
+    semantic = _module("from torch import nn\n" + cells + "model(x)\n")
+    call = _call(semantic, "model(x)")
+    assert sorted(mode.kind for mode in semantic.modes.mode_before(call, call.func).modes) == [ESCAPED, TRAIN]
+
+
+def test_an_escaped_model_still_sees_every_call_that_may_switch_it():
+    # Once a model escaped, the flow jumps over fewer statements: any
+    # `.eval()` / `.train()` and any call it cannot name may reach the model
+    # through the container.
+    semantic = _module("""
+        from torch import nn
+        model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.1))
+        kept = {"model": model}
+        a = 1
+        print(a)
+        model(a)
+        b = a + 1
+        something.eval()
+        model(b)
+        model.train()
+        c = b * 2
+        get_hook()(c)
+        model(c)
+        model.train()
+        d = c + 1
+        plt.plot(d)
+        model(d)
+    """)
+    assert _kinds(semantic, "model(a)") == [ESCAPED, TRAIN]
+    assert _kinds(semantic, "model(b)") == [ESCAPED, TRAIN, UNKNOWN]
+    assert _kinds(semantic, "model(c)") == [ESCAPED, TRAIN, UNKNOWN]
+    assert _kinds(semantic, "model(d)") == [ESCAPED, TRAIN]
+    # a statement the flow jumped over is walked again when asked about
+    printed = _call(semantic, "print(a)")
+    assert sorted({mode.kind for mode in semantic.modes.mode_before(printed, _call(semantic, "model(a)").func).modes}) == [ESCAPED, TRAIN]

@@ -15,7 +15,7 @@ from dllint.semantic import catalog
 from dllint.semantic.modes.calls import argument_for
 from dllint.semantic.modes.part import ModePart
 from dllint.semantic.modes.states import (
-    EMPTY, ENTRY, EVAL, MAX_DEPTH, TRAIN, UNKNOWN, Body, FunctionNode, Key, Mode, State, key_relation,
+    EMPTY, ENTRY, EVAL, MAX_DEPTH, TRAIN, UNKNOWN, Body, FunctionNode, Key, Mode, State, attributed, key_relation,
 )
 from dllint.semantic.modes.switches import switch_of
 from dllint.semantic.values import MODEL
@@ -104,7 +104,7 @@ class AssignedModes(ModePart):
             return None
         owner = module.enclosing_class(init[1])
         effect = init[0].modes.resolution.effect(init[1], (owner, key[1][len(inner[1]):]))
-        return frozenset(Mode(UNKNOWN if mode.kind == ENTRY else mode.kind, value) for mode in effect.exit)
+        return frozenset(attributed(UNKNOWN if mode.kind == ENTRY else mode.kind, value) for mode in effect.exit)
 
     def _container_state(self, function: Body, statement: ast.AST, call: ast.Call, key: Key, current: State) -> State:
         """nn.Sequential(...) is new, but the modules in it keep their mode:
@@ -157,7 +157,7 @@ class AssignedModes(ModePart):
         result: Set[Mode] = set()
         for mode in returned:
             if mode.kind != ENTRY:
-                result.add(Mode(mode.kind, call))
+                result.add(attributed(mode.kind, call))
                 continue
             # the caller's model that was passed for this slot
             argument = None

@@ -7,7 +7,8 @@ it was when the function was entered" and is resolved through the callers
 summary (`Effect`); anything dllint cannot follow (a library function that
 receives the model, a callback) adds `UNKNOWN`, which no rule treats as a
 finding. Runs of statements that cannot touch the model are jumped over
-(`semantic/mode_relevance.py`) and walked again only when asked about.
+(`semantic/mode_relevance.py`; once the model escaped, fewer of them) and
+walked again only when asked about.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from dllint.semantic import catalog
 from dllint.semantic.modes.states import (
-    EITHER, EMPTY, ENTRY, ESCAPED, EVAL, TRAIN, UNKNOWN, Body, FunctionNode, Key, Mode, State, keep_escaped,
-    key_relation,
+    EITHER, EMPTY, ENTRY, ESCAPED, ESCAPED_MODE, ESCAPED_ONLY, EVAL, TRAIN, UNKNOWN, Body, FunctionNode, Key, Mode,
+    State, attributed, has_escaped, keep_escaped, key_relation,
 )
 from dllint.semantic.modes.switches import switch_of
 from dllint.semantic.scopes import _target_names
@@ -25,6 +26,7 @@ from dllint.semantic.values import MODEL
 from dllint.tree import body_walk, children
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dllint.semantic.mode_relevance import Relevant
     from dllint.semantic.modes import ModeModel
 
 
@@ -40,6 +42,7 @@ class Flow:
         self.yields: State = EMPTY
         # forward passes with gradients of this model (and calls that lead to one)
         self.points: Dict[ast.AST, State] = {}
+        self._point_order: Dict[int, int] = {}  # id(point) -> when the flow met it
         # forward passes whose output is only returned, in a function without backward()
         self.pending: Dict[ast.AST, State] = {}
         # the state after each `return` value is evaluated
@@ -49,6 +52,7 @@ class Flow:
         # (semantic/mode_relevance.py): (their list, first, stop, the state).
         self._index = modes.body_index(function)
         self._relevant = self._index.relevant_positions(key)
+        self._relevant_escaped: Optional[Relevant] = None
         self._skipped: List[Tuple[List[ast.stmt], int, int, State]] = []
         self._replaying = False
         start = frozenset({Mode(ENTRY, None, key)})
@@ -59,8 +63,13 @@ class Flow:
     def _block(self, statements: List[ast.stmt], state: State) -> State:
         index = 0
         while index < len(statements):
-            if not self._replaying and not any(mode.kind == ESCAPED for mode in state):
-                stop = self._index.first_relevant(statements, index, self._relevant)
+            if not self._replaying:
+                relevant = self._relevant
+                if has_escaped(state):
+                    if self._relevant_escaped is None:
+                        self._relevant_escaped = self._index.when_escaped(self._relevant)
+                    relevant = self._relevant_escaped
+                stop = self._index.first_relevant(statements, index, relevant)
                 if stop > index:
                     self._skipped.append((statements, index, stop, state))
                     index = stop
@@ -86,6 +95,16 @@ class Flow:
                     self._replaying = False
                 return self.before.get(node)
         return None
+
+    def points_among(self, nodes: List[ast.AST]) -> List[Tuple[ast.AST, State]]:
+        """The forward passes (`points`) among `nodes`, in the order the flow
+        met them: what one loop holds, without a scan of every point of the
+        body for each loop of a notebook."""
+        if len(self._point_order) != len(self.points):
+            self._point_order = {id(point): number for number, point in enumerate(self.points)}
+        order = self._point_order
+        found = sorted((node for node in nodes if id(node) in order), key=lambda node: order[id(node)])
+        return [(node, self.points[node]) for node in found]
 
     def _statement(self, node: ast.stmt, state: State) -> State:
         self.before[node] = state
@@ -226,7 +245,7 @@ class Flow:
                 state = self.modes.assigned.constructed_part(value, path, self.key, element) or frozenset({Mode(UNKNOWN, statement)})
             elif value is not None and relation is None and self._holds_key(value, path):
                 # the model is stored somewhere else (`self.model = model`, a list)
-                state = state | {Mode(ESCAPED, statement)}
+                state = state | ESCAPED_ONLY
         return state
 
     def _holds_key(self, value: ast.expr, path: Tuple[int, ...]) -> bool:
@@ -287,7 +306,7 @@ class Flow:
                     state = self._expr(child, state)
             if self._holds_key(node, ()):
                 # `for net in (encoder, decoder): net.eval()`, `models = [a, b]`
-                state = state | {Mode(ESCAPED, node)}
+                state = state | ESCAPED_ONLY
             return state
         for child in children(node):
             if isinstance(child, ast.expr):
@@ -314,7 +333,7 @@ class Flow:
                     # a head put back in train): the model is in mixed mode on
                     # purpose, and what it was before no longer describes it.
                     return keep_escaped(state) | {Mode(UNKNOWN, call)}
-                if any(mode.kind == ESCAPED for mode in state):
+                if has_escaped(state):
                     return state | {Mode(UNKNOWN, call)}  # maybe this model, reached through a container
                 if receiver is not None:
                     return state
@@ -345,9 +364,9 @@ class Flow:
             if modes.switches.is_neutral_call(call):
                 return state
             if modes.switches.may_keep(call):
-                return state | {Mode(UNKNOWN, call), Mode(ESCAPED, call)}
+                return state | {Mode(UNKNOWN, call), ESCAPED_MODE}
             return state | {Mode(UNKNOWN, call)}
-        if any(mode.kind == ESCAPED for mode in state) and forward is None and not modes.switches.is_neutral_call(call):
+        if has_escaped(state) and forward is None and not modes.switches.is_neutral_call(call):
             return state | {Mode(UNKNOWN, call)}
         return state
 
@@ -355,7 +374,7 @@ class Flow:
         module, function = resolved
         slots = self.modes.calls.slots_for(call, module, function, self.key)
         if not slots:
-            if any(mode.kind == ESCAPED for mode in state) and module.modes.switches.switches_modes(function):
+            if has_escaped(state) and module.modes.switches.switches_modes(function):
                 return state | {Mode(UNKNOWN, call)}
             return state
         for slot, relation in slots:
@@ -389,7 +408,7 @@ class Flow:
                 else:
                     result.add(Mode(UNKNOWN, call))
             else:
-                result.add(Mode(mode.kind, call))
+                result.add(attributed(mode.kind, call))
         return frozenset(result)
 
 

@@ -29,7 +29,9 @@ class Mode:
     EITHER: `.train(flag)` with a value dllint cannot decide. ENTRY: as it was
     when the function was entered (`key` says which model). ESCAPED: the model
     was handed to something that keeps it (a trainer object, a list), which may
-    switch it later; it travels along with the other modes.
+    switch it later; it travels along with the other modes. Only whether a
+    model escaped matters, never where: every escape is the one
+    `ESCAPED_MODE` (see `attributed`).
     """
 
     kind: str
@@ -39,6 +41,11 @@ class Mode:
 
 State = FrozenSet[Mode]
 EMPTY: State = frozenset()
+# One mode for every escape. A mode per escaping statement made a notebook's
+# states grow with each `results = {"model": model}` (rebinding the name keeps
+# the escapes), and every statement after them copy all of them: quadratic.
+ESCAPED_MODE = Mode(ESCAPED)
+ESCAPED_ONLY: State = frozenset({ESCAPED_MODE})
 
 
 @dataclass(frozen=True)
@@ -100,5 +107,14 @@ def key_relation(inner: Optional[Key], key: Key) -> Optional[str]:
     return None
 
 
+def attributed(kind: str, node: Optional[ast.AST]) -> Mode:
+    """A mode of `kind` put there by `node` (an escape is the one escape)."""
+    return ESCAPED_MODE if kind == ESCAPED else Mode(kind, node)
+
+
+def has_escaped(state: State) -> bool:
+    return ESCAPED_MODE in state
+
+
 def keep_escaped(state: State) -> State:
-    return frozenset(mode for mode in state if mode.kind == ESCAPED)
+    return ESCAPED_ONLY if ESCAPED_MODE in state else EMPTY

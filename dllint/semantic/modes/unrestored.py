@@ -44,14 +44,13 @@ class UnrestoredEvals(ModePart):
                  and self.modes.training.trains(node) == (True, True)]
         for loop in loops:
             function = self.modes.body_of(loop)
-            inside = {id(node) for node in walk_no_defs(loop)}
+            nodes = list(walk_no_defs(loop))
+            inside = {id(node) for node in nodes}
             for key, example in self._trained_keys(loop, function):
                 flow = self.modes.resolution.flow(function, key)
                 if flow is None:
                     continue
-                for point, state in flow.points.items():
-                    if id(point) not in inside:
-                        continue
+                for point, state in flow.points_among(nodes):
                     if any(mode.kind in (UNKNOWN, EITHER) and mode.node is not None and id(mode.node) in inside
                            for mode in state):
                         continue  # something in the loop may have switched it back

@@ -20,6 +20,8 @@ from dllint.tree import body_walk
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.modes import ModeModel
 
+_NEVER = float("inf")
+
 
 class LoadedWeights(ModePart):
     """Where the models of one file get trained weights."""
@@ -31,25 +33,38 @@ class LoadedWeights(ModePart):
         # id(call) -> whether it loads weights; the calls are this file's own
         # (events of _load_events), kept alive by its tree
         self._call_loads: Dict[int, bool] = {}
+        self._first_loads: Dict[Tuple[int, Key], float] = {}
 
     def loaded_before(self, function: Body, node: ast.AST, key: Key) -> bool:
         """The model got trained weights before `node`: `model.load_state_dict(...)`
         earlier in the function, or it came from a project function that loads
         them (`model = load_model(path)`)."""
-        line = getattr(node, "lineno", 0)
+        return self._first_load_line(function, key) < getattr(node, "lineno", 0)
+
+    def _first_load_line(self, function: Body, key: Key) -> float:
+        """The first line of `function` where `key` may get trained weights
+        (infinity when none). Once per model: a notebook that rebinds `model`
+        in each cell asks about every earlier `model = Net()` for each of its
+        forward calls."""
+        token = (id(function), key)
+        found = self._first_loads.get(token)
+        if found is not None:
+            return found
+        found = _NEVER
         events = self._load_events(function)
         owner = id(key[0])
         for head in ((owner, key[1][0]), (owner, None)) if key[1] else ((owner, None),):
             for other_line, other, inner, kind in events.get(head, ()):
-                if other_line >= line:
+                if other_line >= found:
                     continue
                 if kind == "load" and key_relation(inner, key) in ("same", "parent"):
-                    return True
-                if kind == "saved" and key_relation(inner, key) == "same":
-                    return True  # model = torch.load(path)
-                if kind == "assign" and key_relation(inner, key) == "same" and self._loads_weights(other):
-                    return True
-        return False
+                    found = other_line
+                elif kind == "saved" and key_relation(inner, key) == "same":
+                    found = other_line  # model = torch.load(path)
+                elif kind == "assign" and key_relation(inner, key) == "same" and self._loads_weights(other):
+                    found = other_line
+        self._first_loads[token] = found
+        return found
 
     def _load_events(self, function: Body) -> Dict[Tuple[int, Optional[str]], List[Tuple[int, ast.Call, Key, str]]]:
         """The calls of `function` that may give a model trained weights, by the
@@ -85,8 +100,8 @@ class LoadedWeights(ModePart):
 
     def _loads_weights(self, call: ast.Call) -> bool:
         """`call` runs a project function that calls `load_state_dict`.
-        Answered once per call: `loaded_before` asks about every earlier
-        `model = Net()` of a notebook for each of its forward calls."""
+        Answered once per call: the models of one name (`model`, `model.head`)
+        share their assignments."""
         answer = self._call_loads.get(id(call))
         if answer is None:
             answer = self._call_loads[id(call)] = self._callee_loads_weights(call)

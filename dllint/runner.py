@@ -26,7 +26,7 @@ from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, modu
 from dllint.settings import Settings
 from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file
 from dllint.source import _check_size as read_file_limit_error
-from dllint.time_budget import FileTimeout, TimeBudget
+from dllint.time_budget import TimeBudget
 from dllint.tree import walk
 from dllint.suppression import Suppressions, file_is_skipped
 
@@ -448,16 +448,16 @@ class Runner:
         running = ["the semantic model"]
         found: List[Diagnostic] = []
         try:
-            with budget:
-                self._check_rules(item, info, project, result, running, found, budget)
-        except FileTimeout:
+            ran_over = budget.run(lambda: self._check_rules(item, info, project, result, running, found, budget))
+        except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
+            found.append(self._internal_error(running[0], source, result))
+            ran_over = False
+        if ran_over:
             result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
             found.append(_engine_diagnostic(
                 source.path, "DL000",
                 f"{running[0]} exceeded this file's time budget ({budget.describe()}); the file's other checks "
                 f"were skipped (raise `per-file-timeout` to allow more)"))
-        except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
-            found.append(self._internal_error(running[0], source, result))
         if not self.apply_noqa:
             return found
         try:

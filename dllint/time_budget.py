@@ -23,10 +23,20 @@ How the file is interrupted, best first:
 3. Where neither exists (a Python without `ctypes.pythonapi`), the runner
    checks the clock between nodes and rules (`check()`), which stops every
    loop of the engine but not one long call inside a rule.
+
+An interruption can be lost: Python cannot raise an exception in a
+finalizer, a weakref callback or a garbage collector's callback, and prints
+"Exception ignored" and goes on instead. So the timer and the watchdog
+interrupt again every `_AGAIN_EVERY` seconds of CPU time until the budget is
+put away, a swallowed one is not printed, and a file that finished past its
+deadline all the same still counts as over its budget. An interruption is
+never raised in this module's own code, so that none escapes
+`TimeBudget.run` once the work has returned.
 """
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from typing import Callable, Optional
@@ -37,13 +47,34 @@ class FileTimeout(BaseException):
     `except Exception` in a rule or the semantic model swallows it."""
 
 
-_ARMED = [False]
+# After the first interruption, how often (in seconds of CPU time) it comes
+# again until the budget is put away: Python cannot raise it in a finalizer,
+# a weakref callback (`WeakKeyDictionary`'s clean-up) or a garbage-collector
+# callback, where it is printed as "Exception ignored" and dropped.
+_AGAIN_EVERY = 0.1
+
+# The budget whose timer signal is armed (the timer is the main thread's: one at a time).
+_TIMED: list = [None]
 
 
 def _expired(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-    if _ARMED[0]:
-        _ARMED[0] = False
+    budget = _TIMED[0]
+    if budget is None:
+        return
+    budget.ran_over = True
+    if not _in_bookkeeping(frame):
         raise FileTimeout()
+
+
+def _in_bookkeeping(frame) -> bool:
+    """Whether `frame` runs this module's own code (starting or putting away
+    a budget, or the work's return into `TimeBudget.run`). An interruption
+    is never raised there: it could escape `run` into the runner, which has
+    no budget left to catch it. The expiry is recorded all the same."""
+    return frame is not None and frame.f_code.co_filename == _OWN_FILE
+
+
+_OWN_FILE = _in_bookkeeping.__code__.co_filename
 
 
 class TimeBudget:
@@ -51,9 +82,12 @@ class TimeBudget:
         self.seconds = seconds
         self.per_thousand_lines = per_thousand_lines
         self.lines = lines
+        # set once the budget is spent, whether or not an interruption got through
+        self.ran_over = False
         self._deadline: Optional[float] = None
         self._clock: Callable[[], float] = time.process_time
         self._previous_handler = None
+        self._previous_unraisable_hook = None
         self._uses_timer = False
         self._watchdog: Optional[_Watchdog] = None
 
@@ -71,37 +105,68 @@ class TimeBudget:
         """How a file over its budget is stopped: "timer", "watchdog" or "checks" (see the module's text)."""
         return "timer" if self._uses_timer else "watchdog" if self._watchdog is not None else "checks"
 
-    def __enter__(self) -> "TimeBudget":
+    def run(self, work: Callable[[], None]) -> bool:
+        """Call `work()` within the budget. True when it ran over: it was cut
+        short by FileTimeout, or every interruption was swallowed and it
+        finished past its deadline. No FileTimeout leaves this method."""
+        try:
+            try:
+                self._start()
+                work()
+            finally:
+                self._stop()
+        except FileTimeout:
+            # The work was cut short. Or, from a watchdog, an interruption sent
+            # just before it was told to stop arrived inside `_stop` and left
+            # it half done: no other can follow (see `_Watchdog`).
+            self._stop()
+            self.ran_over = True
+        return self.ran_over
+
+    def _start(self) -> None:
         if self.seconds <= 0:
-            return self
+            return
+        self._previous_unraisable_hook = sys.unraisablehook
+        sys.unraisablehook = self._report_unraisable
         if _can_use_timer():
             self._clock = time.process_time
             self._deadline = self._clock() + self.seconds
             self._previous_handler = signal.signal(signal.SIGPROF, _expired)
             self._uses_timer = True
-            _ARMED[0] = True
-            signal.setitimer(signal.ITIMER_PROF, self.seconds)
+            _TIMED[0] = self
+            signal.setitimer(signal.ITIMER_PROF, self.seconds, _AGAIN_EVERY)
         else:
             self._clock = _this_threads_cpu_clock()
             self._deadline = self._clock() + self.seconds
             if _can_raise_in_threads():
                 self._watchdog = _Watchdog(self._clock, self._deadline)
-        return self
 
-    def __exit__(self, *exc_info) -> None:
+    def _stop(self) -> None:
+        """Put the budget away. Safe to call again when an interruption left it half done."""
         if self._uses_timer:
-            _ARMED[0] = False
             signal.setitimer(signal.ITIMER_PROF, 0)
+            # a signal still pending is handled (in this frame: not raised) before the handler goes
             signal.signal(signal.SIGPROF, self._previous_handler)
+            _TIMED[0] = None
             self._uses_timer = False
         if self._watchdog is not None:
             self._watchdog.stop()
+            self.ran_over = self.ran_over or self._watchdog.ran_over
             self._watchdog = None
+        # another thread's budget may have put its own hook above this one: that one restores this one
+        if sys.unraisablehook == self._report_unraisable:
+            sys.unraisablehook = self._previous_unraisable_hook
         self._deadline = None
+
+    def _report_unraisable(self, unraisable) -> None:
+        """A swallowed interruption is expected (it comes again): not printed as if it were a bug."""
+        if not isinstance(unraisable.exc_value, FileTimeout):
+            self._previous_unraisable_hook(unraisable)
 
     def check(self) -> None:
         """Raise FileTimeout when the budget is spent (for where no timer runs)."""
         if self._deadline is not None and not self._uses_timer and self._clock() > self._deadline:
+            self.ran_over = True
             raise FileTimeout()
 
 
@@ -154,7 +219,14 @@ _CAN_RAISE: list = [None]
 
 class _Watchdog:
     """A thread that raises FileTimeout in the working thread once its CPU
-    clock passes the deadline, unless `stop()` came first."""
+    clock passes the deadline, and again every `_AGAIN_EVERY` seconds of its
+    CPU time, until `stop()`.
+
+    It never sends one while the working thread runs this module's own code
+    (`_in_bookkeeping`), and sends under a lock that `stop()` takes: once the
+    work has returned into `TimeBudget.run`, at most one interruption sent
+    just before is still on its way, and `stop()` withdraws it or `run`
+    catches it."""
 
     def __init__(self, clock: Callable[[], float], deadline: float):
         self._target = threading.get_ident()
@@ -162,30 +234,36 @@ class _Watchdog:
         self._deadline = deadline
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self._fired = False
+        self._sent = False
+        self.ran_over = False
         self._thread = threading.Thread(target=self._watch, name="dllint-time-budget", daemon=True)
         self._thread.start()
 
     def _watch(self) -> None:
+        deadline = self._deadline
         while True:
-            remaining = self._deadline - self._clock()
-            if remaining <= 0:
-                break
-            # CPU time runs no faster than wall time: waiting `remaining`
-            # seconds never oversleeps the deadline.
-            if self._done.wait(remaining):
-                return
-        with self._lock:
-            if not self._done.is_set():
-                self._fired = _raise_in(self._target, FileTimeout)
+            remaining = deadline - self._clock()
+            if remaining > 0:
+                # CPU time runs no faster than wall time: waiting `remaining`
+                # seconds never oversleeps the deadline.
+                if self._done.wait(remaining):
+                    return
+                continue
+            with self._lock:
+                if self._done.is_set():
+                    return
+                self.ran_over = True
+                if not _in_bookkeeping(sys._current_frames().get(self._target)):
+                    self._sent = _raise_in(self._target, FileTimeout) or self._sent
+            deadline = self._clock() + _AGAIN_EVERY
 
     def stop(self) -> None:
         """Called in the working thread. A FileTimeout sent but not raised
-        yet is withdrawn; one that arrives while this runs is caught by the
-        caller's `except FileTimeout` like any other."""
+        yet is withdrawn; one that arrives while this runs reaches
+        `TimeBudget.run`, which stops the watchdog again."""
         with self._lock:
             self._done.set()
-            if self._fired:
+            if self._sent:
                 _raise_in(self._target, None)
         # woken by the event, the thread ends at once (outside the lock, which it may be waiting for):
         # none is left behind, so that the runner may still fork (see fork_safety)

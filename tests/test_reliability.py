@@ -231,14 +231,13 @@ def test_where_there_is_no_cpu_timer_a_watchdog_stops_a_rule_that_never_returns(
         from dllint import time_budget
         from tests.test_reliability import SLOW_RUN, Sleeper
         budget = time_budget.TimeBudget(1.0)
-        with budget:
-            assert budget.interrupts == "watchdog"
+        budget.run(lambda: print(budget.interrupts))
         result = Runner(Settings(per_file_timeout=0.3), rules=[Sleeper], jobs=1).run(SLOW_RUN)
         print([(d.path, d.code, d.message[:40]) for d in result.diagnostics], result.files_checked)
     """)
     done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, timeout=120, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "[('a_slow.py', 'DL000', \"rule DL103 exceeded this file's time bud\")] 2\n"
+    assert done.stdout == "watchdog\n[('a_slow.py', 'DL000', \"rule DL103 exceeded this file's time bud\")] 2\n"
 
 
 def test_a_sampling_profiler_keeps_its_sigprof_handler_and_the_budget_still_holds():
@@ -272,30 +271,31 @@ def test_with_neither_timer_nor_watchdog_the_clock_is_checked_between_rules(monk
     monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
     monkeypatch.setattr(time_budget, "_can_raise_in_threads", lambda: False)
     budget = time_budget.TimeBudget(1.0)
-    with budget:
-        assert budget.interrupts == "checks"
+    seen = []
+    budget.run(lambda: seen.append(budget.interrupts))
+    assert seen == ["checks"]
     result = Runner(Settings(per_file_timeout=0.3), rules=[SlowVisitor], jobs=1).run(SLOW_RUN)
     _assert_slow_file_timed_out(result)
 
 
 def test_a_watchdog_that_fires_as_the_work_ends_never_raises_after_the_file(monkeypatch):
     # Budgets that run out at about the moment the work ends: whatever the
-    # race's outcome, FileTimeout is either inside the budget's block or withdrawn.
+    # race's outcome, FileTimeout is either caught inside `run` or withdrawn.
     import threading
 
     monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
     before = threading.active_count()
-    outcomes = {"inside": 0, "finished": 0}
+    outcomes = {True: 0, False: 0}
     for attempt in range(100):
-        try:
-            with time_budget.TimeBudget(0.005 + attempt * 0.0001) as budget:
-                assert budget.interrupts == "watchdog"
-                end = time.process_time() + 0.01
-                while time.process_time() < end:
-                    pass
-            outcomes["finished"] += 1
-        except time_budget.FileTimeout:
-            outcomes["inside"] += 1
+        budget = time_budget.TimeBudget(0.005 + attempt * 0.0001)
+
+        def work():
+            assert budget.interrupts == "watchdog"
+            end = time.process_time() + 0.01
+            while time.process_time() < end:
+                pass
+
+        outcomes[budget.run(work)] += 1
         # a FileTimeout arriving here would fail the test
         end = time.process_time() + 0.002
         while time.process_time() < end:

@@ -334,6 +334,27 @@ class PreprocessingFittedOnHeldOutData(Rule):
             },
             title="two files: a helper fits on the training rows it is given",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.impute import SimpleImputer
+            from sklearn.linear_model import LinearRegression
+            from sklearn.model_selection import train_test_split
+
+            def prepared_splits(frame):
+                features = frame.drop(columns="yield")
+                X_train, X_test, y_train, y_test = train_test_split(features, frame["yield"], test_size=0.2)
+                filler = SimpleImputer(strategy="median")
+                X_train = filler.fit_transform(X_train)
+                X_test = filler.transform(X_test)
+                return X_train, X_test, y_train, y_test
+
+            farms = pd.read_csv("farms.csv")
+            X_train, X_test, y_train, y_test = prepared_splits(farms)
+            print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="a helper given all rows splits them itself and fits on its training part",
+        ),
     ]
 
     INVALID = [

@@ -598,6 +598,8 @@ class DataSinks:
                     if name.id in names and name.id not in ("self", "cls", "model", "net", "device", "args"):
                         return names[name.id], name.id
                 elif binding.kind in ("assign", "for", "with") and binding.value is not None:
+                    if _is_split_call(model, binding.value):
+                        continue  # a part the function cuts itself: judged here, where the split is
                     stack.append(binding.value)
         return None
 
@@ -746,6 +748,15 @@ def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional
     for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
         found[arg.arg] = (-1, default)
     return found
+
+
+def _is_split_call(model: "ModuleModel", node: ast.AST) -> bool:
+    """`train_test_split(X, y)` or `random_split(dataset, ...)`: its outputs are
+    parts of its input, not the input's rows."""
+    if not isinstance(node, ast.Call):
+        return False
+    qualname = model.qualified_name(node.func)
+    return qualname in catalog.HOLDOUT_SPLIT_FUNCTIONS or qualname in catalog.RANDOM_SPLIT_FUNCTIONS
 
 
 def _data_names(node: ast.AST) -> List[ast.Name]:

@@ -858,6 +858,9 @@ TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
     {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
      "sklearn.preprocessing.MultiLabelBinarizer", "sklearn.preprocessing.label_binarize"}
 )
+# Wrappers whose `fit(X, y)` scores a model that is already trained on the rows
+# it is given (with `cv="prefit"`, their default): an evaluation, not training.
+PREFIT_SCORERS: FrozenSet[str] = frozenset({"eli5.sklearn.PermutationImportance", "eli5.sklearn.permutation_importance.PermutationImportance"})
 # Encoders that learn only which categories each column holds, no statistic of
 # the rows: fitted before the split, the held-out rows teach them at most a
 # category the training rows lack (an unused column), not a mean or a frequency.

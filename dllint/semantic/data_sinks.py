@@ -301,6 +301,8 @@ class DataSinks:
         if method in catalog.FIT_TRANSFORM_METHODS and self._is_transformer(receiver, receiver_name, method):
             if receiver_name is None or receiver_name not in catalog.TARGET_TRANSFORMERS:
                 found.append(self._sink(call, first, FIT_TRANSFORM, receiver, framework, f"`{text}` (line {call.lineno})"))
+        elif method == "fit" and receiver_name in catalog.PREFIT_SCORERS and self._scores_prefit(receiver):
+            found.append(self._sink(call, first, EVALUATION, receiver, framework, f"`{text}` (line {call.lineno})"))
         elif method in ("fit", "partial_fit", "fit_generator", "train_on_batch"):
             if receiver_name not in catalog.TARGET_TRANSFORMERS:
                 found.append(self._sink(call, first, TRAINING, receiver, framework, f"`{text}` (line {call.lineno})"))
@@ -346,6 +348,15 @@ class DataSinks:
         if constructor is not None:
             return self.model.qualified_name(constructor.func)
         return None
+
+    def _scores_prefit(self, receiver: ast.AST) -> bool:
+        """`PermutationImportance(model)` with no `cv` or `cv="prefit"`: its `fit`
+        only scores the trained model (another `cv` refits it fold by fold)."""
+        constructor = receiver if isinstance(receiver, ast.Call) else _constructor(self.model, receiver)
+        if constructor is None:
+            return False
+        cv = keyword_value(constructor, "cv")
+        return cv is None or isinstance(cv, ast.Constant) and cv.value == "prefit"
 
     def _framework(self, receiver: ast.AST, qualname: Optional[str]) -> Optional[str]:
         value = self.model.value_of(receiver)

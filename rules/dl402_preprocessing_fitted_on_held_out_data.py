@@ -16,9 +16,8 @@ class PreprocessingFittedOnHeldOutData(Rule):
     """
     ## What it does
     Finds preprocessing that learns its statistics from rows that include
-    held-out rows: a scikit-learn scaler, `Normalizer`, `PCA` /
-    `TruncatedSVD`, imputer, feature encoder, `TfidfVectorizer` /
-    `CountVectorizer`, feature selector, `PolynomialFeatures`,
+    held-out rows: a scikit-learn scaler, `PCA` / `TruncatedSVD`, imputer,
+    feature encoder, `TfidfVectorizer` / `CountVectorizer`, feature selector,
     `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
     data before it is split, or on a concatenation that includes the test or
@@ -49,11 +48,15 @@ class PreprocessingFittedOnHeldOutData(Rule):
     given to cross-validation refit their steps per fold and are fine, and
     label encoders of the target are not feature preprocessing. An encoder
     that learns only each column's categories (`OneHotEncoder`,
-    `OrdinalEncoder`, `DictVectorizer`, or a `ColumnTransformer` of them and
-    passed-through columns) may be fitted before the split: it learns no
-    statistic of the held-out rows, at most a category the training rows
-    lack. With `min_frequency` or `max_categories` it counts rows, and is
-    reported; fitted again on the held-out part alone, it is reported too.
+    `OrdinalEncoder`, `DictVectorizer`, a `CountVectorizer` vocabulary, or a
+    `ColumnTransformer` of them and passed-through columns) may be fitted
+    before the split: it learns no statistic of the held-out rows, at most a
+    category the training rows lack. With `min_frequency` or `max_categories`
+    (`min_df`, `max_df` or `max_features` for a vectorizer) it counts rows,
+    and is reported; fitted again on the held-out part alone, it is reported
+    too. A transformer that works on each row alone (`PolynomialFeatures`,
+    `Normalizer`, `Binarizer`) learns nothing from the rows and is never
+    reported.
     A statistic of one row's values inside a `for ... in frame.iterrows()`
     loop (a per-image mean) is per sample: nothing is fitted.
     """
@@ -70,7 +73,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
         reported = set()
         for sink in sinks.of_role(FIT_TRANSFORM):
             rows = sink.rows
-            if rows is None or id(sink.node) in reported:
+            if rows is None or id(sink.node) in reported or sink.learns_nothing_from_rows:
                 continue
             data = f"`{_text(sink.data)}`"
             held = rows.held_out_parts()
@@ -355,6 +358,23 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             title="a helper given all rows splits them itself and fits on its training part",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.feature_extraction.text import CountVectorizer
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import PolynomialFeatures
+
+            rooms = pd.read_csv("rooms.csv")
+            facilities = CountVectorizer(tokenizer=lambda text: text.split("|")).fit_transform(rooms["facilities"])
+            size_terms = PolynomialFeatures(degree=2).fit_transform(rooms[["area", "floors"]])
+            X_train, X_test, y_train, y_test = train_test_split(facilities, rooms["rate"])
+            S_train, S_test, r_train, r_test = train_test_split(size_terms, rooms["rate"])
+            print(Ridge().fit(X_train, y_train).score(X_test, y_test), Ridge().fit(S_train, r_train).score(S_test, r_test))
+            """,
+            title="a vocabulary of facility tags and polynomial terms, made before the split: no statistic of the rows is learned",
+        ),
     ]
 
     INVALID = [
@@ -627,6 +647,21 @@ class PreprocessingFittedOnHeldOutData(Rule):
             },
             expect=["forecast_load.py:7:23", "forecast_price.py:7:23"],
             title="three files: two scripts call a helper that scales a series, then slices it",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.feature_extraction.text import CountVectorizer
+            from sklearn.model_selection import train_test_split
+            from sklearn.naive_bayes import MultinomialNB
+
+            reviews = pd.read_csv("reviews.csv")
+            counts = CountVectorizer(min_df=5, stop_words="english").fit_transform(reviews["text"])
+            X_train, X_test, y_train, y_test = train_test_split(counts, reviews["stars"])
+            print(MultinomialNB().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            expect=["7:10"],
+            title="a vocabulary that keeps words seen in five reviews counts the test reviews too",
         ),
     ]
 

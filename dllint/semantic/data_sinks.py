@@ -96,6 +96,16 @@ class DataSink:
                 and _learns_categories_only(sink.module, sink.model))
 
     @property
+    def learns_nothing_from_rows(self) -> bool:
+        """A fit of a transformer that treats each row alone (`PolynomialFeatures`,
+        `Normalizer`): it learns no statistic and no category from any row."""
+        sink = self.innermost
+        if sink.role != FIT_TRANSFORM or sink.module is None or sink.model is None:
+            return False
+        constructor = sink.model if isinstance(sink.model, ast.Call) else _constructor(sink.module, sink.model)
+        return constructor is not None and sink.module.qualified_name(constructor.func) in catalog.ROW_WISE_TRANSFORMERS
+
+    @property
     def innermost(self) -> "DataSink":
         sink = self
         while sink.inner is not None:

@@ -42,7 +42,8 @@ class PreprocessingFittedOnHeldOutData(Rule):
     ## Known limits
     Rows are followed as DL401 follows them (see the provenance layer). A fit
     on the full data is reported only when that data is split later by a
-    split call (`train_test_split`, `random_split`) and the fitted output or
+    split call (`train_test_split`, `random_split`) or cut into
+    cross-validation folds (`KFold(...).split(X)`) and the fitted output or
     transformer reaches training data in the same file; a split by hand-made
     slices, or preprocessing used only for plots, is not reported. Pipelines
     given to cross-validation refit their steps per fold and are fine, and
@@ -662,6 +663,24 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             expect=["7:10"],
             title="a vocabulary that keeps words seen in five reviews counts the test reviews too",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import pandas as pd
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import KFold
+            from sklearn.preprocessing import StandardScaler
+
+            plants = pd.read_csv("plants.csv")
+            X = StandardScaler().fit_transform(plants.drop(columns="output").values)
+            y = plants["output"].values
+            for train, test in KFold(5, shuffle=True).split(X):
+                model = Ridge().fit(X[train], y[train])
+                print(model.score(X[test], y[test]))
+            """,
+            expect=["8:5"],
+            title="scaled on every row, then cut into cross-validation folds: each test fold is already in the scaler's statistics",
         ),
     ]
 

@@ -22,7 +22,8 @@ class PreprocessingFittedOnHeldOutData(Rule):
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
     data before it is split, or on a concatenation that includes the test or
     validation rows; a mean / std / min / max computed over such rows that
-    normalises the data; and functions that do both at once (scipy's
+    normalises the data; a mean or median over such rows that fills missing
+    values (`df["age"].fillna(df["age"].median())`); and functions that do both at once (scipy's
     `zscore`, `sklearn.preprocessing.scale` / `minmax_scale`). Columns scaled
     in place (`df[cols] = scaler.fit_transform(df[cols])`) count as the
     table's data. A helper that fits on its parameter is reported at
@@ -376,6 +377,21 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             title="a vocabulary of facility tags and polynomial terms, made before the split: no statistic of the rows is learned",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+
+            cars = pd.read_csv("cars.csv")
+            X_train, X_test, y_train, y_test = train_test_split(cars.drop(columns="mpg"), cars["mpg"])
+            typical = X_train.median()
+            X_train = X_train.fillna(typical)
+            X_test = X_test.fillna(typical)
+            print(Ridge().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="missing values of both splits filled with the training rows' medians",
+        ),
     ]
 
     INVALID = [
@@ -681,6 +697,20 @@ class PreprocessingFittedOnHeldOutData(Rule):
             """,
             expect=["8:5"],
             title="scaled on every row, then cut into cross-validation folds: each test fold is already in the scaler's statistics",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import Lasso
+            from sklearn.model_selection import train_test_split
+
+            homes = pd.read_csv("homes.csv")
+            homes["lot_size"] = homes["lot_size"].fillna(homes.lot_size.mean())
+            X_train, X_test, y_train, y_test = train_test_split(homes.drop(columns="price"), homes["price"])
+            print(Lasso().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            expect=["6:46"],
+            title="missing lot sizes filled with the mean of every row, the test rows included, before the split",
         ),
     ]
 

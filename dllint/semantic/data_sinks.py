@@ -230,6 +230,7 @@ class DataSinks:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
             found.extend(self._statistic_sinks())
+            found.extend(self._fill_sinks())
             found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
@@ -434,6 +435,24 @@ class DataSinks:
                 if data is None or _one_sample(model, data, statistic):
                     continue
                 description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+        return found
+
+    def _fill_sinks(self) -> List[DataSink]:
+        """`df["age"].fillna(df["age"].median())`, `X.fillna(X.mean())`: the
+        rows the statistic that imputes missing values was computed over (an
+        imputer written by hand)."""
+        model = self.model
+        found: List[DataSink] = []
+        for call in model.calls("fillna"):
+            value = positional_or_keyword(call, 0, "value")
+            if value is None:
+                continue
+            for statistic in _statistics_in(model, value, expand=False):
+                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                if data is None or _one_sample(model, data, statistic):
+                    continue
+                description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that fills missing values on line {call.lineno}"
                 found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
         return found
 

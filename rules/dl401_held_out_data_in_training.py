@@ -533,6 +533,20 @@ class HeldOutDataInTraining(Rule):
             """,
             title="a smoke run on a slice of the validation split, the only data the script reads: its whole data set",
         ),
+        Valid(
+            """
+            import eli5
+            from eli5.sklearn import PermutationImportance
+            from sklearn.ensemble import RandomForestRegressor
+            from sklearn.model_selection import train_test_split
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25)
+            forest = RandomForestRegressor(n_estimators=300).fit(X_train, y_train)
+            importance = PermutationImportance(forest, n_iter=10).fit(X_test, y_test)
+            eli5.show_weights(importance)
+            """,
+            title="eli5's `PermutationImportance(model).fit` on the test split scores the trained model; it trains nothing",
+        ),
     ]
 
     INVALID = [

@@ -16,14 +16,14 @@ class PreprocessingFittedOnHeldOutData(Rule):
     """
     ## What it does
     Finds preprocessing that learns its statistics from rows that include
-    held-out rows: a scikit-learn scaler, `Normalizer`, `PCA` /
-    `TruncatedSVD`, imputer, feature encoder, `TfidfVectorizer` /
-    `CountVectorizer`, feature selector, `PolynomialFeatures`,
+    held-out rows: a scikit-learn scaler, `PCA` / `TruncatedSVD`, imputer,
+    feature encoder, `TfidfVectorizer` / `CountVectorizer`, feature selector,
     `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
     data before it is split, or on a concatenation that includes the test or
     validation rows; a mean / std / min / max computed over such rows that
-    normalises the data; and functions that do both at once (scipy's
+    normalises the data; a mean or median over such rows that fills missing
+    values (`df["age"].fillna(df["age"].median())`); and functions that do both at once (scipy's
     `zscore`, `sklearn.preprocessing.scale` / `minmax_scale`). Columns scaled
     in place (`df[cols] = scaler.fit_transform(df[cols])`) count as the
     table's data. A helper that fits on its parameter is reported at
@@ -43,17 +43,22 @@ class PreprocessingFittedOnHeldOutData(Rule):
     ## Known limits
     Rows are followed as DL401 follows them (see the provenance layer). A fit
     on the full data is reported only when that data is split later by a
-    split call (`train_test_split`, `random_split`) and the fitted output or
+    split call (`train_test_split`, `random_split`) or cut into
+    cross-validation folds (`KFold(...).split(X)`) and the fitted output or
     transformer reaches training data in the same file; a split by hand-made
     slices, or preprocessing used only for plots, is not reported. Pipelines
     given to cross-validation refit their steps per fold and are fine, and
     label encoders of the target are not feature preprocessing. An encoder
     that learns only each column's categories (`OneHotEncoder`,
-    `OrdinalEncoder`, `DictVectorizer`, or a `ColumnTransformer` of them and
-    passed-through columns) may be fitted before the split: it learns no
-    statistic of the held-out rows, at most a category the training rows
-    lack. With `min_frequency` or `max_categories` it counts rows, and is
-    reported; fitted again on the held-out part alone, it is reported too.
+    `OrdinalEncoder`, `DictVectorizer`, a `CountVectorizer` vocabulary, or a
+    `ColumnTransformer` of them and passed-through columns) may be fitted
+    before the split: it learns no statistic of the held-out rows, at most a
+    category the training rows lack. With `min_frequency` or `max_categories`
+    (`min_df`, `max_df` or `max_features` for a vectorizer) it counts rows,
+    and is reported; fitted again on the held-out part alone, it is reported
+    too. A transformer that works on each row alone (`PolynomialFeatures`,
+    `Normalizer`, `Binarizer`) learns nothing from the rows and is never
+    reported.
     A statistic of one row's values inside a `for ... in frame.iterrows()`
     loop (a per-image mean) is per sample: nothing is fitted.
     """
@@ -70,7 +75,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
         reported = set()
         for sink in sinks.of_role(FIT_TRANSFORM):
             rows = sink.rows
-            if rows is None or id(sink.node) in reported:
+            if rows is None or id(sink.node) in reported or sink.learns_nothing_from_rows:
                 continue
             data = f"`{_text(sink.data)}`"
             held = rows.held_out_parts()
@@ -333,6 +338,59 @@ class PreprocessingFittedOnHeldOutData(Rule):
                     ''',
             },
             title="two files: a helper fits on the training rows it is given",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.impute import SimpleImputer
+            from sklearn.linear_model import LinearRegression
+            from sklearn.model_selection import train_test_split
+
+            def prepared_splits(frame):
+                features = frame.drop(columns="yield")
+                X_train, X_test, y_train, y_test = train_test_split(features, frame["yield"], test_size=0.2)
+                filler = SimpleImputer(strategy="median")
+                X_train = filler.fit_transform(X_train)
+                X_test = filler.transform(X_test)
+                return X_train, X_test, y_train, y_test
+
+            farms = pd.read_csv("farms.csv")
+            X_train, X_test, y_train, y_test = prepared_splits(farms)
+            print(LinearRegression().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="a helper given all rows splits them itself and fits on its training part",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.feature_extraction.text import CountVectorizer
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import PolynomialFeatures
+
+            rooms = pd.read_csv("rooms.csv")
+            facilities = CountVectorizer(tokenizer=lambda text: text.split("|")).fit_transform(rooms["facilities"])
+            size_terms = PolynomialFeatures(degree=2).fit_transform(rooms[["area", "floors"]])
+            X_train, X_test, y_train, y_test = train_test_split(facilities, rooms["rate"])
+            S_train, S_test, r_train, r_test = train_test_split(size_terms, rooms["rate"])
+            print(Ridge().fit(X_train, y_train).score(X_test, y_test), Ridge().fit(S_train, r_train).score(S_test, r_test))
+            """,
+            title="a vocabulary of facility tags and polynomial terms, made before the split: no statistic of the rows is learned",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import train_test_split
+
+            cars = pd.read_csv("cars.csv")
+            X_train, X_test, y_train, y_test = train_test_split(cars.drop(columns="mpg"), cars["mpg"])
+            typical = X_train.median()
+            X_train = X_train.fillna(typical)
+            X_test = X_test.fillna(typical)
+            print(Ridge().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            title="missing values of both splits filled with the training rows' medians",
         ),
     ]
 
@@ -606,6 +664,53 @@ class PreprocessingFittedOnHeldOutData(Rule):
             },
             expect=["forecast_load.py:7:23", "forecast_price.py:7:23"],
             title="three files: two scripts call a helper that scales a series, then slices it",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.feature_extraction.text import CountVectorizer
+            from sklearn.model_selection import train_test_split
+            from sklearn.naive_bayes import MultinomialNB
+
+            reviews = pd.read_csv("reviews.csv")
+            counts = CountVectorizer(min_df=5, stop_words="english").fit_transform(reviews["text"])
+            X_train, X_test, y_train, y_test = train_test_split(counts, reviews["stars"])
+            print(MultinomialNB().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            expect=["7:10"],
+            title="a vocabulary that keeps words seen in five reviews counts the test reviews too",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import pandas as pd
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import KFold
+            from sklearn.preprocessing import StandardScaler
+
+            plants = pd.read_csv("plants.csv")
+            X = StandardScaler().fit_transform(plants.drop(columns="output").values)
+            y = plants["output"].values
+            for train, test in KFold(5, shuffle=True).split(X):
+                model = Ridge().fit(X[train], y[train])
+                print(model.score(X[test], y[test]))
+            """,
+            expect=["8:5"],
+            title="scaled on every row, then cut into cross-validation folds: each test fold is already in the scaler's statistics",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import Lasso
+            from sklearn.model_selection import train_test_split
+
+            homes = pd.read_csv("homes.csv")
+            homes["lot_size"] = homes["lot_size"].fillna(homes.lot_size.mean())
+            X_train, X_test, y_train, y_test = train_test_split(homes.drop(columns="price"), homes["price"])
+            print(Lasso().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            expect=["6:46"],
+            title="missing lot sizes filled with the mean of every row, the test rows included, before the split",
         ),
     ]
 

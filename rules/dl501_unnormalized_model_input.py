@@ -722,6 +722,19 @@ class UnnormalizedModelInput(Rule):
             """,
             title="cross-validation of a pipeline that scales inside each fold",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LassoCV
+            from sklearn.model_selection import train_test_split
+
+            houses = pd.read_csv("houses.csv")
+            X_train, X_test, y_train, y_test = train_test_split(houses.drop(columns="price"), houses["price"])
+            model = LassoCV(normalize=True, cv=5).fit(X_train, y_train)
+            print(model.score(X_test, y_test))
+            """,
+            title="scikit-learn before 1.2: a linear model with `normalize=True` scales each feature inside `fit`",
+        ),
     ]
 
     INVALID = [
@@ -1183,6 +1196,35 @@ class UnnormalizedModelInput(Rule):
             """,
             "7:10",
             title="cross-validation of a distance-based estimator on the raw columns",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.ensemble import BaggingClassifier
+            from sklearn.model_selection import cross_val_score
+            from sklearn.neighbors import KNeighborsClassifier
+
+            patients = pd.read_csv("patients.csv")
+            X, y = patients.drop(columns="relapse"), patients["relapse"]
+            bagged = BaggingClassifier(base_estimator=KNeighborsClassifier(), n_estimators=50)
+            print(cross_val_score(bagged, X, y, cv=5).mean())
+            """,
+            "9:7",
+            title="k-NN inside a `BaggingClassifier` (given as `base_estimator=`, its name before scikit-learn 1.2) on unscaled columns",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import train_test_split
+            from sklearn.svm import SVC
+
+            visits = pd.read_csv("visits.csv")
+            features = visits.loc[:, visits.columns != "admitted"]
+            X_train, X_test, y_train, y_test = train_test_split(features, visits["admitted"], stratify=visits["admitted"])
+            print(SVC().fit(X_train, y_train).score(X_test, y_test))
+            """,
+            "8:7",
+            title="columns picked with `.loc[:, mask]` keep the table's scale",
         ),
     ]
 

@@ -42,6 +42,21 @@ def test_train_test_split_outputs_by_position():
     assert m.provenance.is_split_later(next(n for n in ast.walk(m.tree) if isinstance(n, ast.Name) and n.id == "df" and n.lineno == 6))
 
 
+def test_each_pool_has_its_own_split_point_from_the_first_question():
+    m = project(train="""
+        from sklearn.datasets import load_iris, make_friedman1
+        from sklearn.model_selection import train_test_split
+        X_f, y_f = make_friedman1(n_samples=100)
+        X_train, X_test, y_train, y_test = train_test_split(X_f, y_f)
+        iris = load_iris()
+        I_train, I_test, j_train, j_test = train_test_split(iris.data, iris.target)
+        print(X_f)
+        """)["train"]
+    # the first question builds the table of split points; it must not answer with the last pool's split
+    assert m.provenance.split_point(rows_at(m, "X_f").pool).node.lineno == 4
+    assert m.provenance.split_point(rows_at(m, "iris", 6).pool).node.lineno == 6
+
+
 def test_a_saved_display_of_the_parts_unpacked_by_position():
     m = project(train="""
         from sklearn.model_selection import train_test_split

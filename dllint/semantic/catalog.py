@@ -858,16 +858,24 @@ TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
     {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
      "sklearn.preprocessing.MultiLabelBinarizer", "sklearn.preprocessing.label_binarize"}
 )
+# Wrappers whose `fit(X, y)` scores a model that is already trained on the rows
+# it is given (with `cv="prefit"`, their default): an evaluation, not training.
+PREFIT_SCORERS: FrozenSet[str] = frozenset({"eli5.sklearn.PermutationImportance", "eli5.sklearn.permutation_importance.PermutationImportance"})
 # Encoders that learn only which categories each column holds, no statistic of
 # the rows: fitted before the split, the held-out rows teach them at most a
 # category the training rows lack (an unused column), not a mean or a frequency.
 CATEGORY_ENCODERS: FrozenSet[str] = frozenset(
     {"sklearn.preprocessing.OneHotEncoder", "sklearn.preprocessing.OrdinalEncoder",
      "sklearn.feature_extraction.DictVectorizer", "category_encoders.OneHotEncoder",
-     "category_encoders.OrdinalEncoder"}
+     "category_encoders.OrdinalEncoder", "sklearn.feature_extraction.text.CountVectorizer"}
 )
-# ...unless told to keep the frequent categories only: then they count rows.
-CATEGORY_FREQUENCY_OPTIONS: FrozenSet[str] = frozenset({"min_frequency", "max_categories"})
+# ...unless told to keep the frequent categories (or words) only: then they count rows.
+CATEGORY_FREQUENCY_OPTIONS: FrozenSet[str] = frozenset({"min_frequency", "max_categories", "min_df", "max_df", "max_features"})
+# Transformers that work on each row alone: `fit` learns nothing from the rows
+# but their number of columns, so where they are fitted cannot leak.
+ROW_WISE_TRANSFORMERS: FrozenSet[str] = frozenset(
+    {"sklearn.preprocessing.PolynomialFeatures", "sklearn.preprocessing.Normalizer", "sklearn.preprocessing.Binarizer"}
+)
 COLUMN_TRANSFORMERS: FrozenSet[str] = frozenset(
     {"sklearn.compose.ColumnTransformer", "sklearn.compose.make_column_transformer"}
 )

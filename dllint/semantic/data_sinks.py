@@ -96,6 +96,16 @@ class DataSink:
                 and _learns_categories_only(sink.module, sink.model))
 
     @property
+    def learns_nothing_from_rows(self) -> bool:
+        """A fit of a transformer that treats each row alone (`PolynomialFeatures`,
+        `Normalizer`): it learns no statistic and no category from any row."""
+        sink = self.innermost
+        if sink.role != FIT_TRANSFORM or sink.module is None or sink.model is None:
+            return False
+        constructor = sink.model if isinstance(sink.model, ast.Call) else _constructor(sink.module, sink.model)
+        return constructor is not None and sink.module.qualified_name(constructor.func) in catalog.ROW_WISE_TRANSFORMERS
+
+    @property
     def innermost(self) -> "DataSink":
         sink = self
         while sink.inner is not None:
@@ -220,6 +230,7 @@ class DataSinks:
             found: List[DataSink] = list(self._call_sinks_cache())
             found.extend(self._loop_sinks())
             found.extend(self._statistic_sinks())
+            found.extend(self._fill_sinks())
             found.extend(self._forward_sinks(found))
             self._raw = [self._with_parameter(sink) for sink in found]
         return self._raw
@@ -301,6 +312,8 @@ class DataSinks:
         if method in catalog.FIT_TRANSFORM_METHODS and self._is_transformer(receiver, receiver_name, method):
             if receiver_name is None or receiver_name not in catalog.TARGET_TRANSFORMERS:
                 found.append(self._sink(call, first, FIT_TRANSFORM, receiver, framework, f"`{text}` (line {call.lineno})"))
+        elif method == "fit" and receiver_name in catalog.PREFIT_SCORERS and self._scores_prefit(receiver):
+            found.append(self._sink(call, first, EVALUATION, receiver, framework, f"`{text}` (line {call.lineno})"))
         elif method in ("fit", "partial_fit", "fit_generator", "train_on_batch"):
             if receiver_name not in catalog.TARGET_TRANSFORMERS:
                 found.append(self._sink(call, first, TRAINING, receiver, framework, f"`{text}` (line {call.lineno})"))
@@ -346,6 +359,15 @@ class DataSinks:
         if constructor is not None:
             return self.model.qualified_name(constructor.func)
         return None
+
+    def _scores_prefit(self, receiver: ast.AST) -> bool:
+        """`PermutationImportance(model)` with no `cv` or `cv="prefit"`: its `fit`
+        only scores the trained model (another `cv` refits it fold by fold)."""
+        constructor = receiver if isinstance(receiver, ast.Call) else _constructor(self.model, receiver)
+        if constructor is None:
+            return False
+        cv = keyword_value(constructor, "cv")
+        return cv is None or isinstance(cv, ast.Constant) and cv.value == "prefit"
 
     def _framework(self, receiver: ast.AST, qualname: Optional[str]) -> Optional[str]:
         value = self.model.value_of(receiver)
@@ -413,6 +435,24 @@ class DataSinks:
                 if data is None or _one_sample(model, data, statistic):
                     continue
                 description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
+                found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
+        return found
+
+    def _fill_sinks(self) -> List[DataSink]:
+        """`df["age"].fillna(df["age"].median())`, `X.fillna(X.mean())`: the
+        rows the statistic that imputes missing values was computed over (an
+        imputer written by hand)."""
+        model = self.model
+        found: List[DataSink] = []
+        for call in model.calls("fillna"):
+            value = positional_or_keyword(call, 0, "value")
+            if value is None:
+                continue
+            for statistic in _statistics_in(model, value, expand=False):
+                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                if data is None or _one_sample(model, data, statistic):
+                    continue
+                description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that fills missing values on line {call.lineno}"
                 found.append(DataSink(statistic, data, FIT_TRANSFORM, None, None, description, model))
         return found
 
@@ -598,6 +638,8 @@ class DataSinks:
                     if name.id in names and name.id not in ("self", "cls", "model", "net", "device", "args"):
                         return names[name.id], name.id
                 elif binding.kind in ("assign", "for", "with") and binding.value is not None:
+                    if _is_split_call(model, binding.value):
+                        continue  # a part the function cuts itself: judged here, where the split is
                     stack.append(binding.value)
         return None
 
@@ -746,6 +788,15 @@ def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional
     for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
         found[arg.arg] = (-1, default)
     return found
+
+
+def _is_split_call(model: "ModuleModel", node: ast.AST) -> bool:
+    """`train_test_split(X, y)` or `random_split(dataset, ...)`: its outputs are
+    parts of its input, not the input's rows."""
+    if not isinstance(node, ast.Call):
+        return False
+    qualname = model.qualified_name(node.func)
+    return qualname in catalog.HOLDOUT_SPLIT_FUNCTIONS or qualname in catalog.RANDOM_SPLIT_FUNCTIONS
 
 
 def _data_names(node: ast.AST) -> List[ast.Name]:

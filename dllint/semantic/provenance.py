@@ -190,16 +190,16 @@ class Provenance:
             self._split_points = {}
             for model in self._models_to_search():
                 for call in model.nodes_of(ast.Call):
-                    source = model.provenance._split_source(call)
+                    source = model.provenance._split_source(call) or model.provenance._folds_source(call)
                     if source is None:
                         continue
                     rows = model.provenance.rows_of(source)
                     if rows is not None and rows.pool is not None:
-                        for pool in (rows.pool, *rows.other_pools):
-                            self._split_points.setdefault(id(pool), Place(call, model))
+                        for cut in (rows.pool, *rows.other_pools):
+                            self._split_points.setdefault(id(cut), Place(call, model))
                 for node, rows in model.provenance._held_out_slices():
-                    for pool in (rows.pool, *rows.other_pools):
-                        self._split_points.setdefault(id(pool), Place(node, model))
+                    for cut in (rows.pool, *rows.other_pools):
+                        self._split_points.setdefault(id(cut), Place(node, model))
         return self._split_points.get(id(pool))
 
     def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
@@ -507,14 +507,16 @@ class Provenance:
                 return part
             if base.splits == {ALL}:
                 # X[:n] and X[n:]: disjoint parts of one pool; the name they are bound to says which
-                return Rows(frozenset(), node, here, f"a slice of the data (line {node.lineno})", pool=base.pool)
+                return Rows(frozenset(), node, here, f"a slice of the data (line {node.lineno})", pool=base.pool,
+                            other_pools=base.other_pools)
             if base.splits == {TRAIN}:
                 # x_val = x_train[:10000]: a held-out part cut from the training rows, when its name says so
                 target = _target_name(self.model, node)
                 named = split_of_name(target) if target else None
                 if named in HELD_OUT:
                     return Rows(frozenset({named}), node, here,
-                                f"`{target}`, a part of the training rows cut by slicing (line {node.lineno})", pool=base.pool)
+                                f"`{target}`, a part of the training rows cut by slicing (line {node.lineno})", pool=base.pool,
+                                other_pools=base.other_pools)
             return base
         positions = _range_as_slice(key)
         if positions is not None:
@@ -528,11 +530,11 @@ class Provenance:
         index_rows = self._element(key, (), depth + 1) if isinstance(key, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) else None
         if index_rows is not None and (base.splits == {ALL} or base.splits == {TRAIN}):
             if not index_rows.splits:  # x[idx[:n]]: a part, named later by what it is bound to
-                return replace(index_rows, pool=base.pool)
+                return replace(index_rows, pool=base.pool, other_pools=base.other_pools)
             if index_rows.splits == {ALL}:
                 return base
             # x[val_idx]: the rows the index array picks (a validation part cut from training rows included)
-            return replace(index_rows, pool=base.pool)
+            return replace(index_rows, pool=base.pool, other_pools=base.other_pools)
         return base
 
     # -- calls -------------------------------------------------------------
@@ -661,6 +663,12 @@ class Provenance:
         qualname = self.model.qualified_name(call.func)
         if qualname in catalog.HOLDOUT_SPLIT_FUNCTIONS or qualname in catalog.RANDOM_SPLIT_FUNCTIONS:
             return call.args[0] if call.args else None
+        return None
+
+    def _folds_source(self, call: ast.Call) -> Optional[ast.AST]:
+        """The data `KFold(...).split(X)` cuts into folds (`X`), or None."""
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "split" and call.args and self._is_cv_splitter(call.func.value):
+            return call.args[0]
         return None
 
     def _split_output(self, node: ast.Call, index: int, rest: Tuple[int, ...], depth: int) -> Optional[Rows]:

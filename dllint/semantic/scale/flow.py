@@ -25,6 +25,9 @@ from dllint.semantic.scale.records import (
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.scale import Scales
 
+# pandas indexers: `frame.loc[...]` / `frame.iloc[...]` select rows and columns of the frame
+_FRAME_INDEXERS = frozenset({"loc", "iloc"})
+
 
 class DataFlow(ScalePart):
     """The scale of the data an expression of one file holds."""
@@ -272,7 +275,7 @@ class DataFlow(ScalePart):
                     return Scale(RAW, node, self.here, f"`{short(qualname)}(...).data` (line {node.lineno}), which skips the dataset's transforms")
                 if qualname.startswith("sklearn.datasets."):
                     return self.scales.calls._sklearn_loader(made, qualname, bunch=True)
-        if node.attr in ("values", "T", "mT", "data"):
+        if node.attr in ("values", "T", "mT", "data") or node.attr in _FRAME_INDEXERS:
             return self._scale(node.value, depth + 1, env)
         return None
 
@@ -334,6 +337,11 @@ class DataFlow(ScalePart):
                 return None
             return base if isinstance(key, ast.Slice) else replace(base, pair=False)
         if base.level == UNSCALED:
+            if isinstance(node.value, ast.Attribute) and node.value.attr in _FRAME_INDEXERS \
+                    and isinstance(key, ast.Tuple) and len(key.elts) == 2:
+                key = key.elts[1]  # `frame.loc[rows, columns]`: the columns decide
+                if isinstance(key, ast.Constant) and isinstance(key.value, int):
+                    return replace(base, level=ONE_COLUMN)  # `frame.iloc[:, 3]`
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 return replace(base, level=ONE_COLUMN)  # one column: nothing to be heterogeneous with
             if isinstance(key, ast.List) and len(key.elts) == 1:

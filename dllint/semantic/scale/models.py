@@ -59,7 +59,8 @@ class ModelInputs(ScalePart):
                 break
             name = (self.semantic.qualified_name(estimator_node.func) or "").rsplit(".", 1)[-1]
             if name in catalog.SKLEARN_META_ESTIMATORS:
-                inner = positional_or_keyword(estimator_node, 0, "estimator")
+                # `base_estimator=` is the name scikit-learn used before 1.2
+                inner = positional_or_keyword(estimator_node, 0, "estimator") or keyword_value(estimator_node, "base_estimator")
                 resolved = self.scales.flow._construction(inner, 0) if inner is not None else None
                 if resolved is None:
                     return ModelInput("sklearn", qualname, origin, pipeline_unknown=True)
@@ -81,9 +82,10 @@ class ModelInputs(ScalePart):
                 continue
             last = name
             break
+        normalizing = _normalizes_features(estimator_node, last)
         return ModelInput(
-            "sklearn", qualname, origin, estimator=last,
-            scale_sensitive=last in catalog.SCALE_SENSITIVE_ESTIMATORS,
+            "sklearn", qualname, origin, estimator=last, normalizes_inside=normalizing,
+            scale_sensitive=last in catalog.SCALE_SENSITIVE_ESTIMATORS and normalizing is None,
             scale_invariant=last.endswith(("Tree", "Forest", "Boosting", "Regressor", "Classifier", "NB", "Trees")) and last not in catalog.SCALE_SENSITIVE_ESTIMATORS,
             preprocessing=preprocessing, pipeline_unknown=unknown,
         )
@@ -230,3 +232,14 @@ def _loads_pretrained(call: ast.Call) -> bool:
 def _mentions_mean(node: ast.Call) -> bool:
     text = ast.dump(node).lower()
     return "mean" in text or "std" in text or "255" in text
+
+
+def _normalizes_features(estimator: ast.AST, name: str) -> Optional[str]:
+    """`Ridge(normalize=True)`: scikit-learn's linear models before 1.2 scaled
+    each feature inside `fit` when asked to."""
+    if not isinstance(estimator, ast.Call):
+        return None
+    flag = keyword_value(estimator, "normalize")
+    if isinstance(flag, ast.Constant) and flag.value is True:
+        return f"`{name}(normalize=True)` scales each feature inside `fit`"
+    return None

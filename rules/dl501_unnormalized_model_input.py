@@ -735,6 +735,20 @@ class UnnormalizedModelInput(Rule):
             """,
             title="scikit-learn before 1.2: a linear model with `normalize=True` scales each feature inside `fit`",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.decomposition import PCA
+            from sklearn.neighbors import KNeighborsClassifier
+
+            mushrooms = pd.read_csv("mushrooms.csv")
+            indicators = pd.get_dummies(mushrooms.drop(columns="class"))
+            train_part = indicators.iloc[:6000]
+            reducer = PCA(n_components=2).fit(train_part)
+            knn = KNeighborsClassifier().fit(reducer.transform(train_part), mushrooms["class"][:6000])
+            """,
+            title="one-hot indicator columns from `get_dummies` are all 0 or 1 (dllint does not know which numeric columns pass through)",
+        ),
     ]
 
     INVALID = [

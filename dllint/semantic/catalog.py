@@ -1021,7 +1021,9 @@ SCALE_KEEPING_FUNCTIONS: FrozenSet[str] = frozenset(
         "torchvision.transforms.functional.crop", "torchvision.transforms.functional.hflip",
         "torchvision.transforms.functional.pil_to_tensor", "torchvision.transforms.v2.functional.resize",
         "torchvision.transforms.v2.functional.pil_to_tensor", "skimage.transform.resize_uint8",
-        "pandas.DataFrame", "pandas.concat", "pandas.get_dummies", "pandas.merge", "keras.utils.array_to_img",
+        # not `pandas.get_dummies`: its columns are 0/1 indicators, and which
+        # numeric columns it passes through unchanged is not known here
+        "pandas.DataFrame", "pandas.concat", "pandas.merge", "keras.utils.array_to_img",
     }
 )
 # Library calls that bring image data to a normalized scale, and the level reached.

@@ -211,11 +211,12 @@ class SourceFile:
             self.on_tree(len(self.text))
         self._tree = tree
 
-    def without_tree(self) -> "SourceFile":
-        """A new `SourceFile` of the same text, nothing parsed (but a pinned tree)."""
-        if self.pinned:
+    def without_tree(self, *, keep: bool = False) -> "SourceFile":
+        """A new `SourceFile` of the same text, nothing parsed (but a pinned
+        tree, or with `keep` the tree held now)."""
+        if self.pinned or keep:
             copy = SourceFile(self.path, self._text, self._tree, self.module_name, self._lines, data=self._data)
-            copy.pinned = True
+            copy.pinned = self.pinned
             return copy
         return SourceFile(self.path, self._text, module_name=self.module_name, data=self._data)
 

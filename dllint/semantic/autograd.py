@@ -129,11 +129,11 @@ class Autograd:
             return True
         project = self.model.project
         for qualname in self.model.imports.names.values():
-            found = project.definition(qualname) if "." in qualname else None
+            # (the definition's lines, found from the index: nothing is parsed)
+            found = project.definition_lines(qualname) if "." in qualname else None
             if found is not None:
-                node = found[1]
-                lines = found[0].source.lines[node.lineno - 1 : node.end_lineno or node.lineno]
-                if _LOSS_TEXT.search("\n".join(lines)):
+                info, first, last = found
+                if _LOSS_TEXT.search("\n".join(info.source.lines[first - 1 : last])):
                     return True
         return False
 

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Seq
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import MODEL_BASES
 from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
-from dllint.semantic.scopes import ScopeTable
 from dllint.source import parse_source, source_lines
 from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
+    from dllint.semantic.scopes import ScopeTable
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -195,7 +195,7 @@ class ModuleInfo:
         self._method_names = frozenset(self.names.methods)
         self._facts: Optional[Dict[str, List[DefinitionFacts]]] = None
         self._definitions: Optional[Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]] = None
-        self._scopes: Optional[ScopeTable] = None
+        self._scopes: Optional["ScopeTable"] = None
         self._model: Optional["ModuleModel"] = None
         # the number of the last file check that used this module (see `ProjectIndex.fresh`)
         self.last_used = 0
@@ -203,11 +203,13 @@ class ModuleInfo:
         self._held = False
 
     @property
-    def scopes(self) -> ScopeTable:
+    def scopes(self) -> "ScopeTable":
         """The scope table of the module's tree: a fact of the tree alone
         (it refers to no other module), so it is kept with the tree when
         the index starts afresh."""
         if self._scopes is None:
+            from dllint.semantic.scopes import ScopeTable  # (not imported by runs that analyse nothing)
+
             self._scopes = ScopeTable(self.source.tree)
         return self._scopes
 

@@ -133,7 +133,7 @@ class Autograd:
             found = project.definition_lines(qualname) if "." in qualname else None
             if found is not None:
                 info, first, last = found
-                if _LOSS_TEXT.search("\n".join(info.source.lines[first - 1 : last])):
+                if _LOSS_TEXT.search(info.source.lines_text(first, last)):
                     return True
         return False
 
@@ -237,7 +237,7 @@ class Autograd:
         if resolved is None:
             return False
         module, function = resolved
-        text = "\n".join(module.source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
+        text = module.source.lines_text(function.lineno, function.end_lineno or function.lineno)
         return bool(_DISABLING_CODE.search(text))
 
     def _function_named(self, expression: ast.expr):

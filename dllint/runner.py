@@ -24,7 +24,7 @@ from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, module_name_for
 from dllint.settings import Settings
-from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file
+from dllint.source import InvalidSyntax, SourceFile, UnreadableSource, decode_source, parse_source, read_file, source_lines
 from dllint.source import _check_size as read_file_limit_error
 from dllint.time_budget import TimeBudget
 from dllint.tree import walk
@@ -265,7 +265,9 @@ class Runner:
         imports = ImportMap(tree, module_name, is_package)
         # The facts of each definition cost a walk of the file: recorded now
         # for ML code, read from the tree if ever asked for elsewhere.
-        names = DefinedNames.of(tree, source.lines if imports.imports_ml_framework else None)
+        # (the lines are not kept on `source`: for a large run they would
+        # double what the index holds of every text)
+        names = DefinedNames.of(tree, source_lines(text) if imports.imports_ml_framework else None)
         info = run.project.add(source, imports, is_package, names)
         if item.tree is not None or imports.imports_ml_framework:
             # Given by the caller (flake8), or ML code, nearly always checked:
@@ -366,6 +368,7 @@ class Runner:
             if project.parsed_text_size > _PARSED_TEXT_BUDGET:
                 project = _forget_trees(project)
                 modules = project.all_modules()
+            project.begin_check()
             failures, warnings = len(result.tracebacks), len(result.warnings)
             diagnostics = self._check(check.item, modules[check.module], project, result)
             result.diagnostics.extend(diagnostics)
@@ -541,6 +544,10 @@ _PARSED_TEXT_BUDGET = 16_000_000
 # run parses the files it checks again, in the process that checks them). At
 # 3M characters the standard library's run peaked at 179 MB, at 1M at 115 MB.
 _KEPT_TREES_BUDGET = 1_000_000
+# Text whose trees (with their scope tables) a fresh start keeps: those of the
+# modules used last, the neighbourhood of the next files checked (files are
+# checked in path order).
+_KEPT_ACROSS_FRESH_STARTS = _PARSED_TEXT_BUDGET // 2
 # What a forked process of `Runner._check_in_parallel` works on (inherited, never pickled).
 _FORKED: Optional[Tuple["Runner", List["_Check"], ProjectIndex]] = None
 # The index one forked process checks with (it may start afresh, see `_check_all`).
@@ -601,7 +608,7 @@ class _FirstPass:
 
 
 def _forget_trees(project: ProjectIndex) -> ProjectIndex:
-    fresh = project.fresh()
+    fresh = project.fresh(keep=_KEPT_ACROSS_FRESH_STARTS)
     # the old index's models refer to one another (cycles): collect them now
     gc.collect()
     return fresh

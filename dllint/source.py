@@ -14,6 +14,7 @@ import os
 import stat
 import tokenize
 import warnings
+from array import array
 from typing import Callable, List, Optional, Tuple
 
 from dllint.diagnostics import Diagnostic, Fix
@@ -21,7 +22,7 @@ from dllint.lazy_pattern import LazyPattern
 from dllint.python_versions import newer_syntax_hint
 
 
-_LINE_SPLIT = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LINE_SPLIT = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # lines with their ends (formats/context.py)
 _LINE_END = LazyPattern(r"\r\n|\r|\n")
 
 
@@ -34,6 +35,14 @@ def source_lines(text: str) -> List[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def _without_line_end(line: str) -> str:
+    if line.endswith("\r\n"):
+        return line[:-2]
+    if line.endswith(("\n", "\r")):
+        return line[:-1]
+    return line
 
 
 class UnreadableSource(Exception):
@@ -183,7 +192,9 @@ class SourceFile:
         self.module_name = module_name
         self._tree = tree
         self._lines = lines or None
-        self._segment_lines: Optional[List[bytes]] = None
+        # where each line starts in `text` (see `line`): a list of the lines
+        # would cost as much again as the text, for every file a run touches
+        self._starts: Optional["array[int]"] = None
         # told +len(text) when the tree is parsed or adopted, -len(text) when
         # it is forgotten (the project index counts the trees it holds)
         self.on_tree: Optional[Callable[[int], None]] = None
@@ -211,11 +222,12 @@ class SourceFile:
             self.on_tree(len(self.text))
         self._tree = tree
 
-    def without_tree(self) -> "SourceFile":
-        """A new `SourceFile` of the same text, nothing parsed (but a pinned tree)."""
-        if self.pinned:
+    def without_tree(self, *, keep: bool = False) -> "SourceFile":
+        """A new `SourceFile` of the same text, nothing parsed (but a pinned
+        tree, or with `keep` the tree held now)."""
+        if self.pinned or keep:
             copy = SourceFile(self.path, self._text, self._tree, self.module_name, self._lines, data=self._data)
-            copy.pinned = True
+            copy.pinned = self.pinned
             return copy
         return SourceFile(self.path, self._text, module_name=self.module_name, data=self._data)
 
@@ -227,7 +239,7 @@ class SourceFile:
             self.on_tree(-len(self.text))
         self._tree = None
         self._lines = None
-        self._segment_lines = None
+        self._starts = None
 
     @property
     def has_tree(self) -> bool:
@@ -235,9 +247,46 @@ class SourceFile:
 
     @property
     def lines(self) -> List[str]:
+        """Every line (`source_lines`), kept once asked for: for a few lines,
+        `line`, `line_count` and `lines_text` cost no list."""
         if self._lines is None:
             self._lines = source_lines(self.text)
         return self._lines
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts())
+
+    def line(self, number: int) -> str:
+        """Line `number` (1-based, within `line_count`) without its end: `lines[number - 1]`."""
+        return _without_line_end(self._raw_line(number - 1))
+
+    def lines_text(self, first: int, last: int) -> str:
+        """`"\n".join(lines[first - 1 : last])` (`first` >= 1), from the text."""
+        starts = self._line_starts()
+        begin, end = first - 1, min(last, len(starts))
+        if begin >= end:
+            return ""
+        text = self.text
+        chunk = _without_line_end(text[starts[begin] : starts[end] if end < len(starts) else len(text)])
+        if "\r" in chunk:  # the lines' own ends, as "\n" (a line holds no \r or \n)
+            chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+        return chunk
+
+    def _line_starts(self) -> "array[int]":
+        if self._starts is None:
+            text = self.text
+            starts = array("q", [0])
+            starts.extend(match.end() for match in _LINE_END.finditer(text))
+            if starts[-1] == len(text):  # (empty, or ends with a line end: no line after it)
+                starts.pop()
+            self._starts = starts
+        return self._starts
+
+    def _raw_line(self, index: int) -> str:
+        """Line `index` (0-based) with its end, as the tokenizer splits."""
+        starts = self._line_starts()
+        return self.text[starts[index] : starts[index + 1] if index + 1 < len(starts) else len(self.text)]
 
     def __repr__(self) -> str:
         return f"SourceFile(path={self.path!r}, module_name={self.module_name!r})"
@@ -248,9 +297,9 @@ class SourceFile:
 
     def character_column(self, line: int, byte_offset: int) -> int:
         """1-based character column of a 0-based UTF-8 byte offset on `line`."""
-        if not 1 <= line <= len(self.lines):
+        if not 1 <= line <= self.line_count:
             return byte_offset + 1
-        text = self.lines[line - 1]
+        text = self.line(line)
         if text.isascii():
             return byte_offset + 1
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
@@ -287,15 +336,11 @@ class SourceFile:
             return ""
         if end_line is None or end is None:
             return ""
-        if self._segment_lines is None:
-            # split like the tokenizer (only \n, \r\n, \r), keeping the ends
-            self._segment_lines = [part.encode("utf-8") for part in _LINE_SPLIT.findall(self.text)]
-        lines = self._segment_lines
-        if not 0 <= line <= end_line < len(lines):
+        if not 0 <= line <= end_line < self.line_count:
             return ""
         if line == end_line:
-            return lines[line][start:end].decode("utf-8", errors="replace")
-        first = lines[line][start:].decode("utf-8", errors="replace")
-        last = lines[end_line][:end].decode("utf-8", errors="replace")
-        middle = [item.decode("utf-8", errors="replace") for item in lines[line + 1 : end_line]]
+            return self._raw_line(line).encode("utf-8")[start:end].decode("utf-8", errors="replace")
+        first = self._raw_line(line).encode("utf-8")[start:].decode("utf-8", errors="replace")
+        last = self._raw_line(end_line).encode("utf-8")[:end].decode("utf-8", errors="replace")
+        middle = [self._raw_line(index).encode("utf-8").decode("utf-8", errors="replace") for index in range(line + 1, end_line)]
         return "".join([first, *middle, last])

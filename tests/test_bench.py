@@ -70,3 +70,19 @@ def test_startup_times_each_case_of_both_installs_and_prints_its_table():
     rows = [line for line in done.stdout.splitlines() if line.startswith("| `dllint")]
     assert [row.split("(")[1].split(")")[0] for row in rows] == ["--version", "plain.py, no cache", "t.py, cache warm", "t.py, no cache"]
     assert "| B / A CPU (pairwise median) |" in done.stdout
+
+
+def test_index_probe_counts_the_work_of_a_run(tmp_path):
+    (tmp_path / "models.py").write_text("import torch.nn as nn\nclass Net(nn.Module):\n    pass\n", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text("def train_one_epoch(model):\n    model.train()\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text(
+        "import torch\nfrom models import Net\nfrom helpers import train_one_epoch\nmodel = Net()\ntrain_one_epoch(model)\n",
+        encoding="utf-8")
+    done = subprocess.run([sys.executable, str(BENCH / "index_probe.py"), str(tmp_path), "--every", "1", "--budget", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1].startswith("3 files indexed, 3 checked, ")
+    assert "files checked" in lines[0] and "fresh starts" in lines[-1]
+    # a one-character budget: the first pass parses each file once, the checks start afresh between files
+    assert "fresh starts 0" not in lines[-1]

@@ -129,11 +129,11 @@ class Autograd:
             return True
         project = self.model.project
         for qualname in self.model.imports.names.values():
-            found = project.definition(qualname) if "." in qualname else None
+            # (the definition's lines, found from the index: nothing is parsed)
+            found = project.definition_lines(qualname) if "." in qualname else None
             if found is not None:
-                node = found[1]
-                lines = found[0].source.lines[node.lineno - 1 : node.end_lineno or node.lineno]
-                if _LOSS_TEXT.search("\n".join(lines)):
+                info, first, last = found
+                if _LOSS_TEXT.search(info.source.lines_text(first, last)):
                     return True
         return False
 
@@ -237,7 +237,7 @@ class Autograd:
         if resolved is None:
             return False
         module, function = resolved
-        text = "\n".join(module.source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
+        text = module.source.lines_text(function.lineno, function.end_lineno or function.lineno)
         return bool(_DISABLING_CODE.search(text))
 
     def _function_named(self, expression: ast.expr):

@@ -63,7 +63,6 @@ class ModuleModel:
         self.project = project
         self.info = info
         self.imports = info.imports
-        self._scopes: Optional[ScopeTable] = None
         # (id(node), None) for value_of, (id(node), path) for _element_value
         self._value_cache: Dict[Tuple[int, Optional[Tuple[int, ...]]], Optional[Value]] = {}
         self._in_progress: set = set()
@@ -120,9 +119,7 @@ class ModuleModel:
 
     @property
     def scopes(self) -> ScopeTable:
-        if self._scopes is None:
-            self._scopes = ScopeTable(self.tree)
-        return self._scopes
+        return self.info.scopes
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
         return self.scopes.parents.get(node)

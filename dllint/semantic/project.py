@@ -11,17 +11,19 @@ another module asks a question about it.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import MODEL_BASES
 from dllint.semantic.imports import ML_FRAMEWORKS, ImportMap, dotted_parts
+from dllint.source import parse_source, source_lines
 from dllint.tree import walk
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.module import ModuleModel
+    from dllint.semantic.scopes import ScopeTable
     from dllint.source import SourceFile
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -104,12 +106,16 @@ class DefinedNames:
     also inside a top-level `if`), the names of the methods of its top-level
     classes, and the facts of those functions and methods, in that order
     (None when not recorded: they are then read from the tree on first use):
-    what the index answers without the module's tree."""
+    what the index answers without the module's tree. `spans` holds the
+    first and last line of each top-level class, then of each function, in
+    the order of `classes` and `functions`, so that a question about a
+    definition's text (does it mention a loss?) needs no tree."""
 
     classes: Tuple[str, ...] = ()
     functions: Tuple[str, ...] = ()
     methods: Tuple[str, ...] = ()
     definitions: Optional[Tuple[DefinitionFacts, ...]] = None
+    spans: Tuple[Tuple[int, int], ...] = ()
 
     @classmethod
     def of(cls, tree: ast.Module, lines: Optional[Sequence[str]] = None) -> "DefinedNames":
@@ -122,17 +128,24 @@ class DefinedNames:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
         }))
         definitions = None if lines is None else _definition_facts(classes, functions, lines)
-        return cls(tuple(classes), tuple(functions), methods, definitions)
+        spans = tuple((node.lineno, node.end_lineno or node.lineno) for node in [*classes.values(), *functions.values()])
+        return cls(tuple(classes), tuple(functions), methods, definitions, spans)
+
+    def span_of(self, name: str, is_class: bool) -> Tuple[int, int]:
+        """The first and last line of the top-level class (or function) `name`."""
+        if is_class:
+            return self.spans[self.classes.index(name)]
+        return self.spans[len(self.classes) + self.functions.index(name)]
 
     def to_json(self) -> list:
         definitions = None if self.definitions is None else [facts.to_json() for facts in self.definitions]
-        return [list(self.classes), list(self.functions), list(self.methods), definitions]
+        return [list(self.classes), list(self.functions), list(self.methods), definitions, [list(span) for span in self.spans]]
 
     @classmethod
     def from_json(cls, item: Sequence) -> "DefinedNames":
-        classes, functions, methods, definitions = item
+        classes, functions, methods, definitions, spans = item
         facts = None if definitions is None else tuple(DefinitionFacts.from_json(one) for one in definitions)
-        return cls(tuple(classes), tuple(functions), tuple(methods), facts)
+        return cls(tuple(classes), tuple(functions), tuple(methods), facts, tuple((first, last) for first, last in spans))
 
 
 def _definition_facts(classes: Dict[str, ast.ClassDef], functions: Dict[str, FunctionNode], lines: Sequence[str]) -> Tuple[DefinitionFacts, ...]:
@@ -182,7 +195,23 @@ class ModuleInfo:
         self._method_names = frozenset(self.names.methods)
         self._facts: Optional[Dict[str, List[DefinitionFacts]]] = None
         self._definitions: Optional[Tuple[Dict[str, ast.ClassDef], Dict[str, FunctionNode]]] = None
+        self._scopes: Optional["ScopeTable"] = None
         self._model: Optional["ModuleModel"] = None
+        # the number of the last file check that used this module (see `ProjectIndex.fresh`)
+        self.last_used = 0
+        # whether the index counts this module's text in `parsed_text_size`
+        self._held = False
+
+    @property
+    def scopes(self) -> "ScopeTable":
+        """The scope table of the module's tree: a fact of the tree alone
+        (it refers to no other module), so it is kept with the tree when
+        the index starts afresh."""
+        if self._scopes is None:
+            from dllint.semantic.scopes import ScopeTable  # (not imported by runs that analyse nothing)
+
+            self._scopes = ScopeTable(self.source.tree)
+        return self._scopes
 
     def __repr__(self) -> str:
         return f"ModuleInfo({self.name!r}, {self.source.path!r})"
@@ -219,9 +248,14 @@ class ModuleInfo:
         if self._facts is None:
             self._facts = {}
             definitions = self.names.definitions
-            if definitions is None:  # not recorded by the first pass: read the tree
-                classes, functions = self._nodes()
-                definitions = _definition_facts(classes, functions, self.source.lines)
+            if definitions is None:
+                # Not recorded by the first pass: read from a tree that is not
+                # kept (only this summary is wanted), and recorded in `names`,
+                # which outlive the trees (`ProjectIndex.fresh`).
+                source = self.source
+                tree = source.tree if source.has_tree else parse_source(source.text, source.path)
+                definitions = _definition_facts(*_top_level_definitions(tree), source_lines(source.text))
+                self.names = replace(self.names, definitions=definitions)
             for facts in definitions:
                 self._facts.setdefault(facts.name, []).append(facts)
         return self._facts.get(name, [])
@@ -248,8 +282,11 @@ class ProjectIndex:
         self._reachers: Dict[Tuple[int, str], List[ModuleInfo]] = {}
         self._position: Optional[Dict[int, int]] = None
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
-        # characters of text whose tree is held (what a long run's memory follows)
+        # characters of text whose tree (not pinned) the index holds: what a
+        # long run's memory follows
         self.parsed_text_size = 0
+        # the number of the file being checked (`begin_check`), for `ModuleInfo.last_used`
+        self.check_number = 0
 
     # -- building --------------------------------------------------------
     def add(self, source: "SourceFile", imports: ImportMap, is_package: bool = False, names: Optional[DefinedNames] = None) -> ModuleInfo:
@@ -261,8 +298,8 @@ class ProjectIndex:
 
     def _register(self, info: ModuleInfo) -> None:
         if info.source.has_tree and not info.source.pinned:
-            self.parsed_text_size += len(info.source.text)
-        info.source.on_tree = self._count_parsed
+            self._hold(info)
+        info.source.on_tree = lambda size: self._tree_changed(info, size)
         # Two files may share a name (two `train.py` in one run); the first wins
         # the exact name, both stay reachable through their own sources.
         self.modules.setdefault(info.name, info)
@@ -273,17 +310,48 @@ class ProjectIndex:
         self._reachers.clear()
         self._position = None
 
-    def fresh(self) -> "ProjectIndex":
-        """The same modules with nothing computed: no tree, no `ModuleModel`,
-        none of the caches that analyses keep on the index. A long run starts
-        afresh when too many trees have been parsed. `all_modules()` keeps its order."""
+    def fresh(self, keep: int = 0) -> "ProjectIndex":
+        """The same modules with nothing computed: no `ModuleModel`, none of
+        the caches that analyses keep on the index, no tree but the pinned
+        ones, except for the modules used last, up to `keep` characters of
+        their text, which keep their tree and scope table (facts of one file
+        alone, so no question about another module can find them out of
+        date). A long run starts afresh when it holds too many trees
+        (`parsed_text_size`). `all_modules()` keeps its order."""
+        kept = set()
+        size = 0
+        for info in sorted((info for info in self.all_modules() if info._held), key=lambda info: -info.last_used):
+            size += len(info.source.text)
+            if size > keep:
+                break
+            kept.add(id(info))
         project = ProjectIndex()
+        project.check_number = self.check_number
         for info in self.all_modules():
-            project._register(ModuleInfo(info.name, info.source.without_tree(), info.imports, info.is_package, info.names))
+            carried = id(info) in kept
+            copy = ModuleInfo(info.name, info.source.without_tree(keep=carried), info.imports, info.is_package, info.names)
+            if carried:
+                copy._scopes, copy.last_used = info._scopes, info.last_used
+            project._register(copy)
         return project
 
-    def _count_parsed(self, size: int) -> None:
-        self.parsed_text_size += size
+    def begin_check(self) -> None:
+        """A new file's check starts (what it uses counts as used last)."""
+        self.check_number += 1
+
+    def _hold(self, info: ModuleInfo) -> None:
+        info.last_used = self.check_number
+        if not info._held:
+            info._held = True
+            self.parsed_text_size += len(info.source.text)
+
+    def _tree_changed(self, info: ModuleInfo, size: int) -> None:
+        """`info`'s tree was parsed (`size` > 0) or forgotten."""
+        if size > 0:
+            self._hold(info)
+        elif info._held:
+            info._held = False
+            self.parsed_text_size -= len(info.source.text)
 
     # -- lookup ----------------------------------------------------------
     def module(self, name: str, near: Optional[ModuleInfo] = None) -> Optional[ModuleInfo]:
@@ -304,9 +372,27 @@ class ProjectIndex:
         candidates = [info for info in self._by_last_part.get(last, ()) if _suffix_match(info.name, name)]
         return candidates[0] if len(candidates) == 1 else None
 
-    def definition(self, qualname: str, near: Optional[ModuleInfo] = None, _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
+    def definition(self, qualname: str, near: Optional[ModuleInfo] = None) -> Optional[Tuple[ModuleInfo, ast.AST]]:
         """The project class or function a qualified name refers to (as seen
         from the module `near`, when given)."""
+        found = self._defined_where(qualname, near)
+        if found is None:
+            return None
+        info, attribute = found
+        return info, (info.classes[attribute] if info.defines_class(attribute) else info.functions[attribute])
+
+    def definition_lines(self, qualname: str) -> Optional[Tuple[ModuleInfo, int, int]]:
+        """Where `definition(qualname)` is, as its module and its first and
+        last line, from the index's summaries (nothing is parsed)."""
+        found = self._defined_where(qualname, None)
+        if found is None:
+            return None
+        info, attribute = found
+        first, last = info.names.span_of(attribute, info.defines_class(attribute))
+        return info, first, last
+
+    def _defined_where(self, qualname: str, near: Optional[ModuleInfo], _seen: Optional[set] = None) -> Optional[Tuple[ModuleInfo, str]]:
+        """The module defining what `qualname` names, and its name there."""
         if "." not in qualname:
             return None
         module_name, attribute = qualname.rsplit(".", 1)
@@ -323,10 +409,8 @@ class ProjectIndex:
             # whole name minus its last part, already tried; a package's
             # `__init__` re-exporting a name is followed through its imports.
             return None
-        if info.defines_class(attribute):
-            return info, info.classes[attribute]
         if info.defines(attribute):
-            return info, info.functions[attribute]
+            return info, attribute
         reexport = info.imports.names.get(attribute)
         if reexport and reexport != qualname:
             # Re-exports can go round in circles (`a` imports `f` from `b`, `b` from `a`).
@@ -334,7 +418,7 @@ class ProjectIndex:
             if qualname in seen:
                 return None
             seen.add(qualname)
-            return self.definition(reexport, info, seen)
+            return self._defined_where(reexport, info, seen)
         return None
 
     def defining(self, name: str) -> List[ModuleInfo]:
@@ -408,6 +492,7 @@ class ProjectIndex:
         self._importers, self._imported = importers, imported
 
     def model_for(self, info: ModuleInfo) -> "ModuleModel":
+        info.last_used = self.check_number
         if info._model is None:
             from dllint.semantic.module import ModuleModel
 

@@ -616,8 +616,7 @@ _DEFINITIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _text_of(model: "ModuleModel", node: ast.AST) -> str:
-    lines = model.source.lines
-    return "\n".join(lines[node.lineno - 1 : (getattr(node, "end_lineno", None) or node.lineno)])
+    return model.source.lines_text(node.lineno, getattr(node, "end_lineno", None) or node.lineno)
 
 
 _called_names = called_names
@@ -663,7 +662,7 @@ def _name_may_reach(model: "ModuleModel", name: str, pattern: LazyPattern, depth
         candidates.append(((path, facts.line, facts.column, pattern.pattern), pattern.pattern in facts.matched, lambda facts=facts: facts.calls))
     source = model.source
     for function in model.training_loops._local_functions_named(name):
-        text = "\n".join(source.lines[function.lineno - 1 : function.end_lineno or function.lineno])
+        text = source.lines_text(function.lineno, function.end_lineno or function.lineno)
         key = (source.path, function.lineno, function.col_offset, pattern.pattern)
         candidates.append((key, bool(pattern.search(text)), lambda function=function: _called_names(function.body)))
     for key, matches, calls in candidates:

@@ -1,0 +1,134 @@
+"""What the index answers from its summaries, and what a fresh start keeps.
+
+A large run cannot hold every tree: questions that only need a
+definition's text are answered from the first pass's summaries, and a
+fresh start (`ProjectIndex.fresh`) keeps only the trees and scope tables
+of the modules used last, never a model or a cache."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dllint import runner as runner_module
+from dllint.runner import Input, Runner
+from dllint.semantic.imports import ImportMap
+from dllint.semantic.project import DefinedNames, ProjectIndex, module_name_for
+from dllint.settings import Settings
+from dllint.source import SourceFile, parse_source, source_lines
+
+
+def _index_without_trees(tmp_path: Path, files, facts: bool = True):
+    """An index built as the runner's first pass builds it for a large run:
+    summaries recorded, trees dropped."""
+    project, infos = ProjectIndex(), {}
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        name, is_package = module_name_for(path)
+        tree = parse_source(text, str(path))
+        names = DefinedNames.of(tree, source_lines(text) if facts else None)
+        source = SourceFile(str(path), text, module_name=name)
+        infos[relative] = project.add(source, ImportMap(tree, name, is_package), is_package, names)
+    return project, infos
+
+
+MODELS = (
+    "import torch\n"
+    "\n"
+    "@torch.no_grad()\n"
+    "def score(model, batch):\n"
+    "    return model(batch)\n"
+    "\n"
+    "class Trainer:\n"
+    "    def fit(self, model, batch):\n"
+    "        loss = model(batch).sum()\n"
+    "        loss.backward()\n"
+)
+
+
+def test_a_definitions_lines_are_found_without_parsing_its_module(tmp_path):
+    project, infos = _index_without_trees(tmp_path, {
+        "pkg/__init__.py": "from pkg.models import Trainer\n",
+        "pkg/models.py": MODELS,
+        "train.py": "from pkg import Trainer, score\n",
+    })
+    models = infos["pkg/models.py"]
+    # through the package's re-export, as `definition` follows it
+    info, first, last = project.definition_lines("pkg.Trainer")
+    assert (info, first, last) == (models, 7, 10)
+    assert project.definition_lines("pkg.models.score")[1:] == (4, 5)
+    assert project.definition_lines("pkg.models.missing") is None
+    assert not models.source.has_tree
+    # the same span as the node `definition` parses for
+    _, node = project.definition("pkg.Trainer")
+    assert (node.lineno, node.end_lineno) == (first, last)
+
+
+def test_facts_read_from_a_tree_are_recorded_and_the_tree_not_kept(tmp_path):
+    # A module without an ML import has no facts from the first pass.
+    project, infos = _index_without_trees(tmp_path, {"helpers.py": MODELS.replace("import torch\n", "")}, facts=False)
+    helpers = infos["helpers.py"]
+    [facts] = helpers.facts_named("fit")
+    assert "backward" in facts.calls
+    assert not helpers.source.has_tree
+    assert helpers.names.definitions is not None  # carried by a fresh start
+
+
+def test_a_fresh_start_keeps_the_trees_of_the_modules_used_last_and_nothing_computed(tmp_path):
+    project, infos = _index_without_trees(tmp_path, {
+        "a.py": "import torch\nx = torch.zeros(3)\n",
+        "b.py": "import torch\ny = torch.ones(3)\n",
+    })
+    a, b = infos["a.py"], infos["b.py"]
+    project.begin_check()
+    project.model_for(a).value_of(a.source.tree.body[1].value)
+    project.begin_check()
+    model_b = project.model_for(b)
+    tree_b, scopes_b = b.source.tree, model_b.scopes
+    assert project.parsed_text_size == len(a.source.text) + len(b.source.text)
+
+    fresh = project.fresh(keep=len(b.source.text))
+    new_a, new_b = fresh.module("a"), fresh.module("b")
+    assert new_b.source.tree is tree_b and new_b.scopes is scopes_b
+    assert not new_a.source.has_tree
+    assert new_a._model is None and new_b._model is None
+    assert fresh.parsed_text_size == len(b.source.text)
+    assert fresh.model_for(new_b) is not model_b
+
+
+def test_findings_are_the_same_when_the_index_starts_afresh_before_every_file(tmp_path, monkeypatch):
+    # Files that ask about one another (a model class, a training helper),
+    # checked with everything kept and with a fresh start before each file.
+    files = {
+        "models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n",
+        "loops.py": (
+            "def train_one_epoch(model, loader, optimizer, criterion):\n"
+            "    for x, y in loader:\n"
+            "        loss = criterion(model(x), y)\n"
+            "        loss.backward()\n"
+            "        optimizer.step()\n"
+        ),
+        "train.py": (
+            "import torch\n"
+            "from models import Net\n"
+            "from loops import train_one_epoch\n"
+            "model = Net()\n"
+            "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+            "for epoch in range(3):\n"
+            "    model.eval()\n"
+            "    train_one_epoch(model, [], optimizer, torch.nn.CrossEntropyLoss())\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+
+    def lint():
+        inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(files)]
+        return [(d.path, d.line, d.column, d.code, d.message) for d in Runner(Settings()).run(inputs).diagnostics]
+
+    kept = lint()
+    assert kept  # the example has something to find
+    monkeypatch.setattr(runner_module, "_PARSED_TEXT_BUDGET", 0)
+    monkeypatch.setattr(runner_module, "_KEPT_TREES_BUDGET", 0)
+    monkeypatch.setattr(runner_module, "_KEPT_ACROSS_FRESH_STARTS", 0)
+    assert lint() == kept

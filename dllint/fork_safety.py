@@ -13,13 +13,28 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+
+# Python's `Thread.join` returns once the thread's Python state is gone; the
+# system thread ends a moment later (the time budget's watchdogs, joined when
+# a file ends, were still listed in /proc/self/task on a busy machine).
+_EXITING_THREADS_GRACE = 0.2  # seconds
 
 
 def other_threads_running() -> bool:
     if threading.active_count() > 1:
         return True
-    try:
+    deadline = time.monotonic() + _EXITING_THREADS_GRACE
+    while _system_thread_count() > 1:
         # threads Python does not know of (started by C libraries) count too, as they do for Python's warning
-        return len(os.listdir("/proc/self/task")) > 1
+        if time.monotonic() > deadline:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def _system_thread_count() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
     except OSError:
-        return False
+        return 1

@@ -85,3 +85,21 @@ def test_the_time_budget_leaves_no_thread_behind_to_fork_beside(monkeypatch):
     while threads() != before and time.monotonic() < deadline:
         time.sleep(0.01)
     assert threads() == before
+
+
+def test_a_system_thread_that_is_still_exiting_does_not_stop_the_fork(monkeypatch):
+    # join() has returned, but the system still lists the thread for a moment
+    from dllint import fork_safety
+
+    counts = iter([2, 2, 1])
+    monkeypatch.setattr(fork_safety, "_system_thread_count", lambda: next(counts, 1))
+    assert not fork_safety.other_threads_running()
+
+
+def test_a_thread_python_does_not_know_of_stops_the_fork(monkeypatch):
+    # a C library's thread that stays: fork would copy a process in the middle of its work
+    from dllint import fork_safety
+
+    monkeypatch.setattr(fork_safety, "_system_thread_count", lambda: 2)
+    monkeypatch.setattr(fork_safety, "_EXITING_THREADS_GRACE", 0.02)
+    assert fork_safety.other_threads_running()

@@ -164,6 +164,8 @@ class Runner:
                     if id(info) in ml_modules and (only is None or item.display_path in only)]
         if self.cache is not None and to_check:
             to_check = self._cached_results(to_check, project, first_pass.contents, result)
+            if len(to_check) > _FILES_PER_CHUNK:
+                _pin_ml_trees(project)
         if self._parallel_jobs(len(to_check)) > 1:
             self._check_in_parallel(to_check, project, result)
         else:
@@ -535,6 +537,24 @@ _STEP = ["reading"]
 
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
+
+
+def _pin_ml_trees(project: ProjectIndex) -> None:
+    """Parse and keep for the run the trees of the ML modules, as a first pass
+    without the cache does. A first pass that read every summary from the
+    cache holds no tree; when more than a chunk of files is left to check (a
+    module many files import has changed), parsing each neighbourhood again
+    after every fresh start (`_PARSED_TEXT_BUDGET`) cost far more than the
+    cold run (PyTorch's sources, `torch/__init__.py`'s neighbours changed:
+    over 3 CPU minutes per process against 80 s for the whole cold run)."""
+    for info in project.all_modules():
+        source = info.source
+        if info.imports.imports_ml_framework and not source.has_tree:
+            try:
+                source.adopt_tree(parse_source(source.text, source.path), pinned=True)
+            except (InvalidSyntax, UnreadableSource):
+                continue  # (its DL001 / DL002 came from the cache)
+    gc.freeze()
 # Characters of source text whose trees (and semantic models) one process may
 # hold while checking before it forgets them all between two files: a tree
 # costs about 23 bytes per character of text, its models as much again.

@@ -192,3 +192,27 @@ def test_findings_with_fixes_survive_the_cache():
     changes = (Change(KEEP_PART, (3, 8), (3, 30), part=((3, 18), (3, 24))), Change(INSERT_BEFORE, (5, 5), (5, 5), "model.eval()", cell=2))
     found = [Diagnostic("train.py", 3, 8, "DL201", "m", name="n", end_line=3, end_column=30, fix=Fix("f", changes, safe=False))]
     assert diagnostics_from_json(json.loads(json.dumps(diagnostics_to_json(found)))) == found
+
+
+def test_a_change_that_leaves_many_files_to_check_parses_each_of_them_once(tmp_path, monkeypatch):
+    # the warm first pass holds no tree; with many files to check again, the
+    # ML modules are parsed once and kept, as in a cold run, instead of each
+    # check parsing its neighbours again after every fresh start
+    import dllint.runner
+    import dllint.source
+
+    root, cache = tmp_path / "code", tmp_path / "cache"
+    # each file reads models.py's network, and imports settings.py, which changes
+    importers = {f"predict_{number}.py": "import settings\n" + textwrap.dedent(PREDICT) for number in range(40)}
+    write(root, {"models.py": MODELS, "settings.py": "import torch\nDEVICE = 'cpu'\n", **importers})
+    cold, _ = run(root, cache)
+    write(root, {"settings.py": "import torch\nDEVICE = 'cuda'\n"})
+    monkeypatch.setattr(dllint.runner, "_PARSED_TEXT_BUDGET", 1)  # a fresh start before every file
+    monkeypatch.setattr(dllint.runner, "_KEPT_ACROSS_FRESH_STARTS", 0)  # keeping nothing
+    parses = []
+    for module in (dllint.runner, dllint.source):
+        original = module.parse_source
+        monkeypatch.setattr(module, "parse_source", lambda text, path, original=original: parses.append(path) or original(text, path))
+    again, checked = run(root, cache)
+    assert len(checked) == 41 and again == cold
+    assert sorted(parses) == sorted(set(parses)) and len(parses) == 42

@@ -452,11 +452,15 @@ class Runner:
         budget = TimeBudget.for_file(settings.per_file_timeout, source.text)
         running = ["the semantic model"]
         found: List[Diagnostic] = []
+        # what the check parses of other modules is theirs to pay for, not this file's
+        project.on_parse = lambda other: other is info or budget.extend_for(other.source.text.count("\n") + 1)
         try:
             ran_over = budget.run(lambda: self._check_rules(item, info, project, result, running, found, budget))
         except Exception:  # noqa: BLE001 - the last resort: one file never stops the run
             found.append(self._internal_error(running[0], source, result))
             ran_over = False
+        finally:
+            project.on_parse = None
         if ran_over:
             result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
             found.append(_engine_diagnostic(

@@ -19,6 +19,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from dllint import time_budget
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
@@ -148,3 +150,58 @@ def test_a_timer_that_fires_as_the_work_ends_never_raises_after_it():
         outcomes[ran_over] += 1
         _spin(0.002)  # a FileTimeout arriving here would fail the test
     assert outcomes[True] + outcomes[False] == 100
+
+
+@pytest.mark.parametrize("interrupts", ["timer", "watchdog"])
+def test_the_budget_grows_by_the_share_of_the_modules_the_check_parses(monkeypatch, interrupts):
+    # 0.2 s for this file, +2 s for a 2,000-line neighbour parsed on the way:
+    # 0.5 s of work is within the budget
+    if interrupts == "watchdog":
+        monkeypatch.setattr(time_budget, "_can_use_timer", lambda: False)
+    budget = time_budget.TimeBudget(0.2, per_thousand_lines=1.0, lines=200)
+
+    def work():
+        assert budget.interrupts == interrupts
+        budget.extend_for(2000)
+        _spin(0.5)
+
+    assert not budget.run(work)
+    assert budget.seconds == pytest.approx(2.2) and "2,000 of other modules" in budget.describe()
+
+
+def test_a_neighbour_parsed_during_a_check_is_added_to_that_files_budget(tmp_path, monkeypatch):
+    # loops.py imports no ML framework, so its tree is not kept for the run;
+    # with a fresh start before every file, train.py's check parses it again
+    import dllint.runner as runner_module
+
+    files = {
+        "models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n",
+        "loops.py": (
+            "def train_one_epoch(model, loader, optimizer, criterion):\n"
+            "    for x, y in loader:\n"
+            "        loss = criterion(model(x), y)\n"
+            "        loss.backward()\n"
+            "        optimizer.step()\n"
+        ),
+        "train.py": (
+            "import torch\n"
+            "from models import Net\n"
+            "from loops import train_one_epoch\n"
+            "model = Net()\n"
+            "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+            "for epoch in range(3):\n"
+            "    model.eval()\n"
+            "    train_one_epoch(model, [], optimizer, torch.nn.CrossEntropyLoss())\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    for constant in ("_PARSED_TEXT_BUDGET", "_KEPT_TREES_BUDGET", "_KEPT_ACROSS_FRESH_STARTS"):
+        monkeypatch.setattr(runner_module, constant, 0)
+    extended = []
+    original = time_budget.TimeBudget.extend_for
+    monkeypatch.setattr(time_budget.TimeBudget, "extend_for", lambda self, lines: extended.append(lines) or original(self, lines))
+    inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(files)]
+    found = Runner(Settings()).run(inputs).diagnostics
+    assert [d.code for d in found] == ["DL601"]  # (the helper never clears the gradients: the check did read it)
+    assert extended == [6]  # loops.py's lines, once, for train.py (its own check pays for itself)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import MODEL_BASES
@@ -287,6 +287,9 @@ class ProjectIndex:
         self.parsed_text_size = 0
         # the number of the file being checked (`begin_check`), for `ModuleInfo.last_used`
         self.check_number = 0
+        # told of each module whose tree is parsed while a file is checked
+        # (the runner adds that module's share to the file's time budget)
+        self.on_parse: Optional[Callable[[ModuleInfo], None]] = None
 
     # -- building --------------------------------------------------------
     def add(self, source: "SourceFile", imports: ImportMap, is_package: bool = False, names: Optional[DefinedNames] = None) -> ModuleInfo:
@@ -349,6 +352,8 @@ class ProjectIndex:
         """`info`'s tree was parsed (`size` > 0) or forgotten."""
         if size > 0:
             self._hold(info)
+            if self.on_parse is not None:
+                self.on_parse(info)
         elif info._held:
             info._held = False
             self.parsed_text_size -= len(info.source.text)

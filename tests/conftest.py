@@ -92,3 +92,27 @@ def refuse_to_open(monkeypatch, name_ending: str) -> None:
         return original(path, *args, **kwargs)
 
     monkeypatch.setattr(dllint.source.os, "open", refuse)
+
+
+# A model class, a training helper without an ML import of its own, and a
+# script that uses both: each file's check asks about the other two.
+HELPER_MODULE_PROJECT = {
+    "models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n",
+    "loops.py": (
+        "def train_one_epoch(model, loader, optimizer, criterion):\n"
+        "    for x, y in loader:\n"
+        "        loss = criterion(model(x), y)\n"
+        "        loss.backward()\n"
+        "        optimizer.step()\n"
+    ),
+    "train.py": (
+        "import torch\n"
+        "from models import Net\n"
+        "from loops import train_one_epoch\n"
+        "model = Net()\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for epoch in range(3):\n"
+        "    model.eval()\n"
+        "    train_one_epoch(model, [], optimizer, torch.nn.CrossEntropyLoss())\n"
+    ),
+}

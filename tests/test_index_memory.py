@@ -14,6 +14,7 @@ from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import DefinedNames, ProjectIndex, module_name_for
 from dllint.settings import Settings
 from dllint.source import SourceFile, parse_source, source_lines
+from tests.conftest import HELPER_MODULE_PROJECT
 
 
 def _index_without_trees(tmp_path: Path, files, facts: bool = True):
@@ -99,26 +100,7 @@ def test_a_fresh_start_keeps_the_trees_of_the_modules_used_last_and_nothing_comp
 def test_findings_are_the_same_when_the_index_starts_afresh_before_every_file(tmp_path, monkeypatch):
     # Files that ask about one another (a model class, a training helper),
     # checked with everything kept and with a fresh start before each file.
-    files = {
-        "models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n",
-        "loops.py": (
-            "def train_one_epoch(model, loader, optimizer, criterion):\n"
-            "    for x, y in loader:\n"
-            "        loss = criterion(model(x), y)\n"
-            "        loss.backward()\n"
-            "        optimizer.step()\n"
-        ),
-        "train.py": (
-            "import torch\n"
-            "from models import Net\n"
-            "from loops import train_one_epoch\n"
-            "model = Net()\n"
-            "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
-            "for epoch in range(3):\n"
-            "    model.eval()\n"
-            "    train_one_epoch(model, [], optimizer, torch.nn.CrossEntropyLoss())\n"
-        ),
-    }
+    files = HELPER_MODULE_PROJECT
     for name, text in files.items():
         (tmp_path / name).write_text(text)
 

@@ -25,6 +25,7 @@ from dllint import time_budget
 from dllint.rule import Rule
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
+from tests.conftest import HELPER_MODULE_PROJECT
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -174,26 +175,7 @@ def test_a_neighbour_parsed_during_a_check_is_added_to_that_files_budget(tmp_pat
     # with a fresh start before every file, train.py's check parses it again
     import dllint.runner as runner_module
 
-    files = {
-        "models.py": "import torch.nn as nn\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n",
-        "loops.py": (
-            "def train_one_epoch(model, loader, optimizer, criterion):\n"
-            "    for x, y in loader:\n"
-            "        loss = criterion(model(x), y)\n"
-            "        loss.backward()\n"
-            "        optimizer.step()\n"
-        ),
-        "train.py": (
-            "import torch\n"
-            "from models import Net\n"
-            "from loops import train_one_epoch\n"
-            "model = Net()\n"
-            "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
-            "for epoch in range(3):\n"
-            "    model.eval()\n"
-            "    train_one_epoch(model, [], optimizer, torch.nn.CrossEntropyLoss())\n"
-        ),
-    }
+    files = HELPER_MODULE_PROJECT
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     for constant in ("_PARSED_TEXT_BUDGET", "_KEPT_TREES_BUDGET", "_KEPT_ACROSS_FRESH_STARTS"):

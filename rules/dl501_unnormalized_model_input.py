@@ -749,6 +749,17 @@ class UnnormalizedModelInput(Rule):
             """,
             title="one-hot indicator columns from `get_dummies` are all 0 or 1 (dllint does not know which numeric columns pass through)",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+
+            kilns = pd.read_csv("kiln_runs.csv")
+            predictors = ["peak_temperature"]
+            clf = LogisticRegression().fit(kilns[predictors], kilns["cracked"])
+            """,
+            title="one column, named through a variable holding a one-element list: nothing to be out of scale with",
+        ),
     ]
 
     INVALID = [
@@ -1098,6 +1109,19 @@ class UnnormalizedModelInput(Rule):
             """,
             "10:1",
             title="scikit-learn: an SVM fitted on unscaled columns from a CSV",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.neighbors import KNeighborsRegressor
+
+            listings = pd.read_csv("listings.csv")
+            predictors = ["floor_area"]
+            predictors.append("asking_price")
+            knn = KNeighborsRegressor().fit(listings[predictors], listings["days_on_market"])
+            """,
+            "7:7",
+            title="scikit-learn: a list of columns that grows after it is bound selects several columns",
         ),
         Invalid(
             """

@@ -28,7 +28,7 @@ class HeldOutDataInTraining(Rule):
     index arrays, concatenations (`np.concatenate`, `ConcatDataset`, `+`),
     wrappers (`DataLoader`, `TensorDataset`, `from_tensor_slices`, project
     datasets), parameters, returns and project files; a variable's name
-    (`X_test`, `val_loader`) only when nothing stronger says otherwise.
+    (`X_test`, `Xtest`, `val_loader`) only when nothing stronger says otherwise.
 
     ## Why is this bad?
     Once held-out rows are trained on, even for one epoch, the validation or

@@ -18,7 +18,8 @@ class HeldOutDataInTraining(Rule):
     computes a loss and calls `backward()` and `optimizer.step()` (directly or
     in a helper such as `train_one_epoch(model, loader, ...)`, whatever its
     parameter is called). Also a model fitted on the full data after the data
-    was split, when the test part is then scored.
+    was split, when the test part is then scored by that fit (not after a
+    scikit-learn `fit` on the training part, which starts from scratch).
 
     Where data comes from is decided by the semantic model's provenance layer:
     split calls and their outputs by position (`train_test_split`,
@@ -27,7 +28,7 @@ class HeldOutDataInTraining(Rule):
     index arrays, concatenations (`np.concatenate`, `ConcatDataset`, `+`),
     wrappers (`DataLoader`, `TensorDataset`, `from_tensor_slices`, project
     datasets), parameters, returns and project files; a variable's name
-    (`X_test`, `val_loader`) only when nothing stronger says otherwise.
+    (`X_test`, `Xtest`, `val_loader`) only when nothing stronger says otherwise.
 
     ## Why is this bad?
     Once held-out rows are trained on, even for one epoch, the validation or
@@ -155,13 +156,21 @@ class HeldOutDataInTraining(Rule):
                 "advice": "fit on the training part of the split only"}
 
     def _scores_test_after(self, sink: DataSink) -> bool:
-        """The model of `sink` scores test rows after it was fitted."""
+        """The model of `sink` scores test rows after it was fitted, and no
+        fit that starts from scratch came in between (`knn.fit(X, y)` for the
+        training error, then `knn.fit(X_train, y_train)` before scoring)."""
         identity = _model_identity(self.semantic, sink.model)
         if identity is None:
             return False
+        start = _position(sink.node)
+        refits = [_position(other.node) for other in self.semantic.data_sinks.of_role(TRAINING)
+                  if other.replaces_what_was_learned and _position(other.node) > start
+                  and _model_identity(self.semantic, other.model) == identity]
         for other in self.semantic.data_sinks.of_role(EVALUATION, PREDICTION):
             if other.model is None or getattr(other.node, "lineno", 0) < getattr(sink.node, "lineno", 0):
                 continue
+            if any(refit < _position(other.node) for refit in refits):
+                continue  # what the test rows meet is the refitted model
             rows = other.rows
             if rows is not None and rows.splits == {TEST} and _model_identity(self.semantic, other.model) == identity:
                 return True
@@ -547,6 +556,22 @@ class HeldOutDataInTraining(Rule):
             """,
             title="eli5's `PermutationImportance(model).fit` on the test split scores the trained model; it trains nothing",
         ),
+        Valid(
+            """
+            from sklearn.model_selection import train_test_split
+            from sklearn.svm import SVC
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=7)
+            for gamma in (0.01, 0.1, 1.0):
+                svm = SVC(gamma=gamma)
+                svm.fit(X, y)
+                resubstitution = svm.score(X, y)
+                svm.fit(X_train, y_train)
+                held_out = svm.score(X_test, y_test)
+                print(gamma, resubstitution, held_out)
+            """,
+            title="scikit-learn: a fit on all rows for the resubstitution score, then a refit on the training part before the test part is scored",
+        ),
     ]
 
     INVALID = [
@@ -629,6 +654,21 @@ class HeldOutDataInTraining(Rule):
             """,
             expect=["5:9"],
             title="fitting on the full data after it was split, then scoring the test part",
+        ),
+        Invalid(
+            """
+            from sklearn.model_selection import train_test_split
+            from tensorflow import keras
+
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            net = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1)])
+            net.compile(optimizer="adam", loss="mse")
+            net.fit(X, y, epochs=5)
+            net.fit(X_train, y_train, epochs=5)
+            print(net.evaluate(X_test, y_test))
+            """,
+            expect=["7:1"],
+            title="Keras: a second `fit` goes on from the weights the first one learned on every row",
         ),
         Invalid(
             """
@@ -794,6 +834,10 @@ class HeldOutDataInTraining(Rule):
             title="a class: the loop of a method trains on the loader its constructor was given",
         ),
     ]
+
+
+def _position(node: ast.AST):
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
 
 
 def _model_identity(model, expression: Optional[ast.AST]) -> Optional[int]:

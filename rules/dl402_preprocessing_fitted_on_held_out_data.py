@@ -712,6 +712,23 @@ class PreprocessingFittedOnHeldOutData(Rule):
             expect=["6:46"],
             title="missing lot sizes filled with the mean of every row, the test rows included, before the split",
         ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.linear_model import Ridge
+            from sklearn.preprocessing import StandardScaler
+
+            readings = np.loadtxt("sensor_log.csv", delimiter=",")
+            features = StandardScaler().fit_transform(readings[:, 1:])
+            cut = int(0.8 * len(features))
+            Xtrain, Xtest = features[:cut], features[cut:]
+            ytrain, ytest = readings[:cut, 0], readings[cut:, 0]
+            model = Ridge().fit(Xtrain, ytrain)
+            print(model.score(Xtest, ytest))
+            """,
+            expect=["6:12"],
+            title="arrays named without an underscore (`Xtrain`, `Xtest`): the scaler saw the rows sliced off as the test part",
+        ),
     ]
 
 

@@ -66,7 +66,9 @@ class UnnormalizedModelInput(Rule):
     (features drawn around 0 with unit variance). `load_breast_cancer`,
     `load_wine`, `fetch_california_housing` and `fetch_covtype` mix features
     whose ranges differ by orders of magnitude, and are. Features read from a
-    file (`pd.read_csv`) are taken as unscaled, except a single column; a
+    file (`pd.read_csv`) are taken as unscaled, except a single column and
+    the public files whose features share one unit (`iris.data`, as
+    `load_iris`; `catalog.SHARED_SCALE_TABLES`); a
     table some of whose columns were normalized in place (`df[cols] =
     scaler.fit_transform(df[cols])`, `df[c] = zscore(df[c])`) counts as
     normalized, whichever columns are selected from it later.
@@ -749,6 +751,29 @@ class UnnormalizedModelInput(Rule):
             """,
             title="one-hot indicator columns from `get_dummies` are all 0 or 1 (dllint does not know which numeric columns pass through)",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+
+            kilns = pd.read_csv("kiln_runs.csv")
+            predictors = ["peak_temperature"]
+            clf = LogisticRegression().fit(kilns[predictors], kilns["cracked"])
+            """,
+            title="one column, named through a variable holding a one-element list: nothing to be out of scale with",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_val_score
+            from sklearn.svm import SVC
+
+            source = "https://example.org/uci/iris/iris.data"
+            flowers = pd.read_csv(source, header=None, names=["sl", "sw", "pl", "pw", "kind"])
+            print(cross_val_score(SVC(), flowers[["sl", "sw", "pl", "pw"]], flowers["kind"], cv=5).mean())
+            """,
+            title="Fisher's iris read from its public file: four lengths in cm, the data `load_iris` gives",
+        ),
     ]
 
     INVALID = [
@@ -1098,6 +1123,19 @@ class UnnormalizedModelInput(Rule):
             """,
             "10:1",
             title="scikit-learn: an SVM fitted on unscaled columns from a CSV",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.neighbors import KNeighborsRegressor
+
+            listings = pd.read_csv("listings.csv")
+            predictors = ["floor_area"]
+            predictors.append("asking_price")
+            knn = KNeighborsRegressor().fit(listings[predictors], listings["days_on_market"])
+            """,
+            "7:7",
+            title="scikit-learn: a list of columns that grows after it is bound selects several columns",
         ),
         Invalid(
             """

@@ -979,6 +979,10 @@ TABLE_READERS: FrozenSet[str] = frozenset(
         "polars.read_csv", "polars.read_parquet",
     }
 )
+# Public data files read as tables whose feature columns share one unit and
+# range, named by their file name without extension (`iris.data`, `Iris.csv`:
+# Fisher's four lengths in cm, the data `load_iris` gives): not unscaled.
+SHARED_SCALE_TABLES: FrozenSet[str] = frozenset({"iris"})
 # scikit-learn loaders whose features have very different ranges (raw units);
 # loaders whose scale is fixed and shared by every feature (load_iris,
 # load_digits, load_diabetes, make_*) are not listed: see DL501's Known limits.

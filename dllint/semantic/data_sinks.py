@@ -106,6 +106,23 @@ class DataSink:
         return constructor is not None and sink.module.qualified_name(constructor.func) in catalog.ROW_WISE_TRANSFORMERS
 
     @property
+    def replaces_what_was_learned(self) -> bool:
+        """A training call that starts from scratch: scikit-learn's `fit` forgets
+        whatever an earlier `fit` of the same estimator learned (unless it was
+        built with `warm_start=True`); Keras `fit`, `partial_fit` and a training
+        loop go on from the current weights."""
+        call = self.node
+        if self.role != TRAINING or self.framework != "sklearn" or self.inner is not None or self.module is None:
+            return False
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "fit"):
+            return False
+        constructor = self.model if isinstance(self.model, ast.Call) else _constructor(self.module, self.model) if self.model is not None else None
+        if constructor is None:
+            return False
+        warm = keyword_value(constructor, "warm_start")
+        return warm is None or isinstance(warm, ast.Constant) and warm.value is False
+
+    @property
     def innermost(self) -> "DataSink":
         sink = self
         while sink.inner is not None:

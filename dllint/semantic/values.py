@@ -41,10 +41,20 @@ class Value:
         return replace(self, split=split)
 
 
+# A split word starts the name or follows `_`, and ends it or comes before `_`,
+# a digit, a plural `s`, a container word or the letter of an array (`testX`,
+# `trainY`); or it follows the one letter of an array written without an
+# underscore (`Xtest`, `ytrain`, `Xval`), where a plural `s` would make it a
+# list of values (`yvals`), not a split.
+def _split_word(words: str) -> LazyPattern:
+    after = r"(_|$|\d|set|loader|data|dl|ds|[xy]$)"
+    return LazyPattern(rf"(^|_)({words})({after[1:-1]}|s$)|^[xy]({words}){after}", re.I)
+
+
 _SPLIT_WORDS = (
-    (VALIDATION, LazyPattern(r"(^|_)(val|valid|validation|dev|eval|holdout|heldout)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
-    (TEST, LazyPattern(r"(^|_)(test|tst)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
-    (TRAIN, LazyPattern(r"(^|_)(train|trn|training)(_|$|\d|s$|set|loader|data|dl|ds)", re.I)),
+    (VALIDATION, _split_word("val|valid|validation|dev|eval|holdout|heldout")),
+    (TEST, _split_word("test|tst")),
+    (TRAIN, _split_word("train|trn|training")),
 )
 
 

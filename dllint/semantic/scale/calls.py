@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Optional, Tuple, Union
 
 from dllint.semantic import catalog
-from dllint.semantic.arguments import keyword_value, positional_or_keyword
+from dllint.semantic.arguments import constant_string, keyword_value, positional_or_keyword
 from dllint.semantic.module import return_expressions, yield_expressions
 from dllint.semantic.scale.part import ScalePart
 from dllint.semantic.scale.records import (
@@ -94,6 +94,8 @@ class DataCalls(ScalePart):
                 found = replace(found, pair=True, floating=True)
             return found
         if qualname in catalog.TABLE_READERS:
+            if self._reads_shared_scale_table(first):
+                return None  # `pd.read_csv(".../iris.data")`: the data `load_iris` gives, one unit for every feature
             return Scale(UNSCALED, node, here, f"`{short(qualname)}` (line {node.lineno})")
         if qualname in catalog.SKLEARN_HETEROGENEOUS_LOADERS:
             return None  # a Bunch or an (X, y) pair: read through `.data` / unpacking
@@ -157,6 +159,20 @@ class DataCalls(ScalePart):
                 return False  # a transform object (applied later), not data
             return None
         return False
+
+    def _reads_shared_scale_table(self, path: Optional[ast.AST]) -> bool:
+        """The file a table reader reads is a public data set whose features
+        share one unit and range (`catalog.SHARED_SCALE_TABLES`), by its file
+        name: written in the call, or in a variable bound once to it."""
+        if isinstance(path, ast.Name):
+            scopes = self.semantic.scopes
+            _, binding = scopes.lookup(path.id, scopes.scope_at(path), path.lineno)
+            path = binding.value if binding is not None and binding.kind == "assign" and not binding.path else None
+        text = constant_string(path)
+        if text is None:
+            return False
+        stem = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0].lower()
+        return stem in catalog.SHARED_SCALE_TABLES
 
     def _sklearn_loader(self, node: ast.Call, qualname: str, bunch: bool = False) -> Optional[Scale]:
         if qualname not in catalog.SKLEARN_HETEROGENEOUS_LOADERS:

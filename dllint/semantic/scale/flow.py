@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # pandas indexers: `frame.loc[...]` / `frame.iloc[...]` select rows and columns of the frame
 _FRAME_INDEXERS = frozenset({"loc", "iloc"})
+# list methods that change a list of column names in place
+_LIST_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear"})
 
 
 class DataFlow(ScalePart):
@@ -342,11 +344,32 @@ class DataFlow(ScalePart):
                 key = key.elts[1]  # `frame.loc[rows, columns]`: the columns decide
                 if isinstance(key, ast.Constant) and isinstance(key.value, int):
                     return replace(base, level=ONE_COLUMN)  # `frame.iloc[:, 3]`
+            key = self._column_names(key)
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 return replace(base, level=ONE_COLUMN)  # one column: nothing to be heterogeneous with
             if isinstance(key, ast.List) and len(key.elts) == 1:
                 return replace(base, level=ONE_COLUMN)
         return base
+
+    def _column_names(self, key: ast.AST) -> ast.AST:
+        """The column selection a name stands for, when it is bound once to a
+        string or a list display and never changed in place (`feature_cols =
+        ['al']; glass[feature_cols]`); otherwise `key` itself."""
+        if not isinstance(key, ast.Name):
+            return key
+        scopes = self.semantic.scopes
+        scope = scopes.scope_at(key)
+        _, binding = scopes.lookup(key.id, scope, key.lineno)
+        if binding is None or binding.kind != "assign" or binding.path:
+            return key
+        value = binding.value
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)) and not isinstance(value, ast.List):
+            return key
+        for read in self.semantic.reads_of(key.id):
+            parent = self.semantic.parent(read)
+            if isinstance(parent, ast.Attribute) and parent.attr in _LIST_MUTATORS and scopes.scope_at(read) is scope:
+                return key  # `feature_cols.append("bmi")`: the list grows after it is bound
+        return value
 
     def _returned(self, function: FunctionNode, depth: int, env: Env) -> Optional[Scale]:
         for returned in return_expressions(function) or yield_expressions(function):

@@ -43,8 +43,7 @@ The API (`semantic.training_loops` is the `TrainingLoops` of one file)::
     loops.iterates_over_data(loop)       `for x, y in loader`: one batch per iteration
     loops.may_reach_backward(loop)       cheap text-and-names pre-tests for the above
     loops.may_reach_step(loop)
-    loops.iteration(loop)                Iteration: .events, .calls, .backward, .steps, .zeroing,
-                                         .opaque
+    loops.iteration(loop)                Iteration: .events, .backward, .steps, .zeroing, .opaque
     loops.own_events(loop, kind)         events not inside a nested loop that trains by itself
     loops.may_clear(reset, step)         can this reset clear what this step applies? (per optimizer)
     loops.adds_into_grad(backward)       does this BACKWARD add to the gradients (PyTorch) rather
@@ -177,10 +176,11 @@ class Accumulation:
 
 @lazy_dataclass
 class Summary:
-    """What running a piece of code once does: its events and calls, helpers included."""
+    """What running a piece of code once does: its events, helpers included.
+    (Not every call it reaches: nothing asked for them, and on PyTorch's
+    sources they were 2.5M records, each a copy per caller.)"""
 
     events: List[Event] = field(default_factory=list)
-    calls: List[Reached] = field(default_factory=list)
     # calls dllint cannot follow whose name suggests they may reset gradients
     # (`self.before_step()` from a library base class, `hooks.call("before_iter")`)
     opaque: List[Reached] = field(default_factory=list)
@@ -582,14 +582,12 @@ class TrainingLoops:
 
     def _scan_call(self, call: ast.Call, loops: Tuple[LoopRef, ...], out: Summary, active: FrozenSet[int]) -> None:
         model = self.model
-        out.calls.append(Reached(call, model, (), loops))
         target = resolve_callee(model, call)
         if target is not None:
             callee_model, function = target
             if id(function) not in active and len(active) < _MAX_CALL_DEPTH:
                 inner = callee_model.training_loops._summary(function, active)
                 out.events.extend(event.reached_through(call, loops) for event in inner.events)
-                out.calls.extend(reached.reached_through(call, loops) for reached in inner.calls)
                 out.opaque.extend(reached.reached_through(call, loops) for reached in inner.opaque)
             return
         event = classify_call(model, call)
@@ -604,7 +602,6 @@ class TrainingLoops:
             if closure is not None and id(closure) not in active:
                 inner = self._summary(closure, active)
                 out.events.extend(e.reached_through(call, loops) for e in inner.events)
-                out.calls.extend(r.reached_through(call, loops) for r in inner.calls)
 
 
 # -- the cheap pre-test: which names may lead to a backward call --------------

@@ -6,6 +6,7 @@ fresh start (`ProjectIndex.fresh`) keeps only the trees and scope tables
 of the modules used last, never a model or a cache."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from dllint import runner as runner_module
@@ -114,3 +115,26 @@ def test_findings_are_the_same_when_the_index_starts_afresh_before_every_file(tm
     monkeypatch.setattr(runner_module, "_KEPT_TREES_BUDGET", 0)
     monkeypatch.setattr(runner_module, "_KEPT_ACROSS_FRESH_STARTS", 0)
     assert lint() == kept
+
+
+_TRAINING = "import torch\nmodel = torch.nn.Linear(2, 2)\nwith torch.no_grad():\n    print(model(batch))\n"
+
+
+def test_a_run_hands_what_it_froze_back_to_the_collector():
+    # frozen garbage is never collected: a process that lints again (the
+    # flake8 plugin, --fix rounds) kept every earlier run's trees
+    assert gc.get_freeze_count() == 0
+    Runner(Settings(), jobs=1).run([Input(display_path="train.py", text=_TRAINING)])
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_run_leaves_alone_what_its_caller_froze():
+    holder = [object()]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        Runner(Settings(), jobs=1).run([Input(display_path="train.py", text=_TRAINING)])
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+    assert holder

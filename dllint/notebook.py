@@ -116,6 +116,30 @@ class Notebook:
                 return cell
         return None
 
+    def to_json(self) -> Dict[str, list]:
+        """What the cache keeps of a notebook (`from_json` makes it again):
+        its code cells and their errors, a small part of a notebook whose
+        outputs hold images, and reading it back parses nothing."""
+        return {
+            "cells": [[c.number, c.index, c.source, c.first_line, c.line_count, c.python, c.indent] for c in self.cells],
+            "errors": [[e.cell, e.line, e.column, e.reason] for e in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, value: Dict[str, list]) -> "Notebook":
+        """The notebook `to_json` gave; a value of another shape raises
+        TypeError or ValueError (the cache then reads the file itself)."""
+        cells = [CodeCell(*_typed(cell, (int, int, str, int, int, str, int))) for cell in value["cells"]]
+        errors = [CellError(*_typed(error, (int, int, int, str))) for error in value["errors"]]
+        return cls(cells, errors)
+
+
+def _typed(values: object, types: Tuple[type, ...]) -> list:
+    """`values` if it is a list of exactly these types, else ValueError."""
+    if not isinstance(values, list) or len(values) != len(types) or not all(map(isinstance, values, types)):
+        raise ValueError(f"expected a list of {[t.__name__ for t in types]}, got {values!r:.80}")
+    return values
+
 
 def read_notebook(text: str) -> Notebook:
     """The code cells of a notebook's JSON text; MalformedNotebook if it is none."""

@@ -164,11 +164,12 @@ def read_notebook(text: str) -> Notebook:
             continue
         source = _joined(raw.get("source", ""), index)
         dedented, indent = _without_leading_indent(source)
-        python = python_of_cell(dedented)
+        python, parsed = _cell_as_python(dedented)
         count = python.count("\n")
         cell = CodeCell(index + 1, index, source, line, count, python, indent)
         try:
-            parse_source(python, "<cell>")
+            if not parsed:
+                parse_source(python, "<cell>")
         except (InvalidSyntax, UnreadableSource) as error:
             where = (error.line, error.column + indent) if isinstance(error, InvalidSyntax) else (1, 1)
             reason = error.reason if isinstance(error, InvalidSyntax) else str(error)
@@ -216,13 +217,19 @@ def python_of_cell(source: str) -> str:
 
     A cell that parses as it is is left alone: a line starting with `%` may
     continue an expression (`msg = ("..."\n       % args)`)."""
+    return _cell_as_python(source)[0]
+
+
+def _cell_as_python(source: str) -> Tuple[str, bool]:
+    """`python_of_cell`, and whether that text is known to parse (it is the
+    cell as it was, which parsed: most cells, not parsed a second time)."""
     lines = source.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     plain = "".join(part + "\n" for part in lines)
     try:
         parse_source(plain, "<cell>")
-        return plain
+        return plain, True
     except (InvalidSyntax, UnreadableSource):
         pass
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
@@ -231,7 +238,7 @@ def python_of_cell(source: str) -> str:
         if magic and magic[0] in _PYTHON_CELL_MAGICS:
             lines[first] = ""
         else:
-            return "\n" * len(lines)
+            return "\n" * len(lines), True  # (blank lines)
     out: List[str] = []
     continued = False  # the line before was IPython syntax ending in a backslash
     scanner = _LogicalLines()
@@ -243,7 +250,7 @@ def python_of_cell(source: str) -> str:
         else:
             out.append(text)
             scanner.feed(text)
-    return "".join(part + "\n" for part in out)
+    return "".join(part + "\n" for part in out), False
 
 
 class _LogicalLines:

@@ -31,15 +31,17 @@ byte for byte.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from dataclasses import field
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from dllint.diagnostics import Change, Diagnostic
 from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    import json
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -143,6 +145,8 @@ def _typed(values: object, types: Tuple[type, ...]) -> list:
 
 def read_notebook(text: str) -> Notebook:
     """The code cells of a notebook's JSON text; MalformedNotebook if it is none."""
+    import json  # (a run that reads no notebook needs no json)
+
     try:
         document = json.loads(text)
     except ValueError as error:
@@ -453,6 +457,8 @@ def replace_cell_sources(text: str, new_sources: Dict[int, str]) -> str:
 def _render_source(old: str, source: str, whole: str) -> str:
     """`source` written as the old value was: a string, or a list of lines
     with the same indentation (nbformat writes `indent=1`)."""
+    import json  # (a run that reads no notebook needs no json)
+
     ensure_ascii = "\\u" in whole and not any(ord(c) > 127 for c in whole)
     if old.lstrip().startswith('"'):
         return json.dumps(source, ensure_ascii=ensure_ascii)
@@ -471,6 +477,8 @@ def _render_source(old: str, source: str, whole: str) -> str:
 def _source_spans(text: str) -> List[Tuple[int, int]]:
     """(start, end) offsets of each cell's `source` value in the JSON text,
     by cell index (a cell without `source` gets an empty span at its end)."""
+    import json  # (a run that reads no notebook needs no json)
+
     decoder = json.JSONDecoder()
     position = _skip(text, 0)
     spans: List[Tuple[int, int]] = []
@@ -536,6 +544,8 @@ def file_position(text: str, cell_index: int, line: int, column: int) -> Tuple[i
     """Where (1-based line, 1-based character column) a position inside a
     cell's source lies in the notebook file's JSON text: SARIF points into
     the file GitHub shows, not into the cell."""
+    import json  # (a run that reads no notebook needs no json)
+
     start, end = _source_spans(text)[cell_index]
     value = text[start:end]
     ensure_ascii = "\\u" in text and not any(ord(c) > 127 for c in text)

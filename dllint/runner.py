@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set,
 from dllint.diagnostics import Diagnostic
 from dllint.fork_safety import other_threads_running
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
-from dllint.registry import ENGINE_CODES, all_rules
+from dllint.registry import ENGINE_CODES, all_rules, triggered_rules
 from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, module_name_for
@@ -98,10 +98,12 @@ class Runner:
         self.selection = CodeSelection(settings)
         self.resolver = resolver
         self._selections: Dict[int, Tuple[Settings, CodeSelection]] = {id(settings): (settings, self.selection)}
-        # None: every rule, imported when a file is first checked (a run
-        # whose files need no rule, or whose findings the cache holds,
-        # imports neither the rules nor the semantic model)
+        # None: every rule, each imported when a file's text first can need
+        # it (`registry.triggered_rules`; a run whose files need no rule, or
+        # whose findings the cache holds, imports neither the rules nor the
+        # semantic model)
         self._rules: Optional[List[Type[Rule]]] = None if rules is None else list(rules)
+        self._every_rule = rules is None
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
         self.jobs = jobs
@@ -126,7 +128,7 @@ class Runner:
         """What of this runner, beyond each file's settings, can change a
         finding. The default, every rule, is "all": the cache's build
         fingerprint already hashes each rule's source."""
-        if self._rules is None:
+        if self._every_rule:
             return f"noqa={self.apply_noqa}|all"
         rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self._rules)
         return f"noqa={self.apply_noqa}|{rules}"
@@ -481,11 +483,14 @@ class Runner:
         source = info.source
         path = Path(item.display_path)
         settings, selection = self._settings_for(path)
-        active = [
-            rule for rule in self.rules
-            if selection.is_enabled_for(path, rule.code)
-            and (rule.triggers is None or rule.triggers.search(source.text))
-        ]
+        if self._every_rule:
+            active = triggered_rules(source.text, lambda code: selection.is_enabled_for(path, code))
+        else:
+            active = [
+                rule for rule in self.rules
+                if selection.is_enabled_for(path, rule.code)
+                and (rule.triggers is None or rule.triggers.search(source.text))
+            ]
         if not active:
             return
         semantic = project.model_for(info)

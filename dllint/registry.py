@@ -17,7 +17,7 @@ import importlib
 import pkgutil
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable, Dict, List, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Type
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.rule import Rule
@@ -93,13 +93,21 @@ def triggered_rules(text: str, enabled: Callable[[str], bool]) -> List[Type[Rule
     from dllint.rule_triggers import TRIGGERS
 
     found = []
-    for module_name in rule_module_names():
-        named = re.fullmatch(_RULE_MODULE_NAME, module_name)
-        code = named.group(1).upper() if named is not None else None
+    for module_name, code in _codes_of_rule_modules():
         if code is not None and (not enabled(code) or (TRIGGERS.get(code) is not None and not TRIGGERS[code].search(text))):
             continue
         found += [rule for rule in _rules_in(module_name) if enabled(rule.code)]
     found.sort(key=lambda rule: rule.code)
+    return found
+
+
+@lru_cache(maxsize=None)
+def _codes_of_rule_modules() -> List[Tuple[str, Optional[str]]]:
+    """(module name, the code its name gives, or None) of each module of `dllint.rules`."""
+    found = []
+    for module_name in rule_module_names():
+        named = re.fullmatch(_RULE_MODULE_NAME, module_name)
+        found.append((module_name, named.group(1).upper() if named is not None else None))
     return found
 
 

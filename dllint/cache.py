@@ -5,9 +5,9 @@ parsing and checking again. Two kinds of entries, each a small JSON file
 named by the SHA-256 of its key:
 
 * `index/`: what the first pass learns of a file (the module's imports and
-  the names it defines, or its DL001/DL002), keyed by the file's bytes, its
-  name and module name, and the build of dllint. Notebooks are always read
-  (their cells are needed to report positions), so they have no index entry.
+  the names it defines, or its DL001/DL002; for a notebook also its code
+  cells, which place findings in cells and make the module's text), keyed
+  by the file's bytes, its name and module name, and the build of dllint.
 * `results/`: a checked file's findings and `noqa` warnings, keyed by its
   bytes, its name, the settings of the file that can change findings
   (selection, per-file ignores, rule options, the time budget), the rules

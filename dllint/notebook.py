@@ -31,15 +31,17 @@ byte for byte.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from dataclasses import field
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from dllint.diagnostics import Change, Diagnostic
 from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.source import InvalidSyntax, UnreadableSource, parse_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    import json
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
@@ -116,9 +118,35 @@ class Notebook:
                 return cell
         return None
 
+    def to_json(self) -> Dict[str, list]:
+        """What the cache keeps of a notebook (`from_json` makes it again):
+        its code cells and their errors, a small part of a notebook whose
+        outputs hold images, and reading it back parses nothing."""
+        return {
+            "cells": [[c.number, c.index, c.source, c.first_line, c.line_count, c.python, c.indent] for c in self.cells],
+            "errors": [[e.cell, e.line, e.column, e.reason] for e in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, value: Dict[str, list]) -> "Notebook":
+        """The notebook `to_json` gave; a value of another shape raises
+        TypeError or ValueError (the cache then reads the file itself)."""
+        cells = [CodeCell(*_typed(cell, (int, int, str, int, int, str, int))) for cell in value["cells"]]
+        errors = [CellError(*_typed(error, (int, int, int, str))) for error in value["errors"]]
+        return cls(cells, errors)
+
+
+def _typed(values: object, types: Tuple[type, ...]) -> list:
+    """`values` if it is a list of exactly these types, else ValueError."""
+    if not isinstance(values, list) or len(values) != len(types) or not all(map(isinstance, values, types)):
+        raise ValueError(f"expected a list of {[t.__name__ for t in types]}, got {values!r:.80}")
+    return values
+
 
 def read_notebook(text: str) -> Notebook:
     """The code cells of a notebook's JSON text; MalformedNotebook if it is none."""
+    import json  # (a run that reads no notebook needs no json)
+
     try:
         document = json.loads(text)
     except ValueError as error:
@@ -140,11 +168,12 @@ def read_notebook(text: str) -> Notebook:
             continue
         source = _joined(raw.get("source", ""), index)
         dedented, indent = _without_leading_indent(source)
-        python = python_of_cell(dedented)
+        python, parsed = _cell_as_python(dedented)
         count = python.count("\n")
         cell = CodeCell(index + 1, index, source, line, count, python, indent)
         try:
-            parse_source(python, "<cell>")
+            if not parsed:
+                parse_source(python, "<cell>")
         except (InvalidSyntax, UnreadableSource) as error:
             where = (error.line, error.column + indent) if isinstance(error, InvalidSyntax) else (1, 1)
             reason = error.reason if isinstance(error, InvalidSyntax) else str(error)
@@ -192,13 +221,19 @@ def python_of_cell(source: str) -> str:
 
     A cell that parses as it is is left alone: a line starting with `%` may
     continue an expression (`msg = ("..."\n       % args)`)."""
+    return _cell_as_python(source)[0]
+
+
+def _cell_as_python(source: str) -> Tuple[str, bool]:
+    """`python_of_cell`, and whether that text is known to parse (it is the
+    cell as it was, which parsed: most cells, not parsed a second time)."""
     lines = source.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     plain = "".join(part + "\n" for part in lines)
     try:
         parse_source(plain, "<cell>")
-        return plain
+        return plain, True
     except (InvalidSyntax, UnreadableSource):
         pass
     first = next((i for i, text in enumerate(lines) if text.strip()), None)
@@ -207,7 +242,7 @@ def python_of_cell(source: str) -> str:
         if magic and magic[0] in _PYTHON_CELL_MAGICS:
             lines[first] = ""
         else:
-            return "\n" * len(lines)
+            return "\n" * len(lines), True  # (blank lines)
     out: List[str] = []
     continued = False  # the line before was IPython syntax ending in a backslash
     scanner = _LogicalLines()
@@ -219,7 +254,7 @@ def python_of_cell(source: str) -> str:
         else:
             out.append(text)
             scanner.feed(text)
-    return "".join(part + "\n" for part in out)
+    return "".join(part + "\n" for part in out), False
 
 
 class _LogicalLines:
@@ -422,6 +457,8 @@ def replace_cell_sources(text: str, new_sources: Dict[int, str]) -> str:
 def _render_source(old: str, source: str, whole: str) -> str:
     """`source` written as the old value was: a string, or a list of lines
     with the same indentation (nbformat writes `indent=1`)."""
+    import json  # (a run that reads no notebook needs no json)
+
     ensure_ascii = "\\u" in whole and not any(ord(c) > 127 for c in whole)
     if old.lstrip().startswith('"'):
         return json.dumps(source, ensure_ascii=ensure_ascii)
@@ -440,6 +477,8 @@ def _render_source(old: str, source: str, whole: str) -> str:
 def _source_spans(text: str) -> List[Tuple[int, int]]:
     """(start, end) offsets of each cell's `source` value in the JSON text,
     by cell index (a cell without `source` gets an empty span at its end)."""
+    import json  # (a run that reads no notebook needs no json)
+
     decoder = json.JSONDecoder()
     position = _skip(text, 0)
     spans: List[Tuple[int, int]] = []
@@ -505,6 +544,8 @@ def file_position(text: str, cell_index: int, line: int, column: int) -> Tuple[i
     """Where (1-based line, 1-based character column) a position inside a
     cell's source lies in the notebook file's JSON text: SARIF points into
     the file GitHub shows, not into the cell."""
+    import json  # (a run that reads no notebook needs no json)
+
     start, end = _source_spans(text)[cell_index]
     value = text[start:end]
     ensure_ascii = "\\u" in text and not any(ord(c) > 127 for c in text)

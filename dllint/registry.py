@@ -17,7 +17,7 @@ import importlib
 import pkgutil
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, List, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple, Type
 
 if TYPE_CHECKING:  # pragma: no cover
     from dllint.rule import Rule
@@ -60,20 +60,54 @@ def code_names_of_rules() -> Dict[str, str]:
 
 @lru_cache(maxsize=None)
 def all_rules() -> List[Type[Rule]]:
-    import dllint.rules as package
-    from dllint.rule import Rule
-
-    found = []
-    for module_name in rule_module_names():
-        module = importlib.import_module(f"{package.__name__}.{module_name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
-                found.append(value)
+    found = [rule for module_name in rule_module_names() for rule in _rules_in(module_name)]
     found.sort(key=lambda rule: rule.code)
     codes = [rule.code for rule in found]
     duplicated = {code for code in codes if codes.count(code) > 1}
     if duplicated:
         raise RuntimeError(f"two rules share the code(s) {sorted(duplicated)}")
+    return found
+
+
+@lru_cache(maxsize=None)
+def _rules_in(module_name: str) -> List[Type[Rule]]:
+    """The rules a module of `dllint.rules` defines (it is imported)."""
+    import dllint.rules as package
+    from dllint.rule import Rule
+
+    module = importlib.import_module(f"{package.__name__}.{module_name}")
+    return [
+        value for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__
+    ]
+
+
+def triggered_rules(text: str, enabled: Callable[[str], bool]) -> List[Type[Rule]]:
+    """The rules, by code, that `enabled` accepts and whose `triggers` occur
+    in `text` (or that have none): what a file with this text is checked
+    with. Only their modules are imported: the triggers are read from
+    `rule_triggers.TRIGGERS`, generated from the rules, so a small file that
+    can need three rules does not import the other eleven and their analyses.
+    A rule module the table does not know (added since it was generated) is
+    always imported."""
+    from dllint.rule_triggers import TRIGGERS
+
+    found = []
+    for module_name, code in _codes_of_rule_modules():
+        if code is not None and (not enabled(code) or (TRIGGERS.get(code) is not None and not TRIGGERS[code].search(text))):
+            continue
+        found += [rule for rule in _rules_in(module_name) if enabled(rule.code)]
+    found.sort(key=lambda rule: rule.code)
+    return found
+
+
+@lru_cache(maxsize=None)
+def _codes_of_rule_modules() -> List[Tuple[str, Optional[str]]]:
+    """(module name, the code its name gives, or None) of each module of `dllint.rules`."""
+    found = []
+    for module_name in rule_module_names():
+        named = re.fullmatch(_RULE_MODULE_NAME, module_name)
+        found.append((module_name, named.group(1).upper() if named is not None else None))
     return found
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-import textwrap
 from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -67,6 +66,8 @@ class Example:
     title: str = ""
 
     def sources(self) -> Dict[str, str]:
+        import textwrap  # (the examples are read by the tests and the docs, not by a run)
+
         if self.files:
             return {path: textwrap.dedent(text).lstrip("\n") for path, text in self.files.items()}
         return {"example.py": textwrap.dedent(self.code).lstrip("\n")}

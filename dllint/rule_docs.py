@@ -3,7 +3,8 @@
 `docs/rules/DLnnn.md` and the rule table in README.md are generated, never
 edited by hand: `python -m dllint.rule_docs` rewrites them, and a test fails
 when what is on disk differs from what the rules say. The same text is what
-`dllint --explain CODE` prints.
+`dllint --explain CODE` prints. So is `dllint/rule_triggers.py`, each rule's
+`triggers` by code, which lets a run import only the rules a file needs.
 """
 from __future__ import annotations
 
@@ -100,10 +101,28 @@ def render_rule_table(rules: Sequence[Type[Rule]]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def render_triggers(rules: Sequence[Type[Rule]]) -> str:
+    """`dllint/rule_triggers.py` (see `registry.triggered_rules`)."""
+    lines = [
+        '"""Each rule\'s `triggers`, by code: which rules a file\'s text can need,',
+        "known before any rule is imported (`registry.triggered_rules`).",
+        "",
+        "Generated from the rules by `python -m dllint.rule_docs`, never edited by",
+        "hand; tests/test_generated_docs.py fails when it is stale.",
+        '"""',
+        "from dllint.lazy_pattern import LazyPattern",
+        "",
+        "TRIGGERS = {",
+    ]
+    lines += [f"    {rule.code!r}: {rule.triggers!r}," for rule in rules]
+    return "\n".join(lines + ["}", ""])
+
+
 def expected_files(root: Path) -> Dict[Path, str]:
     """Every generated file and the text it must hold."""
     rules = all_rules()
     files = {root / "docs" / "rules" / f"{rule.code}.md": render_rule(rule) for rule in rules}
+    files[root / "dllint" / "rule_triggers.py"] = render_triggers(rules)
     readme = root / "README.md"
     if readme.exists():
         files[readme] = replace_rule_table(readme.read_text(encoding="utf-8"), render_rule_table(rules))

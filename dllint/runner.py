@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set,
 from dllint.diagnostics import Diagnostic
 from dllint.fork_safety import other_threads_running
 from dllint.notebook import MalformedNotebook, Notebook, is_notebook, read_notebook, to_cell_positions
-from dllint.registry import ENGINE_CODES, all_rules
+from dllint.registry import ENGINE_CODES, all_rules, triggered_rules
 from dllint.selection import CodeSelection
 from dllint.semantic.imports import ImportMap
 from dllint.semantic.project import DefinedNames, ModuleInfo, ProjectIndex, module_name_for
@@ -98,10 +98,12 @@ class Runner:
         self.selection = CodeSelection(settings)
         self.resolver = resolver
         self._selections: Dict[int, Tuple[Settings, CodeSelection]] = {id(settings): (settings, self.selection)}
-        # None: every rule, imported when a file is first checked (a run
-        # whose files need no rule, or whose findings the cache holds,
-        # imports neither the rules nor the semantic model)
+        # None: every rule, each imported when a file's text first can need
+        # it (`registry.triggered_rules`; a run whose files need no rule, or
+        # whose findings the cache holds, imports neither the rules nor the
+        # semantic model)
         self._rules: Optional[List[Type[Rule]]] = None if rules is None else list(rules)
+        self._every_rule = rules is None
         self.apply_noqa = apply_noqa
         # processes for the second pass: 1 serial, 0 one per CPU
         self.jobs = jobs
@@ -126,7 +128,7 @@ class Runner:
         """What of this runner, beyond each file's settings, can change a
         finding. The default, every rule, is "all": the cache's build
         fingerprint already hashes each rule's source."""
-        if self._rules is None:
+        if self._every_rule:
             return f"noqa={self.apply_noqa}|all"
         rules = ",".join(f"{rule.__module__}.{rule.__qualname__}" for rule in self._rules)
         return f"noqa={self.apply_noqa}|{rules}"
@@ -208,27 +210,25 @@ class Runner:
                 return None
         _STEP[0] = "indexing"
         module_name, is_package = module_name_for(item.path) if item.path is not None else (Path(item.display_path).stem, False)
-        notebook = is_notebook(item.display_path)
         content = entry_key = None
         if self.cache is not None and item.tree is None:
             from dllint.cache import content_hash
 
             content = content_hash(data if data is not None else item.text.encode("utf-8", "surrogatepass"))  # type: ignore[union-attr]
-            if not notebook:  # (a notebook is read every time: its cells are needed to report)
-                entry_key = self.cache.index_key(item.display_path, module_name, is_package, content)
-                entry = self.cache.get("index", entry_key)
-                if entry is not None:
-                    try:
-                        info = self._index_from_cache(entry, item, data, module_name, is_package, run)
-                    except (KeyError, TypeError, ValueError, AttributeError):
-                        pass  # not an entry this version wrote: index the file itself
-                    else:
-                        if info is None:
-                            return None
-                        run.contents[id(info)] = content
-                        return item, info
+            entry_key = self.cache.index_key(item.display_path, module_name, is_package, content)
+            entry = self.cache.get("index", entry_key)
+            if entry is not None:
+                try:
+                    cached = self._index_from_cache(entry, item, data, module_name, is_package, run)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    pass  # not an entry this version wrote: index the file itself
+                else:
+                    if cached is None:
+                        return None
+                    run.contents[id(cached[1])] = content
+                    return cached
         added, entry = self._index_file(item, data, module_name, is_package, run)
-        if entry_key is not None and entry is not None:
+        if entry_key is not None:
             self.cache.put("index", entry_key, entry)  # type: ignore[union-attr]
         if added is not None and content is not None:
             run.contents[id(added[1])] = content
@@ -236,47 +236,40 @@ class Runner:
 
     def _index_file(
         self, item: Input, data: Optional[bytes], module_name: str, is_package: bool, run: "_FirstPass"
-    ) -> Tuple[Optional[Tuple[Input, ModuleInfo]], Optional[Dict[str, object]]]:
+    ) -> Tuple[Optional[Tuple[Input, ModuleInfo]], Dict[str, object]]:
         """Index one file from its text: returns it with its module (None when
-        there is nothing to check), and what the cache may keep of it (None:
-        nothing, it is read every time)."""
-        result = run.result
-
-        def fail(diagnostic: Diagnostic) -> Tuple[None, Dict[str, object]]:
-            from dllint.cache import diagnostics_to_json
-
-            result.diagnostics.append(diagnostic)
-            return None, {"diagnostics": diagnostics_to_json([diagnostic])}
-
+        there is nothing to check), and what the cache may keep of it: the
+        module's summary or its DL001/DL002, and a notebook's cells."""
         try:
             text = item.text if item.text is not None else decode_source(data)  # type: ignore[arg-type]
         except UnreadableSource as error:
-            return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
-        if is_notebook(item.display_path):
-            _STEP[0] = "reading the notebook"
-            try:
-                notebook = self._kept(item.display_path, text) or read_notebook(text)
-                self._keep(item.display_path, text, notebook)
-            except MalformedNotebook as error:
-                result.diagnostics.append(_engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
-                return None, None
-            run.notebooks[item.display_path] = notebook
-            for problem in notebook.errors:
-                result.diagnostics.append(
-                    replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
-                )
-            text = notebook.program
-            item = replace(item, text=text, data=None)
-            module_name = module_name.replace(".", "-") + "-ipynb"  # never importable: no clash with a .py module
+            return _failed(run, _engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+        if not is_notebook(item.display_path):
+            return self._index_text(item, text, module_name, is_package, run)
+        _STEP[0] = "reading the notebook"
+        try:
+            notebook = self._kept(item.display_path, text) or read_notebook(text)
+            self._keep(item.display_path, text, notebook)
+        except MalformedNotebook as error:
+            return _failed(run, _engine_diagnostic(item.display_path, "DL002", f"malformed notebook: {error}"))
+        item, module_name = _notebook_as_program(item, module_name, notebook, run)
+        added, entry = self._index_text(item, item.text, module_name, is_package, run)  # type: ignore[arg-type]
+        entry["notebook"] = notebook.to_json()
+        return added, entry
+
+    def _index_text(
+        self, item: Input, text: str, module_name: str, is_package: bool, run: "_FirstPass"
+    ) -> Tuple[Optional[Tuple[Input, ModuleInfo]], Dict[str, object]]:
+        """`_index_file` once the file's Python text is known."""
         if file_is_skipped(text):
             return None, {"skipped": True}
         _STEP[0] = "parsing"
         try:
             tree = item.tree if item.tree is not None else parse_source(text, item.display_path)
         except InvalidSyntax as error:
-            return fail(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column))
+            return _failed(run, _engine_diagnostic(item.display_path, "DL001", f"syntax error: {error.reason}", error.line, error.column))
         except UnreadableSource as error:
-            return fail(_engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
+            return _failed(run, _engine_diagnostic(item.display_path, "DL002", f"cannot read file: {error}"))
         _STEP[0] = "indexing"
         source = SourceFile(path=item.display_path, text=text, module_name=module_name)
         imports = ImportMap(tree, module_name, is_package)
@@ -315,19 +308,27 @@ class Runner:
     @staticmethod
     def _index_from_cache(
         entry: Dict[str, object], item: Input, data: Optional[bytes], module_name: str, is_package: bool, run: "_FirstPass"
-    ) -> Optional[ModuleInfo]:
+    ) -> Optional[Tuple[Input, ModuleInfo]]:
+        """`_index_file` from what it kept. The whole entry is read before
+        anything is added, so that one this version did not write (it
+        raises) leaves nothing behind."""
         from dllint.cache import diagnostics_from_json
 
-        if entry.get("skipped"):
+        notebook = Notebook.from_json(entry["notebook"]) if "notebook" in entry else None  # type: ignore[arg-type]
+        found = diagnostics_from_json(entry["diagnostics"]) if "diagnostics" in entry else []  # type: ignore[arg-type]
+        summary = None
+        if not entry.get("skipped") and "diagnostics" not in entry:
+            names, star_modules, imported_modules = entry["imports"]  # type: ignore[misc]
+            summary = ImportMap.restore(names, star_modules, imported_modules), DefinedNames.from_json(entry["names"])  # type: ignore[arg-type]
+        if notebook is not None:
+            # (its program is the text: the notebook's bytes are not kept)
+            item, module_name = _notebook_as_program(item, module_name, notebook, run)
+            data = None
+        run.result.diagnostics.extend(found)
+        if summary is None:
             return None
-        if "diagnostics" in entry:
-            run.result.diagnostics.extend(diagnostics_from_json(entry["diagnostics"]))  # type: ignore[arg-type]
-            return None
-        names, star_modules, imported_modules = entry["imports"]  # type: ignore[misc]
-        imports = ImportMap.restore(names, star_modules, imported_modules)
-        defined = DefinedNames.from_json(entry["names"])  # type: ignore[arg-type]
         source = SourceFile(path=item.display_path, text=item.text, module_name=module_name, data=data)
-        return run.project.add(source, imports, is_package, defined)
+        return item, run.project.add(source, summary[0], is_package, summary[1])
 
     def _cached_results(
         self, to_check: List["_Check"], project: ProjectIndex, contents: Dict[int, str], result: RunResult
@@ -503,11 +504,14 @@ class Runner:
         source = info.source
         path = Path(item.display_path)
         settings, selection = self._settings_for(path)
-        active = [
-            rule for rule in self.rules
-            if selection.is_enabled_for(path, rule.code)
-            and (rule.triggers is None or rule.triggers.search(source.text))
-        ]
+        if self._every_rule:
+            active = triggered_rules(source.text, lambda code: selection.is_enabled_for(path, code))
+        else:
+            active = [
+                rule for rule in self.rules
+                if selection.is_enabled_for(path, rule.code)
+                and (rule.triggers is None or rule.triggers.search(source.text))
+            ]
         if not active:
             return
         semantic = project.model_for(info)
@@ -554,6 +558,27 @@ class Runner:
         result.tracebacks.append(f"{source.path}: {code}\n{traceback.format_exc()}")
         where = f"rule {code}" if not code.startswith(("rule ", "the ", "suppression")) else code
         return _engine_diagnostic(source.path, "DL000", f"internal error in {where} on this file; rerun with --verbose for the traceback")
+
+
+def _failed(run: "_FirstPass", diagnostic: Diagnostic) -> Tuple[None, Dict[str, object]]:
+    """A file of the first pass that gets a DL001 or DL002, and its cache entry."""
+    from dllint.cache import diagnostics_to_json
+
+    run.result.diagnostics.append(diagnostic)
+    return None, {"diagnostics": diagnostics_to_json([diagnostic])}
+
+
+def _notebook_as_program(item: Input, module_name: str, notebook: Notebook, run: "_FirstPass") -> Tuple[Input, str]:
+    """A notebook's input and module name as the program of its code cells,
+    the notebook kept to report in cells, and the DL001 of each cell that
+    does not parse."""
+    run.notebooks[item.display_path] = notebook
+    for problem in notebook.errors:
+        run.result.diagnostics.append(
+            replace(_engine_diagnostic(item.display_path, "DL001", f"syntax error: {problem.reason}", problem.line, problem.column), cell=problem.cell)
+        )
+    # never importable: no clash with a .py module
+    return replace(item, text=notebook.program, data=None), module_name.replace(".", "-") + "-ipynb"
 
 
 # What the first pass is doing (named by its last-resort DL000).

@@ -68,7 +68,7 @@ def test_verbose_prints_the_traceback_of_an_internal_error(project, monkeypatch)
     import dllint.runner
 
     project("train.py", BUGGY)
-    monkeypatch.setattr(dllint.runner, "all_rules", lambda: [Explodes])
+    monkeypatch.setattr(dllint.runner, "triggered_rules", lambda text, enabled: [Explodes])
     quiet = run("train.py")
     assert "DL000" in quiet.stdout and "Traceback" not in quiet.stderr
     verbose = run("--verbose", "train.py")

@@ -13,6 +13,7 @@ import dllint.cache
 from dllint.runner import Input, Runner
 from dllint.settings import Settings
 from tests.conftest import BUGGY, CLEAN, MODELS, PREDICT
+from tests.notebooks import code, notebook
 
 # predict.py's DL101 goes away when models.py's network loses its dropout.
 MODELS_WITHOUT_DROPOUT = MODELS.replace("        self.drop = nn.Dropout(0.5)\n", "")
@@ -115,6 +116,59 @@ def test_corrupt_and_foreign_entries_are_ignored(tree):
     found, checked = run(root, cache)
     assert found == cold
     assert checked == ["clean.py", "models.py", "predict.py", "train.py"]
+
+
+# A notebook with a finding to place in a cell, a cell that does not parse,
+# an indented cell (columns shifted back) with a magic and a noqa warning.
+NOTEBOOK = notebook(
+    code("import torch\nfrom torch import nn\nmodel = nn.Linear(4, 2)\n"),
+    code("def broken(:\n    pass\n"),
+    code("  %time x = 1\n  loss = model(x).sum()\n  loss.backward  # noqa: DL999\n"),
+)
+
+
+def lint_notebooks(root: Path, cache: Path = None):
+    """Every .ipynb file under `root`: (findings, noqa warnings)."""
+    inputs = [Input(display_path=path.name, path=path) for path in sorted(root.glob("*.ipynb"))]
+    found = Runner(Settings(root=root), cache_folder=cache).run(inputs)
+    return found.diagnostics, found.warnings
+
+
+def test_a_warm_run_takes_notebooks_from_the_cache(tmp_path, monkeypatch):
+    """A notebook's code cells are kept with its summary: a warm run neither
+    decodes its JSON nor parses a cell, and places every finding in the same
+    cell, line and column."""
+    import dllint.notebook
+    import dllint.runner
+
+    root, cache = tmp_path / "code", tmp_path / "cache"
+    write(root, {"train.ipynb": NOTEBOOK, "bad.ipynb": "{not json"})
+    cold = lint_notebooks(root, cache)
+    assert {(d.path, d.cell, d.code) for d in cold[0]} == {
+        ("bad.ipynb", None, "DL002"), ("train.ipynb", 2, "DL001"), ("train.ipynb", 3, "DL103")}
+    assert [d.column for d in cold[0] if d.code == "DL103"] == [3] and len(cold[1]) == 1
+    with monkeypatch.context() as patched:
+        def never(*args):
+            raise AssertionError("a notebook was read again")
+
+        patched.setattr(dllint.runner, "read_notebook", never)
+        patched.setattr(dllint.runner, "parse_source", never)
+        patched.setattr(dllint.notebook, "parse_source", never)
+        assert lint_notebooks(root, cache) == cold
+    write(root, {"train.ipynb": NOTEBOOK.replace("loss.backward ", "loss.backward() ")})
+    changed = lint_notebooks(root, cache)
+    assert changed == lint_notebooks(root) and "DL103" not in {d.code for d in changed[0]}
+
+
+def test_a_notebook_entry_of_another_shape_is_ignored(tmp_path):
+    root, cache = tmp_path / "code", tmp_path / "cache"
+    write(root, {"train.ipynb": NOTEBOOK})
+    cold = lint_notebooks(root, cache)
+    (entry_path,) = [path for path in (cache / "index").rglob("*") if path.is_file()]
+    entry = json.loads(entry_path.read_text())
+    entry["value"]["notebook"]["cells"][0][2] = None  # a cell without its source
+    entry_path.write_text(json.dumps(entry))
+    assert lint_notebooks(root, cache) == cold  # (read from the file, once: no finding twice)
 
 
 def test_a_cache_that_cannot_be_written_is_not_an_error(tree):

@@ -236,6 +236,16 @@ def test_a_file_that_imports_no_ml_framework_imports_no_rule_and_no_analysis(pro
     assert not _rules_and_analyses(modules) and "dllint.rule" not in modules
 
 
+def test_a_checked_file_imports_only_the_rules_its_text_can_need(project):
+    # `model.eval` triggers DL101 and DL103; DL601 and DL602 have no triggers
+    path = project("t.py", "import torch\nmodel = torch.nn.Linear(2, 2)\nmodel.eval\n")
+    modules, stdout = _modules_imported_by(["--isolated", "--no-cache", str(path)], path.parent)
+    assert "DL103" in stdout
+    rules = {name.rsplit(".", 1)[1][:5].upper() for name in modules if name.startswith("dllint.rules.")}
+    assert rules == {"DL101", "DL103", "DL601", "DL602"}
+    assert "json" not in modules  # (read a notebook or a cache entry, or write JSON output)
+
+
 def test_findings_the_cache_holds_need_no_rule(project, tmp_path):
     path = project("train.py", BUGGY)
     cache = ["--cache-dir", str(tmp_path / "cache")]

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from dllint import rule_docs
-from dllint.registry import all_rules
+from dllint.registry import all_rules, triggered_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,3 +38,11 @@ def test_staleness_is_detected(tmp_path):
     assert rule_docs.stale_files(tmp_path) == [page]
     (tmp_path / "docs" / "rules" / "DL999.md").write_text("a rule that no longer exists\n")
     assert tmp_path / "docs" / "rules" / "DL999.md" in rule_docs.stale_files(tmp_path)
+
+
+def test_the_trigger_table_picks_the_rules_their_own_triggers_pick():
+    every = all_rules()
+    texts = [source for rule in every for example in (*rule.VALID, *rule.INVALID) for source in example.sources().values()]
+    for text in texts + ["", "import torch\nmodel.eval\n"]:
+        assert triggered_rules(text, lambda code: True) == [rule for rule in every if rule.triggers is None or rule.triggers.search(text)]
+    assert [rule.code for rule in triggered_rules("loss", lambda code: code != "DL201")] == ["DL202", "DL203", "DL204", "DL601", "DL602"]

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import invoke
 from tests.notebooks import STREAM, code, markdown, notebook
 
@@ -236,3 +238,15 @@ def test_a_name_that_is_also_an_automagic_is_python_when_used_as_a_value():
     cell = "%%time\nhistory = model.fit(\n    x, y,\n    epochs=10)\n"
     assert python_of_cell(cell) == "\nhistory = model.fit(\n    x, y,\n    epochs=10)\n"
     assert python_of_cell("%%time\nls ./data\nhistory.history\n") == "\npass\nhistory.history\n"
+
+
+def test_a_notebook_read_back_from_its_json_is_the_same():
+    from dllint.notebook import Notebook, read_notebook
+
+    read = read_notebook(notebook(code(MODEL), code("def broken(:\n"), code("  %time x = 1\n  loss.backward\n")))
+    assert read.errors and read.cells[2].indent == 2
+    again = Notebook.from_json(json.loads(json.dumps(read.to_json())))
+    assert again == read and again.program == read.program
+    for wrong in ({"cells": [[1, 0, "x"]], "errors": []}, {"cells": [], "errors": [["1", 1, 1, "why"]]}, {"cells": []}):
+        with pytest.raises((ValueError, KeyError)):
+            Notebook.from_json(wrong)

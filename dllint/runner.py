@@ -641,11 +641,14 @@ def _groups(to_check: List["_Check"], modules: List[ModuleInfo], budget: int) ->
 
 
 # Characters of ML code whose trees the first pass keeps for the whole run
-# (pinned, shared by the forked processes). PyTorch's sources (48M characters)
-# fit; a larger run (a whole site-packages: 10 GB summed over the processes,
-# unfinished after 13 minutes, when every ML tree was pinned) keeps none, and
-# its second pass pins one group of packages at a time (`_check_in_groups`).
-_PINNED_TEXT_BUDGET = 64_000_000
+# (pinned, shared by the forked processes). PyTorch's sources (48M characters,
+# 45.6M of them in modules with an ML import) fit; a larger run (a whole
+# site-packages: 10 GB summed over the processes, unfinished after 13
+# minutes, when every ML tree was pinned) keeps none, and its second pass
+# pins one group of packages at a time (`_check_in_groups`). (At 64M, the
+# site-packages' scikit-learn and torch, 59M, made one group, and a process
+# checking it passed 4.8 GB.)
+_PINNED_TEXT_BUDGET = 48_000_000
 # Characters of source text whose trees (and semantic models) one process may
 # hold while checking before it forgets them all between two files: a tree
 # costs about 23 bytes per character of text, its models as much again.

@@ -284,8 +284,9 @@ class ProjectIndex:
         # name -> modules defining a top-level function or a method of a
         # top-level class by that name (built on first use, for `defining`)
         self._defining: Optional[Dict[str, List[ModuleInfo]]] = None
-        # id(info) -> the modules that can name its top-level definitions (`reachers`)
-        self._reachers: Dict[Tuple[int, str], List[ModuleInfo]] = {}
+        # the modules that can name a module's top-level definitions
+        # (`reachers`) or hold instances of its classes (`instance_reachers`)
+        self._reachers: Dict[Tuple, List[ModuleInfo]] = {}
         self._position: Optional[Dict[int, int]] = None
         # id(info) -> its place in `search_order()` (built on first use)
         self._search_position: Optional[Dict[int, int]] = None
@@ -455,9 +456,11 @@ class ProjectIndex:
         importing one of those, directly or through modules importing them
         (re-exports). A call anywhere else cannot resolve to it, so a search
         for its callers reads only these files. Linear in the import graph."""
-        key = (id(info), name)
+        seeds = [info] + [other for other in self._same_name.get(info.name, ()) if other is not info and not other.defines(name)]
+        # one list per set of seeds, not per name: a module's importers are
+        # most of a large run, and hundreds of its names are asked about
+        key = ("names", *(id(seed) for seed in seeds))
         if key not in self._reachers:
-            seeds = [info] + [other for other in self._same_name.get(info.name, ()) if other is not info and not other.defines(name)]
             seen = {id(other): other for other in seeds}
             queue = list(seeds)
             while queue:
@@ -477,10 +480,11 @@ class ProjectIndex:
         in other files (`ModuleModel.callers_elsewhere`: modules imported by
         at most `PARAMETER_IMPORTERS` others). Every other flow of a value
         between files follows an import towards the class's module. In
-        `all_modules()` order; computed once per (module, name)."""
-        key = (id(info), "instances of " + class_name)
+        `all_modules()` order; computed once per list of `reachers`."""
+        named = self.reachers(info, class_name)
+        key = ("instances", id(named))
         if key not in self._reachers:
-            seen = {id(other): other for other in self.reachers(info, class_name)}
+            seen = {id(other): other for other in named}
             queue = list(seen.values())
             while queue:
                 for imported in self.modules_imported_by(queue.pop()):

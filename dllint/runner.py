@@ -117,6 +117,8 @@ class Runner:
         # Python files come from the cache's index; trees are not kept here:
         # that cost some 400 MB on the ecosystem set)
         self.kept_parses: Optional[Dict[str, tuple]] = None
+        # whether the run under way froze everything frozen (see `run`)
+        self._owns_freeze = True
 
     @property
     def rules(self) -> List[Type[Rule]]:
@@ -143,7 +145,7 @@ class Runner:
         # (78 KB a run on the rules' examples, 5.5 GB in a long fuzz). So the
         # run hands what it froze back to the collector when it ends, unless
         # the caller had frozen objects of its own (those are not ours to thaw).
-        thaw_at_the_end = gc.get_freeze_count() == 0
+        thaw_at_the_end = self._owns_freeze = gc.get_freeze_count() == 0
         try:
             return self._run(inputs, missing, only)
         finally:
@@ -181,12 +183,15 @@ class Runner:
                     if id(info) in ml_modules and (only is None or item.display_path in only)]
         if self.cache is not None and to_check:
             to_check = self._cached_results(to_check, project, first_pass.contents, result)
-            if len(to_check) > _FILES_PER_CHUNK:
-                _pin_ml_trees(project)
-        if self._parallel_jobs(len(to_check)) > 1:
-            self._check_in_parallel(to_check, project, result)
+        # (a warm first pass pins nothing: the ML trees are parsed now only
+        # when more than a chunk of files is left to check, see `_pin_trees`)
+        pinning = first_pass.pins.full or self.cache is not None and len(to_check) > _FILES_PER_CHUNK
+        if pinning and _ml_text_size(project) > _PINNED_TEXT_BUDGET:
+            self._check_in_groups(to_check, project, result)
         else:
-            self._check_all(to_check, project, result)
+            if pinning:
+                _pin_trees(_ml_modules(project))
+            self._check_some(to_check, project, result)
 
         kept = [d for d in result.diagnostics if self._reported(d)]
         if notebooks:
@@ -279,18 +284,20 @@ class Runner:
         # double what the index holds of every text)
         names = DefinedNames.of(tree, source_lines(text) if imports.imports_ml_framework else None)
         info = run.project.add(source, imports, is_package, names)
-        if item.tree is not None or imports.imports_ml_framework:
+        if item.tree is not None or imports.imports_ml_framework and run.pins.keep(source):
             # Given by the caller (flake8), or ML code, nearly always checked:
-            # kept for the run (shared copy-on-write by forked processes).
-            # Freezing keeps the cyclic collector from rescanning every kept
-            # node after each file (that alone made parsing 4x slower).
-            # (Dropping these too, to parse them again in each process with
-            # `_PARSED_TEXT_BUDGET` at 8M characters, still reached 1.6 GB in
-            # one process on PyTorch's sources, where one file's check pulls
-            # in far more than the budget, and parsed everything twice.)
+            # kept for the run (shared copy-on-write by forked processes),
+            # unless the ML code is too large to keep at once (see
+            # `_PinnedTrees`). Freezing keeps the cyclic collector from
+            # rescanning every kept node after each file (that alone made
+            # parsing 4x slower). (Dropping these too, to parse them again in
+            # each process with `_PARSED_TEXT_BUDGET` at 8M characters, still
+            # reached 1.6 GB in one process on PyTorch's sources, where one
+            # file's check pulls in far more than the budget, and parsed
+            # everything twice.)
             source.adopt_tree(tree, pinned=True)
             gc.freeze()
-        elif run.kept.keep(source):
+        elif not imports.imports_ml_framework and run.kept.keep(source):
             source.adopt_tree(tree)
         entry = {"imports": [imports.names, imports.star_modules, imports.imported_modules], "names": names.to_json()}
         return (item, info), entry
@@ -374,6 +381,38 @@ class Runner:
         if other_threads_running():
             return 1  # forking beside other threads can deadlock the child (see fork_safety)
         return jobs
+
+    def _check_some(self, to_check: List["_Check"], project: ProjectIndex, result: RunResult) -> ProjectIndex:
+        """The second pass over `to_check`, in several processes when there
+        are enough files; returns the index this process ended with."""
+        if self._parallel_jobs(len(to_check)) > 1:
+            self._check_in_parallel(to_check, project, result)
+            return project
+        return self._check_all(to_check, project, result)
+
+    def _check_in_groups(self, to_check: List["_Check"], project: ProjectIndex, result: RunResult) -> None:
+        """The second pass of a run whose ML code is too large to keep every
+        tree of at once (`_PINNED_TEXT_BUDGET`, a whole site-packages): the
+        files are checked group by group (`_groups`: top-level packages, in
+        the order of the files), each with the trees of its own ML modules
+        pinned (shared by the processes forked for it) and forgotten before
+        the next; a module outside the group is parsed when a check asks for
+        it, within `_PARSED_TEXT_BUDGET`. So what a process holds is bounded
+        by the largest group, not by the run."""
+        for checks, positions in _groups(to_check, project.all_modules(), _PINNED_TEXT_BUDGET):
+            # (by position in `all_modules()`: a fresh start copies the modules)
+            pinned = [project.all_modules()[index] for index in positions]
+            _pin_trees(pinned)
+            project = self._check_some(checks, project, result)
+            modules = project.all_modules()
+            for info in pinned + [modules[index] for index in positions]:
+                info.source.unpin()
+            # (the old index's models and modules refer to one another, and
+            # were frozen with the trees: thawed so the collector frees them)
+            project = project.fresh()
+            if self._owns_freeze:  # (a caller's frozen objects are not ours to thaw: then the group's stay)
+                gc.unfreeze()
+                gc.collect()
 
     def _check_all(self, to_check: Sequence["_Check"], project: ProjectIndex, result: RunResult) -> ProjectIndex:
         """The second pass over `to_check` in this process; findings go to
@@ -476,14 +515,7 @@ class Runner:
             ran_over = False
         finally:
             project.on_parse = None
-        if ran_over and budget.finished:
-            # every interruption was swallowed (by a finalizer, say): the checks all ran, late
-            result.tracebacks.append(f"{source.path}: the checks finished past the time budget ({budget.describe()})")
-            found.append(_engine_diagnostic(
-                source.path, "DL000",
-                f"the checks of this file finished late, past its time budget ({budget.describe()}); their findings "
-                f"are reported (raise `per-file-timeout` to allow more)"))
-        elif ran_over:
+        if ran_over:
             result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
             found.append(_engine_diagnostic(
                 source.path, "DL000",
@@ -589,22 +621,76 @@ _STEP = ["reading"]
 _FILES_PER_CHUNK = 16
 
 
-def _pin_ml_trees(project: ProjectIndex) -> None:
-    """Parse and keep for the run the trees of the ML modules, as a first pass
-    without the cache does. A first pass that read every summary from the
-    cache holds no tree; when more than a chunk of files is left to check (a
-    module many files import has changed), parsing each neighbourhood again
-    after every fresh start (`_PARSED_TEXT_BUDGET`) cost far more than the
-    cold run (PyTorch's sources, `torch/__init__.py`'s neighbours changed:
-    over 3 CPU minutes per process against 80 s for the whole cold run)."""
-    for info in project.all_modules():
+def _pin_trees(modules: Sequence[ModuleInfo]) -> None:
+    """Parse and keep (pin) the trees of `modules` for the checks to come,
+    as a first pass without the cache does for the ML modules. A first pass
+    that read every summary from the cache holds no tree; when more than a
+    chunk of files is left to check (a module many files import has
+    changed), parsing each neighbourhood again after every fresh start
+    (`_PARSED_TEXT_BUDGET`) cost far more than the cold run (PyTorch's
+    sources, `torch/__init__.py`'s neighbours changed: over 3 CPU minutes per
+    process against 80 s for the whole cold run)."""
+    for info in modules:
         source = info.source
-        if info.imports.imports_ml_framework and not source.has_tree:
+        if not source.has_tree:
             try:
                 source.adopt_tree(parse_source(source.text, source.path), pinned=True)
             except (InvalidSyntax, UnreadableSource):
                 continue  # (its DL001 / DL002 came from the cache)
     gc.freeze()
+
+
+def _ml_modules(project: ProjectIndex) -> List[ModuleInfo]:
+    return [info for info in project.all_modules() if info.imports.imports_ml_framework]
+
+
+def _ml_text_size(project: ProjectIndex) -> int:
+    return sum(info.source.text_size for info in _ml_modules(project))
+
+
+def _group_of(info: ModuleInfo) -> str:
+    """The group a module is checked with on a large run: its top-level package (or script)."""
+    return info.name.split(".", 1)[0]
+
+
+def _groups(to_check: List["_Check"], modules: List[ModuleInfo], budget: int) -> List[Tuple[List["_Check"], List[int]]]:
+    """`to_check` cut into runs of files of the same top-level packages, in
+    their order, each with the positions in `modules` of those packages' ML
+    modules (whose trees it pins); neighbouring packages share a run while
+    their ML text stays within `budget` (a package larger than it is a run
+    of its own)."""
+    ml_modules: Dict[str, List[int]] = {}
+    for index, info in enumerate(modules):
+        if info.imports.imports_ml_framework:
+            ml_modules.setdefault(_group_of(info), []).append(index)
+    size = {name: sum(modules[index].source.text_size for index in found) for name, found in ml_modules.items()}
+    groups: List[Tuple[List["_Check"], List[int]]] = []
+    checks: List["_Check"] = []
+    names: List[str] = []
+    held = 0
+    for check in to_check:
+        name = _group_of(modules[check.module])
+        if name not in names:
+            if checks and held + size.get(name, 0) > budget:
+                groups.append((checks, [index for known in names for index in ml_modules.get(known, ())]))
+                checks, names, held = [], [], 0
+            names.append(name)
+            held += size.get(name, 0)
+        checks.append(check)
+    if checks:
+        groups.append((checks, [index for known in names for index in ml_modules.get(known, ())]))
+    return groups
+
+
+# Characters of ML code whose trees the first pass keeps for the whole run
+# (pinned, shared by the forked processes). PyTorch's sources (48M characters,
+# 45.6M of them in modules with an ML import) fit; a larger run (a whole
+# site-packages: 10 GB summed over the processes, unfinished after 13
+# minutes, when every ML tree was pinned) keeps none, and its second pass
+# pins one group of packages at a time (`_check_in_groups`). (At 64M, the
+# site-packages' scikit-learn and torch, 59M, made one group, and a process
+# checking it passed 4.8 GB.)
+_PINNED_TEXT_BUDGET = 48_000_000
 # Characters of source text whose trees (and semantic models) one process may
 # hold while checking before it forgets them all between two files: a tree
 # costs about 23 bytes per character of text, its models as much again.
@@ -664,16 +750,45 @@ class _TreesKept:
         return False
 
 
+class _PinnedTrees:
+    """The ML trees the first pass pins for the second, while their text is
+    within `_PINNED_TEXT_BUDGET`; past it, none (those pinned so far are
+    dropped: the second pass pins them group by group)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.size = 0
+        self.sources: List[SourceFile] = []
+
+    @property
+    def full(self) -> bool:
+        return self.size > self.budget
+
+    def keep(self, source: SourceFile) -> bool:
+        """Whether to pin `source`'s tree (counted either way)."""
+        was_full = self.full
+        self.size += len(source.text)
+        if not self.full:
+            self.sources.append(source)
+            return True
+        if not was_full:
+            for kept in self.sources:
+                kept.unpin()
+            self.sources = []
+        return False
+
+
 @dataclass
 class _FirstPass:
     """What the first pass builds: the index, the findings so far, the
-    notebooks read, the trees kept, and each module's content hash (by `id`
+    notebooks read, the trees kept and pinned, and each module's content hash (by `id`
     of its `ModuleInfo`, for the cache)."""
 
     project: ProjectIndex
     result: RunResult
     notebooks: Dict[str, Notebook]
     kept: _TreesKept = field(default_factory=lambda: _TreesKept(_KEPT_TREES_BUDGET))
+    pins: _PinnedTrees = field(default_factory=lambda: _PinnedTrees(_PINNED_TEXT_BUDGET))
     contents: Dict[int, str] = field(default_factory=dict)
 
 

@@ -241,6 +241,21 @@ class SourceFile:
         self._lines = None
         self._starts = None
 
+    def unpin(self) -> None:
+        """Drop a pinned tree: a large run pins the trees of one group of
+        files at a time (`runner._check_in_groups`)."""
+        if self.pinned:
+            self.pinned = False
+            self._tree = None
+            self._lines = None
+            self._starts = None
+
+    @property
+    def text_size(self) -> int:
+        """The length of the text, or of the bytes not decoded yet (which
+        it then stands for: nothing is decoded to measure it)."""
+        return len(self._text) if self._text is not None else len(self._data)  # type: ignore[arg-type]
+
     @property
     def has_tree(self) -> bool:
         return self._tree is not None

@@ -138,3 +138,66 @@ def test_a_run_leaves_alone_what_its_caller_froze():
     finally:
         gc.unfreeze()
     assert holder
+
+
+# Two packages of a large run: `b` applies `a`'s init function to `a`'s model,
+# so the finding in `a/models.py` needs `b`'s file, outside `a`'s group.
+_PACKAGES = {
+    "a/__init__.py": "",
+    "a/models.py": (
+        "import torch.nn as nn\n\n\n"
+        "def init_weights(module):\n"
+        "    if isinstance(module, nn.Linear):\n"
+        "        nn.init.zeros_(module.weight)\n\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.hidden = nn.Linear(4, 8)\n"
+        "        self.out = nn.Linear(8, 2)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.out(self.hidden(x))\n"
+    ),
+    "a/train.py": (
+        "import torch\n"
+        "from a.models import Net\n\n"
+        "model = Net()\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for x in [torch.randn(2, 4)]:\n"
+        "    loss = model(x).sum()\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+    ),
+    "b/__init__.py": "",
+    "b/finetune.py": "import torch\nfrom a.models import Net, init_weights\n\nmodel = Net()\nmodel.apply(init_weights)\n",
+}
+
+
+def test_a_run_too_large_to_pin_every_ml_tree_pins_one_package_at_a_time(tmp_path, monkeypatch):
+    for name, text in _PACKAGES.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    pinned_while_checking = []
+    check_some = Runner._check_some
+
+    def recording(runner, to_check, project, result):
+        pinned_while_checking.append((
+            sorted(Path(check.item.display_path).relative_to(tmp_path).as_posix() for check in to_check),
+            sorted(info.name for info in project.all_modules() if info.source.pinned),
+        ))
+        return check_some(runner, to_check, project, result)
+
+    monkeypatch.setattr(Runner, "_check_some", recording)
+
+    def lint():
+        pinned_while_checking.clear()
+        inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(_PACKAGES)]
+        found = [(Path(d.path).name, d.line, d.code) for d in Runner(Settings()).run(inputs).diagnostics]
+        return found, list(pinned_while_checking)
+
+    kept, pinned = lint()
+    assert ("models.py", 6, "DL301") in kept and ("train.py", 9, "DL601") in kept
+    assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py", "b/finetune.py"], ["a.models", "a.train", "b.finetune"])]
+    monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", len(_PACKAGES["a/models.py"]) + len(_PACKAGES["a/train.py"]))
+    found, pinned = lint()
+    assert found == kept
+    assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py"], ["a.models", "a.train"]), (["b/finetune.py"], ["b.finetune"])]

@@ -278,3 +278,86 @@ def test_the_binding_a_read_sees_is_found_without_scanning_every_binding():
     assert pick_binding(bindings, 1).line == 19_999  # none before: the last one
     assert pick_binding(bindings, None).line == 19_999
     assert Counted.looked_at < 50
+
+
+# A package checked inside a large run (a site-packages holds hundreds of
+# packages): the other packages' files call methods and functions of the
+# same names (`.evaluate(...)`, `.apply(...)`) but never import this one.
+# Whole-project searches by name gave each of them a model (a parse and a
+# scope table), so checking one package cost more the more packages were
+# installed beside it, and a whole site-packages was quadratic.
+_PACKAGE_MODELS = """\
+import torch
+import torch.nn as nn
+
+
+def init_weights(module):
+    if isinstance(module, nn.Linear):
+        nn.init.zeros_(module.weight)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(4, 8)
+        self.out = nn.Linear(8, 2)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.out(self.drop(self.hidden(x)))
+
+
+
+class Trainer:
+    def evaluate(self, model, x):
+        with torch.no_grad():
+            return model(x)
+"""
+_PACKAGE_TRAIN = """\
+import torch
+from models import Net, Trainer, init_weights
+
+model = Net()
+model.apply(init_weights)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for x in [torch.randn(2, 4)]:
+    optimizer.zero_grad()
+    loss = model(x).sum()
+    loss.backward()
+    optimizer.step()
+print(Trainer().evaluate(model, torch.randn(1, 4)))
+"""
+_UNRELATED = """\
+import torch
+
+
+def evaluate(runner, batch):
+    scores = runner.evaluate(batch)
+    return scores.apply(torch.sigmoid)
+"""
+
+
+def test_checking_a_package_costs_the_same_however_many_unrelated_packages_are_beside_it():
+    from unittest import mock
+
+    from dllint.semantic.module import ModuleModel
+
+    def models_built(unrelated: int) -> int:
+        inputs = [Input(display_path="mine/models.py", text=_PACKAGE_MODELS),
+                  Input(display_path="mine/train.py", text=_PACKAGE_TRAIN)]
+        inputs += [Input(display_path=f"other_{i}/scores_{i}.py", text=_UNRELATED) for i in range(unrelated)]
+        built = [0]
+        original = ModuleModel.__init__
+
+        def counted(model, *args, **kwargs):
+            built[0] += 1
+            original(model, *args, **kwargs)
+
+        with mock.patch.object(ModuleModel, "__init__", counted):
+            result = _RUNNER.run(inputs, only={"mine/models.py", "mine/train.py"})
+        assert not [d for d in result.diagnostics if d.code in ("DL000", "DL001", "DL002")], result.diagnostics
+        return built[0]
+
+    # before: 2 + 1 per unrelated file (`.apply` sites, then the callers of
+    # `Trainer.evaluate`, were looked for in every file whose text had the name)
+    assert models_built(40) == models_built(4) == 2

@@ -154,7 +154,10 @@ class Autograd:
                 found += self.model.callers_elsewhere(function)
             elif self.model.info.name:
                 for other in self.model.project.modules_importing(self.model.info):
-                    found += calls_in(self.model.project.model_for(other))
+                    # (a file that cannot call it by name gets no model: a
+                    # module imported everywhere has thousands of importers)
+                    if function.name in other.source.text:
+                        found += calls_in(self.model.project.model_for(other))
             self._callers[key] = found
         return self._callers[key]
 

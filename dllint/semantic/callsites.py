@@ -1,14 +1,14 @@
 """Call sites across the project: who calls a function, makes a class, applies an init.
 
-    project_calls(semantic, "apply")           -> [(ModuleModel, Call)] whose last name matches
     project_callers(semantic, function)        -> calls of a project function / method
     instantiations(semantic, class_node)       -> calls that make an instance of a project class
     apply_sites(semantic, function)            -> `model.apply(function)` calls
     function_named(model, expr, at)            -> (ModuleModel, FunctionDef) an expression names
 
 `semantic` is the file defining the function or class. Only files that can
-name it (the same file, or a file importing from its module) are searched;
-results are cached on the project index.
+name it (the same file, or a file importing from its module, see
+`ProjectIndex.reachers`) are searched; results are cached on the project
+index.
 """
 from __future__ import annotations
 
@@ -20,27 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from dllint.semantic.project import ModuleInfo
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-
-
-def project_calls(semantic: "ModuleModel", name: str) -> List[Tuple["ModuleModel", ast.Call]]:
-    """Every call in the project whose function's last name is `name`."""
-    project = semantic.project
-    cache = project.__dict__.setdefault("_dllint_calls_named", {})
-    if name in cache:
-        return cache[name]
-    found = _calls_in(semantic, _search_order(semantic), name)
-    cache[name] = found
-    return found
-
-
-def _search_order(semantic: "ModuleModel") -> List["ModuleInfo"]:
-    """Every module of the project, in the order searches read them."""
-    project = semantic.project
-    infos = {id(info): info for info in project.modules.values()}
-    for group in getattr(project, "_by_last_part", {}).values():
-        for info in group:
-            infos.setdefault(id(info), info)
-    return list(infos.values())
 
 
 def _calls_in(semantic: "ModuleModel", infos: List["ModuleInfo"], name: str) -> List[Tuple["ModuleModel", ast.Call]]:
@@ -87,8 +66,8 @@ def _reachable_calls(definer: "ModuleModel", name: str) -> List[Tuple["ModuleMod
     model, not every file that happens to use the name."""
     reach: Dict[int, bool] = {}
     found = []
-    reachers = {id(info) for info in definer.project.reachers(definer.info, name)}
-    candidates = [info for info in _search_order(definer) if id(info) in reachers]
+    project = definer.project
+    candidates = project.in_search_order(project.reachers(definer.info, name))
     for model, call in _calls_in(definer, candidates, name):
         if id(model) not in reach:
             reach[id(model)] = _can_reach(model, definer)
@@ -114,13 +93,28 @@ def _can_reach(model: "ModuleModel", definer: "ModuleModel") -> bool:
 
 
 def apply_sites(semantic: "ModuleModel", function: FunctionNode) -> List[Tuple["ModuleModel", ast.Call]]:
-    """`model.apply(function)` calls anywhere in the project."""
+    """`model.apply(function)` calls in the files that can name `function`
+    (`function_named`): the files importing its module, for a top-level
+    function (`ProjectIndex.reachers`); its own file, for a method or a
+    nested function (named there only, by `self.<name>` or its `def`).
+    Reading every file that calls some `.apply` instead made a large run
+    parse and model most of it again after each fresh start."""
+    project = semantic.project
+    cache = project.__dict__.setdefault("_dllint_apply_sites", {})
+    if id(function) in cache:
+        return cache[id(function)]
+    info = semantic.info
+    if info.defines_function(function.name) and info.functions[function.name] is function:
+        candidates = project.in_search_order(project.reachers(info, function.name))
+    else:
+        candidates = [info]
     found = []
-    for model, call in project_calls(semantic, "apply"):
+    for model, call in _calls_in(semantic, candidates, "apply"):
         if isinstance(call.func, ast.Attribute) and len(call.args) == 1:
             named = function_named(model, call.args[0], call)
             if named is not None and named[1] is function:
                 found.append((model, call))
+    cache[id(function)] = found
     return found
 
 

@@ -148,11 +148,10 @@ class ModeDependence:
             return None
         if node in self.semantic.scopes.parents:
             return self.semantic
-        for info in self.project.all_modules():
-            if info.name == name:
-                module = self.project.model_for(info)
-                if node in module.scopes.parents:
-                    return module
+        for info in self.project.named(name):
+            module = self.project.model_for(info)
+            if node in module.scopes.parents:
+                return module
         return None
 
     def class_dependent_at(self, class_node: ast.ClassDef, construction: ast.Call) -> bool:
@@ -208,11 +207,7 @@ class ModeDependence:
                   and node.func.value.id == "self"}
         for statement in class_node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                # a method that is neither a forward pass nor a training step
-                # may build layers (`_make_layer(block, ...)`); one that calls
-                # `.backward()` trains, and the models it calls are its
-                # arguments (an RL agent's `train_net(self, critic, batch)`)
-                construction = not _FORWARD_METHODS.match(statement.name) and not _runs_backward(statement)
+                construction = not _FORWARD_METHODS.match(statement.name)
                 if self._scan(statement, construction, seen, called):
                     return True
             elif not isinstance(statement, ast.ClassDef) and self._scan(statement, True, seen):
@@ -350,11 +345,6 @@ class ModeDependence:
                             return True
             return False
         return True  # an attribute, a subscript ...: an existing module of unknown content
-
-
-def _runs_backward(function: ast.AST) -> bool:
-    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward"
-               for node in walk(function))
 
 
 def _is_plain_parameter(binding) -> bool:

@@ -25,7 +25,7 @@ from dllint.semantic.recursion import guarded
 from dllint.semantic.arguments import positional_or_keyword
 from dllint.semantic import catalog
 from dllint.semantic.imports import ImportMap, dotted_parts
-from dllint.semantic.project import ModuleInfo, ProjectIndex
+from dllint.semantic.project import PARAMETER_IMPORTERS, ModuleInfo, ProjectIndex
 from dllint.semantic.scopes import Binding, Scope, ScopeTable, pick_binding
 from dllint.tree import children
 from dllint.semantic.values import (
@@ -47,7 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_DEPTH = 12  # how far values are chased through bindings and calls
-_MAX_IMPORTERS_FOR_CALLERS = 8  # see callers_elsewhere
 
 
 class ModuleModel:
@@ -344,7 +343,7 @@ class ModuleModel:
         # A module imported all over the run is a library, not a script's
         # helper: its parameters are not decided by one caller, and looking
         # through every importer made large code bases quadratic.
-        if len(importers) <= _MAX_IMPORTERS_FOR_CALLERS:
+        if len(importers) <= PARAMETER_IMPORTERS:
             for other in importers:
                 model = self.project.model_for(other)
                 for call in model.calls(name):

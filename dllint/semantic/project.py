@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.catalog import MODEL_BASES
@@ -47,6 +47,12 @@ def module_name_for(path: Path) -> Tuple[str, bool]:
     parts.reverse()
     return ".".join(part for part in parts if part), is_package
 
+
+# A module imported by more modules than this is a library: the values of
+# its functions' parameters are not looked for in its importers' calls
+# (`ModuleModel.callers_elsewhere`; looking through every importer made large
+# code bases quadratic).
+PARAMETER_IMPORTERS = 8
 
 # Text patterns the index tests on every top-level function and method, so
 # that "may a call of `name` reach a backward call?" is answered for the
@@ -278,9 +284,12 @@ class ProjectIndex:
         # name -> modules defining a top-level function or a method of a
         # top-level class by that name (built on first use, for `defining`)
         self._defining: Optional[Dict[str, List[ModuleInfo]]] = None
-        # id(info) -> the modules that can name its top-level definitions (`reachers`)
-        self._reachers: Dict[Tuple[int, str], List[ModuleInfo]] = {}
+        # the modules that can name a module's top-level definitions
+        # (`reachers`) or hold instances of its classes (`instance_reachers`)
+        self._reachers: Dict[Tuple, List[ModuleInfo]] = {}
         self._position: Optional[Dict[int, int]] = None
+        # id(info) -> its place in `search_order()` (built on first use)
+        self._search_position: Optional[Dict[int, int]] = None
         self._model_class_cache: Dict[Tuple[str, Optional[int]], Optional[str]] = {}
         # characters of text whose tree (not pinned) the index holds: what a
         # long run's memory follows
@@ -312,6 +321,7 @@ class ProjectIndex:
         self._defining = None
         self._reachers.clear()
         self._position = None
+        self._search_position = None
 
     def fresh(self, keep: int = 0) -> "ProjectIndex":
         """The same modules with nothing computed: no `ModuleModel`, none of
@@ -446,9 +456,11 @@ class ProjectIndex:
         importing one of those, directly or through modules importing them
         (re-exports). A call anywhere else cannot resolve to it, so a search
         for its callers reads only these files. Linear in the import graph."""
-        key = (id(info), name)
+        seeds = [info] + [other for other in self._same_name.get(info.name, ()) if other is not info and not other.defines(name)]
+        # one list per set of seeds, not per name: a module's importers are
+        # most of a large run, and hundreds of its names are asked about
+        key = ("names", *(id(seed) for seed in seeds))
         if key not in self._reachers:
-            seeds = [info] + [other for other in self._same_name.get(info.name, ()) if other is not info and not other.defines(name)]
             seen = {id(other): other for other in seeds}
             queue = list(seeds)
             while queue:
@@ -456,11 +468,61 @@ class ProjectIndex:
                     if id(importer) not in seen:
                         seen[id(importer)] = importer
                         queue.append(importer)
-            if self._position is None:
-                self._position = {id(module): number for number, module in enumerate(self.all_modules())}
-            position = self._position
+            position = self._positions()
             self._reachers[key] = sorted(seen.values(), key=lambda module: position.get(id(module), -1))
         return self._reachers[key]
+
+    def instance_reachers(self, info: ModuleInfo, class_name: str) -> List[ModuleInfo]:
+        """The modules whose code can hold an instance of `info`'s top-level
+        class `class_name` (and so call its methods): those that can name it
+        (`reachers`), and the modules they import, transitively, whose
+        top-level functions take their arguments' values from their callers
+        in other files (`ModuleModel.callers_elsewhere`: modules imported by
+        at most `PARAMETER_IMPORTERS` others). Every other flow of a value
+        between files follows an import towards the class's module. In
+        `all_modules()` order; computed once per list of `reachers`."""
+        named = self.reachers(info, class_name)
+        key = ("instances", id(named))
+        if key not in self._reachers:
+            seen = {id(other): other for other in named}
+            queue = list(seen.values())
+            while queue:
+                for imported in self.modules_imported_by(queue.pop()):
+                    if id(imported) not in seen and len(self.modules_importing(imported)) <= PARAMETER_IMPORTERS:
+                        seen[id(imported)] = imported
+                        queue.append(imported)
+            position = self._positions()
+            self._reachers[key] = sorted(seen.values(), key=lambda module: position.get(id(module), -1))
+        return self._reachers[key]
+
+    def in_search_order(self, infos: Iterable[ModuleInfo]) -> List[ModuleInfo]:
+        """`infos` in the order whole-project searches read the modules: the
+        module holding each name first (in the order the names came), then
+        the other files sharing a name with one of them. One position table
+        for the run, so a search over a few modules costs a few look-ups,
+        not a walk over every module of a large run."""
+        if self._search_position is None:
+            order = {id(info): info for info in self.modules.values()}
+            for group in self._by_last_part.values():
+                for info in group:
+                    order.setdefault(id(info), info)
+            self._search_position = {key: number for number, key in enumerate(order)}
+        position = self._search_position
+        return sorted(infos, key=lambda info: position.get(id(info), -1))
+
+    def named(self, name: str) -> List[ModuleInfo]:
+        """Every module of the run called `name` (several files may share a name)."""
+        return self._same_name.get(name, [])
+
+    def ending_with(self, last_part: str) -> List[ModuleInfo]:
+        """The module holding each name whose last component is `last_part`
+        (`models` for `src.models`), in the order the names came."""
+        return [info for info in self._by_last_part.get(last_part, ()) if self.modules.get(info.name) is info]
+
+    def _positions(self) -> Dict[int, int]:
+        if self._position is None:
+            self._position = {id(module): number for number, module in enumerate(self.all_modules())}
+        return self._position
 
     def all_modules(self) -> List[ModuleInfo]:
         """Every module of the run, those that share a name with another included."""

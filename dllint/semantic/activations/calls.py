@@ -201,7 +201,7 @@ def file_holding(model: "ModuleModel", node: ast.AST, module_name: str) -> Optio
         return model
     info = model.project.module(module_name) if module_name else None
     candidates = [info] if info is not None else []
-    candidates += [other for other in model.project.modules.values() if other.name.rsplit(".", 1)[-1] == module_name.rsplit(".", 1)[-1]]
+    candidates += model.project.ending_with(module_name.rsplit(".", 1)[-1])
     for candidate in candidates:
         other = model.project.model_for(candidate)
         if node in other.scopes.parents:

@@ -156,10 +156,16 @@ class ProjectCalls(ModePart):
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             name = function.name
             # A top-level function can be named only where its module is
-            # imported (`ProjectIndex.reachers`): the files of the project
+            # imported (`ProjectIndex.reachers`), and a method of a top-level
+            # class called only where an instance of it can be
+            # (`ProjectIndex.instance_reachers`): the files of the project
             # that merely use the same name (`evaluate`, `step`) get no model.
-            if self.semantic.parent(function) is self.semantic.tree and self.semantic.info is not None:
-                infos = self.project.reachers(self.semantic.info, name)
+            info = self.semantic.info
+            owner = self.semantic.parent(function)
+            if owner is self.semantic.tree:
+                infos = self.project.reachers(info, name)
+            elif isinstance(owner, ast.ClassDef) and self.semantic.parent(owner) is self.semantic.tree:
+                infos = self.project.instance_reachers(info, owner.name)
             else:
                 infos = self.project.all_modules()
             for info in infos:

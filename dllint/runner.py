@@ -515,7 +515,14 @@ class Runner:
             ran_over = False
         finally:
             project.on_parse = None
-        if ran_over:
+        if ran_over and budget.finished:
+            # every interruption was swallowed (by a finalizer, say): the checks all ran, late
+            result.tracebacks.append(f"{source.path}: the checks finished past the time budget ({budget.describe()})")
+            found.append(_engine_diagnostic(
+                source.path, "DL000",
+                f"the checks of this file finished late, past its time budget ({budget.describe()}); their findings "
+                f"are reported (raise `per-file-timeout` to allow more)"))
+        elif ran_over:
             result.tracebacks.append(f"{source.path}: {running[0]} exceeded the time budget ({budget.describe()})")
             found.append(_engine_diagnostic(
                 source.path, "DL000",

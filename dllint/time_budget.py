@@ -84,6 +84,8 @@ class TimeBudget:
         self.lines = lines
         # set once the budget is spent, whether or not an interruption got through
         self.ran_over = False
+        # the work ran to its end (`run`): over budget, it finished late rather than being cut short
+        self.finished = False
         # lines of other modules the check parsed, whose budget was added (`extend_for`)
         self.lines_pulled_in = 0
         self._deadline: Optional[float] = None
@@ -132,10 +134,12 @@ class TimeBudget:
         """Call `work()` within the budget. True when it ran over: it was cut
         short by FileTimeout, or every interruption was swallowed and it
         finished past its deadline. No FileTimeout leaves this method."""
+        self.finished = False
         try:
             try:
                 self._start()
                 work()
+                self.finished = True
             finally:
                 self._stop()
         except FileTimeout:

@@ -810,6 +810,57 @@ class InferenceInTrainingMode(Rule):
             },
             title="a freshly built model run on tensors written in the code (and its own outputs) is a shape check",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+            import torch.nn.functional as F
+
+
+            class Critic(nn.Module):
+                def __init__(self, state_size, action_size):
+                    super().__init__()
+                    self.hidden = nn.Linear(state_size + action_size, 64)
+                    self.value = nn.Linear(64, 1)
+
+                def forward(self, state, action):
+                    return self.value(F.relu(self.hidden(torch.cat([state, action], dim=1))))
+
+
+            class Actor(nn.Module):
+                def __init__(self, state_size, action_size):
+                    super().__init__()
+                    self.hidden = nn.Linear(state_size, 64)
+                    self.out = nn.Linear(64, action_size)
+                    self.optimizer = torch.optim.Adam(self.parameters(), lr=3e-4)
+
+                def forward(self, state):
+                    return torch.tanh(self.out(F.relu(self.hidden(state))))
+
+                def learn(self, critic, states):
+                    loss = -critic(states, self(states)).mean()
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
+
+
+            def bootstrap_target(actor, critic, rewards, next_states):
+                with torch.no_grad():
+                    return rewards + 0.99 * critic(next_states, actor(next_states))
+
+
+            actor, critic = Actor(3, 1), Critic(3, 1)
+            critic_optimizer = torch.optim.Adam(critic.parameters(), lr=1e-3)
+            for states, actions, rewards, next_states in replay_batches():
+                target = bootstrap_target(actor, critic, rewards, next_states)
+                critic_loss = F.mse_loss(critic(states, actions), target)
+                critic_optimizer.zero_grad()
+                critic_loss.backward()
+                critic_optimizer.step()
+                actor.learn(critic, states)
+            """,
+            title="an actor of linear layers, whose training method calls the critic it is given, has no mode to switch",
+        ),
     ]
 
     INVALID = [

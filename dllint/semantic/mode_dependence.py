@@ -207,7 +207,11 @@ class ModeDependence:
                   and node.func.value.id == "self"}
         for statement in class_node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                construction = not _FORWARD_METHODS.match(statement.name)
+                # a method that is neither a forward pass nor a training step
+                # may build layers (`_make_layer(block, ...)`); one that calls
+                # `.backward()` trains, and the models it calls are its
+                # arguments (an RL agent's `train_net(self, critic, batch)`)
+                construction = not _FORWARD_METHODS.match(statement.name) and not _runs_backward(statement)
                 if self._scan(statement, construction, seen, called):
                     return True
             elif not isinstance(statement, ast.ClassDef) and self._scan(statement, True, seen):
@@ -345,6 +349,11 @@ class ModeDependence:
                             return True
             return False
         return True  # an attribute, a subscript ...: an existing module of unknown content
+
+
+def _runs_backward(function: ast.AST) -> bool:
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward"
+               for node in walk(function))
 
 
 def _is_plain_parameter(binding) -> bool:

@@ -183,10 +183,18 @@ class Runner:
             to_check = self._cached_results(to_check, project, first_pass.contents, result)
             if len(to_check) > _FILES_PER_CHUNK:
                 _pin_ml_trees(project)
-        if self._parallel_jobs(len(to_check)) > 1:
-            self._check_in_parallel(to_check, project, result)
-        else:
-            self._check_all(to_check, project, result)
+        # The models a check builds live until the run ends (or a fresh
+        # start, which collects them itself): full collections only rescan
+        # them (on PyTorch's sources, -j 1: 17 full collections, 5.9 of 55.6 s)
+        thresholds = gc.get_threshold()
+        gc.set_threshold(*_SECOND_PASS_GC_THRESHOLDS)
+        try:
+            if self._parallel_jobs(len(to_check)) > 1:
+                self._check_in_parallel(to_check, project, result)
+            else:
+                self._check_all(to_check, project, result)
+        finally:
+            gc.set_threshold(*thresholds)
 
         kept = [d for d in result.diagnostics if self._reported(d)]
         if notebooks:
@@ -592,6 +600,12 @@ def _notebook_as_program(item: Input, module_name: str, notebook: Notebook, run:
 _STEP = ["reading"]
 
 
+# The cyclic collector's thresholds for the second pass (forked processes
+# inherit them): young objects collected in larger batches, and a full
+# collection after a hundred of the middle generation's rather than ten.
+# On PyTorch's sources (-j 1) the collector's time fell from 7.6 to 2.2 s,
+# the run's CPU from 55.6 to 51.0 s, with no higher peak (2,445 MB).
+_SECOND_PASS_GC_THRESHOLDS = (20_000, 20, 100)
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
 

@@ -1,4 +1,5 @@
 """The second pass over several processes gives exactly what one process gives."""
+import gc
 import multiprocessing
 import time
 
@@ -49,6 +50,14 @@ def test_a_process_beyond_the_lanes_takes_from_the_end_of_the_fullest():
     assert [lanes.take(first) for _ in range(2)] == [0, 1]
     assert [lanes.take(late) for _ in range(2)] == [9, 8]  # the second lane has most left
     assert lanes.take(late) == 4  # now the first has as many left
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(tmp_path):
+    # the second pass raises the thresholds for itself only (dllint is also a library: the flake8 plugin)
+    before = gc.get_threshold()
+    for jobs in (1, 2):
+        Runner(Settings(root=tmp_path), jobs=jobs).run(inputs())
+        assert gc.get_threshold() == before
 
 
 def test_small_runs_stay_in_one_process(tmp_path):

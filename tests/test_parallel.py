@@ -1,10 +1,11 @@
 """The second pass over several processes gives exactly what one process gives."""
+import gc
 import multiprocessing
 import time
 
 import pytest
 
-from dllint.runner import Input, Runner
+from dllint.runner import Input, Runner, _Lanes
 from dllint.settings import Settings
 from tests.conftest import BUGGY, CLEAN, MODELS, PREDICT
 
@@ -30,6 +31,33 @@ def test_parallel_run_matches_serial_run(tmp_path):
     codes = {d.code for d in serial.diagnostics}
     assert {"DL001", "DL103", "DL101"} <= codes
     assert ("predict.py", "DL101") in {(d.path, d.code) for d in serial.diagnostics}
+
+
+def test_each_process_checks_a_contiguous_lane_then_takes_from_the_end_of_the_fullest():
+    # files are in path order, so a lane's files share their neighbourhood's models
+    lanes = _Lanes(10, 2, multiprocessing.get_context("fork"))
+    first, second = lanes.claim(), lanes.claim()
+    assert [lanes.take(first) for _ in range(4)] == [0, 1, 2, 3]
+    assert lanes.take(second) == 5
+    assert lanes.take(first) == 4  # the last of its own lane
+    assert lanes.take(first) == 9  # then from the end of the other lane
+    assert [lanes.take(second) for _ in range(3)] == [6, 7, 8]
+
+
+def test_a_process_beyond_the_lanes_takes_from_the_end_of_the_fullest():
+    lanes = _Lanes(10, 2, multiprocessing.get_context("fork"))
+    first, _, late = lanes.claim(), lanes.claim(), lanes.claim()
+    assert [lanes.take(first) for _ in range(2)] == [0, 1]
+    assert [lanes.take(late) for _ in range(2)] == [9, 8]  # the second lane has most left
+    assert lanes.take(late) == 4  # now the first has as many left
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(tmp_path):
+    # the second pass raises the thresholds for itself only (dllint is also a library: the flake8 plugin)
+    before = gc.get_threshold()
+    for jobs in (1, 2):
+        Runner(Settings(root=tmp_path), jobs=jobs).run(inputs())
+        assert gc.get_threshold() == before
 
 
 def test_small_runs_stay_in_one_process(tmp_path):

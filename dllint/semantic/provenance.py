@@ -173,6 +173,13 @@ class Provenance:
         # while one is, a parameter of its function holds what that call passes
         # (`to_loader(X_test, y_test)` returns test rows, whatever other calls pass).
         self._context: List[Tuple[ast.AST, ast.Call, "Provenance"]] = []
+        # What an element holds under each context: `_caches[k]` while `k`
+        # calls are followed (`_caches[0]` is `_cache`). A deeper call gets a
+        # cache of its own, dropped when the call is left. Without them,
+        # nothing was remembered inside a call, and a chain of helpers that
+        # return one another's results was evaluated again along every path
+        # (a whole site-packages run spent minutes there).
+        self._caches: List[Dict[Tuple[int, Tuple[int, ...]], Optional[Rows]]] = [self._cache]
         self._split_points: Optional[Dict[int, Place]] = None
         self._data_sources: Optional[List[ast.Call]] = None
 
@@ -249,13 +256,12 @@ class Provenance:
         if node is None or depth > _MAX_DEPTH:
             return None
         key = (id(node), path)
-        contextual = bool(self._context)
-        if not contextual and key in self._cache:
-            return self._cache[key]
+        cache = self._caches[len(self._context)]
+        if key in cache:
+            return cache[key]
         active_key = (id(node), path, len(self._context))
         rows = guarded(self._active, active_key, lambda: self._evaluate_element(node, path, depth), None)
-        if not contextual:
-            self._cache[key] = rows
+        cache[key] = rows
         return rows
 
     def _returned(self, callee: "Provenance", call: ast.Call, function: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
@@ -266,10 +272,12 @@ class Provenance:
         if len(callee._context) >= _MAX_CONTEXTS:
             return _agreed(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
         callee._context.append((function, call, self))
+        callee._caches.append({})
         try:
             return _agreed(callee._element(returned, path, depth + 1) for returned in return_expressions(function))
         finally:
             callee._context.pop()
+            callee._caches.pop()
 
     def _evaluate_element(self, node: ast.AST, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
         if not path:
@@ -430,12 +438,13 @@ class Provenance:
                 argument = _call_argument(call, function, index, binding.name)
                 if argument is None:
                     return None
-                saved = self._context
+                saved, saved_caches = self._context, self._caches
                 self._context = saved[:position]  # the argument is evaluated where the call is
+                self._caches = saved_caches[:position + 1]
                 try:
                     return caller._element(argument, (), depth + 1)
                 finally:
-                    self._context = saved
+                    self._context, self._caches = saved, saved_caches
         found: List[Optional[Rows]] = []
         callers = [(self.model, call) for call in self.model.callers_of(function)]
         if not callers:

@@ -661,13 +661,14 @@ _SECOND_PASS_GC_THRESHOLDS = (20_000, 20, 100)
 # Characters of text read by the runs of this process whose garbage was
 # thawed at their end and not yet collected (see `Runner.run`), and how many
 # may pass before the next run collects it: a long-running process (the flake8
-# plugin, a fuzz) holds at most some 100 MB of old runs, and pays for one full
-# collection per 4M characters linted (or 80 runs of small files).
+# plugin, a fuzz) holds some 200 MB of old runs at most, and pays for one full
+# collection per 4M characters linted (or some 3,000 runs of small files).
 _THAWED_TEXT = [0]
 _THAWED_TEXT_BUDGET = 4_000_000
 # What a run leaves whatever its size (its index, models, rules' state),
 # counted as that much text: a fuzzed 250-character file left some 37 KB.
-_RUN_AS_TEXT = 50_000
+# (At 50,000 a fuzz held 99 MB but spent 60% more CPU in collections.)
+_RUN_AS_TEXT = 1_000
 # Files one forked process takes at a time; runs with fewer than two chunks stay in one process.
 _FILES_PER_CHUNK = 16
 

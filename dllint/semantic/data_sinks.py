@@ -448,7 +448,7 @@ class DataSinks:
                 if id(statistic) in seen:
                     continue
                 seen.add(id(statistic))
-                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                data = _statistic_data(model, statistic)
                 if data is None or _one_sample(model, data, statistic):
                     continue
                 description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that normalises data on line {operation.lineno}"
@@ -466,7 +466,7 @@ class DataSinks:
             if value is None:
                 continue
             for statistic in _statistics_in(model, value, expand=False):
-                data = statistic.func.value if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None else (statistic.args[0] if statistic.args else None)
+                data = _statistic_data(model, statistic)
                 if data is None or _one_sample(model, data, statistic):
                     continue
                 description = f"the `{_call_text(statistic)}` (line {statistic.lineno}) that fills missing values on line {call.lineno}"
@@ -685,6 +685,13 @@ def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) 
 
 
 _ROW_ITERATORS = frozenset({"iterrows", "itertuples"})
+
+
+def _statistic_data(model: "ModuleModel", statistic: ast.Call) -> Optional[ast.AST]:
+    """The data a statistic is computed over: `X.mean()`'s `X`, `np.mean(X)`'s `X`."""
+    if isinstance(statistic.func, ast.Attribute) and model.qualified_name(statistic.func) is None:
+        return statistic.func.value
+    return statistic.args[0] if statistic.args else None
 
 
 def _one_sample(model: "ModuleModel", data: ast.AST, statistic: ast.Call) -> bool:

@@ -147,8 +147,8 @@ class Runner:
         # (78 KB a run on the rules' examples, 5.5 GB in a long fuzz). So the
         # run hands what it froze back to the collector when it ends, unless
         # the caller had frozen objects of its own (those are not ours to thaw).
-        thaw_at_the_end = self._owns_freeze = gc.get_freeze_count() == 0
-        if thaw_at_the_end and _THAWED_TEXT[0] > _THAWED_TEXT_BUDGET:
+        self._owns_freeze = gc.get_freeze_count() == 0
+        if self._owns_freeze and _THAWED_TEXT[0] > _THAWED_TEXT_BUDGET:
             # Thawed, the garbage of the runs before is left to the
             # collector's own schedule, which did not free it: in a long fuzz
             # the process still grew by 37 MB every 1,000 runs. Collected
@@ -160,7 +160,7 @@ class Runner:
         try:
             return self._run(inputs, missing, only)
         finally:
-            if thaw_at_the_end:
+            if self._owns_freeze:
                 gc.unfreeze()
                 _THAWED_TEXT[0] += self._text_read + _RUN_AS_TEXT
 

@@ -1,9 +1,9 @@
 import ast
-from typing import List
+from typing import List, Optional
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.data_sinks import EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.provenance import ALL, split_label
 from dllint.semantic.values import TRAIN
 
@@ -20,7 +20,9 @@ class PreprocessingFittedOnHeldOutData(Rule):
     feature encoder, `TfidfVectorizer` / `CountVectorizer`, feature selector,
     `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
-    data before it is split, or on a concatenation that includes the test or
+    data before it is split (also a whole `train.csv` before a validation
+    split is cut from it, and data scaled before `cross_val_score` cuts it
+    into folds), or on a concatenation that includes the test or
     validation rows; a mean / std / min / max computed over such rows that
     normalises the data; a mean or median over such rows that fills missing
     values (`df["age"].fillna(df["age"].median())`); and functions that do both at once (scipy's
@@ -44,9 +46,15 @@ class PreprocessingFittedOnHeldOutData(Rule):
     Rows are followed as DL401 follows them (see the provenance layer). A fit
     on the full data is reported only when that data is split later by a
     split call (`train_test_split`, `random_split`) or cut into
-    cross-validation folds (`KFold(...).split(X)`) and the fitted output or
+    cross-validation folds (`KFold(...).split(X)`, or given as `X` to
+    `cross_val_score` and its siblings) and the fitted output or
     transformer reaches training data in the same file; a split by hand-made
-    slices, or preprocessing used only for plots, is not reported. Pipelines
+    slices, or preprocessing used only for plots, is not reported. A file
+    named for training (`train.csv`) counts as all rows when a validation
+    split is cut from it later; the training part of a data set split by its
+    publisher (`load_data()`, `train=True`) does not (a mean and std of
+    Keras' training part before a K-fold loop over it is the textbook's own
+    recipe, and its leak into each fold is small). Pipelines
     given to cross-validation refit their steps per fold and are fine, and
     label encoders of the target are not feature preprocessing. An encoder
     that learns only each column's categories (`OneHotEncoder`,
@@ -95,14 +103,28 @@ class PreprocessingFittedOnHeldOutData(Rule):
                     self.report(sink.node, self.message_own, sink=_capital(sink.description), what=what, split=labels, how=how)
                 reported.add(id(sink.node))
                 continue
-            if held or rows.splits != {ALL}:
+            if held or not (rows.splits == {ALL} or rows.read_as_training):
                 continue
-            point = provenance.split_point(rows.pool)
-            if point is None or not self._feeds_training(sink):
-                continue
-            what = f"{data}, all rows ({rows.evidence}) before they are split into training and held-out parts on {point.text_from(self.semantic)}"
+            every = "all rows" if rows.splits == {ALL} else "every training row"
+            point = provenance.split_point_of(rows)
+            if point is not None and self._feeds_training(sink):
+                what = f"{data}, {every} ({rows.evidence}) before they are split into training and held-out parts on {point.text_from(self.semantic)}"
+            else:
+                folds = self._cross_validation(sink)
+                if folds is None:
+                    continue
+                what = f"{data}, {every} ({rows.evidence}) before {folds.description} cuts them into training and held-out folds"
             self.report(sink.node, sink=_capital(sink.description), what=what)
             reported.add(id(sink.node))
+
+    def _cross_validation(self, sink: DataSink) -> Optional[DataSink]:
+        """The cross-validation (`cross_val_score(model, X, y)`) the fitted
+        output reaches as its data, or None."""
+        if sink.inner is not None or sink.model is None:
+            targets: List[ast.AST] = [sink.node]
+        else:
+            targets = [sink.node] + self.semantic.data_sinks.transformer_uses(sink.model)
+        return self.semantic.data_sinks.first_fed(targets, CROSS_VALIDATION)
 
     def _feeds_training(self, sink: DataSink) -> bool:
         return self._feeds_model(sink, alone=False, parts_only=True)
@@ -121,6 +143,20 @@ class PreprocessingFittedOnHeldOutData(Rule):
         return sinks.feeds(targets, *roles, parts_only=parts_only)
 
     VALID = [
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.ensemble import RandomForestRegressor
+            from sklearn.preprocessing import StandardScaler
+
+            train = pd.read_csv("data/train.csv")
+            test = pd.read_csv("data/test.csv")
+            scaler = StandardScaler().fit(train[["area", "rooms"]])
+            model = RandomForestRegressor().fit(scaler.transform(train[["area", "rooms"]]), train["price"])
+            pd.DataFrame({"price": model.predict(scaler.transform(test[["area", "rooms"]]))}).to_csv("submission.csv")
+            """,
+            title="a scaler fitted on the whole training file and applied to the test file: nothing held out is cut from the training rows",
+        ),
         Valid(
             """
             import numpy as np
@@ -395,6 +431,38 @@ class PreprocessingFittedOnHeldOutData(Rule):
     ]
 
     INVALID = [
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+
+            train = pd.read_csv("input/train.csv")
+            X = StandardScaler().fit_transform(train.drop(columns="Survived"))
+            X_tr, X_val, y_tr, y_val = train_test_split(X, train["Survived"], test_size=0.2)
+            clf = LogisticRegression().fit(X_tr, y_tr)
+            print("validation accuracy", clf.score(X_val, y_val))
+            """,
+            expect=["7:5"],
+            title="the whole training file scaled, then a validation split cut from it: the validation rows are in the scaler's statistics",
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import cross_val_score
+            from sklearn.preprocessing import MinMaxScaler
+            from sklearn.svm import SVC
+
+            wine = pd.read_csv("wine.csv")
+            scaler = MinMaxScaler()
+            features = scaler.fit_transform(wine.drop(columns="quality"))
+            scores = cross_val_score(SVC(), features, wine["quality"], cv=10)
+            print(scores.mean())
+            """,
+            expect=["8:12"],
+            title="scaled on every row, then scored by cross_val_score: each held-out fold is in the scaler's statistics",
+        ),
         Invalid(
             """
             import pandas as pd

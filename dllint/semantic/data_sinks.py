@@ -159,6 +159,11 @@ class DataSinks:
         `X = scaler.fit_transform(df)` ... `model.fit(X_train, ...)` after
         `X_train, X_test = train_test_split(X)`. With `parts_only`, only sinks
         whose data is a part of a split count (the value went through the split)."""
+        return self.first_fed(nodes, *roles, parts_only=parts_only) is not None
+
+    def first_fed(self, nodes, *roles: str, parts_only: bool = False) -> Optional[DataSink]:
+        """The first sink of `roles` (in source order) whose data a value
+        computed at one of `nodes` flows into, as `feeds` asks; or None."""
         wanted = {id(node) for node in nodes}
         for sink in self.of_role(*roles or (TRAINING,)):
             if parts_only:
@@ -167,8 +172,8 @@ class DataSinks:
                 if rows is None or not rows.splits or "all" in rows.splits:
                     continue
             if wanted & self._derivation(sink):
-                return True
-        return False
+                return sink
+        return None
 
     def transformer_uses(self, receiver: ast.AST) -> List[ast.Call]:
         """Calls on the same transformer object as `receiver` (`scaler.transform(X_test)`)."""

@@ -103,6 +103,20 @@ class Rows:
             return [self] if self.held_out else []
         return [part for part in self.parts if part.held_out]
 
+    @property
+    def read_as_training(self) -> bool:
+        """Rows read, as they are, from a file named for training
+        (`pd.read_csv("train.csv")`): uncut, though a validation split may
+        be cut from them later."""
+        return self.splits == {TRAIN} and self.designated and self.pool is None and not self.parts
+
+    @property
+    def cut_from(self) -> Tuple[ast.AST, ...]:
+        """What a split of these rows cuts: their pool(s), or the training file they were read from."""
+        if self.pool is not None:
+            return (self.pool, *self.other_pools)
+        return (self.origin,) if self.read_as_training else ()
+
     def relabel(self, split: str, evidence: str, by_name: bool) -> "Rows":
         return replace(self, splits=frozenset({split}), evidence=evidence, by_name=by_name, parts=())
 
@@ -201,13 +215,17 @@ class Provenance:
                     if source is None:
                         continue
                     rows = model.provenance.rows_of(source)
-                    if rows is not None and rows.pool is not None:
-                        for cut in (rows.pool, *rows.other_pools):
-                            self._split_points.setdefault(id(cut), Place(call, model))
+                    for cut in rows.cut_from if rows is not None else ():
+                        self._split_points.setdefault(id(cut), Place(call, model))
                 for node, rows in model.provenance._held_out_slices():
                     for cut in (rows.pool, *rows.other_pools):
                         self._split_points.setdefault(id(cut), Place(node, model))
         return self._split_points.get(id(pool))
+
+    def split_point_of(self, rows: Rows) -> Optional[Place]:
+        """Where rows not yet cut (all rows, or a whole training file) are split later, or None."""
+        cut = rows.cut_from
+        return self.split_point(cut[0]) if cut else None
 
     def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
         """Slices bound to a held-out name (`x_val = data[10000:]`): a split by hand."""

@@ -1186,6 +1186,23 @@ class UnnormalizedModelInput(Rule):
         ),
         Invalid(
             """
+            import pandas as pd
+            from sklearn.model_selection import train_test_split
+            from sklearn.neighbors import KNeighborsClassifier
+            from sklearn.preprocessing import StandardScaler
+
+            patients = pd.read_csv("diabetes.csv")
+            X_train, X_test, y_train, y_test = train_test_split(patients.drop(columns="Outcome"), patients["Outcome"], random_state=0)
+            scaler = StandardScaler()
+            X_train_scaled = scaler.fit_transform(X_train)
+            knn = KNeighborsClassifier(n_neighbors=7).fit(X_train_scaled, y_train)
+            print("test accuracy", knn.score(X_test, y_test))
+            """,
+            "11:24",
+            title="training and inference disagree: `clf = Estimator().fit(scaled)` returns the estimator, then it scores unscaled test features",
+        ),
+        Invalid(
+            """
             import torch
             from torch import nn
             from torch.utils.data import DataLoader

@@ -157,6 +157,9 @@ MODEL_WRAPPERS: FrozenSet[str] = frozenset(
 MODEL_SELF_RETURNING_METHODS: FrozenSet[str] = frozenset(
     {"to", "cuda", "cpu", "eval", "train", "float", "half", "double", "bfloat16", "requires_grad_", "to_empty", "share_memory"}
 )
+# Methods of a scikit-learn estimator (and of the libraries that follow its API)
+# that return the estimator itself.
+ESTIMATOR_SELF_RETURNING_METHODS: FrozenSet[str] = frozenset({"fit", "partial_fit", "set_params"})
 # Methods of a loss tensor that return a loss tensor still in the graph.
 LOSS_PRESERVING_METHODS: FrozenSet[str] = frozenset({"mean", "sum", "to", "cuda", "float", "double", "squeeze", "view", "reshape", "clone", "contiguous"})
 # ...and those that leave the graph.

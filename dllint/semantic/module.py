@@ -797,6 +797,8 @@ class ModuleModel:
         if receiver.kind == MODEL:
             if method in catalog.MODEL_SELF_RETURNING_METHODS:
                 return receiver
+            if receiver.framework == "sklearn" and method in catalog.ESTIMATOR_SELF_RETURNING_METHODS:
+                return receiver  # `clf = SVC().fit(X, y)`: scikit-learn's fit returns the estimator
             if method == "forward":
                 return Value(MODEL_OUTPUT, qualname=receiver.qualname, framework=receiver.framework, origin=node, module=here)
             if method in ("predict", "predict_proba", "decision_function"):

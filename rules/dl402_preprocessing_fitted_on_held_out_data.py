@@ -4,6 +4,7 @@ from typing import List, Optional
 from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
+from dllint.semantic.places import Place
 from dllint.semantic.provenance import ALL, split_label
 from dllint.semantic.values import TRAIN
 
@@ -18,7 +19,9 @@ class PreprocessingFittedOnHeldOutData(Rule):
     Finds preprocessing that learns its statistics from rows that include
     held-out rows: a scikit-learn scaler, `PCA` / `TruncatedSVD`, imputer,
     feature encoder, `TfidfVectorizer` / `CountVectorizer`, feature selector,
-    `ColumnTransformer` or a `Pipeline` of them, Keras `Normalization.adapt`
+    `ColumnTransformer` or a `Pipeline` of them, an over-sampler of
+    imbalanced-learn (`SMOTE`, `RandomOverSampler`: its `fit_resample`
+    adds copies of rows, or points made between them), Keras `Normalization.adapt`
     / `TextVectorization.adapt`, or `Tokenizer.fit_on_texts`, fitted on the
     data before it is split (also a whole `train.csv` before a validation
     split is cut from it, and data scaled before `cross_val_score` cuts it
@@ -74,6 +77,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
     code = "DL402"
     name = "preprocessing-fitted-on-held-out-data"
     message = "{sink} is fitted on {what}, so the training features already encode the held-out rows and every score on them is optimistic; fit it on the training split only and apply it with `transform` to the other splits"
+    message_resampled = "{sink} resamples {what}, so the training part gets copies of held-out rows (or points made from them) and every score on the held-out rows is optimistic; split first and resample the training split only"
     message_own = "{sink} is fitted on {what} alone, so the held-out rows are {how}; fit on the training split and only `transform` the {split} split"
     triggers = LazyPattern(r"fit|adapt|mean|std|min|max")
 
@@ -106,7 +110,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
             if held or not (rows.splits == {ALL} or rows.read_as_training):
                 continue
             every = "all rows" if rows.splits == {ALL} else "every training row"
-            point = provenance.split_point_of(rows)
+            point = provenance.split_point_of(rows, after=Place(sink.node, self.semantic))
             if point is not None and self._feeds_training(sink):
                 what = f"{data}, {every} ({rows.evidence}) before they are split into training and held-out parts on {point.text_from(self.semantic)}"
             else:
@@ -114,7 +118,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
                 if folds is None:
                     continue
                 what = f"{data}, {every} ({rows.evidence}) before {folds.description} cuts them into training and held-out folds"
-            self.report(sink.node, sink=_capital(sink.description), what=what)
+            self.report(sink.node, self.message_resampled if sink.resamples else self.message, sink=_capital(sink.description), what=what)
             reported.add(id(sink.node))
 
     def _cross_validation(self, sink: DataSink) -> Optional[DataSink]:
@@ -143,6 +147,21 @@ class PreprocessingFittedOnHeldOutData(Rule):
         return sinks.feeds(targets, *roles, parts_only=parts_only)
 
     VALID = [
+        Valid(
+            """
+            import pandas as pd
+            from imblearn.over_sampling import SMOTE
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.model_selection import train_test_split
+
+            claims = pd.read_csv("claims.csv")
+            X_train, X_test, y_train, y_test = train_test_split(claims.drop(columns="fraud"), claims["fraud"], stratify=claims["fraud"])
+            X_train, y_train = SMOTE().fit_resample(X_train, y_train)
+            model = LogisticRegression(max_iter=1000).fit(X_train, y_train)
+            print(model.score(X_test, y_test))
+            """,
+            title="over-sampling the training split only, after the split",
+        ),
         Valid(
             """
             import pandas as pd
@@ -431,6 +450,23 @@ class PreprocessingFittedOnHeldOutData(Rule):
     ]
 
     INVALID = [
+        Invalid(
+            """
+            import pandas as pd
+            from imblearn.over_sampling import SMOTE
+            from sklearn.ensemble import RandomForestClassifier
+            from sklearn.model_selection import train_test_split
+
+            transactions = pd.read_csv("creditcard.csv")
+            X, y = transactions.drop(columns="Class"), transactions["Class"]
+            X_balanced, y_balanced = SMOTE(random_state=0).fit_resample(X, y)
+            X_train, X_test, y_train, y_test = train_test_split(X_balanced, y_balanced, stratify=y_balanced)
+            forest = RandomForestClassifier().fit(X_train, y_train)
+            print(forest.score(X_test, y_test))
+            """,
+            expect=["8:26"],
+            title="SMOTE before the split: synthetic training rows are made from test rows, and the test part holds synthetic rows",
+        ),
         Invalid(
             """
             import pandas as pd

@@ -856,6 +856,13 @@ FEATURE_TRANSFORMER_PREFIXES: Tuple[str, ...] = (
     "keras.layers.experimental.preprocessing.", "keras.preprocessing.text.Tokenizer",
     "keras.preprocessing.image.ImageDataGenerator",
 )
+# Over-samplers (imbalanced-learn): `fit_resample` returns the rows plus copies
+# of them (`RandomOverSampler`) or points interpolated between neighbours
+# (`SMOTE`, `ADASYN`): run before a split, the training part gets copies of, or
+# points made from, held-out rows. Under-samplers only drop rows and are not here.
+OVERSAMPLER_PREFIXES: Tuple[str, ...] = ("imblearn.over_sampling.", "imblearn.combine.")
+# Methods that fit a sampler and return the resampled (X, y).
+RESAMPLING_METHODS: FrozenSet[str] = frozenset({"fit_resample", "fit_sample"})
 # ...except those of the target, which see labels only.
 TARGET_TRANSFORMERS: FrozenSet[str] = frozenset(
     {"sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
@@ -886,7 +893,7 @@ PIPELINE_CLASSES: FrozenSet[str] = frozenset(
     {"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline", "imblearn.pipeline.Pipeline", "imblearn.pipeline.make_pipeline"}
 )
 # Methods that fit a transformer on their first argument.
-FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"})
+FIT_TRANSFORM_METHODS: FrozenSet[str] = frozenset({"fit", "fit_transform", "partial_fit", "adapt", "fit_on_texts", "fit_on_sequences"}) | RESAMPLING_METHODS
 # scikit-learn functions that fit an estimator (their first argument) on folds
 # of data (their second, `X`) and score it on the other folds.
 CROSS_VALIDATION_FUNCTIONS: FrozenSet[str] = frozenset(

@@ -106,6 +106,14 @@ class DataSink:
         return constructor is not None and sink.module.qualified_name(constructor.func) in catalog.ROW_WISE_TRANSFORMERS
 
     @property
+    def resamples(self) -> bool:
+        """A sampler's `fit_resample(X, y)`: its output holds the rows plus
+        copies of some of them, or points made between neighbouring rows."""
+        sink = self.innermost
+        return (sink.role == FIT_TRANSFORM and isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute)
+                and sink.node.func.attr in catalog.RESAMPLING_METHODS)
+
+    @property
     def replaces_what_was_learned(self) -> bool:
         """A training call that starts from scratch: scikit-learn's `fit` forgets
         whatever an earlier `fit` of the same estimator learned (unless it was
@@ -407,7 +415,7 @@ class DataSinks:
         if qualname is not None:
             if qualname in catalog.PIPELINE_CLASSES:
                 return self._pipeline_of_transformers(receiver)
-            return qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES)
+            return qualname.startswith(catalog.FEATURE_TRANSFORMER_PREFIXES + catalog.OVERSAMPLER_PREFIXES)
         name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) else ""
         return bool(_TRANSFORMER_NAME.search(name))
 

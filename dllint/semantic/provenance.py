@@ -194,7 +194,7 @@ class Provenance:
         # return one another's results was evaluated again along every path
         # (a whole site-packages run spent minutes there).
         self._caches: List[Dict[Tuple[int, Tuple[int, ...]], Optional[Rows]]] = [self._cache]
-        self._split_points: Optional[Dict[int, Place]] = None
+        self._split_points: Optional[Dict[int, List[Place]]] = None
         self._data_sources: Optional[List[ast.Call]] = None
 
     # -- the questions ---------------------------------------------------
@@ -202,9 +202,11 @@ class Provenance:
         """The rows `expr` holds, or None when dllint cannot tell."""
         return self._element(expr, (), depth)
 
-    def split_point(self, pool: Optional[ast.AST]) -> Optional[Place]:
+    def split_point(self, pool: Optional[ast.AST], after: Optional[Place] = None) -> Optional[Place]:
         """Where the unsplit data `pool` is split (a split call or a slice, and
-        the file that holds it), or None."""
+        the file that holds it), or None: the first such place, or with
+        `after`, the first in the same file at or below it when there is one
+        (data split once for a first model, and again after a fit on all of it)."""
         if pool is None:
             return None
         if self._split_points is None:
@@ -216,16 +218,23 @@ class Provenance:
                         continue
                     rows = model.provenance.rows_of(source)
                     for cut in rows.cut_from if rows is not None else ():
-                        self._split_points.setdefault(id(cut), Place(call, model))
+                        self._split_points.setdefault(id(cut), []).append(Place(call, model))
                 for node, rows in model.provenance._held_out_slices():
                     for cut in (rows.pool, *rows.other_pools):
-                        self._split_points.setdefault(id(cut), Place(node, model))
-        return self._split_points.get(id(pool))
+                        self._split_points.setdefault(id(cut), []).append(Place(node, model))
+        places = self._split_points.get(id(pool))
+        if not places:
+            return None
+        if after is not None:
+            for place in places:
+                if place.model is after.model and place.line >= after.line:
+                    return place
+        return places[0]
 
-    def split_point_of(self, rows: Rows) -> Optional[Place]:
+    def split_point_of(self, rows: Rows, after: Optional[Place] = None) -> Optional[Place]:
         """Where rows not yet cut (all rows, or a whole training file) are split later, or None."""
         cut = rows.cut_from
-        return self.split_point(cut[0]) if cut else None
+        return self.split_point(cut[0], after) if cut else None
 
     def _held_out_slices(self) -> List[Tuple[ast.AST, Rows]]:
         """Slices bound to a held-out name (`x_val = data[10000:]`): a split by hand."""
@@ -730,7 +739,9 @@ class Provenance:
             part = "training" if index == 0 else "test"
             return Rows(frozenset({split}), node, here, f"the {part} part of `{_short(qualname)}()` (line {node.lineno})", pool=node,
                         designated=True)
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "prepare" and index < len(node.args):
+        if isinstance(node.func, ast.Attribute) and (node.func.attr == "prepare" or node.func.attr in catalog.RESAMPLING_METHODS) \
+                and index < len(node.args):
+            # accelerator.prepare(model, loader); X_res, y_res = SMOTE().fit_resample(X, y): each output holds its argument's rows
             return self._element(node.args[index], rest, depth + 1)
         return None
 

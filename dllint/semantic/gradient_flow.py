@@ -1,6 +1,7 @@
 """Gradient flow: does a value computed here ever reach a backward pass?
 
-    no_gradient_reason(semantic, node) -> "under `torch.no_grad()`" / "in `validate()`" /
+    no_gradient_reason(semantic, node) -> "under `torch.inference_mode()`" (the context
+                                          or decorator the code uses) / "in `validate()`" /
                                           "in a loop over held-out data" / None
 
 A loss computed under `torch.no_grad()`, in an evaluation function that
@@ -32,8 +33,9 @@ def no_gradient_reason(semantic: "ModuleModel", node: ast.AST) -> Optional[str]:
     from dllint.semantic.modes import is_evaluation_name
 
     modes = semantic.modes
-    if modes.in_no_grad(node):
-        return "under `torch.no_grad()`"
+    no_grad = modes.training.no_grad_context(node)
+    if no_grad is not None:
+        return no_grad
     function = semantic.enclosing_function(node)
     region = function if function is not None else None
     current = semantic.parent(node)

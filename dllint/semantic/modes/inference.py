@@ -71,8 +71,9 @@ class Inference(ModePart):
                 if value is not None and value.kind in ("data", "batch") and value.split in (VALIDATION, TEST):
                     held_out = "on held-out data"
                     break
-        if self.modes.training.in_no_grad(call):
-            return "under `torch.no_grad()`" if not region_trains or held_out else None
+        no_grad = self.modes.training.no_grad_context(call)
+        if no_grad is not None:
+            return no_grad if not region_trains or held_out else None
         if region_trains:
             return None
         if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_evaluation_name(function.name):

@@ -152,18 +152,27 @@ class TrainingFacts(ModePart):
     def in_no_grad(self, node: ast.AST) -> bool:
         """Inside `with torch.no_grad()` / `inference_mode()` /
         `set_grad_enabled(False)`, or a function decorated with them."""
+        return self.no_grad_context(node) is not None
+
+    def no_grad_context(self, node: ast.AST) -> Optional[str]:
+        """How gradients are off at `node`, as a message says it: "under
+        `torch.inference_mode()`", "in a function decorated with
+        `@torch.no_grad()`"; or None."""
         current = self.semantic.parent(node)
         while current is not None:
             if isinstance(current, (ast.With, ast.AsyncWith)):
                 for item in current.items:
                     if self._disables_grad(item.context_expr):
-                        return True
+                        return f"under `{_short_text(item.context_expr)}`"
             if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                return any(self._disables_grad(decorator) for decorator in current.decorator_list)
+                for decorator in current.decorator_list:
+                    if self._disables_grad(decorator):
+                        return f"in a function decorated with `@{_short_text(decorator)}`"
+                return None
             if isinstance(current, (ast.Lambda, ast.ClassDef)):
-                return False
+                return None
             current = self.semantic.parent(current)
-        return False
+        return None
 
     def _disables_grad(self, expr: ast.AST) -> bool:
         call = expr if isinstance(expr, ast.Call) else None
@@ -276,3 +285,8 @@ def _names_in(expr: ast.AST) -> Set[str]:
             if dotted:
                 found.add(dotted)
     return found
+
+
+def _short_text(expr: ast.AST) -> str:
+    text = ast.unparse(expr)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -299,10 +299,11 @@ class ModeDependence:
             return False
         if isinstance(func, ast.Name):
             scopes = semantic.scopes
-            _, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
+            scope, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
             if binding is None or binding.kind in ("def", "class", "import"):
                 return False
-            if binding.kind == "for" and _own_submodules(binding.value):
+            if binding.kind == "for" and scope is not None \
+                    and _own_submodules(binding.value, scopes.class_scope_of_method(scope)):
                 return False  # `branch(x) for branch in self.heads`: judged where `self.heads` is built
             return True  # norm_layer(dim), block(...): built from a parameter
         return False
@@ -366,17 +367,23 @@ def _built_and_applied(semantic: "ModuleModel", call: ast.Call) -> bool:
     return isinstance(parent, ast.Call) and parent.func is call
 
 
-def _own_submodules(iterable: Optional[ast.AST]) -> bool:
-    """A loop over the model's own layers: `self.heads`, `enumerate(self.heads)`,
-    `zip(self.heads, self.norms)`, `self.blocks.values()`."""
+def _own_submodules(iterable: Optional[ast.AST], class_scope) -> bool:
+    """A loop over layers the model builds itself: `self.heads`,
+    `enumerate(self.heads)`, `zip(self.heads, self.norms)`,
+    `self.blocks.values()`, where every `self.heads = ...` of the class is a
+    call (`nn.ModuleList([...])`), not a module handed in."""
     if isinstance(iterable, ast.Call):
         func = iterable.func
         if isinstance(func, ast.Name) and func.id in ("enumerate", "zip", "reversed"):
-            return bool(iterable.args) and all(_own_submodules(a) for a in iterable.args)
+            return bool(iterable.args) and all(_own_submodules(a, class_scope) for a in iterable.args)
         if isinstance(func, ast.Attribute) and func.attr in ("values", "children") and not iterable.args:
-            return _own_submodules(func.value)
+            return _own_submodules(func.value, class_scope)
         return False
-    return isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name) and iterable.value.id == "self"
+    if class_scope is None or not (isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name)
+                                   and iterable.value.id == "self"):
+        return False
+    assigned = class_scope.attributes.get(iterable.attr, [])
+    return bool(assigned) and all(isinstance(binding.value, ast.Call) for binding in assigned)
 
 
 def _runs_backward(function: ast.AST) -> bool:

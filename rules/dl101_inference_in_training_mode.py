@@ -861,6 +861,95 @@ class InferenceInTrainingMode(Rule):
             """,
             title="an actor of linear layers, whose training method calls the critic it is given, has no mode to switch",
         ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+            from torch.distributions import Categorical
+
+
+            class MultiHeadPolicy(nn.Module):
+                def __init__(self, obs_size, action_sizes):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(obs_size, 64), nn.Tanh())
+                    self.heads = nn.ModuleList([nn.Linear(64, n) for n in action_sizes])
+
+                def sample(self, obs):
+                    features = self.body(obs)
+                    dists = [Categorical(logits=head(features)) for head in self.heads]
+                    return torch.stack([d.sample() for d in dists], dim=1)
+
+
+            policy = MultiHeadPolicy(8, [3, 2])
+            obs = env.reset()
+            for step in range(1000):
+                with torch.no_grad():
+                    action = policy.sample(torch.as_tensor(obs))
+                obs, reward, done, info = env.step(action.numpy())
+            """,
+            title="a sampling method that calls the policy's own linear heads in a loop has no mode to switch",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+
+            class GraphNet(nn.Module):
+                def __init__(self, n_in, n_classes):
+                    super().__init__()
+                    self.hidden = nn.Linear(n_in, 128)
+                    self.out = nn.Linear(128, n_classes)
+
+                def forward(self, x, drop):
+                    h = torch.relu(self.hidden(x))
+                    h = nn.Dropout(drop)(h)
+                    return self.out(h)
+
+
+            net = GraphNet(16, 4)
+            optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+            for x, y in batches():
+                loss = F.cross_entropy(net(x, 0.5), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                scores = net(test_x, 0.0)
+            """,
+            title="`nn.Dropout(p)(x)` built inside forward is no submodule: eval() cannot reach it, the rate passed in decides",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+
+            class Classifier(nn.Module):
+                def __init__(self, n_in, n_classes):
+                    super().__init__()
+                    self.layers = nn.Sequential(nn.Linear(n_in, 64), nn.ReLU(), nn.Linear(64, n_classes))
+
+                def forward(self, x):
+                    return self.layers(x)
+
+                def loss(self, scores, labels):
+                    return nn.CrossEntropyLoss()(scores, labels)
+
+
+            model = Classifier(16, 4)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in batches():
+                loss = model.loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                scores = model(test_x)
+            """,
+            title="a loss module built in a method of the model behaves the same in both modes",
+        ),
     ]
 
     INVALID = [

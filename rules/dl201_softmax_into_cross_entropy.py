@@ -2,7 +2,7 @@ import ast
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
-from dllint.semantic.activations import LOG_SOFTMAX, SOFTMAX
+from dllint.semantic.activations import LOG_SOFTMAX, SIGMOID, SOFTMAX
 from dllint.semantic.gradient_flow import no_gradient_reason
 from dllint.semantic.loss_sites import CATEGORICAL, EXPECTS_LOGITS
 
@@ -28,6 +28,12 @@ class SoftmaxIntoCrossEntropy(Rule):
     (also one defined in another file), `nn.Sequential` / `keras.Sequential`
     and functional Keras graphs.
 
+    A sigmoid on the same way (`torch.sigmoid`, `nn.Sigmoid` as the last
+    layer, Keras `activation="sigmoid"` before a categorical crossentropy with
+    `from_logits=True`) is reported too: it is the same mistake with another
+    squashing function, and it fits no binary rule, the loss being the
+    softmax one.
+
     ## Why is this bad?
     These losses compute `log_softmax(prediction)` themselves. Fed
     probabilities, they take the softmax of a softmax: every value is
@@ -35,7 +41,10 @@ class SoftmaxIntoCrossEntropy(Rule):
     the gradients shrink, so the model trains slowly or stalls without any
     error. Fed log-probabilities, the extra `log_softmax` is redundant
     (log-softmax is idempotent, so the loss is unchanged) but wasted work and
-    a sign that the `nll_loss` and `cross_entropy` recipes were mixed.
+    a sign that the `nll_loss` and `cross_entropy` recipes were mixed. Fed
+    sigmoid outputs, every score sits in (0, 1), so the softmax the loss takes
+    of them is close to uniform: the loss cannot approach zero and the
+    gradients shrink, as with a softmax.
 
     In a validation or test step (under `torch.no_grad()`, in an evaluation
     function that takes no gradients, in a loop over held-out data) no
@@ -73,12 +82,14 @@ class SoftmaxIntoCrossEntropy(Rule):
         if site is None or site.family != CATEGORICAL or site.expects != EXPECTS_LOGITS:
             return
         activation = site.activation
-        if activation.kind not in (SOFTMAX, LOG_SOFTMAX):
+        if activation.kind not in (SOFTMAX, LOG_SOFTMAX, SIGMOID):
             return
         prediction = _shorten(site.prediction_text())
         where = activation.describe(self.semantic)
         evaluation = no_gradient_reason(self.semantic, node)
-        if site.framework == "torch":
+        if activation.kind == SIGMOID:
+            text = _sigmoid_text(site, prediction, where, evaluation)
+        elif site.framework == "torch":
             if activation.kind == SOFTMAX and evaluation is not None:
                 text = (f"`{prediction}` reaches {site.loss} already passed through softmax ({where}) {evaluation}, where no "
                         "gradients flow; cross-entropy applies log-softmax itself, so the loss reported here is not the "
@@ -132,6 +143,29 @@ class SoftmaxIntoCrossEntropy(Rule):
                 return loss, confidence
             """,
             title="softmax only for a metric, the loss gets the logits",
+        ),
+        Valid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class GatedClassifier(nn.Module):
+                def __init__(self, n_in, n_classes):
+                    super().__init__()
+                    self.value = nn.Linear(n_in, 64)
+                    self.gate = nn.Linear(n_in, 64)
+                    self.out = nn.Linear(64, n_classes)
+
+                def forward(self, x):
+                    hidden = self.value(x) * torch.sigmoid(self.gate(x))
+                    return self.out(hidden)
+
+            model = GatedClassifier(20, 5)
+            criterion = nn.CrossEntropyLoss()
+            for x, y in loader:
+                loss = criterion(model(x), y)
+            """,
+            title="a sigmoid gate inside the network, the last layer gives logits",
         ),
         Valid(
             """
@@ -389,6 +423,59 @@ class SoftmaxIntoCrossEntropy(Rule):
                 loss = criterion(logits, y)
             """,
             title="softmax inside the loss call (fixed by removing it)",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            criterion = nn.CrossEntropyLoss()
+            for x, y in loader:
+                scores = model(x)
+                loss = criterion(torch.sigmoid(scores), y)
+            """,
+            "7:12",
+            fix="""
+            import torch
+            import torch.nn as nn
+
+            criterion = nn.CrossEntropyLoss()
+            for x, y in loader:
+                scores = model(x)
+                loss = criterion(scores, y)
+            """,
+            title="a sigmoid inside the call of the softmax cross-entropy (fixed by removing it)",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 5), nn.Sigmoid())
+            optimizer = torch.optim.Adam(model.parameters())
+            for x, y in loader:
+                loss = F.cross_entropy(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            """,
+            "8:12",
+            title="`nn.Sigmoid` as the last layer of a multi-class model trained with `F.cross_entropy`",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation="relu"),
+                tf.keras.layers.Dense(10, activation="sigmoid"),
+            ])
+            model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(x_train, y_train, epochs=5)
+            """,
+            "7:1",
+            title="Keras: a sigmoid output layer and a sparse categorical crossentropy from logits",
         ),
         Invalid(
             """
@@ -770,3 +857,22 @@ class SoftmaxIntoCrossEntropy(Rule):
 def _shorten(text: str, limit: int = 48) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _sigmoid_text(site, prediction: str, where: str, evaluation) -> str:
+    """A sigmoid squeezes every score into (0, 1) before the loss's own
+    softmax: the class probabilities it sees are nearly uniform."""
+    if site.framework == "torch":
+        if evaluation is not None:
+            return (f"`{prediction}` reaches {site.loss} already passed through a sigmoid ({where}) {evaluation}, where "
+                    "no gradients flow; cross-entropy applies softmax itself to scores squeezed into (0, 1), so the loss "
+                    "reported here is not the model's cross-entropy and cannot be compared with the training loss: "
+                    "pass the raw logits")
+        return (f"`{prediction}` reaches {site.loss} already passed through a sigmoid ({where}); cross-entropy applies "
+                "softmax itself to scores squeezed into (0, 1), so the loss cannot approach zero and the gradients "
+                "shrink: pass the raw logits")
+    subject = f"the model `{prediction}` ends in a sigmoid" if site.prediction is None \
+        else f"`{prediction}` has already been through a sigmoid"
+    during = f" {evaluation}" if evaluation is not None else ""
+    return (f"{site.loss} expects logits, but {subject} ({where}){during}; the loss applies softmax to scores "
+            "squeezed into (0, 1), so it cannot approach zero: remove the sigmoid")

@@ -336,6 +336,35 @@ class ConstantHiddenWeights(Rule):
         ),
         Valid(
             """
+            import torch
+            from torch import nn
+            from torch.nn import init
+
+            class Recognizer(nn.Module):
+                def __init__(self, n_symbols):
+                    super().__init__()
+                    self.conv = nn.Conv2d(1, 32, 3)
+                    self.norm = nn.BatchNorm2d(32)
+                    self.rnn = nn.GRU(32, 64, batch_first=True)
+                    self.out = nn.Linear(64, n_symbols)
+
+                def forward(self, images):
+                    columns = self.norm(self.conv(images)).relu().mean(2).transpose(1, 2)
+                    return self.out(self.rnn(columns)[0])
+
+            model = Recognizer(40)
+            for name, param in model.named_parameters():
+                try:
+                    init.kaiming_normal_(param)
+                except ValueError:
+                    # kaiming refuses tensors of one dimension: only the
+                    # biases and the batch norm scale land here
+                    param.data.fill_(1)
+            """,
+            title="a constant only where kaiming refused (one-dimensional parameters)",
+        ),
+        Valid(
+            """
             import torch.nn as nn
 
             def init_weights(m):

@@ -741,6 +741,15 @@ RANDOM_INIT_NAMES: FrozenSet[str] = frozenset(
         "normal", "uniform", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "orthogonal",
     }
 )
+# torch.nn.init functions that raise for a tensor of fewer than 2 dimensions
+# (they need fan-in and fan-out, or a matrix): a bias or a norm layer's scale
+# makes them fail, a weight matrix never does.
+TORCH_MATRIX_ONLY_INITS: FrozenSet[str] = frozenset(
+    {
+        "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+        "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "orthogonal",
+    }
+)
 TENSOR_CONSTANT_METHODS: FrozenSet[str] = frozenset({"zero_", "fill_"})
 # Methods of a layer that draw its weights again.
 LAYER_REINIT_METHODS: FrozenSet[str] = frozenset({"reset_parameters", "_reset_parameters", "init_weights", "_init_weights"})

@@ -11,7 +11,8 @@
 
 Read from the `if` tests around `at` (up to `stop`, the loop or function
 that binds the variables), `elif` chains, and earlier `if ...: continue` /
-`return` lines. None means a test selects in a way dllint does not read (a
+`return` lines, and from an `except` after an init that only a weight matrix
+survives (`kaiming_*`, `xavier_*`, `orthogonal_`). None means a test selects in a way dllint does not read (a
 name, an attribute value), so callers should not guess.
 """
 from __future__ import annotations
@@ -74,6 +75,8 @@ def module_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop
 def parameter_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop: ast.AST) -> Optional[str]:
     """Which parameters of a `parameters()` loop reach `at`: "all", "weights",
     "bias"; None when the tests select them some other way."""
+    if _after_matrix_init_failed(semantic, at, variables, stop):
+        return "bias"
     selection = "all"
     for test, positive in _conditions(semantic, at, stop):
         if not _mentions(test, variables):
@@ -90,6 +93,31 @@ def parameter_guard(semantic: "ModuleModel", at: ast.AST, variables: Set[str], s
         else:
             selection = "weights"
     return selection
+
+
+def _after_matrix_init_failed(semantic: "ModuleModel", at: ast.AST, variables: Set[str], stop: ast.AST) -> bool:
+    """`try: kaiming_normal_(p)` / `except ...: p.data.fill_(1)`: the handler
+    runs only for the parameters the matrix-only init refused, the ones of
+    fewer than 2 dimensions (biases, a norm layer's scale), never for a weight
+    matrix."""
+    from dllint.semantic import catalog
+
+    child, node = at, semantic.parent(at)
+    while node is not None and child is not stop:
+        if isinstance(node, ast.ExceptHandler):
+            attempt = semantic.parent(node)
+            if isinstance(attempt, ast.Try) and any(
+                    _draws_matrix_only(semantic, call, variables, catalog.TORCH_MATRIX_ONLY_INITS)
+                    for statement in attempt.body for call in walk(statement) if isinstance(call, ast.Call)):
+                return True
+        child, node = node, semantic.parent(node)
+    return False
+
+
+def _draws_matrix_only(semantic: "ModuleModel", call: ast.Call, variables: Set[str], inits) -> bool:
+    qualname = semantic.qualified_name(call.func) or ""
+    return qualname.startswith("torch.nn.init.") and qualname.rsplit(".", 1)[-1] in inits \
+        and bool(call.args) and _mentions(call.args[0], variables)
 
 
 class NameFilter:

@@ -7,7 +7,9 @@ training and evaluation mode.
 A model is mode-free only when every layer it is built from is known and none
 of them is dropout, batch norm, instance norm with running statistics, an RNN
 or transformer with dropout, `F.dropout(..., training=self.training)`, or
-code reading `self.training`. Layers dllint cannot see (a `timm` or
+code reading `self.training`. A layer made and applied at once in forward
+(`nn.Dropout(p)(x)`) is not a submodule, so `.eval()` cannot change it and it
+does not count; nor does a loss module. Layers dllint cannot see (a `timm` or
 `torchvision` factory, a Hugging Face model, a class from another library, a
 module passed in as a parameter) count as mode-dependent.
 """
@@ -249,6 +251,8 @@ class ModeDependence:
     def _call_dependent(self, call: ast.Call, construction: bool, seen: Set[int]) -> bool:
         semantic = self.semantic
         qualname = semantic.qualified_name(call.func)
+        if not construction and _built_and_applied(semantic, call):
+            return False  # `nn.Dropout(p)(x)` in forward: a fresh layer, never told the model's mode
         if qualname is not None:
             if qualname in catalog.TORCH_LAYERS_DROPOUT_ARGUMENT:
                 return not _dropout_disabled(call, catalog.TORCH_LAYERS_DROPOUT_ARGUMENT[qualname], self._zeros)
@@ -265,8 +269,8 @@ class ModeDependence:
             if qualname in catalog.TORCH_CONTAINERS:
                 return self._container_dependent(call, seen)
             if qualname in catalog.TORCH_LAYERS_MODE_FREE or qualname in catalog.TORCH_NON_LAYER_CLASSES \
-                    or qualname in catalog.NON_MODULE_CLASSES:
-                return False
+                    or qualname in catalog.NON_MODULE_CLASSES or qualname in catalog.TORCH_LOSS_CLASSES:
+                return False  # a loss computes the same in both modes
             found = self.project.definition(qualname)
             if found is not None:
                 module = self.project.model_for(found[0])
@@ -295,9 +299,12 @@ class ModeDependence:
             return False
         if isinstance(func, ast.Name):
             scopes = semantic.scopes
-            _, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
+            scope, binding = scopes.lookup(func.id, scopes.scope_at(func), func.lineno)
             if binding is None or binding.kind in ("def", "class", "import"):
                 return False
+            if binding.kind == "for" and scope is not None \
+                    and _own_submodules(binding.value, scopes.class_scope_of_method(scope)):
+                return False  # `branch(x) for branch in self.heads`: judged where `self.heads` is built
             return True  # norm_layer(dim), block(...): built from a parameter
         return False
 
@@ -349,6 +356,34 @@ class ModeDependence:
                             return True
             return False
         return True  # an attribute, a subscript ...: an existing module of unknown content
+
+
+def _built_and_applied(semantic: "ModuleModel", call: ast.Call) -> bool:
+    """`nn.Dropout(p)(x)`: a layer made and called in one expression is not a
+    submodule, so `.eval()` never reaches it (it always runs in training mode)."""
+    if isinstance(call.func, ast.Call):
+        return True  # the application: `(...)(x)`
+    parent = semantic.parent(call)
+    return isinstance(parent, ast.Call) and parent.func is call
+
+
+def _own_submodules(iterable: Optional[ast.AST], class_scope) -> bool:
+    """A loop over layers the model builds itself: `self.heads`,
+    `enumerate(self.heads)`, `zip(self.heads, self.norms)`,
+    `self.blocks.values()`, where every `self.heads = ...` of the class is a
+    call (`nn.ModuleList([...])`), not a module handed in."""
+    if isinstance(iterable, ast.Call):
+        func = iterable.func
+        if isinstance(func, ast.Name) and func.id in ("enumerate", "zip", "reversed"):
+            return bool(iterable.args) and all(_own_submodules(a, class_scope) for a in iterable.args)
+        if isinstance(func, ast.Attribute) and func.attr in ("values", "children") and not iterable.args:
+            return _own_submodules(func.value, class_scope)
+        return False
+    if class_scope is None or not (isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name)
+                                   and iterable.value.id == "self"):
+        return False
+    assigned = class_scope.attributes.get(iterable.attr, [])
+    return bool(assigned) and all(isinstance(binding.value, ast.Call) for binding in assigned)
 
 
 def _runs_backward(function: ast.AST) -> bool:

@@ -572,6 +572,44 @@ class HeldOutDataInTraining(Rule):
             """,
             title="scikit-learn: a fit on all rows for the resubstitution score, then a refit on the training part before the test part is scored",
         ),
+        Valid(
+            """
+            from tensorflow.keras.datasets import fashion_mnist
+
+            def fit_classifier(net, splits):
+                (images, labels), (held_images, held_labels) = splits
+                net.fit(images, labels, epochs=5)
+                print(net.evaluate(held_images, held_labels))
+
+            (images, labels), (held_images, held_labels) = fashion_mnist.load_data()
+            fit_classifier(net, ((images / 255.0, labels), (held_images / 255.0, held_labels)))
+            """,
+            title="a helper given both splits in one tuple unpacks them and trains on the first: the call passes held-out rows, but they are not what is trained on",
+        ),
+        Valid(
+            files={
+                "pairs.py": '''
+                    from tensorflow.keras.datasets import cifar10
+
+                    def gray_and_colour():
+                        (colour, _), (colour_held, _) = cifar10.load_data()
+                        bundle = (colour[..., :1], colour, colour_held[..., :1], colour_held)
+                        return bundle, colour.shape[1:]
+                    ''',
+                "translate.py": '''
+                    import pairs
+
+                    def train_translator(critic, bundle):
+                        gray, colour, gray_held, colour_held = bundle
+                        critic.train_on_batch(gray, colour)
+                        print(critic.evaluate(gray_held, colour_held))
+
+                    bundle, shape = pairs.gray_and_colour()
+                    train_translator(critic, bundle)
+                    ''',
+            },
+            title="two files: a loader returns a tuple of training and held-out arrays, the helper unpacks it by position and trains on the training arrays",
+        ),
     ]
 
     INVALID = [
@@ -832,6 +870,22 @@ class HeldOutDataInTraining(Rule):
             """,
             expect=["10:21"],
             title="a class: the loop of a method trains on the loader its constructor was given",
+        ),
+        Invalid(
+            """
+            from tensorflow.keras.datasets import fashion_mnist
+
+            def fine_tune(net, splits):
+                (images, labels), (held_images, held_labels) = splits
+                net.fit(held_images, held_labels, epochs=1)
+
+            (images, labels), (held_images, held_labels) = fashion_mnist.load_data()
+            net.fit(images, labels, epochs=5)
+            fine_tune(net, ((images, labels), (held_images, held_labels)))
+            print(net.evaluate(held_images, held_labels))
+            """,
+            expect=["9:1"],
+            title="a helper given both splits in one tuple unpacks them and trains on the held-out element",
         ),
     ]
 

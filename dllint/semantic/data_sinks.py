@@ -36,6 +36,10 @@ where the function is called, with the argument passed there, whatever the
 parameter is called (`train_one_epoch(model, val_loader)`), in this file or
 another file of the project; `DataSink.inner` is the sink inside the helper.
 Such a sink stays at its own place only when no call of the function is known.
+A helper that unpacks the parameter by position (`(x_train, y_train), (x_test,
+y_test) = data`, then `fit(x_train, y_train)`) uses one element of it:
+`DataSink.part` says which, and the sink's rows are that element of the
+argument (`((x_tr, y_tr), (x_te, y_te))`, or a name bound to a tuple).
 """
 from __future__ import annotations
 
@@ -80,11 +84,14 @@ class DataSink:
     module: Optional["ModuleModel"] = None   # the file of `node` and `data`
     inner: Optional["DataSink"] = None       # for a sink lifted to a call: the sink inside the helper
     parameter: Optional[str] = None          # the parameter of its function that `data` comes from
+    # for a sink lifted to a call: the element of `data` the helper uses, by
+    # position (`(x_train, y_train), (x_test, y_test) = data` then `fit(x_train)`: (0, 0))
+    part: Tuple[int, ...] = ()
 
     @property
     def rows(self):
-        """The rows `data` holds, asked in the file `data` is in (`provenance.rows_of`)."""
-        return self.module.provenance.rows_of(self.data) if self.module is not None else None
+        """The rows `data` (its element `part`) holds, asked in the file `data` is in (`provenance.rows_of`)."""
+        return self.module.provenance.rows_of(self.data, part=self.part) if self.module is not None else None
 
     @property
     def learns_categories_only(self) -> bool:
@@ -143,7 +150,7 @@ class DataSinks:
         self.model = model
         self._raw: Optional[List[DataSink]] = None
         self._all: Optional[List[DataSink]] = None
-        self._parameter_sinks: Dict[int, List[Tuple[DataSink, int, str]]] = {}
+        self._parameter_sinks: Dict[int, List[Tuple[DataSink, int, str, Tuple[int, ...]]]] = {}
         self._active: set = set()
 
     # -- the questions ---------------------------------------------------
@@ -232,9 +239,10 @@ class DataSinks:
         cache[key] = seen
         return seen
 
-    def parameter_sinks(self, function: FunctionNode, depth: int = 0) -> List[Tuple[DataSink, int, str]]:
+    def parameter_sinks(self, function: FunctionNode, depth: int = 0) -> List[Tuple[DataSink, int, str, Tuple[int, ...]]]:
         """Sinks that one call of `function` reaches with data from one of its
-        parameters: (the sink, the parameter's index, its name)."""
+        parameters: (the sink, the parameter's index, its name, the element of
+        the parameter it uses by position, `()` for the whole)."""
         key = id(function)
         if key in self._parameter_sinks:
             return self._parameter_sinks[key]
@@ -242,13 +250,13 @@ class DataSinks:
             return []
         self._active.add(key)
         try:
-            found: List[Tuple[DataSink, int, str]] = []
+            found: List[Tuple[DataSink, int, str, Tuple[int, ...]]] = []
             candidates = list(self._raw_sinks_by_function().get(key, ()))
             candidates += self._lifted_in(function, depth + 1)
             for sink in candidates:
-                root = self._parameter_root(sink.data, function)
+                root = self._parameter_root(sink.data, function, sink.part)
                 if root is not None:
-                    found.append((sink, root[0], root[1]))
+                    found.append((sink, *root))
         finally:
             self._active.discard(key)
         self._parameter_sinks[key] = found
@@ -285,10 +293,10 @@ class DataSinks:
         function = self._function_of(sink.node)
         if function is None:
             return sink
-        root = self._parameter_root(sink.data, function)
+        root = self._parameter_root(sink.data, function, sink.part)
         if root is None:
             return sink
-        return DataSink(sink.node, sink.data, sink.role, sink.model, sink.framework, sink.description, sink.module, sink.inner, root[1])
+        return DataSink(sink.node, sink.data, sink.role, sink.model, sink.framework, sink.description, sink.module, sink.inner, root[1], sink.part)
 
     def _sink(self, node, data, role, receiver, framework, description) -> Optional[DataSink]:
         if data is None:
@@ -604,7 +612,7 @@ class DataSinks:
             return []
         other, function = resolved
         found: List[DataSink] = []
-        for inner, index, name in other.data_sinks.parameter_sinks(function, depth + 1):
+        for inner, index, name, part in other.data_sinks.parameter_sinks(function, depth + 1):
             argument = _call_argument(call, function, index, name)
             if argument is None:
                 continue
@@ -614,7 +622,7 @@ class DataSinks:
             role = inner.role
             if role == TRAINING and inner.inner is None and _steps_disabled(other, function, inner, call):
                 role = EVALUATION  # run_epoch(model, val_loader): no optimizer passed, no step taken
-            found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner))
+            found.append(DataSink(call, argument, role, inner.model, inner.framework, description, self.model, inner, part=part))
         return found
 
     def _constructor_of(self, call: ast.Call) -> Optional[Tuple["ModuleModel", FunctionNode]]:
@@ -644,18 +652,24 @@ class DataSinks:
                 return True
         return False
 
-    def _parameter_root(self, data: ast.AST, function: FunctionNode) -> Optional[Tuple[int, str]]:
-        """The parameter of `function` that `data` is computed from, through
-        the assignments and loops of the function (`for x, y in loader`)."""
+    def _parameter_root(self, data: ast.AST, function: FunctionNode, part: Tuple[int, ...] = ()) -> Optional[Tuple[int, str, Tuple[int, ...]]]:
+        """The parameter of `function` that `data` (its element `part`) is
+        computed from, through the assignments and loops of the function
+        (`for x, y in loader`): its index, its name, and the element of it that
+        reaches `data` when the function unpacks it by position
+        (`(x_train, y_train), (x_test, y_test) = data` then `fit(x_train)`:
+        `(0, 0)`; `()` when the whole parameter, or more than one element, does)."""
         model = self.model
         positional = function.args.posonlyargs + function.args.args
         names = {arg.arg: index for index, arg in enumerate(positional)}
         names.update({arg.arg: -1 for arg in function.args.kwonlyargs})
-        stack: List[ast.AST] = [data]
+        stack: List[Tuple[ast.AST, Tuple[int, ...]]] = [(data, part)]
         seen: set = set()
         steps = 0
+        found: Optional[Tuple[int, str]] = None
+        parts: List[Tuple[int, ...]] = []
         while stack and steps < _MAX_ROOT_STEPS:
-            node = stack.pop()
+            node, path = _narrowed(*stack.pop())
             steps += 1
             for name in _data_names(node):
                 if id(name) in seen:
@@ -664,15 +678,21 @@ class DataSinks:
                 scope, binding = model.scopes.lookup(name.id, model.scopes.scope_at(name), name.lineno)
                 if binding is None or scope is None or scope.node is not function:
                     continue
+                element = path if name is node else ()  # an element is followed only through names
                 if binding.kind == "param":
                     if name.id in names and name.id not in ("self", "cls", "model", "net", "device", "args"):
-                        return names[name.id], name.id
+                        if found is None:
+                            found = names[name.id], name.id
+                        if found[1] == name.id:
+                            parts.append(element)
                 elif binding.kind in ("assign", "for", "with") and binding.value is not None:
                     if _is_split_call(model, binding.value):
                         continue  # a part the function cuts itself: judged here, where the split is
-                    stack.append(binding.value)
-        return None
-
+                    unpacked = binding.path + element if binding.kind == "assign" else ()
+                    stack.append((binding.value, unpacked))
+        if found is None:
+            return None
+        return found[0], found[1], _common_prefix(parts)
 
 def _statistics_in(model: "ModuleModel", operand: ast.AST, expand: bool = True) -> List[ast.Call]:
     """The statistic calls an operand is (`X.mean(0)`, `np.std(X, 0)`), directly
@@ -825,6 +845,25 @@ def _parameter_defaults(function: FunctionNode) -> Dict[str, Tuple[int, Optional
     for arg, default in zip(function.args.kwonlyargs, function.args.kw_defaults):
         found[arg.arg] = (-1, default)
     return found
+
+
+def _narrowed(node: ast.AST, path: Tuple[int, ...]) -> Tuple[ast.AST, Tuple[int, ...]]:
+    """Element `path` of a tuple or list display, as far as the displays go."""
+    while path and isinstance(node, (ast.Tuple, ast.List)) and 0 <= path[0] < len(node.elts) \
+            and not any(isinstance(element, ast.Starred) for element in node.elts):
+        node, path = node.elts[path[0]], path[1:]
+    return node, path
+
+
+def _common_prefix(paths: List[Tuple[int, ...]]) -> Tuple[int, ...]:
+    """The element every one of `paths` lies in (`()`: the whole)."""
+    prefix = paths[0] if paths else ()
+    for path in paths[1:]:
+        length = 0
+        while length < min(len(prefix), len(path)) and prefix[length] == path[length]:
+            length += 1
+        prefix = prefix[:length]
+    return prefix
 
 
 def _is_split_call(model: "ModuleModel", node: ast.AST) -> bool:

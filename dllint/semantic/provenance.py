@@ -20,7 +20,9 @@ index arrays (`X[:n]`, `x[val_idx]`, named by the variable they are bound
 to), and last the variable's own name (`X_test`, `val_loader`).
 
 Rows flow through assignments, tuple unpacking (of a name bound to a list
-or tuple display too: `X_tr, X_te = saved` takes each element's rows), `for` targets (batches of a
+or tuple display too: `X_tr, X_te = saved` takes each element's rows; of a
+name itself unpacked from a call, `data, shapes = load()` then `a, b = data`;
+of a parameter, element by element of what the callers pass), `for` targets (batches of a
 loader hold its rows), attributes of `self`, wrappers (`DataLoader`,
 `TensorDataset`, `Subset`, `from_tensor_slices`, `.batch()`, `.to()`,
 `.astype()`, project `Dataset` classes: whatever their arguments hold),
@@ -198,9 +200,11 @@ class Provenance:
         self._data_sources: Optional[List[ast.Call]] = None
 
     # -- the questions ---------------------------------------------------
-    def rows_of(self, expr: Optional[ast.AST], depth: int = 0) -> Optional[Rows]:
-        """The rows `expr` holds, or None when dllint cannot tell."""
-        return self._element(expr, (), depth)
+    def rows_of(self, expr: Optional[ast.AST], depth: int = 0, part: Tuple[int, ...] = ()) -> Optional[Rows]:
+        """The rows `expr` holds (its element `part`, by position, when it is
+        a tuple: `((x_train, y_train), (x_test, y_test))` at `(0, 0)` holds
+        training rows), or None when dllint cannot tell."""
+        return self._element(expr, tuple(part), depth)
 
     def split_point(self, pool: Optional[ast.AST], after: Optional[Place] = None) -> Optional[Place]:
         """Where the unsplit data `pool` is split (a split call or a slice, and
@@ -326,6 +330,9 @@ class Provenance:
             display = self._display_named(node, index)
             if display is not None:
                 return self._element(display, path, depth + 1)
+            part = self._bound_element(node, path, depth)
+            if part is not None:
+                return part
         # `x, y = batch`, `images, labels = data`: the parts of a batch hold its rows
         whole = self._element(node, (), depth + 1)
         return whole
@@ -344,6 +351,21 @@ class Provenance:
         if any(isinstance(element, ast.Starred) for element in display.elts):
             return None
         return display
+
+    def _bound_element(self, node: ast.Name, path: Tuple[int, ...], depth: int) -> Optional[Rows]:
+        """Element `path` of a name that holds a tuple dllint can pick from by
+        position: a name unpacked from one (`data, shapes = load()`, then
+        `source, target = data`), or a parameter (`def train(data): (x_train,
+        y_train), _ = data` gets the element of what its callers pass).
+        None when that element is not known: the caller then takes the whole."""
+        scope, binding = self.model.scopes.lookup(node.id, self.model.scopes.scope_at(node), node.lineno)
+        if binding is None:
+            return None
+        if binding.kind == "assign" and binding.path and binding.value is not None:
+            return self._element(binding.value, binding.path + path, depth + 1)
+        if binding.kind == "param":
+            return self._parameter(binding, scope, depth + 1, path)
+        return None
 
     def _evaluate(self, node: ast.AST, depth: int) -> Optional[Rows]:
         if isinstance(node, ast.Name):
@@ -451,8 +473,9 @@ class Provenance:
             return self._parameter(binding, scope, depth + 1)
         return None
 
-    def _parameter(self, binding: Binding, scope: Optional[Scope], depth: int) -> Optional[Rows]:
-        """The union of what every caller passes (this file, then the project)."""
+    def _parameter(self, binding: Binding, scope: Optional[Scope], depth: int, path: Tuple[int, ...] = ()) -> Optional[Rows]:
+        """The union of what every caller passes (this file, then the project);
+        its element `path` when the function unpacks the parameter by position."""
         from dllint.semantic.module import _call_argument
 
         function = scope.node if scope is not None else None
@@ -469,7 +492,7 @@ class Provenance:
                 self._context = saved[:position]  # the argument is evaluated where the call is
                 self._caches = saved_caches[:position + 1]
                 try:
-                    return caller._element(argument, (), depth + 1)
+                    return caller._element(argument, path, depth + 1)
                 finally:
                     self._context, self._caches = saved, saved_caches
         found: List[Optional[Rows]] = []
@@ -479,7 +502,7 @@ class Provenance:
         for caller, call in callers:
             argument = _call_argument(call, function, index, binding.name)
             if argument is not None:
-                found.append(caller.provenance._element(argument, (), depth + 1))
+                found.append(caller.provenance._element(argument, path, depth + 1))
         known = [rows for rows in found if rows is not None]
         if not known:
             return None

@@ -396,6 +396,24 @@ class TestSetUsedForSelection(Rule):
             },
             title="two files: the checkpoint is chosen on the validation loader",
         ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import GroupKFold
+            from tensorflow import keras
+
+            def hold_out_groups(frame, labels, groups):
+                train, test = next(GroupKFold(n_splits=4).split(frame, labels, groups))
+                return frame.iloc[train], frame.iloc[test], labels.iloc[train], labels.iloc[test]
+
+            songs = pd.read_csv("songs.csv")
+            hits = songs.pop("hit")
+            X_fit, X_valid, y_fit, y_valid = hold_out_groups(songs, hits, songs["album"])
+            stop = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
+            model.fit(X_fit, y_fit, validation_data=(X_valid, y_valid), callbacks=[stop])
+            """,
+            title="a helper cuts by index arrays named `train, test` after scikit-learn's folds; the caller names its part a validation split",
+        ),
     ]
 
     INVALID = [
@@ -410,6 +428,23 @@ class TestSetUsedForSelection(Rule):
             """,
             expect=["5:1"],
             title="Keras: early stopping restores the weights that did best on the test split",
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow import keras
+
+            readings = np.load("sensor.npy")
+            cut = int(0.8 * len(readings))
+            x_test, y_test = readings[cut:, :-1], readings[cut:, -1]
+            x_train, y_train = readings[:cut, :-1], readings[:cut, -1]
+            validation_data = (x_test, y_test)
+            keep = keras.callbacks.ModelCheckpoint("best.keras", save_best_only=True)
+            model.fit(x_train, y_train, validation_data=validation_data, callbacks=[keep])
+            print(model.evaluate(x_test, y_test))
+            """,
+            expect=["10:1"],
+            title="the test part, named test where it is cut, kept under the name of the Keras argument it is passed to",
         ),
         Invalid(
             """

@@ -453,10 +453,22 @@ class Provenance:
             return rows.relabel(named, f"{where}, by its name", True)
         if rows.splits <= HELD_OUT and named in HELD_OUT and named not in rows.splits and rows.evidence.startswith("the held-out"):
             return replace(rows, splits=frozenset({named}))
+        if rows.by_name and rows.splits <= HELD_OUT and named in HELD_OUT and named not in rows.splits \
+                and not self._named_in_scope_of(rows, node):
+            # only a name inside a helper said which held-out part this is (`return X.iloc[test]`,
+            # after scikit-learn's `train, test` fold names): the caller's name says what it means
+            return rows.relabel(named, f"{where}, by its name", True)
         if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
             # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
             return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
         return rows
+
+    def _named_in_scope_of(self, rows: Rows, node: ast.AST) -> bool:
+        """Whether the name that decided `rows` is in the function (or module
+        body) `node` is in, rather than inside a helper that returned them."""
+        if rows.module != self.model.info.name:
+            return False
+        return self.model.enclosing_function(rows.origin) is self.model.enclosing_function(node)
 
     def _from_name(self, name: str, node: ast.AST) -> Optional[Rows]:
         split = split_of_name(name)

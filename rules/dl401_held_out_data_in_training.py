@@ -19,7 +19,10 @@ class HeldOutDataInTraining(Rule):
     in a helper such as `train_one_epoch(model, loader, ...)`, whatever its
     parameter is called). Also a model fitted on the full data after the data
     was split, when the test part is then scored by that fit (not after a
-    scikit-learn `fit` on the training part, which starts from scratch).
+    scikit-learn `fit` on the training part, which starts from scratch, nor
+    when what it then predicts is another data set's test rows: a Kaggle
+    refit on every labelled row before predicting the competition's
+    `test.csv`).
 
     Where data comes from is decided by the semantic model's provenance layer:
     split calls and their outputs by position (`train_test_split`,
@@ -149,16 +152,20 @@ class HeldOutDataInTraining(Rule):
         point = self.semantic.provenance.split_point(rows.pool)
         if point is None or (point.model is self.semantic and point.line >= getattr(sink.node, "lineno", 0)):
             return None  # (a split in another file ran when it was imported or called, before)
-        if not self._scores_test_after(sink):
+        if not self._scores_test_after(sink, rows):
             return None
         what = f"all rows ({rows.evidence}), including the test part split off on {point.text_from(self.semantic)}"
         return {"data": data, "sink": sink.description, "what": what, "consequence": "the test score is measured on rows the model has seen",
                 "advice": "fit on the training part of the split only"}
 
-    def _scores_test_after(self, sink: DataSink) -> bool:
-        """The model of `sink` scores test rows after it was fitted, and no
-        fit that starts from scratch came in between (`knn.fit(X, y)` for the
-        training error, then `knn.fit(X_train, y_train)` before scoring)."""
+    def _scores_test_after(self, sink: DataSink, fitted: Rows) -> bool:
+        """The model of `sink` scores test rows cut from the rows it was fitted
+        on, after it was fitted, and no fit that starts from scratch came in
+        between (`knn.fit(X, y)` for the training error, then
+        `knn.fit(X_train, y_train)` before scoring). Test rows of another data
+        set (a competition's `test.csv`, predicted for a submission after a
+        refit on every labelled row) are not rows the model has seen."""
+        pools = {id(pool) for pool in (fitted.pool, *fitted.other_pools) if pool is not None}
         identity = _model_identity(self.semantic, sink.model)
         if identity is None:
             return False
@@ -172,7 +179,9 @@ class HeldOutDataInTraining(Rule):
             if any(refit < _position(other.node) for refit in refits):
                 continue  # what the test rows meet is the refitted model
             rows = other.rows
-            if rows is not None and rows.splits == {TEST} and _model_identity(self.semantic, other.model) == identity:
+            if rows is None or rows.splits != {TEST} or _model_identity(self.semantic, other.model) != identity:
+                continue
+            if any(group_of(piece) in pools for piece in rows.parts or (rows,)):
                 return True
         return False
 
@@ -609,6 +618,27 @@ class HeldOutDataInTraining(Rule):
                     ''',
             },
             title="two files: a loader returns a tuple of training and held-out arrays, the helper unpacks it by position and trains on the training arrays",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.ensemble import GradientBoostingRegressor
+            from sklearn.metrics import mean_absolute_error
+            from sklearn.model_selection import train_test_split
+
+            columns = ["rooms", "area", "year"]
+            listings = pd.read_csv("input/listings.csv")
+            X, price = listings[columns], listings.price
+            fit_X, hold_X, fit_y, hold_y = train_test_split(X, price, random_state=3)
+            trial = GradientBoostingRegressor().fit(fit_X, fit_y)
+            print(mean_absolute_error(hold_y, trial.predict(hold_X)))
+
+            final = GradientBoostingRegressor()
+            final.fit(X, price)
+            unlabelled = pd.read_csv("input/listings_test.csv")
+            pd.DataFrame({"price": final.predict(unlabelled[columns])}).to_csv("submission.csv")
+            """,
+            title="Kaggle: after validating, a refit on every labelled row predicts the competition's unlabelled test file, not the held-out part",
         ),
     ]
 

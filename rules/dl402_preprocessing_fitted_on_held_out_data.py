@@ -5,7 +5,7 @@ from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
 from dllint.semantic.data_sinks import CROSS_VALIDATION, EVALUATION, FIT_TRANSFORM, MONITORING, PREDICTION, TRAINING, DataSink
 from dllint.semantic.places import Place
-from dllint.semantic.provenance import ALL, split_label
+from dllint.semantic.provenance import ALL, overlaps, split_label
 from dllint.semantic.values import TRAIN
 
 
@@ -117,6 +117,9 @@ class PreprocessingFittedOnHeldOutData(Rule):
                 folds = self._cross_validation(sink)
                 if folds is None:
                     continue
+                cut = folds.rows
+                if cut is not None and not overlaps(cut, rows):
+                    continue  # fitted on a sample the cross-validated rows leave out (`df.drop(sample.index)`)
                 what = f"{data}, {every} ({rows.evidence}) before {folds.description} cuts them into training and held-out folds"
             self.report(sink.node, self.message_resampled if sink.resamples else self.message, sink=_capital(sink.description), what=what)
             reported.add(id(sink.node))
@@ -446,6 +449,52 @@ class PreprocessingFittedOnHeldOutData(Rule):
             print(Ridge().fit(X_train, y_train).score(X_test, y_test))
             """,
             title="missing values of both splits filled with the training rows' medians",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from category_encoders import TargetEncoder
+            from sklearn.linear_model import Ridge
+            from sklearn.model_selection import cross_val_score
+
+            homes = pd.read_csv("homes.csv")
+            encoding_rows = homes.sample(frac=0.25, random_state=1)
+            encoding_price = encoding_rows.pop("price")
+            modelling_rows = homes.drop(encoding_rows.index)
+            modelling_price = modelling_rows.pop("price")
+            encoder = TargetEncoder(cols=["district"]).fit(encoding_rows, encoding_price)
+            print(cross_val_score(Ridge(), encoder.transform(modelling_rows), modelling_price, cv=5))
+            """,
+            title="a target encoder fitted on a random sample that the cross-validated rows leave out",
+        ),
+        Valid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import KFold, cross_val_score
+            from sklearn.preprocessing import TargetEncoder
+            from sklearn.linear_model import Ridge
+
+            class OutOfFoldEncoding:
+                def __init__(self):
+                    self.folds = KFold(n_splits=4)
+
+                def encode(self, frame, target):
+                    pieces = []
+                    for fit_idx, apply_idx in self.folds.split(frame):
+                        encoder = TargetEncoder().fit(frame.iloc[fit_idx], target.iloc[fit_idx])
+                        pieces.append(pd.DataFrame(encoder.transform(frame.iloc[apply_idx]), index=frame.index[apply_idx]))
+                    return pd.concat(pieces)
+
+            def with_encoding(homes):
+                price = homes.pop("price")
+                coder = OutOfFoldEncoding()
+                return homes.join(coder.encode(homes[["district"]], price)), price
+
+            homes = pd.read_csv("homes.csv")
+            features, price = with_encoding(homes)
+            print(cross_val_score(Ridge(), features, price, cv=4))
+            """,
+            title="out-of-fold encoding in a helper class: each encoder is fitted on a fold it cuts itself, not on the whole table it is given",
         ),
     ]
 

@@ -652,6 +652,20 @@ class DataSinks:
                 return True
         return False
 
+    def _fold_part(self, node: ast.AST, function: FunctionNode) -> bool:
+        """`X.iloc[fit_idx]` or `X[fit_idx]` whose index comes from a `for`
+        over a cross-validation splitter's `.split(...)` in `function`."""
+        if not isinstance(node, ast.Subscript):
+            return False
+        key = node.slice.value if isinstance(node.slice, ast.Index) else node.slice  # type: ignore[attr-defined]
+        if isinstance(key, ast.Tuple) and key.elts:
+            key = key.elts[0]
+        if not isinstance(key, ast.Name):
+            return False
+        scope, binding = self.model.scopes.lookup(key.id, self.model.scopes.scope_at(key), key.lineno)
+        return (binding is not None and scope is not None and scope.node is function and binding.kind == "for"
+                and self.model.provenance.cuts_folds(binding.value))
+
     def _parameter_root(self, data: ast.AST, function: FunctionNode, part: Tuple[int, ...] = ()) -> Optional[Tuple[int, str, Tuple[int, ...]]]:
         """The parameter of `function` that `data` (its element `part`) is
         computed from, through the assignments and loops of the function
@@ -671,6 +685,8 @@ class DataSinks:
         while stack and steps < _MAX_ROOT_STEPS:
             node, path = _narrowed(*stack.pop())
             steps += 1
+            if self._fold_part(node, function):
+                continue  # `X.iloc[idx]` for a fold of `KFold().split(X)`: a part the function cuts itself
             for name in _data_names(node):
                 if id(name) in seen:
                     continue

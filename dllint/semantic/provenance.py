@@ -46,7 +46,7 @@ from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
-from dllint.semantic.arguments import constant_string, positional_or_keyword
+from dllint.semantic.arguments import constant_string, keyword_value, positional_or_keyword
 from dllint.semantic.places import Place
 from dllint.semantic.scopes import Binding, Scope, pick_binding
 from dllint.semantic.values import TEST, TRAIN, VALIDATION, split_from_name
@@ -258,6 +258,11 @@ class Provenance:
                     if rows is not None and rows.held_out and not rows.by_name and rows.pool is not None:
                         found.append((value, rows))
         return found
+
+    def cuts_folds(self, call: ast.AST) -> bool:
+        """Whether `call` is a cross-validation splitter's `.split(X)`, whose
+        index pairs pick fold parts of `X`."""
+        return isinstance(call, ast.Call) and self._folds_source(call) is not None
 
     def is_split_later(self, expr: ast.AST) -> bool:
         rows = self.rows_of(expr)
@@ -669,6 +674,10 @@ class Provenance:
                     return Rows(frozenset({named[0]}), node, here, f"{named[1]} (line {node.lineno})", designated=True)
                 return None  # a module (`np.digitize(X)`), not data
             receiver = self._element(func.value, (), depth + 1)
+            if receiver is not None and method == "sample" and receiver.splits == {ALL} and _samples_a_part(node):
+                # frame.sample(frac=0.2): a data set of its own (what is fitted on the sample
+                # says nothing about the rows left out of it, `frame.drop(sample.index)`)
+                return Rows(frozenset({ALL}), node, here, f"a random sample of the data (line {node.lineno})", pool=node)
             if receiver is not None:
                 return receiver  # .to(device), .batch(32), .astype(...), .map(f), .dropna() ...
             if method == "flow_from_directory" or method == "flow_from_dataframe" or method == "flow":
@@ -818,10 +827,25 @@ class Provenance:
                 constructor = binding.value
             elif binding is None or binding.kind == "param":
                 return bool(re.search(r"(?i)(fold|kf|cv|split)", receiver.id))
+        if _is_self_attribute(receiver):
+            # `self.cv_ = KFold(5)` in `__init__`, split in another method: its name says it
+            return bool(re.search(r"(?i)(fold|kf|cv|split)", receiver.attr))
         if constructor is None:
             return False
         qualname = self.model.qualified_name(constructor.func)
         return qualname in catalog.CV_SPLITTERS
+
+
+def _samples_a_part(call: ast.Call) -> bool:
+    """`frame.sample(frac=0.2)` or `frame.sample(n=500)`: not `frac=1`, a shuffle of every row."""
+    fraction = keyword_value(call, "frac")
+    if fraction is not None:
+        return isinstance(fraction, ast.Constant) and isinstance(fraction.value, float) and 0 < fraction.value < 1
+    return bool(call.args) or keyword_value(call, "n") is not None
+
+
+def _is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 def _target_name(model: "ModuleModel", node: ast.AST) -> Optional[str]:

@@ -29,3 +29,16 @@ def test_non_ascii_equivalents_count_as_mentions():
     source = SourceFile.from_text("m.py", "x = 1\nlo\u017f\u017f = 2\n")
     assert not lines_mention_loss(source, 1, 1)
     assert lines_mention_loss(source, 2, 2)
+
+
+def test_a_file_may_see_losses_through_a_project_definition_it_imports():
+    from tests.semantic_project import modules
+
+    helpers = "def total(outputs):\n    return outputs.mean()\n\ndef objective(outputs):\n    return outputs.LOSS\n"
+    found = modules({
+        "helpers": helpers,
+        "plain": "import torch\nfrom helpers import total\nx = total(torch.ones(2))\n",
+        "scored": "import torch\nfrom helpers import objective\nx = objective(torch.ones(2))\n",
+    })
+    assert not found["plain"].autograd.may_see_losses()
+    assert found["scored"].autograd.may_see_losses()

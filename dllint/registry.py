@@ -94,7 +94,7 @@ def triggered_rules(text: str, enabled: Callable[[str], bool]) -> List[Type[Rule
 
     found = []
     for module_name, code in _codes_of_rule_modules():
-        if code is not None and (not enabled(code) or (TRIGGERS.get(code) is not None and not TRIGGERS[code].search(text))):
+        if code is not None and (not enabled(code) or (TRIGGERS.get(code) is not None and not TRIGGERS[code].occurs_in(text))):
             continue
         found += [rule for rule in _rules_in(module_name) if enabled(rule.code)]
     found.sort(key=lambda rule: rule.code)

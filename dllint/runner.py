@@ -577,7 +577,7 @@ class Runner:
             active = [
                 rule for rule in self.rules
                 if selection.is_enabled_for(path, rule.code)
-                and (rule.triggers is None or rule.triggers.search(source.text))
+                and (rule.triggers is None or rule.triggers.occurs_in(source.text))
             ]
         if not active:
             return

@@ -278,15 +278,23 @@ class SourceFile:
 
     def lines_text(self, first: int, last: int) -> str:
         """`"\n".join(lines[first - 1 : last])` (`first` >= 1), from the text."""
-        starts = self._line_starts()
-        begin, end = first - 1, min(last, len(starts))
+        begin, end = self.lines_span(first, last)
         if begin >= end:
             return ""
-        text = self.text
-        chunk = _without_line_end(text[starts[begin] : starts[end] if end < len(starts) else len(text)])
+        chunk = _without_line_end(self.text[begin:end])
         if "\r" in chunk:  # the lines' own ends, as "\n" (a line holds no \r or \n)
             chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
         return chunk
+
+    def lines_span(self, first: int, last: int) -> Tuple[int, int]:
+        """Where lines `first` to `last` (`first` >= 1) are in the text: the
+        offsets of the first one's start and of the end of the last one's
+        line end; an empty span when there is no such line."""
+        starts = self._line_starts()
+        begin, end = first - 1, min(last, len(starts))
+        if begin >= end:
+            return 0, 0
+        return starts[begin], starts[end] if end < len(starts) else len(self.text)
 
     def _line_starts(self) -> "array[int]":
         if self._starts is None:

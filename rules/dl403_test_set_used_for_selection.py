@@ -1,5 +1,5 @@
 import ast
-from typing import List, Optional, Set, Tuple
+from typing import FrozenSet, List, Optional, Set, Tuple
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
@@ -146,8 +146,8 @@ class TestSetUsedForSelection(Rule):
         scope = _scope_of(model, sink.node)
         statements = self._derived_statements(scope, statements)
         found = []
-        for node in ast.walk(scope):
-            if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and _orders(node.test) and self._reads(node.test, statements):
+        for node in self._statements_under(scope)[1]:
+            if isinstance(node.test, ast.Compare) and _orders(node.test) and self._reads(node.test, statements):
                 kept = _keeps(model, node.body, node.test)
                 if kept is not None:
                     found.append((node.test, kept))
@@ -174,20 +174,48 @@ class TestSetUsedForSelection(Rule):
         return set()
 
     def _reads(self, expression: ast.AST, statements: Set[int]) -> bool:
-        scopes = self.semantic.scopes
-        for name in ast.walk(expression):
-            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
-                _, binding = scopes.lookup(name.id, scopes.scope_at(name), name.lineno)
-                if binding is not None and id(binding.node) in statements:
-                    return True
-        return False
+        return not self._bindings_read(expression).isdisjoint(statements)
+
+    def _bindings_read(self, expression: ast.AST) -> FrozenSet[int]:
+        """The ids of the statements binding the names `expression` reads,
+        found once per expression: every sink of a script asks them of every
+        assignment of the module (`_derived_statements`)."""
+        cache = self.__dict__.setdefault("_bindings_read_cache", {})
+        key = id(expression)
+        if key not in cache:
+            scopes = self.semantic.scopes
+            found = set()
+            for name in ast.walk(expression):
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+                    _, binding = scopes.lookup(name.id, scopes.scope_at(name), name.lineno)
+                    if binding is not None:
+                        found.add(id(binding.node))
+            cache[key] = (expression, frozenset(found))  # (the node kept: its id stays its own)
+        return cache[key][1]
+
+    def _statements_under(self, scope: ast.AST) -> Tuple[List[ast.AST], List[ast.If]]:
+        """The assignments (`=`, `op=`) and the `if` statements under `scope`,
+        in `ast.walk` order: walked once per scope, not three times per sink."""
+        cache = self.__dict__.setdefault("_statements_cache", {})
+        key = id(scope)
+        if key not in cache:
+            assignments: List[ast.AST] = []
+            tests: List[ast.If] = []
+            for node in ast.walk(scope):
+                if isinstance(node, (ast.Assign, ast.AugAssign)):
+                    assignments.append(node)
+                elif isinstance(node, ast.If):
+                    tests.append(node)
+            cache[key] = (scope, assignments, tests)
+        return cache[key][1], cache[key][2]
 
     def _derived_statements(self, scope: ast.AST, statements: Set[int]) -> Set[int]:
         """With the assignments computed from those (one step: `acc = correct / total`)."""
         found = set(statements)
-        accumulated = {node.target.id for node in ast.walk(scope)
+        assignments = self._statements_under(scope)[0]
+        accumulated = {node.target.id for node in assignments
                        if id(node) in statements and isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)}
-        for node in ast.walk(scope):
+        for node in assignments:
             if isinstance(node, ast.Assign) and id(node) not in found and self._reads(node.value, statements):
                 found.add(id(node))
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id in accumulated:

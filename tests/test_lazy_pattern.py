@@ -51,3 +51,33 @@ def test_importing_the_rules_and_the_semantic_model_compiles_no_pattern():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     created, compiled = map(int, done.stdout.split())
     assert created > 40 and compiled == 0
+
+
+def test_occurs_in_answers_as_search_for_plain_and_other_patterns():
+    texts = ["", "x = 1", "loss.backward()", "optim.step(", "a.fit(b)", "fit", "weights = 3", "a|b", "crite\nrion", "\\."]
+    patterns = [
+        LazyPattern(r"loss|criterion"),
+        LazyPattern(r"\.fit\(|step\("),  # escaped punctuation: plain
+        LazyPattern(r"a\|b"),  # an escaped bar is not a separator
+        LazyPattern(r"weights\s*="),  # not plain: searched with `re`
+        LazyPattern(r"\.(eval|step)\b"),
+        LazyPattern(r"LOSS", re.I),  # flags: searched with `re`
+        LazyPattern(r"fit|"),  # an empty alternative matches everywhere
+        LazyPattern(r"\\\."),
+    ]
+    for pattern in patterns:
+        compiled = re.compile(pattern.pattern, pattern._flags)
+        for text in texts:
+            assert pattern.occurs_in(text) == bool(compiled.search(text)), (pattern, text)
+
+
+def test_every_rule_trigger_is_answered_as_its_search():
+    from dllint.registry import all_rules
+
+    rules = all_rules()
+    samples = [example.code for rule in rules for example in (*rule.VALID, *rule.INVALID)]
+    for rule in rules:
+        if rule.triggers is not None:
+            compiled = re.compile(rule.triggers.pattern)
+            for sample in samples:
+                assert rule.triggers.occurs_in(sample) == bool(compiled.search(sample)), rule.code

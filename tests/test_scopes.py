@@ -49,3 +49,22 @@ def test_a_comprehension_target_is_seen_on_its_own_lines():
     assert iterated(4) == "other_batches"  # the element is on the line before its `for`
     # an assignment's own line still reads the binding before it
     assert iterated(6) == "other_batches"
+
+
+def test_the_node_order_is_ast_walk_without_the_expression_contexts():
+    tree = ast.parse(
+        "import torch\n"
+        "@decorate(k=1)\n"
+        "def f(a, b=[x for x in y], *, c=None):\n"
+        "    z = lambda q: q + a\n"
+        "    del a\n"
+        "    return [b[i] for i in z(c)]\n"
+        "class C(Base, metaclass=M):\n"
+        "    y: int = f(1)\n"
+    )
+    table = ScopeTable(tree)
+    walked = [node for node in ast.walk(tree) if not isinstance(node, ast.expr_context)]
+    assert table.order == walked
+    assert all(table.parents[child] is node for node in walked for child in ast.iter_child_nodes(node)
+               if not isinstance(child, ast.expr_context))
+    assert not any(isinstance(node, ast.expr_context) for node in table.parents)

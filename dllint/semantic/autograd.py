@@ -45,6 +45,7 @@ from dllint.lazy_dataclass import lazy_dataclass
 from dllint.lazy_pattern import LazyPattern
 from dllint.semantic.recursion import guarded
 from dllint.semantic import catalog
+from dllint.semantic.loss_mentions import lines_mention_loss, mentions_loss
 from dllint.semantic.module import return_expressions
 from dllint.semantic.values import LOSS, LOSS_FUNCTION, MODEL, MODEL_OUTPUT, kind_from_name
 
@@ -59,11 +60,8 @@ DETACHED = "detached"
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _MAX_DEPTH = 12
 _UNKNOWN_MODE = "unknown"
-# Every way `graph()` can learn that a value is a loss is spelled with one of
-# these: loss functions and classes, `outputs.loss`, `criterion`, `*_loss`.
 _DISABLING_NAME = LazyPattern(r"(?i)no_?grad|inference_?mode")
 _DISABLING_CODE = LazyPattern(r"no_grad|inference_mode|set_grad_enabled\(\s*False")
-_LOSS_TEXT = LazyPattern(r"(?i)loss|criterion|entropy|kl_div")
 
 
 @lazy_dataclass(frozen=True)
@@ -125,7 +123,7 @@ class Autograd:
         return self._may_see_losses
 
     def _mentions_losses(self) -> bool:
-        if _LOSS_TEXT.search(self.model.source.text):
+        if mentions_loss(self.model.source):
             return True
         project = self.model.project
         for qualname in self.model.imports.names.values():
@@ -133,7 +131,7 @@ class Autograd:
             found = project.definition_lines(qualname) if "." in qualname else None
             if found is not None:
                 info, first, last = found
-                if _LOSS_TEXT.search(info.source.lines_text(first, last)):
+                if lines_mention_loss(info.source, first, last):
                     return True
         return False
 

@@ -76,7 +76,9 @@ class ModuleModel:
     @cached_property
     def nodes(self) -> List[ast.AST]:
         """Every node of the file in `ast.walk` order, walked once for all
-        the semantic modules and rules that need to look at every node."""
+        the semantic modules and rules that need to look at every node;
+        without the expression contexts (`Load`, `Store`, `Del`: read
+        `node.ctx`), which are no node of one file (see `ScopeTable._walk`)."""
         return self.scopes.order
 
     @cached_property

@@ -81,7 +81,7 @@ class ScopeTable:
 
     def __init__(self, tree: ast.Module):
         self.parents: Dict[ast.AST, ast.AST] = {}
-        self.order: List[ast.AST] = []  # every node, in `ast.walk` order
+        self.order: List[ast.AST] = []  # every node but the contexts, in `ast.walk` order
         self.module_scope = Scope(tree, None)
         self._scope_cache: Dict[ast.AST, Scope] = {}
         self._enclosing_cache: Dict[object, Dict[ast.AST, Optional[ast.AST]]] = {}
@@ -99,10 +99,16 @@ class ScopeTable:
         # Breadth first, iteratively (deeply nested real files cannot exhaust
         # the stack), in `ast.walk`'s order, which `order` keeps: the file's
         # node index (`ModuleModel.nodes`) is this walk, not another one.
+        # Without the expression contexts (`Load`, `Store`, `Del`): a third
+        # of all nodes, one object shared by every tree `ast.parse` builds,
+        # so neither a parent nor a scope nor a place in a file is theirs
+        # (their leaving the walk does not move the other nodes in it).
         todo = deque([(root, scope)])
+        pop, push = todo.popleft, todo.append
         parents, order = self.parents, self.order
+        node_ast, context = ast.AST, ast.expr_context
         while todo:
-            node, scope = todo.popleft()
+            node, scope = pop()
             order.append(node)
             inner = scope
             node_type = type(node)
@@ -115,11 +121,19 @@ class ScopeTable:
                 for child in _children(node):
                     parents[child] = node
                     # Decorators, defaults and bases are evaluated in the enclosing scope.
-                    todo.append((child, scope if _is_outer_part(node, child) else inner))
+                    push((child, scope if _is_outer_part(node, child) else inner))
                 continue
-            for child in _children(node):
-                parents[child] = node
-                todo.append((child, inner))
+            # (`_children`, written out: this loop visits every node of every modelled file)
+            for name in node._fields:
+                child = getattr(node, name, None)
+                if child.__class__ is list:
+                    for item in child:
+                        if isinstance(item, node_ast):
+                            parents[item] = node
+                            push((item, inner))
+                elif isinstance(child, node_ast) and not isinstance(child, context):
+                    parents[child] = node
+                    push((child, inner))
 
     def _bind_parameters(self, node: ast.AST, scope: Scope) -> None:
         if isinstance(node, ast.ClassDef):

@@ -223,6 +223,7 @@ class TrainingLoops:
         self._summaries: Dict[int, Summary] = {}
         self._training: Dict[int, bool] = {}
         self._may_reach_cache: Dict[Tuple[int, str], bool] = {}
+        self._loop_called_names: Dict[int, set] = {}
         self._local_functions: Optional[Dict[str, List[FunctionNode]]] = None
 
     # -- loops -----------------------------------------------------------
@@ -311,10 +312,17 @@ class TrainingLoops:
             if pattern.search(_text_of(self.model, loop)):
                 answer = True
             else:
-                names = _called_names(iteration_parts(loop))
-                answer = any(_name_may_reach(self.model, name, pattern, _MAX_CALL_DEPTH - 1) for name in names)
+                answer = any(_name_may_reach(self.model, name, pattern, _MAX_CALL_DEPTH - 1) for name in self._names_called_in(loop))
             self._may_reach_cache[key] = answer
         return self._may_reach_cache[key]
+
+    def _names_called_in(self, loop: LoopNode) -> set:
+        """`_called_names` of an iteration, kept: both cheap tests (backward
+        and step) ask it of every loop, and it walks the whole body."""
+        key = id(loop)
+        if key not in self._loop_called_names:
+            self._loop_called_names[key] = _called_names(iteration_parts(loop))
+        return self._loop_called_names[key]
 
     def iteration(self, loop: LoopNode) -> Summary:
         key = id(loop)

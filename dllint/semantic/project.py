@@ -294,6 +294,9 @@ class ProjectIndex:
         # characters of text whose tree (not pinned) the index holds: what a
         # long run's memory follows
         self.parsed_text_size = 0
+        # characters of text of the pinned modules this index built a model
+        # (and so a scope table) of: not parsed here, but modelled
+        self.modelled_pinned_size = 0
         # the number of the file being checked (`begin_check`), for `ModuleInfo.last_used`
         self.check_number = 0
         # told of each module whose tree is parsed while a file is checked
@@ -563,6 +566,8 @@ class ProjectIndex:
         if info._model is None:
             from dllint.semantic.module import ModuleModel
 
+            if info.source.pinned:
+                self.modelled_pinned_size += info.source.text_size
             info._model = ModuleModel(info.source, self, info)
         return info._model
 

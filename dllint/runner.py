@@ -417,12 +417,14 @@ class Runner:
     def _check_in_groups(self, to_check: List["_Check"], project: ProjectIndex, result: RunResult) -> None:
         """The second pass of a run whose ML code is too large to keep every
         tree of at once (`_PINNED_TEXT_BUDGET`, a whole site-packages): the
-        files are checked group by group (`_groups`: top-level packages, in
-        the order of the files), each with the trees of its own ML modules
-        pinned (shared by the processes forked for it) and forgotten before
-        the next; a module outside the group is parsed when a check asks for
-        it, within `_PARSED_TEXT_BUDGET`. So what a process holds is bounded
-        by the largest group, not by the run."""
+        files are checked group by group (`_groups`: packages, cut by
+        subpackage when larger than `_GROUP_TEXT_BUDGET`, in the order of the
+        files), each with the trees of its own ML modules pinned (shared by
+        the processes forked for it) and forgotten before the next; a module
+        outside the group is parsed when a check asks for it. The trees
+        parsed and the pinned modules modelled count in `_PARSED_TEXT_BUDGET`
+        between two files. So what a process holds between files is bounded
+        by the budgets, not by the run; within one file's check it is not."""
         for checks, positions in _groups(to_check, project.all_modules(), _GROUP_TEXT_BUDGET):
             # (by position in `all_modules()`: a fresh start copies the modules)
             pinned = [project.all_modules()[index] for index in positions]

@@ -1,9 +1,10 @@
 """Where one process's memory and work go: dllint's runner in this process
 over a folder, counting what the second pass parses and models.
 
-    python bench/index_probe.py FOLDER [--check N] [--budget CHARS] [--every N]
+    python bench/index_probe.py FOLDER [--under SUBFOLDER] [--check N] [--budget CHARS] [--every N]
 
-It runs the whole first pass, checks the first N files (all by default) in
+It runs the whole first pass, checks the first N files (all by default;
+with `--under`, the first N of that subfolder of FOLDER) in
 this one process (`-j 1`), and prints, every `--every` files and at the end:
 the process's resident memory, the text whose trees the index holds
 (`ProjectIndex.parsed_text_size`), the modules with a model, and counts of
@@ -40,8 +41,9 @@ class Counts:
     """Wraps the functions whose calls are the work counted (in this process only)."""
 
     def __init__(self) -> None:
-        self.parses = self.characters = self.scope_tables = self.fresh_starts = 0
+        self.parses = self.characters = self.scope_tables = self.fresh_starts = self.models = 0
         parse, table_init, forget = source_module.parse_source, scopes_module.ScopeTable.__init__, runner_module._forget_trees
+        model_for = project_module.ProjectIndex.model_for
 
         def counted_parse(text, filename):
             self.parses += 1
@@ -56,6 +58,11 @@ class Counts:
             self.fresh_starts += 1
             return forget(project)
 
+        def counted_model(project, info):
+            self.models += info._model is None
+            return model_for(project, info)
+
+        project_module.ProjectIndex.model_for = counted_model  # type: ignore[method-assign]
         # every module that imported parse_source by name
         for module in (source_module, runner_module, project_module):
             module.parse_source = counted_parse  # type: ignore[attr-defined]
@@ -63,13 +70,14 @@ class Counts:
         runner_module._forget_trees = counted_forget
 
     def __str__(self) -> str:
-        return (f"parses {self.parses}, characters parsed {self.characters:,}, scope tables {self.scope_tables}, "
+        return (f"parses {self.parses}, characters parsed {self.characters:,}, scope tables {self.scope_tables}, models built {self.models}, "
                 f"fresh starts {self.fresh_starts}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
+    parser.add_argument("--under", type=Path, default=None, help="check only files under FOLDER/UNDER (the rest is indexed)")
     parser.add_argument("--check", type=int, default=0, help="check only the first N files (0: all)")
     parser.add_argument("--budget", type=float, default=0, help="characters of held trees before a fresh start")
     parser.add_argument("--every", type=int, default=200, help="print a line every N files checked")
@@ -92,7 +100,8 @@ def main(argv=None) -> int:
 
     runner_module.Runner._check = counted_check  # type: ignore[method-assign]
     files = sorted(options.folder.rglob("*.py"))
-    only = {str(path) for path in files[: options.check]} if options.check else None
+    candidates = files if options.under is None else [path for path in files if (options.folder / options.under) in path.parents]
+    only = {str(path) for path in candidates[: options.check or None]} if options.check or options.under else None
     started = time.process_time()
     result = runner_module.Runner(Settings(), jobs=1).run([runner_module.Input(str(path), path=path) for path in files], only=only)
     print(f"{len(files)} files indexed, {checked[0]} checked, {len(result.diagnostics)} findings: {counts}; "

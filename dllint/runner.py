@@ -14,7 +14,7 @@ import gc
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from dllint.diagnostics import Diagnostic
 from dllint.fork_safety import other_threads_running
@@ -121,6 +121,9 @@ class Runner:
         self._owns_freeze = True
         # characters of text the run under way has parsed (see `run`)
         self._text_read = 0
+        # whether the models of pinned modules count in `_PARSED_TEXT_BUDGET`
+        # (in a large run's groups, see `_check_in_groups`)
+        self._models_of_pinned_counted = False
 
     @property
     def rules(self) -> List[Type[Rule]]:
@@ -414,17 +417,23 @@ class Runner:
     def _check_in_groups(self, to_check: List["_Check"], project: ProjectIndex, result: RunResult) -> None:
         """The second pass of a run whose ML code is too large to keep every
         tree of at once (`_PINNED_TEXT_BUDGET`, a whole site-packages): the
-        files are checked group by group (`_groups`: top-level packages, in
-        the order of the files), each with the trees of its own ML modules
-        pinned (shared by the processes forked for it) and forgotten before
-        the next; a module outside the group is parsed when a check asks for
-        it, within `_PARSED_TEXT_BUDGET`. So what a process holds is bounded
-        by the largest group, not by the run."""
-        for checks, positions in _groups(to_check, project.all_modules(), _PINNED_TEXT_BUDGET):
+        files are checked group by group (`_groups`: packages, cut by
+        subpackage when larger than `_GROUP_TEXT_BUDGET`, in the order of the
+        files), each with the trees of its own ML modules pinned (shared by
+        the processes forked for it) and forgotten before the next; a module
+        outside the group is parsed when a check asks for it. The trees
+        parsed and the pinned modules modelled count in `_PARSED_TEXT_BUDGET`
+        between two files. So what a process holds between files is bounded
+        by the budgets, not by the run; within one file's check it is not."""
+        for checks, positions in _groups(to_check, project.all_modules(), _GROUP_TEXT_BUDGET):
             # (by position in `all_modules()`: a fresh start copies the modules)
             pinned = [project.all_modules()[index] for index in positions]
             _pin_trees(pinned)
-            project = self._check_some(checks, project, result)
+            self._models_of_pinned_counted = True
+            try:
+                project = self._check_some(checks, project, result)
+            finally:
+                self._models_of_pinned_counted = False
             modules = project.all_modules()
             for info in pinned + [modules[index] for index in positions]:
                 info.source.unpin()
@@ -443,7 +452,8 @@ class Runner:
         run. Returns the index it ended with."""
         modules = project.all_modules()
         for check in to_check:
-            if project.parsed_text_size > _PARSED_TEXT_BUDGET:
+            held = project.parsed_text_size + (project.modelled_pinned_size if self._models_of_pinned_counted else 0)
+            if held > _PARSED_TEXT_BUDGET:
                 project = _forget_trees(project)
                 modules = project.all_modules()
             project.begin_check()
@@ -700,28 +710,47 @@ def _ml_text_size(project: ProjectIndex) -> int:
     return sum(info.source.text_size for info in _ml_modules(project))
 
 
-def _group_of(info: ModuleInfo) -> str:
-    """The group a module is checked with on a large run: its top-level package (or script)."""
-    return info.name.split(".", 1)[0]
+def _group_keys(modules: List[ModuleInfo], budget: int) -> Callable[[ModuleInfo], str]:
+    """The group a module is checked with on a large run: its top-level
+    package (or script), or, when that package's ML text is larger than
+    `budget`, its subpackage one level down, and so on (transformers' 54M
+    characters: `transformers.models.bert`, `transformers.generation`...)."""
+    ml_text: Dict[str, int] = {}
+    for info in modules:
+        if info.imports.imports_ml_framework:
+            parts = info.name.split(".")
+            for length in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:length])
+                ml_text[prefix] = ml_text.get(prefix, 0) + info.source.text_size
+
+    def group_of(info: ModuleInfo) -> str:
+        parts = info.name.split(".")
+        for length in range(1, len(parts)):
+            prefix = ".".join(parts[:length])
+            if ml_text.get(prefix, 0) <= budget:
+                return prefix
+        return info.name
+
+    return group_of
 
 
 def _groups(to_check: List["_Check"], modules: List[ModuleInfo], budget: int) -> List[Tuple[List["_Check"], List[int]]]:
-    """`to_check` cut into runs of files of the same top-level packages, in
-    their order, each with the positions in `modules` of those packages' ML
-    modules (whose trees it pins); neighbouring packages share a run while
-    their ML text stays within `budget` (a package larger than it is a run
-    of its own)."""
+    """`to_check` cut into runs of files of the same packages (`_group_keys`),
+    in their order, each with the positions in `modules` of those packages'
+    ML modules (whose trees it pins); neighbouring packages share a run
+    while their ML text stays within `budget`."""
+    group_of = _group_keys(modules, budget)
     ml_modules: Dict[str, List[int]] = {}
     for index, info in enumerate(modules):
         if info.imports.imports_ml_framework:
-            ml_modules.setdefault(_group_of(info), []).append(index)
+            ml_modules.setdefault(group_of(info), []).append(index)
     size = {name: sum(modules[index].source.text_size for index in found) for name, found in ml_modules.items()}
     groups: List[Tuple[List["_Check"], List[int]]] = []
     checks: List["_Check"] = []
     names: List[str] = []
     held = 0
     for check in to_check:
-        name = _group_of(modules[check.module])
+        name = group_of(modules[check.module])
         if name not in names:
             if checks and held + size.get(name, 0) > budget:
                 groups.append((checks, [index for known in names for index in ml_modules.get(known, ())]))
@@ -743,9 +772,16 @@ def _groups(to_check: List["_Check"], modules: List[ModuleInfo], budget: int) ->
 # site-packages' scikit-learn and torch, 59M, made one group, and a process
 # checking it passed 4.8 GB.)
 _PINNED_TEXT_BUDGET = 48_000_000
+# Characters of ML code whose trees one group of a larger run pins
+# (`_check_in_groups`). At 48M (one top-level package a group), a whole
+# site-packages' transformers group (54M) held 1.2 GB of pinned trees in the
+# main process, and each checking process passed 7 GB.
+_GROUP_TEXT_BUDGET = 16_000_000
 # Characters of source text whose trees (and semantic models) one process may
 # hold while checking before it forgets them all between two files: a tree
-# costs about 23 bytes per character of text, its models as much again.
+# costs about 23 bytes per character of text, its models as much again. In a
+# large run's groups, the text of the pinned modules modelled counts too
+# (`ProjectIndex.modelled_pinned_size`).
 _PARSED_TEXT_BUDGET = 16_000_000
 # Trees the first pass keeps for the second, so that a small run (some 25,000
 # lines) parses each file once; past this much text, it keeps none (a large

@@ -197,7 +197,9 @@ def test_a_run_too_large_to_pin_every_ml_tree_pins_one_package_at_a_time(tmp_pat
     kept, pinned = lint()
     assert ("models.py", 6, "DL301") in kept and ("train.py", 9, "DL601") in kept
     assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py", "b/finetune.py"], ["a.models", "a.train", "b.finetune"])]
-    monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", len(_PACKAGES["a/models.py"]) + len(_PACKAGES["a/train.py"]))
+    budget = len(_PACKAGES["a/models.py"]) + len(_PACKAGES["a/train.py"])
+    monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", budget)
+    monkeypatch.setattr(runner_module, "_GROUP_TEXT_BUDGET", budget)
     found, pinned = lint()
     assert found == kept
     assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py"], ["a.models", "a.train"]), (["b/finetune.py"], ["b.finetune"])]
@@ -226,3 +228,69 @@ def test_a_process_that_runs_again_collects_the_runs_before_once_they_pass_a_bud
         gc.callbacks.remove(note)
     assert len(full_collections) > collected_before
     assert runner_module._THAWED_TEXT[0] < 2 * runner_module._RUN_AS_TEXT
+
+
+_NESTED = {
+    "big/__init__.py": "",
+    "big/text/__init__.py": "",
+    "big/text/models.py": _PACKAGES["a/models.py"],
+    "big/text/train.py": _PACKAGES["a/train.py"].replace("a.models", "big.text.models"),
+    "big/vision/__init__.py": "",
+    "big/vision/finetune.py": _PACKAGES["b/finetune.py"].replace("a.models", "big.text.models"),
+}
+
+
+def _pinned_per_group(tmp_path, monkeypatch, files):
+    """Lint `files` in `tmp_path`: the findings, and for each call of
+    `_check_some` the files it checked and the modules pinned meanwhile."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    pinned_while_checking = []
+    check_some = Runner._check_some
+
+    def recording(runner, to_check, project, result):
+        pinned_while_checking.append((
+            sorted(Path(check.item.display_path).relative_to(tmp_path).as_posix() for check in to_check),
+            sorted(info.name for info in project.all_modules() if info.source.pinned),
+        ))
+        return check_some(runner, to_check, project, result)
+
+    monkeypatch.setattr(Runner, "_check_some", recording)
+    inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(files)]
+    found = [(Path(d.path).name, d.line, d.code) for d in Runner(Settings()).run(inputs).diagnostics]
+    return found, pinned_while_checking
+
+
+def test_a_package_larger_than_a_group_is_cut_by_its_subpackages(tmp_path, monkeypatch):
+    # transformers alone (54M characters of ML code) was one group: 1.2 GB of
+    # pinned trees, and each checking process passed 7 GB
+    kept, pinned = _pinned_per_group(tmp_path, monkeypatch, _NESTED)
+    assert len(pinned) == 1
+    text = sum(len(_NESTED[name]) for name in ("big/text/models.py", "big/text/train.py"))
+    monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", text)
+    monkeypatch.setattr(runner_module, "_GROUP_TEXT_BUDGET", text)
+    found, pinned = _pinned_per_group(tmp_path, monkeypatch, _NESTED)
+    assert found == kept
+    assert pinned == [
+        (["big/text/__init__.py", "big/text/models.py", "big/text/train.py"], ["big.text.models", "big.text.train"]),
+        (["big/vision/finetune.py"], ["big.vision.finetune"]),
+    ]
+
+
+def test_in_a_group_the_models_of_pinned_modules_count_in_the_budget(tmp_path, monkeypatch):
+    # nothing outside the group is parsed here, so only the models of the
+    # pinned modules can bring a fresh start between two files
+    monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", 1)
+    monkeypatch.setattr(runner_module, "_PARSED_TEXT_BUDGET", 50)
+    fresh_starts = []
+    forget = runner_module._forget_trees
+
+    def counted(project):
+        fresh_starts.append((project.parsed_text_size, project.modelled_pinned_size))
+        return forget(project)
+
+    monkeypatch.setattr(runner_module, "_forget_trees", counted)
+    kept, _ = _pinned_per_group(tmp_path, monkeypatch, _PACKAGES)
+    assert ("models.py", 6, "DL301") in kept and ("train.py", 9, "DL601") in kept
+    assert any(parsed <= 50 < modelled for parsed, modelled in fresh_starts), fresh_starts

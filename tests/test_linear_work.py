@@ -396,3 +396,41 @@ def test_provenance_remembers_what_it_found_inside_a_followed_call(monkeypatch):
         Runner(Settings(), jobs=1).run([Input(display_path="generated.py", text=_helpers_returning_one_another(helpers))])
         counts.append(evaluations[0])
     assert counts[1] < 3 * counts[0], counts
+
+
+def _scale_helpers_returning_one_another(helpers: int) -> str:
+    """`prepare_k` returns `prepare_(k-1)` of its images on two branches; the
+    images reach `fit` with no scale the flow can tell (`tolist()`), so every
+    return is looked at."""
+    lines = ["from tensorflow import keras", "def prepare_0(images):", "    return images"]
+    for k in range(1, helpers + 1):
+        lines += [f"def prepare_{k}(images, flat=False):", "    if flat:", f"        return prepare_{k - 1}(images, flat)",
+                  f"    return prepare_{k - 1}(images)"]
+    lines += ["(x_train, y_train), _ = keras.datasets.mnist.load_data()", "features = x_train.tolist()",
+              "model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10)])",
+              f"model.fit(prepare_{helpers}(features), y_train)"]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_scale_flow_remembers_what_it_found_inside_a_followed_call(monkeypatch):
+    # Each followed call builds a new environment, and the flow remembered
+    # nothing inside one: 12 helpers took 61,441 evaluations (now 214). The
+    # answers are remembered by what the arguments mean, not by which
+    # environment object holds them.
+    from dllint.semantic.scale import flow
+
+    evaluations = [0]
+    evaluate = flow.DataFlow._evaluate
+
+    def counted(self, *args, **kwargs):
+        evaluations[0] += 1
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(flow.DataFlow, "_evaluate", counted)
+    counts = []
+    for helpers in (6, 12):
+        evaluations[0] = 0
+        result = Runner(Settings(), jobs=1).run([Input(display_path="generated.py", text=_scale_helpers_returning_one_another(helpers))])
+        assert not [d for d in result.diagnostics if d.code == "DL000"], result.diagnostics
+        counts.append(evaluations[0])
+    assert counts[0] > 0 and counts[1] < 3 * counts[0], counts

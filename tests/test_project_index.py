@@ -53,6 +53,34 @@ def test_a_library_module_never_resolves_to_a_project_file_with_the_same_last_na
     assert project.definition("keras.layers.Dense") is None
 
 
+def test_seen_from_one_ml_framework_another_one_in_the_run_is_the_library(tmp_path):
+    # A whole site-packages holds torch's sources beside transformers': a
+    # transformers file calls torch as any user does, through its interface.
+    # Followed into torch's code, one check built the models of 461 of
+    # torch's modules. Torch's own code, and code outside every framework
+    # (functorch, a user's project), still resolve torch's names to its files.
+    fake_torch = "def relu(x):\n    return x\n"
+    project, infos = _index(tmp_path, {
+        "torch/__init__.py": "",
+        "torch/functional.py": "import torch\n" + fake_torch,
+        "torch/nn.py": "import torch\nfrom torch.functional import relu\nlayer = relu(1)\n",
+        "transformers/__init__.py": "",
+        "transformers/activations.py": "import torch\nfrom torch.functional import relu\nout = relu(1)\n",
+        "functorch/__init__.py": "",
+        "functorch/ops.py": "import torch\nfrom torch.functional import relu\nout = relu(1)\n",
+    })
+    resolved = {}
+    for name in ("torch/nn.py", "transformers/activations.py", "functorch/ops.py"):
+        model = project.model_for(infos[name])
+        call = next(node for node in ast.walk(model.tree) if isinstance(node, ast.Call))
+        found = model.resolve_function(call)
+        resolved[name] = found[0].info.name if found else None
+    assert resolved == {"torch/nn.py": "torch.functional", "transformers/activations.py": None, "functorch/ops.py": "torch.functional"}
+    torch_functional = infos["torch/functional.py"]
+    assert infos["transformers/activations.py"] not in project.modules_importing(torch_functional)
+    assert infos["functorch/ops.py"] in project.modules_importing(torch_functional)
+
+
 def test_a_parameter_takes_its_value_from_callers_in_other_files(tmp_path):
     project, infos = _index(tmp_path, {
         "engine.py": "import torch\ndef train_one_epoch(model, loader, criterion):\n    return criterion(model(1), 2)\n",

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Hashable, Optional, Tuple, Union
 
 from dllint.semantic import catalog
 from dllint.semantic.module import return_expressions, yield_expressions
 from dllint.semantic.recursion import guarded
 from dllint.semantic.scale.part import ScalePart
 from dllint.semantic.scale.records import (
-    MAX_DEPTH, ONE_COLUMN, RAW, UNSCALED, Arg, Env, FunctionNode, Scale, catalog_input_keys, short, unpacked,
+    MAX_DEPTH, ONE_COLUMN, RAW, UNSCALED, Arg, Env, FunctionNode, Scale, catalog_input_keys, environment_meaning, short,
+    unpacked,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,17 +38,29 @@ class DataFlow(ScalePart):
     def __init__(self, scales: "Scales"):
         super().__init__(scales)
         self._cache: Dict[int, Optional[Scale]] = {}
+        # inside followed calls: (node, depth, what the environment means) ->
+        # the scale, and the environment (kept alive: the key holds ids of its parts)
+        self._cache_in_calls: Dict[Hashable, Tuple[Optional[Scale], Env]] = {}
         self._in_progress: set = set()
 
     def _scale(self, node: Optional[ast.AST], depth: int, env: Env) -> Optional[Scale]:
         if node is None or depth > MAX_DEPTH:
             return None
-        key = (id(node), id(env) if env else 0)
-        if not env and id(node) in self._cache:
-            return self._cache[id(node)]
-        found = guarded(self._in_progress, key, lambda: self._evaluate(node, depth, env), None)
         if not env:
+            if id(node) in self._cache:
+                return self._cache[id(node)]
+            found = guarded(self._in_progress, (id(node), 0), lambda: self._evaluate(node, depth, env), None)
             self._cache[id(node)] = found
+            return found
+        # Each followed call builds a new environment, so two calls with the
+        # same arguments are two environments: keyed by their objects, helpers
+        # returning one another's results on two branches were evaluated
+        # 2^helpers times. Keyed by what the arguments mean, once per depth.
+        key = (id(node), depth, environment_meaning(env, depth))
+        if key in self._cache_in_calls:
+            return self._cache_in_calls[key][0]
+        found = guarded(self._in_progress, key, lambda: self._evaluate(node, depth, env), None)
+        self._cache_in_calls[key] = (found, env)
         return found
 
     def _evaluate(self, node: ast.AST, depth: int, env: Env) -> Optional[Scale]:

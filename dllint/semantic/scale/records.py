@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Hashable, List, Optional, Tuple, Union
 
 from dllint.lazy_dataclass import lazy_dataclass
 from dllint.semantic import catalog
@@ -80,10 +80,27 @@ class Arg:
     """A parameter bound for one evaluation: the caller's expression (in the
     caller's file and environment), or a scale given directly."""
 
-    __slots__ = ("scales", "expr", "env", "scale")
+    __slots__ = ("scales", "expr", "env", "scale", "_meaning")
 
     def __init__(self, scales: Optional["Scales"] = None, expr: Optional[ast.AST] = None, env=None, scale: Optional[Scale] = None):
         self.scales, self.expr, self.env, self.scale = scales, expr, env or {}, scale
+        self._meaning: Optional[Hashable] = None
+
+    def meaning(self, depth: int) -> Hashable:
+        """What an evaluation in an environment binding this argument can
+        learn of it: its scale and its effect as a transform, or, when they
+        cannot be compared (an effect holding an environment), this argument
+        itself. Two environments whose arguments mean the same give the same
+        answers (see `DataFlow._scale`). Computed once."""
+        if self._meaning is None:
+            self._meaning = ("argument", id(self))  # (what an evaluation coming back to it sees)
+            meaning = (self.evaluate(depth), self.effect(depth))
+            try:
+                hash(meaning)
+            except TypeError:
+                return self._meaning
+            self._meaning = meaning
+        return self._meaning
 
     def evaluate(self, depth: int) -> Optional[Scale]:
         if self.scale is not None or self.scales is None:
@@ -97,6 +114,11 @@ class Arg:
 
 
 Env = Dict[Tuple[int, str], Arg]
+
+
+def environment_meaning(env: Env, depth: int) -> Hashable:
+    """`env` as a key: its parameters and what each argument means (`Arg.meaning`)."""
+    return tuple(sorted((parameter, argument.meaning(depth)) for parameter, argument in env.items()))
 
 
 def catalog_input_keys() -> Tuple[str, ...]:

@@ -463,8 +463,9 @@ class Provenance:
             # only a name inside a helper said which held-out part this is (`return X.iloc[test]`,
             # after scikit-learn's `train, test` fold names): the caller's name says what it means
             return rows.relabel(named, f"{where}, by its name", True)
-        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
+        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name and not isinstance(rows.origin, ast.Subscript):
             # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
+            # (a part sliced off by hand and named test where it is cut stays the test part under a later name)
             return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
         return rows
 

@@ -882,6 +882,32 @@ class PreprocessingFittedOnHeldOutData(Rule):
             expect=["6:12"],
             title="arrays named without an underscore (`Xtrain`, `Xtest`): the scaler saw the rows sliced off as the test part",
         ),
+        Invalid(
+            """
+            import numpy as np
+            import pandas as pd
+            from sklearn.linear_model import LinearRegression
+            from sklearn.preprocessing import MinMaxScaler
+
+            def windows(series, width):
+                inputs, targets = [], []
+                for start in range(len(series) - width):
+                    inputs.append(series[start:start + width, 0])
+                    targets.append(series[start + width, 0])
+                return np.array(inputs), np.array(targets)
+
+            load = pd.read_csv("grid_load.csv")["megawatts"].values.reshape(-1, 1)
+            load = MinMaxScaler().fit_transform(load)
+            n = int(len(load) * 0.7)
+            train, test = load[0:n, :], load[n:, :]
+            X_train, y_train = windows(train, 24)
+            X_test, y_test = windows(test, 24)
+            model = LinearRegression().fit(X_train, y_train)
+            print(model.score(X_test, y_test))
+            """,
+            expect=["14:8"],
+            title="a series scaled as a whole, then cut into training and test rows with a 2-D slice (`load[0:n, :]`)",
+        ),
     ]
 
 

@@ -251,7 +251,7 @@ class Provenance:
                 for name, value in pairs:
                     if not isinstance(name, ast.Name) or not isinstance(value, ast.Subscript):
                         continue
-                    key = value.slice.value if isinstance(value.slice, ast.Index) else value.slice  # type: ignore[attr-defined]
+                    key = _row_key(value.slice.value if isinstance(value.slice, ast.Index) else value.slice)  # type: ignore[attr-defined]
                     if not isinstance(key, ast.Slice):
                         continue
                     rows = self._named(self._element(value, (), 0), name.id, name)
@@ -463,8 +463,9 @@ class Provenance:
             # only a name inside a helper said which held-out part this is (`return X.iloc[test]`,
             # after scikit-learn's `train, test` fold names): the caller's name says what it means
             return rows.relabel(named, f"{where}, by its name", True)
-        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name:
+        if rows.splits == {TEST} and named == VALIDATION and not rows.by_name and not isinstance(rows.origin, ast.Subscript):
             # `val_set = CIFAR10(train=False)`: a data set's test split, used by this script as its validation split
+            # (a part sliced off by hand and named test where it is cut stays the test part under a later name)
             return replace(rows, splits=frozenset({VALIDATION}), evidence=f"{rows.evidence}, used as {where}")
         return rows
 
@@ -565,7 +566,7 @@ class Provenance:
 
     # -- subscripts: string keys, slices, index arrays -----------------------
     def _subscript(self, node: ast.Subscript, depth: int) -> Optional[Rows]:
-        key = node.slice.value if isinstance(node.slice, ast.Index) else node.slice  # type: ignore[attr-defined]
+        key = _row_key(node.slice.value if isinstance(node.slice, ast.Index) else node.slice)  # type: ignore[attr-defined]
         base = self._element(node.value, (), depth + 1)
         here = self.model.info.name
         text = constant_string(key)
@@ -885,6 +886,17 @@ def _agreed(found: Iterable[Optional[Rows]]) -> Optional[Rows]:
         elif rows.splits != agreed.splits:
             return None
     return agreed
+
+
+def _row_key(key: ast.AST) -> ast.AST:
+    """The row slice of a tuple key with bounds on its first axis (`data[:n, :]`
+    cuts rows like `data[:n]`), else the key itself: `x[:, 0]` and `x[..., 1:]`
+    pick columns of every row."""
+    if isinstance(key, ast.Tuple) and key.elts:
+        first = key.elts[0]
+        if isinstance(first, ast.Slice) and (first.lower is not None or first.upper is not None):
+            return first
+    return key
 
 
 def _part_by_boundary(key: ast.Slice, base: Rows) -> Optional[Rows]:

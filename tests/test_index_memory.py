@@ -173,34 +173,13 @@ _PACKAGES = {
 
 
 def test_a_run_too_large_to_pin_every_ml_tree_pins_one_package_at_a_time(tmp_path, monkeypatch):
-    for name, text in _PACKAGES.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
-    pinned_while_checking = []
-    check_some = Runner._check_some
-
-    def recording(runner, to_check, project, result):
-        pinned_while_checking.append((
-            sorted(Path(check.item.display_path).relative_to(tmp_path).as_posix() for check in to_check),
-            sorted(info.name for info in project.all_modules() if info.source.pinned),
-        ))
-        return check_some(runner, to_check, project, result)
-
-    monkeypatch.setattr(Runner, "_check_some", recording)
-
-    def lint():
-        pinned_while_checking.clear()
-        inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(_PACKAGES)]
-        found = [(Path(d.path).name, d.line, d.code) for d in Runner(Settings()).run(inputs).diagnostics]
-        return found, list(pinned_while_checking)
-
-    kept, pinned = lint()
+    kept, pinned = _pinned_per_group(tmp_path, monkeypatch, _PACKAGES)
     assert ("models.py", 6, "DL301") in kept and ("train.py", 9, "DL601") in kept
     assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py", "b/finetune.py"], ["a.models", "a.train", "b.finetune"])]
     budget = len(_PACKAGES["a/models.py"]) + len(_PACKAGES["a/train.py"])
     monkeypatch.setattr(runner_module, "_PINNED_TEXT_BUDGET", budget)
     monkeypatch.setattr(runner_module, "_GROUP_TEXT_BUDGET", budget)
-    found, pinned = lint()
+    found, pinned = _pinned_per_group(tmp_path, monkeypatch, _PACKAGES)
     assert found == kept
     assert pinned == [(["a/__init__.py", "a/models.py", "a/train.py"], ["a.models", "a.train"]), (["b/finetune.py"], ["b.finetune"])]
 
@@ -256,9 +235,10 @@ def _pinned_per_group(tmp_path, monkeypatch, files):
         ))
         return check_some(runner, to_check, project, result)
 
-    monkeypatch.setattr(Runner, "_check_some", recording)
     inputs = [Input(str(tmp_path / name), path=tmp_path / name) for name in sorted(files)]
-    found = [(Path(d.path).name, d.line, d.code) for d in Runner(Settings()).run(inputs).diagnostics]
+    with monkeypatch.context() as patch:  # undone on return: a second call records through the real method
+        patch.setattr(Runner, "_check_some", recording)
+        found = [(Path(d.path).name, d.line, d.code) for d in Runner(Settings()).run(inputs).diagnostics]
     return found, pinned_while_checking
 
 

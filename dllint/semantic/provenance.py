@@ -142,6 +142,8 @@ def split_label(split: str) -> str:
     return _SPLIT_LABEL.get(split, split)
 
 
+# a cross-validation splitter known only by its name (a parameter, `self.cv_`)
+_SPLITTER_NAME = LazyPattern(r"(?i)(fold|kf|cv|split)")
 _TRAIN_AND_VALIDATION = LazyPattern(r"(?i)train_?val|train_?dev|trainval|full_train|train_full")
 
 
@@ -827,10 +829,10 @@ class Provenance:
             if binding is not None and binding.kind == "assign" and not binding.path and isinstance(binding.value, ast.Call):
                 constructor = binding.value
             elif binding is None or binding.kind == "param":
-                return bool(re.search(r"(?i)(fold|kf|cv|split)", receiver.id))
+                return bool(_SPLITTER_NAME.search(receiver.id))
         if _is_self_attribute(receiver):
             # `self.cv_ = KFold(5)` in `__init__`, split in another method: its name says it
-            return bool(re.search(r"(?i)(fold|kf|cv|split)", receiver.attr))
+            return bool(_SPLITTER_NAME.search(receiver.attr))
         if constructor is None:
             return False
         qualname = self.model.qualified_name(constructor.func)

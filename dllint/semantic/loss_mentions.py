@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 # Every way `Autograd.graph()` can learn that a value is a loss is spelled
 # with one of these: loss functions and classes, `outputs.loss`, `criterion`,
 # `*_loss`.
-LOSS_TEXT = LazyPattern(r"(?i)loss|criterion|entropy|kl_div")
-# LOSS_TEXT's words: on ASCII text, `re`'s case-insensitive match of an ASCII
-# pattern is a match of the lowercased text (its other equivalents, such as
-# the Kelvin sign for `k` or the long s for `s`, are not ASCII)
+# On ASCII text, `re`'s case-insensitive match of these ASCII words is a match
+# of the lowercased text (its other equivalents, such as the Kelvin sign for
+# `k` or the long s for `s`, are not ASCII): `_search` uses `str.find` there.
 _WORDS = ("loss", "criterion", "entropy", "kl_div")
+LOSS_TEXT = LazyPattern("(?i)" + "|".join(_WORDS))
 
 # (the offsets hold no reference back to their source)
 _offsets_of: "WeakKeyDictionary[SourceFile, array]" = WeakKeyDictionary()

@@ -1,5 +1,5 @@
 import ast
-from typing import List, Optional
+from typing import Optional
 
 from dllint.lazy_pattern import LazyPattern
 from dllint.rule import Invalid, Rule, Valid
@@ -127,11 +127,7 @@ class PreprocessingFittedOnHeldOutData(Rule):
     def _cross_validation(self, sink: DataSink) -> Optional[DataSink]:
         """The cross-validation (`cross_val_score(model, X, y)`) the fitted
         output reaches as its data, or None."""
-        if sink.inner is not None or sink.model is None:
-            targets: List[ast.AST] = [sink.node]
-        else:
-            targets = [sink.node] + self.semantic.data_sinks.transformer_uses(sink.model)
-        return self.semantic.data_sinks.first_fed(targets, CROSS_VALIDATION)
+        return self.semantic.data_sinks.first_fed(self.semantic.data_sinks.fitted_outputs(sink), CROSS_VALIDATION)
 
     def _feeds_training(self, sink: DataSink) -> bool:
         return self._feeds_model(sink, alone=False, parts_only=True)
@@ -141,13 +137,10 @@ class PreprocessingFittedOnHeldOutData(Rule):
         a fit on held-out rows alone, also data that is evaluated or predicted."""
         roles = (TRAINING, MONITORING, EVALUATION, PREDICTION) if alone else (TRAINING,)
         sinks = self.semantic.data_sinks
-        if sink.inner is not None or sink.model is None:
-            targets: List[ast.AST] = [sink.node]  # a helper's output, or a statistic
-        else:
-            if isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute) and sink.node.func.attr in ("adapt", "fit_on_texts", "fit_on_sequences"):
-                return True  # the layer or tokenizer is part of the model's input path
-            targets = [sink.node] + sinks.transformer_uses(sink.model)
-        return sinks.feeds(targets, *roles, parts_only=parts_only)
+        if sink.inner is None and sink.model is not None and isinstance(sink.node, ast.Call) and isinstance(sink.node.func, ast.Attribute) \
+                and sink.node.func.attr in ("adapt", "fit_on_texts", "fit_on_sequences"):
+            return True  # the layer or tokenizer is part of the model's input path
+        return sinks.feeds(sinks.fitted_outputs(sink), *roles, parts_only=parts_only)
 
     VALID = [
         Valid(

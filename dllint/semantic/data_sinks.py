@@ -190,6 +190,14 @@ class DataSinks:
                 return sink
         return None
 
+    def fitted_outputs(self, sink: DataSink) -> List[ast.AST]:
+        """Where what a fit learned comes out: the fit call itself (its output,
+        a helper's result, a statistic) and the fitted transformer's other
+        calls (`scaler.transform(X_test)`)."""
+        if sink.inner is not None or sink.model is None:
+            return [sink.node]
+        return [sink.node] + self.transformer_uses(sink.model)
+
     def transformer_uses(self, receiver: ast.AST) -> List[ast.Call]:
         """Calls on the same transformer object as `receiver` (`scaler.transform(X_test)`)."""
         model = self.model
